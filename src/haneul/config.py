@@ -1,0 +1,86 @@
+"""Settings: the only place environment variables are read.
+
+Every field is documented; `haneul serve --help` and docs/configuration.md list them.
+Build one `Settings` at the edge (CLI or test) and pass it down.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "haneul"
+
+
+class Settings(BaseSettings):
+    """Haneul's configuration, read from `HANEUL_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="HANEUL_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Data directory: models catalog, assembled model files, the SQLite store.",
+    )
+    host: str = Field("127.0.0.1", description="Address the server binds to.")
+    port: int = Field(8000, ge=0, le=65535, description="Port the server listens on.")
+    default_model: str = Field(
+        "smollm2-135m-instruct", description="Chat model used when a request names none."
+    )
+    embedding_model: str = Field(
+        "multilingual-e5-small", description="Model used by /v1/embeddings when none is named."
+    )
+    preload: list[str] = Field(
+        default_factory=list,
+        description="Models loaded at start-up besides the default model (comma separated).",
+    )
+    threads: int = Field(
+        2, ge=1, description="CPU threads per llama.cpp model (OpenMP); keep <= physical cores."
+    )
+    parallel: int = Field(
+        8, ge=1, le=64, description="Parallel decoding slots per model (continuous batching)."
+    )
+    ctx_size: int = Field(
+        2048, ge=256, description="Context window per request (tokens); KV cache is shared."
+    )
+    max_tokens_default: int = Field(
+        512, ge=1, description="max_tokens when a request sets none."
+    )
+    require_keys: bool = Field(
+        False, description="Require an API key even on 127.0.0.1 (always required elsewhere)."
+    )
+    rate_limit_rpm: int = Field(
+        600, ge=1, description="Requests per minute allowed for each API key (or anonymous)."
+    )
+    max_concurrent: int = Field(
+        16, ge=1, description="Generations running at once for each API key."
+    )
+    max_queue: int = Field(
+        32, ge=0, description="Requests that may wait for a free slot per key before a 429."
+    )
+    queue_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a queued request waits for a slot before a 429."
+    )
+    hub_url: str = Field(
+        "https://huggingface.co",
+        description="Base URL of a Hugging Face-style hub for `haneul models pull`.",
+    )
+    hub_token: str | None = Field(None, description="Bearer token for the hub, if it needs one.")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    api_key: str | None = Field(
+        None, description="API key the `haneul chat` client sends (server side: unused)."
+    )
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "haneul.db"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"

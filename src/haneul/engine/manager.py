@@ -1,0 +1,51 @@
+"""Loads backends from the catalog on first use and keeps them; one per model name."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from haneul.config import Settings
+from haneul.engine.catalog import Catalog, ModelEntry
+from haneul.engine.protocol import Backend
+from haneul.errors import ModelLoadError
+from haneul.plugins import backend_factories
+
+log = logging.getLogger(__name__)
+
+
+class ModelManager:
+    def __init__(self, settings: Settings, catalog: Catalog | None = None) -> None:
+        self.settings = settings
+        self.catalog = catalog or Catalog(settings)
+        self._backends: dict[str, Backend] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._factories = backend_factories()
+
+    @property
+    def loaded(self) -> list[str]:
+        return sorted(self._backends)
+
+    def resolve(self, name: str | None) -> ModelEntry:
+        return self.catalog.resolve(name or self.settings.default_model)
+
+    async def get(self, name: str | None) -> tuple[ModelEntry, Backend]:
+        entry = self.resolve(name)
+        if (backend := self._backends.get(entry.name)) is not None:
+            return entry, backend
+        lock = self._locks.setdefault(entry.name, asyncio.Lock())
+        async with lock:
+            if (backend := self._backends.get(entry.name)) is None:
+                factory = self._factories.get(entry.kind)
+                if factory is None:
+                    raise ModelLoadError(f"no backend for models of kind '{entry.kind}'")
+                backend = factory(entry, self.settings, self.catalog)
+                await backend.start()
+                self._backends[entry.name] = backend
+                log.info("model %s ready", entry.name)
+        return entry, backend
+
+    async def close(self) -> None:
+        backends, self._backends = self._backends, {}
+        for backend in backends.values():
+            await backend.close()

@@ -1,0 +1,102 @@
+"""The Haneul exception tree. Errors are raised, never returned, and mapped once to the wire.
+
+    HaneulError                      500 internal_error
+    ├── InvalidRequestError          400 invalid_request_error
+    │   ├── ContextLengthError       400 context_length_exceeded
+    │   └── UnsupportedError         400 unsupported
+    ├── AuthenticationError          401 invalid_api_key
+    ├── PermissionDeniedError        403 permission_denied
+    ├── NotFoundError                404 not_found
+    │   └── ModelNotFoundError       404 model_not_found
+    ├── ConflictError                409 conflict
+    ├── RateLimitError               429 rate_limit_exceeded (carries retry_after)
+    ├── EngineError                  500 engine_error
+    ├── UpstreamError                502 upstream_error
+    └── ModelLoadError               503 model_unavailable
+
+Each error knows its HTTP status, its OpenAI `type` and `code`, and optionally the
+request parameter (`param`) at fault.
+"""
+
+from __future__ import annotations
+
+
+class HaneulError(Exception):
+    status: int = 500
+    type: str = "server_error"
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+
+
+class InvalidRequestError(HaneulError):
+    status = 400
+    type = "invalid_request_error"
+    code = "invalid_request_error"
+
+
+class ContextLengthError(InvalidRequestError):
+    code = "context_length_exceeded"
+
+
+class UnsupportedError(InvalidRequestError):
+    code = "unsupported"
+
+
+class AuthenticationError(HaneulError):
+    status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+
+
+class PermissionDeniedError(HaneulError):
+    status = 403
+    type = "permission_error"
+    code = "permission_denied"
+
+
+class NotFoundError(HaneulError):
+    status = 404
+    type = "invalid_request_error"
+    code = "not_found"
+
+
+class ModelNotFoundError(NotFoundError):
+    code = "model_not_found"
+
+
+class ConflictError(HaneulError):
+    status = 409
+    type = "invalid_request_error"
+    code = "conflict"
+
+
+class RateLimitError(HaneulError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class EngineError(HaneulError):
+    code = "engine_error"
+
+
+class UpstreamError(HaneulError):
+    status = 502
+    type = "server_error"
+    code = "upstream_error"
+
+
+class ModelLoadError(HaneulError):
+    status = 503
+    type = "server_error"
+    code = "model_unavailable"

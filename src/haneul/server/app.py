@@ -1,0 +1,101 @@
+"""The FastAPI app factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from haneul import __version__
+from haneul.config import Settings
+from haneul.engine.manager import ModelManager
+from haneul.server.auth import Principal, authenticate
+from haneul.server.errors import install_error_handlers
+from haneul.server.limits import Limiter
+from haneul.server.metrics import Metrics
+from haneul.server.openai.routes import router as openai_router
+from haneul.server.openai.serving import OpenAIServing
+from haneul.store.db import connect
+from haneul.store.keys import KeyStore
+
+log = logging.getLogger(__name__)
+
+
+class _RequestMetrics:
+    """Pure ASGI middleware (streams pass through untouched): counts requests by route."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start, status = time.perf_counter(), 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(route, str(status)).inc()
+            self.metrics.duration.labels(route).observe(time.perf_counter() - start)
+
+
+def create_app(settings: Settings, manager: ModelManager | None = None) -> FastAPI:
+    manager = manager or ModelManager(settings)
+    metrics = Metrics()
+    limiter = Limiter(
+        rpm=settings.rate_limit_rpm,
+        max_concurrent=settings.max_concurrent,
+        max_queue=settings.max_queue,
+        queue_timeout_s=settings.queue_timeout_s,
+    )
+    conn = connect(settings.db_path)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for name in [settings.default_model, *settings.preload]:
+            await manager.get(name)
+        yield
+        await manager.close()
+        conn.close()
+
+    app = FastAPI(title="Haneul", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.manager = manager
+    app.state.metrics = metrics
+    app.state.limiter = limiter
+    app.state.keys = KeyStore(conn)
+    app.state.serving = OpenAIServing(settings, manager, limiter, metrics)
+    install_error_handlers(app)
+    app.include_router(openai_router)
+    app.add_middleware(_RequestMetrics, metrics=metrics)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "models_loaded": manager.loaded}
+
+    @app.get("/metrics")
+    async def prometheus(principal: Principal = Depends(authenticate)) -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index(request: Request) -> HTMLResponse:
+        page = resources.files("haneul.web").joinpath("index.html").read_text(encoding="utf-8")
+        return HTMLResponse(page.replace("{{DEFAULT_MODEL}}", settings.default_model))
+
+    return app

@@ -1,0 +1,52 @@
+"""API-key authentication. Keys are required when the server listens beyond loopback, when
+`require_keys` is set, or as soon as one active key exists; otherwise requests are
+anonymous and share the anonymous limits."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from haneul.errors import AuthenticationError
+from haneul.store.keys import KeyStore
+
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: str
+    rpm: int | None = None
+    max_concurrent: int | None = None
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def keys_required(host: str, require_keys: bool, keys: KeyStore) -> bool:
+    return require_keys or not is_loopback(host) or keys.has_active()
+
+
+async def authenticate(request: Request) -> Principal:
+    state = request.app.state
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if not keys_required(state.settings.host, state.settings.require_keys, state.keys):
+        if not secret:
+            return Principal(ANONYMOUS)
+    if scheme.lower() != "bearer" or not secret:
+        raise AuthenticationError(
+            "missing API key: send 'Authorization: Bearer <key>' (create one with `haneul keys create`)"
+        )
+    key = state.keys.verify(secret.strip())
+    if key is None:
+        raise AuthenticationError("invalid or revoked API key")
+    return Principal(key.id, key.rpm, key.max_concurrent)

@@ -1,0 +1,73 @@
+"""The one mapping from exceptions to the OpenAI error shape
+`{"error": {"message", "type", "param", "code"}}`."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from haneul.errors import HaneulError, RateLimitError
+
+log = logging.getLogger(__name__)
+
+
+def error_body(exc: HaneulError) -> dict[str, Any]:
+    return {
+        "error": {"message": exc.message, "type": exc.type, "param": exc.param, "code": exc.code}
+    }
+
+
+def _response(exc: HaneulError) -> JSONResponse:
+    headers = {}
+    if isinstance(exc, RateLimitError):
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
+    first = exc.errors()[0]
+    loc = [str(p) for p in first.get("loc", ()) if p != "body"]
+    if first.get("type") == "json_invalid":
+        return "request body is not valid JSON", None
+    if first.get("type") == "missing" and not loc:
+        return "request body is missing", None
+    param = ".".join(loc) or None
+    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    if first.get("type") == "extra_forbidden":
+        msg = "unknown parameter"
+    return (f"{param}: {msg}" if param else msg), param
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HaneulError)
+    async def _haneul(request: Request, exc: HaneulError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
+        if isinstance(exc, RateLimitError):
+            request.app.state.metrics.rate_limited.labels(exc.code).inc()
+        return _response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, param = _validation_message(exc)
+        err = HaneulError(message, param=param)
+        err.status, err.type, err.code = 400, "invalid_request_error", "invalid_request_error"
+        return _response(err)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        err = HaneulError(str(exc.detail))
+        err.status, err.type = exc.status_code, "invalid_request_error"
+        err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _response(err)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _response(HaneulError("internal error; see the server log"))

@@ -1,0 +1,207 @@
+"""The serving layer between the thin routes and the engine: checks a request against its
+model, admits it through the limiter, runs it and shapes the reply (JSON or SSE)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import struct
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from haneul.config import Settings
+from haneul.engine.catalog import ModelEntry
+from haneul.engine.manager import ModelManager
+from haneul.engine.protocol import Backend, Capability
+from haneul.errors import HaneulError, InvalidRequestError
+from haneul.server.auth import Principal
+from haneul.server.errors import error_body
+from haneul.server.limits import Lease, Limiter
+from haneul.server.metrics import Metrics
+from haneul.server.openai.schemas import (
+    ChatCompletionRequest,
+    CompletionRequest,
+    EmbeddingRequest,
+    Sampling,
+)
+
+log = logging.getLogger(__name__)
+_NOT_FOR_ENGINE = {"model", "stream", "stream_options", "include_ai_filters", "user",
+                   "max_completion_tokens"}
+_WHAT = {Capability.CHAT: "chat completions", Capability.COMPLETION: "text completions",
+         Capability.EMBEDDING: "embeddings"}
+
+
+def _sse(data: dict[str, Any] | str) -> bytes:
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"data: {text}\n\n".encode()
+
+
+class OpenAIServing:
+    def __init__(
+        self, settings: Settings, manager: ModelManager, limiter: Limiter, metrics: Metrics
+    ) -> None:
+        self.settings = settings
+        self.manager = manager
+        self.limiter = limiter
+        self.metrics = metrics
+
+    async def _backend(self, model: str | None, need: Capability) -> tuple[ModelEntry, Backend]:
+        if need == Capability.EMBEDDING and not model:
+            model = self.settings.embedding_model
+        entry = self.manager.resolve(model)
+        if need.value != entry.task and not (need == Capability.COMPLETION and entry.task == "chat"):
+            hint = {"chat": "chat", "completion": "/v1/completions", "embedding": "/v1/embeddings"}
+            raise InvalidRequestError(
+                f"model '{entry.name}' is a {entry.task} model and cannot serve {_WHAT[need]}; "
+                f"use it with {hint[entry.task]}",
+                param="model",
+            )
+        return await self.manager.get(entry.name)
+
+    def _body(self, req: Sampling, backend: Backend) -> dict[str, Any]:
+        body = req.model_dump(exclude_none=True, by_alias=True, exclude=_NOT_FOR_ENGINE)
+        max_tokens = getattr(req, "max_completion_tokens", None) or req.max_tokens
+        ctx = backend.context_size
+        if max_tokens is not None and max_tokens >= ctx:
+            raise InvalidRequestError(
+                f"max_tokens is {max_tokens}, but this model's context holds {ctx} tokens "
+                "for prompt and answer together",
+                param="max_tokens",
+            )
+        body["max_tokens"] = max_tokens or min(self.settings.max_tokens_default, ctx // 2)
+        return body
+
+    async def _admit(self, principal: Principal) -> Lease:
+        return await self.limiter.admit(
+            principal.key_id, rpm=principal.rpm, max_concurrent=principal.max_concurrent
+        )
+
+    # -- chat and text completions -----------------------------------------------------
+    async def chat(self, req: ChatCompletionRequest, principal: Principal) -> Any:
+        entry, backend = await self._backend(req.model, Capability.CHAT)
+        body = self._body(req, backend)
+        include_usage = bool(req.stream_options and req.stream_options.include_usage)
+        if req.stream:
+            return await self._stream(entry, backend.stream_chat(body), principal, include_usage)
+        return await self._whole(entry, lambda: backend.chat(body), principal)
+
+    async def complete(self, req: CompletionRequest, principal: Principal) -> Any:
+        entry, backend = await self._backend(req.model, Capability.COMPLETION)
+        body = self._body(req, backend)
+        if isinstance(body.get("prompt"), list):
+            body["prompt"] = body["prompt"][0]
+        include_usage = bool(req.stream_options and req.stream_options.include_usage)
+        if req.stream:
+            return await self._stream(entry, backend.stream_complete(body), principal, include_usage)
+        return await self._whole(entry, lambda: backend.complete(body), principal)
+
+    async def _whole(
+        self, entry: ModelEntry, call: Callable[[], Awaitable[dict[str, Any]]], principal: Principal
+    ) -> JSONResponse:
+        lease = await self._admit(principal)
+        self.metrics.inflight.labels(entry.name).inc()
+        try:
+            result = await call()
+        finally:
+            lease.release()
+            self.metrics.inflight.labels(entry.name).dec()
+        self.metrics.count_usage(entry.name, result.get("usage"))
+        return JSONResponse(result)
+
+    async def _stream(
+        self,
+        entry: ModelEntry,
+        chunks: AsyncIterator[dict[str, Any]],
+        principal: Principal,
+        include_usage: bool,
+    ) -> StreamingResponse:
+        start = time.perf_counter()
+        lease = await self._admit(principal)
+        self.metrics.inflight.labels(entry.name).inc()
+        try:
+            # The first chunk comes before the response starts, so a bad request (context
+            # overflow, a schema llama.cpp cannot compile) is still a proper 4xx.
+            first = await anext(chunks)
+        except BaseException:
+            self._end_stream(entry, lease)
+            await chunks.aclose()  # type: ignore[attr-defined]
+            raise
+        self.metrics.ttft.labels(entry.name).observe(time.perf_counter() - start)
+        return StreamingResponse(
+            self._events(entry, first, chunks, lease, include_usage),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    def _end_stream(self, entry: ModelEntry, lease: Lease) -> None:
+        if lease._state is not None:
+            self.metrics.inflight.labels(entry.name).dec()
+        lease.release()
+
+    async def _events(
+        self,
+        entry: ModelEntry,
+        first: dict[str, Any],
+        chunks: AsyncIterator[dict[str, Any]],
+        lease: Lease,
+        include_usage: bool,
+    ) -> AsyncIterator[bytes]:
+        finished = False
+        try:
+            chunk: dict[str, Any] | None = first
+            while chunk is not None:
+                if "usage" in chunk and chunk["usage"]:
+                    self.metrics.count_usage(entry.name, chunk["usage"])
+                    if not chunk.get("choices"):
+                        if include_usage:
+                            yield _sse(chunk)
+                        chunk = await anext(chunks, None)
+                        continue
+                    if not include_usage:
+                        chunk = {k: v for k, v in chunk.items() if k != "usage"}
+                yield _sse(chunk)
+                chunk = await anext(chunks, None)
+            finished = True
+            yield _sse("[DONE]")
+        except HaneulError as exc:
+            finished = True
+            yield _sse(error_body(exc))
+        finally:
+            if not finished:
+                self.metrics.disconnects.labels(entry.name).inc()
+            await chunks.aclose()  # type: ignore[attr-defined]
+            self._end_stream(entry, lease)
+
+    # -- embeddings --------------------------------------------------------------------
+    async def embed(self, req: EmbeddingRequest, principal: Principal) -> JSONResponse:
+        entry, backend = await self._backend(req.model, Capability.EMBEDDING)
+        texts = [req.input] if isinstance(req.input, str) else req.input
+        lease = await self._admit(principal)
+        try:
+            result = await backend.embed(texts, input_type=req.input_type)
+        finally:
+            lease.release()
+        dim = len(result.vectors[0]) if result.vectors else 0
+        if req.dimensions is not None and req.dimensions != dim:
+            raise InvalidRequestError(
+                f"model '{entry.name}' gives {dim} dimensions, not {req.dimensions}",
+                param="dimensions",
+            )
+        data = [
+            {"object": "embedding", "index": i, "embedding": _encode(v, req.encoding_format)}
+            for i, v in enumerate(result.vectors)
+        ]
+        self.metrics.prompt_tokens.labels(entry.name).inc(result.prompt_tokens)
+        usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
+        return JSONResponse({"object": "list", "data": data, "model": entry.name, "usage": usage})
+
+
+def _encode(vector: list[float], fmt: str) -> list[float] | str:
+    if fmt == "base64":
+        return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+    return vector

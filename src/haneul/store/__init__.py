@@ -1,0 +1,1 @@
+"""Persistence. SQLite by default (one file under the data directory); append-only migrations."""

@@ -1,0 +1,118 @@
+"""API keys. A key is shown once when created; only its sha256 is stored.
+
+Keys are 32 random bytes, so a fast hash is enough (no password stretching needed): an
+attacker with the database cannot guess a 256-bit secret from its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+
+from haneul.errors import InvalidRequestError, NotFoundError
+
+PREFIX = "hn-"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    name: str
+    prefix: str  # the first characters, to recognise a key in lists
+    created_at: float
+    revoked_at: float | None
+    last_used_at: float | None
+    rpm: int | None  # per-key override of the requests-per-minute limit
+    max_concurrent: int | None  # per-key override of concurrent generations
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class KeyStore:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._lock = threading.Lock()
+
+    def create(
+        self, name: str, *, rpm: int | None = None, max_concurrent: int | None = None
+    ) -> tuple[ApiKey, str]:
+        """A new key and its secret (the only time the secret is available)."""
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise InvalidRequestError("a key needs a name of 1 to 100 characters", param="name")
+        for field, value in (("rpm", rpm), ("max_concurrent", max_concurrent)):
+            if value is not None and value < 1:
+                raise InvalidRequestError(f"{field} must be at least 1", param=field)
+        secret = PREFIX + secrets.token_urlsafe(32)
+        key_id = "key_" + secrets.token_hex(6)
+        with self._lock:
+            self.conn.execute(
+                "INSERT INTO api_keys (id, name, prefix, hash, created_at, rpm, max_concurrent)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key_id, name, secret[:10], _hash(secret), time.time(), rpm, max_concurrent),
+            )
+        return self.get(key_id), secret
+
+    def get(self, key_id: str) -> ApiKey:
+        row = self.conn.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"API key '{key_id}' does not exist")
+        return _row(row)
+
+    def list(self) -> list[ApiKey]:
+        rows = self.conn.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
+        return [_row(r) for r in rows]
+
+    def has_active(self) -> bool:
+        row = self.conn.execute("SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1")
+        return row.fetchone() is not None
+
+    def verify(self, secret: str) -> ApiKey | None:
+        row = self.conn.execute(
+            "SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL", (_hash(secret),)
+        ).fetchone()
+        if row is None:
+            return None
+        with self._lock:
+            self.conn.execute(
+                "UPDATE api_keys SET last_used_at = ? WHERE id = ?", (time.time(), row["id"])
+            )
+        return _row(row)
+
+    def revoke(self, key_id_or_name: str) -> ApiKey:
+        rows = self.conn.execute(
+            "SELECT * FROM api_keys WHERE (id = ? OR name = ?) AND revoked_at IS NULL",
+            (key_id_or_name, key_id_or_name),
+        ).fetchall()
+        if not rows:
+            raise NotFoundError(f"no active API key with id or name '{key_id_or_name}'")
+        if len(rows) > 1:
+            raise InvalidRequestError(f"several keys are named '{key_id_or_name}'; give the id")
+        with self._lock:
+            self.conn.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ?", (time.time(), rows[0]["id"])
+            )
+        return self.get(rows[0]["id"])
+
+
+def _row(row: sqlite3.Row) -> ApiKey:
+    return ApiKey(
+        id=row["id"],
+        name=row["name"],
+        prefix=row["prefix"],
+        created_at=row["created_at"],
+        revoked_at=row["revoked_at"],
+        last_used_at=row["last_used_at"],
+        rpm=row["rpm"],
+        max_concurrent=row["max_concurrent"],
+    )
