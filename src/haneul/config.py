@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_home() -> Path:
@@ -36,7 +38,7 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         "multilingual-e5-small", description="Model used by /v1/embeddings when none is named."
     )
-    preload: list[str] = Field(
+    preload: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Models loaded at start-up besides the default model (comma separated).",
     )
@@ -76,6 +78,13 @@ class Settings(BaseSettings):
     api_key: str | None = Field(
         None, description="API key the `haneul chat` client sends (server side: unused)."
     )
+
+    @field_validator("preload", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @property
     def db_path(self) -> Path:

@@ -57,6 +57,10 @@ class BaseBackend:
     async def tokenize(self, text: str) -> list[int]:
         raise self._unsupported("tokenization")
 
+    async def status(self) -> dict[str, Any]:
+        """Runtime state for /health (slots busy, ...); empty when there is nothing to say."""
+        return {}
+
     async def close(self) -> None:
         return None
 

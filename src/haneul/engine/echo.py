@@ -126,6 +126,9 @@ class EchoBackend(BaseBackend):
         vectors = [[float(len(t)), float(sum(map(ord, t)) % 997), 1.0] for t in texts]
         return EmbeddingResult(vectors, sum(len(t) for t in texts))
 
+    async def status(self) -> dict[str, Any]:
+        return {"active": self.active}
+
     async def tokenize(self, text: str) -> list[int]:
         return [ord(c) for c in text]
 

@@ -227,6 +227,14 @@ class LlamaCppBackend(BaseBackend):
         tokens: list[int] = res.json()["tokens"]
         return tokens
 
+    async def status(self) -> dict[str, Any]:
+        if self._http is None:
+            return {}
+        res = await self._http.get("/slots")
+        slots = res.json() if res.status_code == 200 else []
+        busy = sum(1 for slot in slots if slot.get("is_processing"))
+        return {"slots": len(slots), "slots_busy": busy}
+
     async def close(self) -> None:
         if self._http is not None:
             await self._http.aclose()

@@ -26,6 +26,10 @@ class ModelManager:
     def loaded(self) -> list[str]:
         return sorted(self._backends)
 
+    @property
+    def backends(self) -> dict[str, Backend]:
+        return dict(self._backends)
+
     def resolve(self, name: str | None) -> ModelEntry:
         return self.catalog.resolve(name or self.settings.default_model)
 

@@ -69,6 +69,10 @@ class Backend(Protocol):
         """Token ids of `text` (no special tokens added)."""
         ...
 
+    async def status(self) -> dict[str, Any]:
+        """Runtime state for /health, e.g. `{"slots": 8, "slots_busy": 2}`."""
+        ...
+
     async def close(self) -> None:
         """Free the model; the backend is unusable afterwards."""
         ...

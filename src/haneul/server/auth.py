@@ -1,6 +1,6 @@
 """API-key authentication. Keys are required when the server listens beyond loopback, when
 `require_keys` is set, or as soon as one active key exists; otherwise requests are
-anonymous and share the anonymous limits."""
+anonymous (whatever key they send) and share the anonymous limits."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ async def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if not keys_required(state.settings.host, state.settings.require_keys, state.keys):
-        if not secret:
-            return Principal(ANONYMOUS)
+        # Open mode: clients that always send some key (the openai SDK does) still work.
+        return Principal(ANONYMOUS)
     if scheme.lower() != "bearer" or not secret:
         raise AuthenticationError(
             "missing API key: send 'Authorization: Bearer <key>' (create one with `haneul keys create`)"

@@ -107,6 +107,7 @@ class Sampling(_Strict):
     stream: bool = False
     stream_options: StreamOptions | None = None
     logit_bias: dict[str, float] | None = None
+    ignore_eos: bool | None = None  # extension: generate max_tokens even past end-of-text
     user: str | None = None
 
     @model_validator(mode="after")

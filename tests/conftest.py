@@ -1,0 +1,139 @@
+"""Fixtures: real `haneul serve` processes on 127.0.0.1, driven by the official openai client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from haneul.config import Settings
+from haneul.engine.catalog import Catalog, ModelEntry
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+HANEUL = str(Path(sys.executable).with_name("haneul"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class RunningServer:
+    url: str
+    home: Path
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def api(self) -> str:
+        return self.url + "/v1"
+
+    def client(self, api_key: str = "none", **kw: object) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.api, api_key=api_key, max_retries=0, **kw)  # type: ignore[arg-type]
+
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [HANEUL, *args], env=self.env, input=input, capture_output=True, text=True, timeout=120
+        )
+
+
+def haneul_env(home: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANEUL_")}
+    env["HANEUL_HOME"] = str(home)
+    env["HANEUL_LOG_LEVEL"] = "warning"
+    env.update({f"HANEUL_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+def add_echo_models(home: Path) -> None:
+    catalog = Catalog(Settings(home=home))
+    catalog.add(ModelEntry(name="echo", kind="echo", task="chat", source="test"))
+    catalog.add(
+        ModelEntry(name="echo-slow", kind="echo", task="chat", source="test",
+                   options={"delay_s": 0.05})
+    )
+
+
+def start_server(home: Path, **settings: str) -> RunningServer:
+    port = free_port()
+    env = haneul_env(home, port=str(port), **settings)
+    log = home / "server.log"
+    home.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen([HANEUL, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"haneul serve exited:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.get(url + "/health", timeout=2).status_code == 200:
+                return RunningServer(url, home, env, process, log)
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"haneul serve did not start:\n{log.read_text(errors='replace')}")
+
+
+def stop_server(server: RunningServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The bundled models behind a real server: smollm2 (chat), gemma3 (completion), e5."""
+    home = tmp_path_factory.mktemp("haneul-home")
+    add_echo_models(home)
+    running = start_server(
+        home, preload="gemma3-270m,multilingual-e5-small", parallel="8", ctx_size="1024"
+    )
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def client(server: RunningServer) -> openai.OpenAI:
+    return server.client()
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+    """Start extra servers (echo default model, fast to start) for one test."""
+    started: list[RunningServer] = []
+
+    def make(home: Path | None = None, **settings: str) -> RunningServer:
+        home = home or tmp_path / f"home{len(started)}"
+        if not (home / "models.json").exists():
+            add_echo_models(home)
+        settings.setdefault("default_model", "echo")
+        running = start_server(home, **settings)
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        stop_server(running)
+
+
+def assert_serving(server: RunningServer) -> None:
+    """The server still answers after a bad request."""
+    assert httpx.get(server.url + "/health", timeout=10).json()["status"] == "ok"
