@@ -63,8 +63,9 @@ def add_echo_models(home: Path) -> None:
     catalog = Catalog(Settings(home=home))
     catalog.add(ModelEntry(name="echo", kind="echo", task="chat", source="test"))
     catalog.add(
-        ModelEntry(name="echo-slow", kind="echo", task="chat", source="test",
-                   options={"delay_s": 0.05})
+        ModelEntry(
+            name="echo-slow", kind="echo", task="chat", source="test", options={"delay_s": 0.05}
+        )
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
@@ -51,9 +50,7 @@ class Settings(BaseSettings):
     ctx_size: int = Field(
         2048, ge=256, description="Context window per request (tokens); KV cache is shared."
     )
-    max_tokens_default: int = Field(
-        512, ge=1, description="max_tokens when a request sets none."
-    )
+    max_tokens_default: int = Field(512, ge=1, description="max_tokens when a request sets none.")
     require_keys: bool = Field(
         False, description="Require an API key even on 127.0.0.1 (always required elsewhere)."
     )

@@ -62,7 +62,9 @@ def test_stream_korean_never_splits_a_syllable(
     Korean output crosses syllable boundaries inside tokens on nearly every character."""
     request = {
         "model": CHAT,
-        "messages": [{"role": "user", "content": "한국어로 자기소개를 해 주세요. 안녕하세요, 저는"}],
+        "messages": [
+            {"role": "user", "content": "한국어로 자기소개를 해 주세요. 안녕하세요, 저는"}
+        ],
         "max_tokens": 48,
         "temperature": 0,
         "seed": 7,
@@ -95,8 +97,12 @@ def test_stream_usage_only_when_asked(client: openai.OpenAI) -> None:
 
 
 def test_sse_wire_format_ends_with_done(server: RunningServer) -> None:
-    body = {"model": CHAT, "messages": [{"role": "user", "content": "서울"}], "max_tokens": 3,
-            "stream": True}
+    body = {
+        "model": CHAT,
+        "messages": [{"role": "user", "content": "서울"}],
+        "max_tokens": 3,
+        "stream": True,
+    }
     with httpx.stream("POST", server.api + "/chat/completions", json=body, timeout=60) as res:
         assert res.headers["content-type"].startswith("text/event-stream")
         events = [line for line in res.iter_lines() if line]
@@ -146,8 +152,10 @@ def test_stop_strings_and_max_tokens(client: openai.OpenAI) -> None:
     )
     assert "7" not in (reply.choices[0].message.content or "")
     short = client.chat.completions.create(
-        model=CHAT, messages=[{"role": "user", "content": "Tell me a long story."}],
-        max_tokens=3, temperature=0,
+        model=CHAT,
+        messages=[{"role": "user", "content": "Tell me a long story."}],
+        max_tokens=3,
+        temperature=0,
     )
     assert short.choices[0].finish_reason == "length"
     assert short.usage is not None and short.usage.completion_tokens == 3

@@ -65,8 +65,14 @@ def _wait_idle(server: RunningServer, model: str) -> int:
 
 
 def test_disconnect_frees_the_llama_slot(server: RunningServer) -> None:
-    body = {"model": CHAT, "messages": [{"role": "user", "content": "Write a very long essay."}],
-            "max_tokens": 900, "stream": True, "temperature": 1.0, "ignore_eos": True}
+    body = {
+        "model": CHAT,
+        "messages": [{"role": "user", "content": "Write a very long essay."}],
+        "max_tokens": 900,
+        "stream": True,
+        "temperature": 1.0,
+        "ignore_eos": True,
+    }
     with httpx.stream("POST", server.api + "/chat/completions", json=body, timeout=60) as res:
         for n, _ in enumerate(res.iter_lines()):
             if n > 6:
@@ -80,8 +86,11 @@ def test_disconnect_frees_the_llama_slot(server: RunningServer) -> None:
 
 
 def test_disconnect_ends_the_generation_above_the_engine(server: RunningServer) -> None:
-    body = {"model": "echo-slow", "messages": [{"role": "user", "content": "가" * 400}],
-            "stream": True}
+    body = {
+        "model": "echo-slow",
+        "messages": [{"role": "user", "content": "가" * 400}],
+        "stream": True,
+    }
     with httpx.stream("POST", server.api + "/chat/completions", json=body, timeout=60) as res:
         for n, _ in enumerate(res.iter_lines()):
             if n > 4:

@@ -19,7 +19,11 @@ def _cos(a: list[float], b: list[float]) -> float:
 
 
 def test_korean_embeddings_rank_by_meaning(client: openai.OpenAI) -> None:
-    texts = ["서울시청은 어디에 있나요?", "서울특별시청의 위치를 알려주세요", "고양이 사료 추천해 주세요"]
+    texts = [
+        "서울시청은 어디에 있나요?",
+        "서울특별시청의 위치를 알려주세요",
+        "고양이 사료 추천해 주세요",
+    ]
     result = client.embeddings.create(model=E5, input=texts)  # the SDK asks for base64
     vectors = [d.embedding for d in result.data]
     assert [d.index for d in result.data] == [0, 1, 2]
@@ -38,6 +42,8 @@ def test_float_and_base64_agree(server: RunningServer, client: openai.OpenAI) ->
 
 def test_default_embedding_model_and_input_type(server: RunningServer) -> None:
     q = httpx.post(server.api + "/embeddings", json={"input": "서울"}).json()
-    p = httpx.post(server.api + "/embeddings", json={"input": "서울", "input_type": "passage"}).json()
+    p = httpx.post(
+        server.api + "/embeddings", json={"input": "서울", "input_type": "passage"}
+    ).json()
     assert q["model"] == E5
     assert q["data"][0]["embedding"] != p["data"][0]["embedding"]

@@ -68,8 +68,12 @@ def test_tool_call_round_trip(client: openai.OpenAI) -> None:
         {"role": "user", "content": "What's the weather in Seoul right now?"}
     ]
     first = client.chat.completions.create(
-        model=CHAT, messages=messages, tools=[WEATHER], tool_choice="required",  # type: ignore[arg-type,list-item]
-        max_tokens=80, temperature=0,
+        model=CHAT,
+        messages=messages,
+        tools=[WEATHER],
+        tool_choice="required",  # type: ignore[arg-type,list-item]
+        max_tokens=80,
+        temperature=0,
     )
     choice = first.choices[0]
     assert choice.finish_reason == "tool_calls"
@@ -81,7 +85,11 @@ def test_tool_call_round_trip(client: openai.OpenAI) -> None:
         {"role": "tool", "tool_call_id": call.id, "content": '{"temp_c": 21, "sky": "맑음"}'}
     )
     second = client.chat.completions.create(
-        model=CHAT, messages=messages, tools=[WEATHER], max_tokens=60, temperature=0,  # type: ignore[arg-type,list-item]
+        model=CHAT,
+        messages=messages,
+        tools=[WEATHER],
+        max_tokens=60,
+        temperature=0,  # type: ignore[arg-type,list-item]
     )
     answer = second.choices[0].message
     assert answer.tool_calls or answer.content  # auto: may call again or answer

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import time
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -15,7 +18,7 @@ from haneul.store.db import connect
 from haneul.store.keys import KeyStore
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 200)  # pipes get whole rows
 err = Console(stderr=True)
 
 
@@ -42,17 +45,28 @@ def create(
 
 
 @app.command("list")
-def list_keys() -> None:
+def list_keys(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
     """List keys (never their secrets)."""
+    keys = _store().list()
+    if as_json:
+        typer.echo(json.dumps([asdict(k) for k in keys], ensure_ascii=False, indent=2))
+        return
     table = Table("id", "name", "prefix", "created", "last used", "rpm", "concurrent", "state")
 
     def when(t: float | None) -> str:
         return time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else "-"
 
-    for k in _store().list():
+    for k in keys:
         table.add_row(
-            k.id, k.name, k.prefix + "…", when(k.created_at), when(k.last_used_at),
-            str(k.rpm or "default"), str(k.max_concurrent or "default"),
+            k.id,
+            k.name,
+            k.prefix + "…",
+            when(k.created_at),
+            when(k.last_used_at),
+            str(k.rpm or "default"),
+            str(k.max_concurrent or "default"),
             "active" if k.active else "revoked",
         )
     out.print(table)

@@ -52,10 +52,18 @@ def serve(
     from haneul.store.keys import KeyStore
 
     settings = _settings(
-        host=host, port=port, default_model=model, threads=threads, parallel=parallel,
-        ctx_size=ctx_size, require_keys=require_keys, home=home,
+        host=host,
+        port=port,
+        default_model=model,
+        threads=threads,
+        parallel=parallel,
+        ctx_size=ctx_size,
+        require_keys=require_keys,
+        home=home,
     )
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     if not is_loopback(settings.host):
         conn = connect(settings.db_path)
         has_keys = KeyStore(conn).has_active()
@@ -71,8 +79,11 @@ def serve(
         f"http://{settings.host}:{settings.port}/ (web UI) and /v1 (API)"
     )
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port,
-        log_level=settings.log_level.lower(), timeout_graceful_shutdown=5,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=5,
     )
 
 

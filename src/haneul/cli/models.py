@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +18,7 @@ from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.errors import HaneulError
 
 app = typer.Typer(help="Manage the model catalog.", no_args_is_help=True)
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 200)  # pipes get whole rows
 err = Console(stderr=True)
 
 
@@ -45,16 +46,28 @@ def list_models(
         aliases.setdefault(target, []).append(alias)
     entries = catalog.entries()
     if as_json:
-        typer.echo(json.dumps([asdict(e) | {"aliases": aliases.get(e.name, [])} for e in entries],
-                              ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                [asdict(e) | {"aliases": aliases.get(e.name, [])} for e in entries],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     default = catalog.settings.default_model
     table = Table("name", "task", "size", "quant", "context", "template", "source", "aliases")
     for e in entries:
         name = f"{e.name} (default)" if e.name == default else e.name
-        table.add_row(name, e.task, _size(e.size_bytes), e.quantization or "-",
-                      str(e.context_length or "-"), e.template or "-", e.source,
-                      ", ".join(aliases.get(e.name, [])))
+        table.add_row(
+            name,
+            e.task,
+            _size(e.size_bytes),
+            e.quantization or "-",
+            str(e.context_length or "-"),
+            e.template or "-",
+            e.source,
+            ", ".join(aliases.get(e.name, [])),
+        )
     out.print(table)
 
 
@@ -72,7 +85,9 @@ def show(name: str) -> None:
 def add(
     path: Annotated[Path, typer.Argument(help="A local .gguf file.")],
     name: Annotated[str | None, typer.Option(help="Catalog name (default: from the file).")] = None,
-    task: Annotated[str | None, typer.Option(help="chat or completion (default: by template).")] = None,
+    task: Annotated[
+        str | None, typer.Option(help="chat or completion (default: by template).")
+    ] = None,
 ) -> None:
     """Add a local GGUF file (its sha256 is recorded and checked at each load)."""
     try:
@@ -96,9 +111,16 @@ def add_upstream(
     if api_key:
         options["api_key"] = api_key
     try:
-        _catalog().add(ModelEntry(name=name, kind="upstream", task=task, source="upstream",
-                                  description=f"{remote_model or name} at {base_url}",
-                                  options=options))
+        _catalog().add(
+            ModelEntry(
+                name=name,
+                kind="upstream",
+                task=task,
+                source="upstream",
+                description=f"{remote_model or name} at {base_url}",
+                options=options,
+            )
+        )
     except HaneulError as exc:
         raise _fail(exc) from None
     err.print(f"added {name} -> {base_url}")
@@ -140,7 +162,12 @@ def pull(
         task = bar.add_task(f"{repo}/{filename}", total=None)
         try:
             entry = pull_model(
-                _catalog(), repo, filename, name=name, revision=revision, sha256=sha256,
+                _catalog(),
+                repo,
+                filename,
+                name=name,
+                revision=revision,
+                sha256=sha256,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         except HaneulError as exc:

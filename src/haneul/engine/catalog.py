@@ -7,11 +7,11 @@ they load. User entries live in `<home>/models.json`, written atomically.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def _bundled() -> list[ModelEntry]:
             quantization="Q4_1",
             context_length=8192,
             template="chatml",
-            description="SmolLM2-135M-Instruct (HuggingFaceTB, Apache-2.0): English chat, tools emulated",
+            description="SmolLM2-135M-Instruct (HuggingFaceTB, Apache-2.0): English chat",
         ),
         ModelEntry(
             name="gemma3-270m",
@@ -155,7 +155,9 @@ class Catalog:
         self._save(data)
         return entry
 
-    def add_local(self, path: Path, *, name: str | None = None, task: str | None = None) -> ModelEntry:
+    def add_local(
+        self, path: Path, *, name: str | None = None, task: str | None = None
+    ) -> ModelEntry:
         from haneul.engine.gguf_info import read_info
 
         path = path.expanduser().resolve()

@@ -9,7 +9,6 @@ concurrency, cancellation and limits. Tokens are characters.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 

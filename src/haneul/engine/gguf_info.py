@@ -51,7 +51,11 @@ def read_info(path: Path) -> GGUFInfo:
     arch = str(field("general.architecture") or "unknown")
     file_type = field("general.file_type")
     try:
-        quant = LlamaFileType(int(file_type)).name.removeprefix("MOSTLY_") if file_type is not None else "unknown"
+        quant = (
+            LlamaFileType(int(file_type)).name.removeprefix("MOSTLY_")
+            if file_type is not None
+            else "unknown"
+        )
     except ValueError:
         quant = f"type{file_type}"
     ctx = field(f"{arch}.context_length")

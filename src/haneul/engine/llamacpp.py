@@ -28,7 +28,6 @@ from haneul.engine.protocol import Capability, Request, Response
 from haneul.errors import (
     ContextLengthError,
     EngineError,
-    HaneulError,
     InvalidRequestError,
     ModelLoadError,
     UnsupportedError,
@@ -122,7 +121,9 @@ class LlamaCppBackend(BaseBackend):
                 self._pool, xlc.Server, params
             )
         except Exception as exc:  # a bad file, or not enough memory
-            raise ModelLoadError(f"could not load model '{self.name}' from {self.path}: {exc}") from exc
+            raise ModelLoadError(
+                f"could not load model '{self.name}' from {self.path}: {exc}"
+            ) from exc
         finally:
             _restore_signals(saved)
         self._http = httpx.AsyncClient(
@@ -189,9 +190,15 @@ class LlamaCppBackend(BaseBackend):
     async def chat(self, request: Request) -> Response:
         if request.get("tools") and not self.options.native_tools:
             prepared = tools.prepare(request)
-            return tools.finish(await self._call(self._server.handle_chat_completions,
-                                                  self._engine_request(prepared, stream=False)))
-        if not self.options.native_tools and any(m.get("role") == "tool" for m in request["messages"]):
+            return tools.finish(
+                await self._call(
+                    self._server.handle_chat_completions,
+                    self._engine_request(prepared, stream=False),
+                )
+            )
+        if not self.options.native_tools and any(
+            m.get("role") == "tool" for m in request["messages"]
+        ):
             request = tools.prepare(request)
         return await self._call(
             self._server.handle_chat_completions, self._engine_request(request, stream=False)
@@ -202,7 +209,9 @@ class LlamaCppBackend(BaseBackend):
             for chunk in tools.as_chunks(await self.chat(request)):
                 yield chunk
             return
-        if not self.options.native_tools and any(m.get("role") == "tool" for m in request["messages"]):
+        if not self.options.native_tools and any(
+            m.get("role") == "tool" for m in request["messages"]
+        ):
             request = tools.prepare(request)
         body = self._engine_request(request, stream=True)
         async for chunk in self._stream(self._server.handle_chat_completions, body):
@@ -245,5 +254,3 @@ class LlamaCppBackend(BaseBackend):
 def has_native_tools(template: str | None) -> bool:
     """Whether a chat template renders `tools` itself (and so llama.cpp can parse calls)."""
     return bool(template) and "tools" in (template or "") and "tool_call" in (template or "")
-
-

@@ -55,34 +55,46 @@ def pull_model(
     part = target.with_name(target.name + ".part")
     url = f"{settings.hub_url.rstrip('/')}/{repo}/resolve/{revision}/{filename}"
     headers = {"Authorization": f"Bearer {settings.hub_token}"} if settings.hub_token else {}
-    done = part.stat().st_size if part.exists() else 0
-    if done:
-        headers["Range"] = f"bytes={done}-"
+    client = httpx.Client(follow_redirects=True, timeout=60, transport=transport)
     try:
-        with httpx.Client(follow_redirects=True, timeout=60, transport=transport) as client:
-            with client.stream("GET", url, headers=headers) as res:
-                if res.status_code == 404:
-                    raise NotFoundError(f"{repo}/{filename} (revision {revision}) is not on {settings.hub_url}")
-                if res.status_code == 416:  # the part file is already whole
-                    res.read()
-                    expected = _expected_sha(res.headers, sha256)
-                elif res.status_code >= 400:
-                    raise UpstreamError(f"hub answered HTTP {res.status_code} for {url}")
-                else:
-                    expected = _expected_sha(res.headers, sha256)
-                    if res.status_code == 200:
-                        done = 0  # the hub ignored the range: start over
-                    total = res.headers.get("content-length")
-                    total_bytes = int(total) + done if total else None
-                    with part.open("ab" if done else "wb") as out:
-                        for block in res.iter_bytes(1 << 20):
-                            out.write(block)
-                            done += len(block)
-                            if progress:
-                                progress(done, total_bytes)
+        with client:
+            expected = _download(client, url, headers, part, sha256, progress)
     except httpx.HTTPError as exc:
         raise UpstreamError(f"download from {url} failed: {exc}; run pull again to resume") from exc
     return _finish(catalog, part, target, name, repo, expected)
+
+
+def _download(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    part: Path,
+    sha256: str | None,
+    progress: Progress | None,
+) -> str | None:
+    """Append to `part` from where it stops; the expected sha256, if anyone knows it."""
+    done = part.stat().st_size if part.exists() else 0
+    if done:
+        headers = {**headers, "Range": f"bytes={done}-"}
+    with client.stream("GET", url, headers=headers) as res:
+        if res.status_code == 404:
+            raise NotFoundError(f"{url.split('/resolve/')[0]} has no such file (HTTP 404): {url}")
+        if res.status_code == 416:  # the part file is already whole
+            res.read()
+            return _expected_sha(res.headers, sha256)
+        if res.status_code >= 400:
+            raise UpstreamError(f"hub answered HTTP {res.status_code} for {url}")
+        if res.status_code == 200:
+            done = 0  # the hub ignored the range: start over
+        total = res.headers.get("content-length")
+        total_bytes = int(total) + done if total else None
+        with part.open("ab" if done else "wb") as out:
+            for block in res.iter_bytes():  # as received: a dropped connection keeps every byte
+                out.write(block)
+                done += len(block)
+                if progress:
+                    progress(done, total_bytes)
+        return _expected_sha(res.headers, sha256)
 
 
 def _finish(
@@ -113,5 +125,3 @@ def _finish(
     )
     log.info("pulled %s (%d bytes, sha256 %s)", name, entry.size_bytes, digest)
     return catalog.add(entry)
-
-

@@ -18,7 +18,7 @@ from haneul.errors import InvalidRequestError
 _INSTRUCTIONS = (
     "You can call these tools (JSON Schema of each tool's arguments):\n{tools}\n"
     'To call tools, answer only with {{"tool_calls": [{{"name": ..., "arguments": {{...}}}}]}}. '
-    '{answer_rule}'
+    "{answer_rule}"
 )
 
 
@@ -86,7 +86,10 @@ def _rewrite_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 args = c["function"].get("arguments") or "{}"
                 calls.append({"name": c["function"]["name"], "arguments": json.loads(args)})
             out.append(
-                {"role": "assistant", "content": json.dumps({"tool_calls": calls}, ensure_ascii=False)}
+                {
+                    "role": "assistant",
+                    "content": json.dumps({"tool_calls": calls}, ensure_ascii=False),
+                }
             )
         elif m.get("role") == "tool":
             name = names.get(m.get("tool_call_id", ""), "tool")
@@ -166,9 +169,20 @@ def as_chunks(response: dict[str, Any]) -> list[dict[str, Any]]:
         delta: dict[str, Any] = {"role": "assistant", "content": msg.get("content")}
         if msg.get("tool_calls"):
             delta["tool_calls"] = [{"index": i, **c} for i, c in enumerate(msg["tool_calls"])]
-        chunks.append({**base, "choices": [{"index": choice["index"], "delta": delta, "finish_reason": None}]})
         chunks.append(
-            {**base, "choices": [{"index": choice["index"], "delta": {}, "finish_reason": choice["finish_reason"]}]}
+            {**base, "choices": [{"index": choice["index"], "delta": delta, "finish_reason": None}]}
+        )
+        chunks.append(
+            {
+                **base,
+                "choices": [
+                    {
+                        "index": choice["index"],
+                        "delta": {},
+                        "finish_reason": choice["finish_reason"],
+                    }
+                ],
+            }
         )
     if "usage" in response:
         chunks.append({**base, "choices": [], "usage": response["usage"]})

@@ -44,8 +44,13 @@ def _error_from(status: int, body: bytes) -> HaneulError:
 
 class UpstreamBackend(BaseBackend):
     capabilities = frozenset(
-        {Capability.CHAT, Capability.COMPLETION, Capability.EMBEDDING, Capability.TOOLS,
-         Capability.JSON_SCHEMA}
+        {
+            Capability.CHAT,
+            Capability.COMPLETION,
+            Capability.EMBEDDING,
+            Capability.TOOLS,
+            Capability.JSON_SCHEMA,
+        }
     )
 
     def __init__(

@@ -88,8 +88,12 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     @app.get("/health")
     async def health() -> dict[str, Any]:
         models = {name: await backend.status() for name, backend in manager.backends.items()}
-        return {"status": "ok", "version": __version__, "models_loaded": manager.loaded,
-                "models": models}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "models_loaded": manager.loaded,
+            "models": models,
+        }
 
     @app.get("/metrics")
     async def prometheus(principal: Principal = Depends(authenticate)) -> Response:

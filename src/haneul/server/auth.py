@@ -1,5 +1,6 @@
 """API-key authentication. Keys are required when the server listens beyond loopback, when
-`require_keys` is set, or as soon as one active key exists; otherwise requests are
+`require_keys` is set, or as soon as a key has been created (revoking every key then
+locks the API rather than opening it); otherwise requests are
 anonymous (whatever key they send) and share the anonymous limits."""
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def is_loopback(host: str) -> bool:
 
 
 def keys_required(host: str, require_keys: bool, keys: KeyStore) -> bool:
-    return require_keys or not is_loopback(host) or keys.has_active()
+    return require_keys or not is_loopback(host) or keys.any_created()
 
 
 async def authenticate(request: Request) -> Principal:
@@ -44,7 +45,8 @@ async def authenticate(request: Request) -> Principal:
         return Principal(ANONYMOUS)
     if scheme.lower() != "bearer" or not secret:
         raise AuthenticationError(
-            "missing API key: send 'Authorization: Bearer <key>' (create one with `haneul keys create`)"
+            "missing API key: send 'Authorization: Bearer <key>' "
+            "(create one with `haneul keys create`)"
         )
     key = state.keys.verify(secret.strip())
     if key is None:

@@ -15,12 +15,18 @@ class Metrics:
             "haneul_requests", "HTTP requests by route and status", ["route", "status"], registry=r
         )
         self.duration = Histogram(
-            "haneul_request_duration_seconds", "Request duration", ["route"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "haneul_request_duration_seconds",
+            "Request duration",
+            ["route"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.ttft = Histogram(
-            "haneul_time_to_first_token_seconds", "Time to the first streamed token", ["model"],
-            buckets=_LATENCY_BUCKETS, registry=r,
+            "haneul_time_to_first_token_seconds",
+            "Time to the first streamed token",
+            ["model"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.prompt_tokens = Counter(
             "haneul_prompt_tokens", "Prompt tokens processed", ["model"], registry=r

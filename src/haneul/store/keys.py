@@ -77,6 +77,10 @@ class KeyStore:
         row = self.conn.execute("SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1")
         return row.fetchone() is not None
 
+    def any_created(self) -> bool:
+        """Whether a key was ever created (revoking the last key must not open the server)."""
+        return self.conn.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None
+
     def verify(self, secret: str) -> ApiKey | None:
         row = self.conn.execute(
             "SELECT * FROM api_keys WHERE hash = ? AND revoked_at IS NULL", (_hash(secret),)

@@ -134,7 +134,9 @@ class ChatCompletionRequest(Sampling):
         if isinstance(self.tool_choice, NamedToolChoice) and self.tools:
             names = {t.function.name for t in self.tools}
             if self.tool_choice.function.name not in names:
-                raise ValueError(f"tool_choice names '{self.tool_choice.function.name}', not in tools")
+                raise ValueError(
+                    f"tool_choice names '{self.tool_choice.function.name}', not in tools"
+                )
         return self
 
 

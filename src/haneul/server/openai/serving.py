@@ -30,14 +30,27 @@ from haneul.server.openai.schemas import (
 )
 
 log = logging.getLogger(__name__)
-_NOT_FOR_ENGINE = {"model", "stream", "stream_options", "include_ai_filters", "user",
-                   "max_completion_tokens"}
-_WHAT = {Capability.CHAT: "chat completions", Capability.COMPLETION: "text completions",
-         Capability.EMBEDDING: "embeddings"}
+_NOT_FOR_ENGINE = {
+    "model",
+    "stream",
+    "stream_options",
+    "include_ai_filters",
+    "user",
+    "max_completion_tokens",
+}
+_WHAT = {
+    Capability.CHAT: "chat completions",
+    Capability.COMPLETION: "text completions",
+    Capability.EMBEDDING: "embeddings",
+}
 
 
 def _sse(data: dict[str, Any] | str) -> bytes:
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = (
+        data
+        if isinstance(data, str)
+        else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    )
     return f"data: {text}\n\n".encode()
 
 
@@ -54,7 +67,9 @@ class OpenAIServing:
         if need == Capability.EMBEDDING and not model:
             model = self.settings.embedding_model
         entry = self.manager.resolve(model)
-        if need.value != entry.task and not (need == Capability.COMPLETION and entry.task == "chat"):
+        if need.value != entry.task and not (
+            need == Capability.COMPLETION and entry.task == "chat"
+        ):
             hint = {"chat": "chat", "completion": "/v1/completions", "embedding": "/v1/embeddings"}
             raise InvalidRequestError(
                 f"model '{entry.name}' is a {entry.task} model and cannot serve {_WHAT[need]}; "
@@ -97,7 +112,9 @@ class OpenAIServing:
             body["prompt"] = body["prompt"][0]
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if req.stream:
-            return await self._stream(entry, backend.stream_complete(body), principal, include_usage)
+            return await self._stream(
+                entry, backend.stream_complete(body), principal, include_usage
+            )
         return await self._whole(entry, lambda: backend.complete(body), principal)
 
     async def _whole(
@@ -155,7 +172,7 @@ class OpenAIServing:
         try:
             chunk: dict[str, Any] | None = first
             while chunk is not None:
-                if "usage" in chunk and chunk["usage"]:
+                if chunk.get("usage"):
                     self.metrics.count_usage(entry.name, chunk["usage"])
                     if not chunk.get("choices"):
                         if include_usage:
