@@ -48,7 +48,9 @@ class Settings(BaseSettings):
         8, ge=1, le=64, description="Parallel decoding slots per model (continuous batching)."
     )
     ctx_size: int = Field(
-        2048, ge=256, description="Context window per request (tokens); KV cache is shared."
+        2048,
+        ge=256,
+        description="Context window per request (tokens); each parallel slot has its own.",
     )
     max_tokens_default: int = Field(512, ge=1, description="max_tokens when a request sets none.")
     require_keys: bool = Field(

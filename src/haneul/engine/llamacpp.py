@@ -47,7 +47,7 @@ class LlamaCppOptions:
     chat: bool = True  # the model has a chat template (instruct model)
 
 
-def _restore_signals(saved: dict[int, Any]) -> None:
+def _restore_signals(saved: dict[signal.Signals, Any]) -> None:
     """llama.cpp's init installs its own SIGINT/SIGTERM handlers; give Python's back."""
     if threading.current_thread() is not threading.main_thread():
         return

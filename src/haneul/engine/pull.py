@@ -28,7 +28,7 @@ def _expected_sha(headers: httpx.Headers, given: str | None) -> str | None:
     if given:
         return given.lower()
     for key in ("x-linked-etag", "etag"):
-        tag = headers.get(key, "").strip('"').removeprefix("W/").strip('"').lower()
+        tag = str(headers.get(key, "")).strip('"').removeprefix("W/").strip('"').lower()
         if _HEX64.match(tag):
             return tag
     return None

@@ -1,0 +1,311 @@
+"""Serving benchmark: Haneul against llama.cpp's own `llama-server`, measured in one run.
+
+For concurrency 1, 4, 8 and 16 it streams chat completions (fixed length: `ignore_eos`) and
+reports aggregate generated tokens/s and time to first token (p50/p95) for:
+
+- peer:   llama.cpp's `llama-server`, built from its public source outside this repository
+          (see docs/benchmarks.md for the build), same model, threads, slots and context;
+- haneul: `haneul serve` over HTTP, the product;
+- engine: Haneul's llama.cpp backend in-process, no HTTP, to isolate the server's overhead.
+
+The three take turns at each level so a change in machine load hits all of them.
+Usage: python bench/serve.py [--peer PATH] [--model NAME] [--write docs/benchmarks.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from haneul.config import Settings
+from haneul.engine.catalog import Catalog
+from haneul.engine.llamacpp import LlamaCppBackend, LlamaCppOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+LEVELS = (1, 4, 8, 16)
+PROMPTS = [
+    "Explain how a bicycle works.",
+    "Write a story about a lighthouse keeper.",
+    "Describe the water cycle.",
+    "What makes a good cup of coffee?",
+    "Tell me about the history of Seoul.",
+    "How do airplanes fly?",
+    "Describe a day at the beach.",
+    "Why is the sky blue?",
+]
+Stream = Callable[[dict[str, Any]], AsyncIterator[dict[str, Any]]]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited with {proc.returncode}")
+        try:
+            if httpx.get(url + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+def http_stream(base: str) -> Stream:
+    # No keep-alive: a pooled connection the server closed while idle fails a POST.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    client = httpx.AsyncClient(base_url=base, timeout=600, limits=limits)
+
+    async def stream(body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        async with client.stream("POST", "/v1/chat/completions", json=body) as res:
+            res.raise_for_status()
+            async for line in res.aiter_lines():
+                if line.startswith("data: ") and line != "data: [DONE]":
+                    yield json.loads(line[6:])
+
+    return stream
+
+
+async def one_request(stream: Stream, body: dict[str, Any]) -> tuple[float, int]:
+    start = time.perf_counter()
+    ttft, tokens = None, 0
+    async for chunk in stream(body):
+        for choice in chunk.get("choices", []):
+            if choice.get("delta", {}).get("content"):
+                tokens += 1
+                ttft = ttft or time.perf_counter() - start
+        if chunk.get("usage"):
+            tokens = chunk["usage"]["completion_tokens"]
+    return ttft or float("nan"), tokens
+
+
+async def run_level(
+    stream: Stream, model: str, concurrency: int, max_tokens: int, rounds: int
+) -> dict[str, float]:
+    ttfts: list[float] = []
+    total_tokens, wall = 0, 0.0
+    for r in range(rounds):
+        bodies = [
+            {
+                "model": model,
+                "messages": [{"role": "user", "content": f"{PROMPTS[i % len(PROMPTS)]} ({r}-{i})"}],
+                "max_tokens": max_tokens,
+                "temperature": 0.8,
+                "seed": i,
+                "ignore_eos": True,
+                "stream": True,
+                "stream_options": {"include_usage": True},
+            }
+            for i in range(concurrency)
+        ]
+        start = time.perf_counter()
+        results = await asyncio.gather(*(one_request(stream, b) for b in bodies))
+        wall += time.perf_counter() - start
+        ttfts += [t for t, _ in results]
+        total_tokens += sum(n for _, n in results)
+    ttfts.sort()
+    return {
+        "tok_s": total_tokens / wall,
+        "ttft_p50": statistics.median(ttfts) * 1000,
+        "ttft_p95": ttfts[min(len(ttfts) - 1, int(0.95 * len(ttfts)))] * 1000,
+    }
+
+
+def rss_mib(pid: int) -> tuple[float, float]:
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    settings = Settings(home=Path(tempfile.mkdtemp(prefix="haneul-bench-")))
+    catalog = Catalog(settings)
+    entry = catalog.resolve(args.model)
+    path = catalog.model_path(entry)
+    ctx_total = args.ctx_size * args.parallel
+    peer_port, haneul_port = free_port(), free_port()
+    peer = subprocess.Popen(
+        [
+            args.peer,
+            "-m",
+            str(path),
+            "--port",
+            str(peer_port),
+            "--host",
+            "127.0.0.1",
+            "-t",
+            str(args.threads),
+            "-tb",
+            str(args.threads),
+            "-np",
+            str(args.parallel),
+            "-c",
+            str(ctx_total),
+            "--no-webui",
+            "-a",
+            entry.name,
+            "--log-disable",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    env = {
+        **os.environ,
+        "HANEUL_HOME": str(settings.home),
+        "HANEUL_PORT": str(haneul_port),
+        "HANEUL_THREADS": str(args.threads),
+        "HANEUL_PARALLEL": str(args.parallel),
+        "HANEUL_CTX_SIZE": str(args.ctx_size),
+        "HANEUL_DEFAULT_MODEL": entry.name,
+        "HANEUL_LOG_LEVEL": "warning",
+        "HANEUL_RATE_LIMIT_RPM": "100000",
+        "HANEUL_MAX_CONCURRENT": "64",
+    }
+    haneul = subprocess.Popen(
+        [str(Path(sys.executable).with_name("haneul")), "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    engine = LlamaCppBackend(
+        entry.name,
+        path,
+        LlamaCppOptions(threads=args.threads, parallel=args.parallel, ctx_size=args.ctx_size),
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{peer_port}", peer)
+        wait_ready(f"http://127.0.0.1:{haneul_port}", haneul)
+        await engine.start()
+        systems: dict[str, Stream] = {
+            "peer": http_stream(f"http://127.0.0.1:{peer_port}"),
+            "haneul": http_stream(f"http://127.0.0.1:{haneul_port}"),
+            "engine": engine.stream_chat,
+        }
+        for stream in systems.values():  # warm-up: load pages, fill caches
+            await run_level(stream, entry.name, 2, 8, 1)
+        table: dict[str, dict[int, dict[str, float]]] = {name: {} for name in systems}
+        for level in args.levels:
+            for name, stream in systems.items():
+                await asyncio.sleep(1)  # let the last system's OpenMP threads stop spinning
+                rounds = max(1, args.requests // level)
+                table[name][level] = await run_level(
+                    stream, entry.name, level, args.max_tokens, rounds
+                )
+                print(f"c={level:<3} {name:<7} {table[name][level]}", file=sys.stderr)
+        rss, peak = rss_mib(haneul.pid)
+        peer_rss, peer_peak = rss_mib(peer.pid)
+    finally:
+        await engine.close()
+        for proc in (peer, haneul):
+            proc.terminate()
+            proc.wait(timeout=30)
+    return {
+        "model": entry.name,
+        "table": table,
+        "rss": rss,
+        "peak": peak,
+        "peer_rss": peer_rss,
+        "peer_peak": peer_peak,
+        "args": vars(args),
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    t = result["table"]
+    a = result["args"]
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    lines = [
+        "## Serving (`bench/serve.py`)",
+        "",
+        f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}. Model `{result['model']}`, {a['threads']} threads, "
+        f"{a['parallel']} slots x {a['ctx_size']} context, {a['max_tokens']} generated tokens per "
+        f"request (ignore_eos), about {a['requests']} requests per level. Measured "
+        f"{time.strftime('%Y-%m-%d')}.",
+        "",
+        "| concurrency | peer tok/s | Haneul tok/s | ratio | engine tok/s | peer TTFT p50/p95 ms "
+        "| Haneul TTFT p50/p95 ms | engine TTFT p50/p95 ms | server overhead p50 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for level in a["levels"]:
+        p, h, e = t["peer"][level], t["haneul"][level], t["engine"][level]
+        lines.append(
+            f"| {level} | {p['tok_s']:.1f} | {h['tok_s']:.1f} | {h['tok_s'] / p['tok_s']:.2f}x "
+            f"| {e['tok_s']:.1f} | {p['ttft_p50']:.0f} / {p['ttft_p95']:.0f} "
+            f"| {h['ttft_p50']:.0f} / {h['ttft_p95']:.0f} | {e['ttft_p50']:.0f} / "
+            f"{e['ttft_p95']:.0f} | {h['ttft_p50'] - e['ttft_p50']:+.1f} |"
+        )
+    lines += [
+        "",
+        f"Resident memory of `haneul serve` after the run: {result['rss']:.0f} MiB "
+        f"(peak {result['peak']:.0f} MiB); llama-server: {result['peer_rss']:.0f} MiB "
+        f"(peak {result['peer_peak']:.0f} MiB).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str) -> None:
+    begin, end = "<!-- bench/serve.py begin -->", "<!-- bench/serve.py end -->"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
+    block = f"{begin}\n{section}{end}"
+    if begin in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--peer",
+        default=os.environ.get("LLAMA_SERVER", "llama-server"),
+        help="llama-server binary (or $LLAMA_SERVER)",
+    )
+    parser.add_argument("--model", default="smollm2-135m-instruct")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--parallel", type=int, default=8)
+    parser.add_argument("--ctx-size", type=int, default=1024)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--requests", type=int, default=16, help="requests per level")
+    parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS))
+    parser.add_argument("--write", type=Path, help="update this markdown file's section")
+    args = parser.parse_args()
+    result = asyncio.run(measure(args))
+    section = render(result)
+    print(section)
+    if args.write:
+        write_section(args.write, section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Project rules a reviewer would otherwise check by hand."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from haneul.config import Settings
+from haneul.plugins import HaneulSpecs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_hook_is_documented() -> None:
+    doc = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    hooks = [n for n in vars(HaneulSpecs) if n.startswith("register_")]
+    assert hooks
+    for hook in hooks:
+        assert f"### `{hook}(" in doc, f"hook {hook} is not documented in docs/plugins.md"
+
+
+def test_every_setting_is_documented() -> None:
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for name, field in Settings.model_fields.items():
+        assert field.description, f"setting {name} has no description"
+        assert f"`HANEUL_{name.upper()}`" in doc, f"HANEUL_{name.upper()} missing from the docs"
+
+
+def test_engine_knows_nothing_of_http_servers() -> None:
+    """Layering: engine/ never imports server/, fastapi or starlette."""
+    for path in (ROOT / "src" / "haneul" / "engine").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import) (haneul\.server|fastapi|starlette)", text, re.M), (
+            path
+        )
+
+
+def test_readme_opens_with_run_and_test() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```")[1]
+    assert "make run" in first_block and "make test" in first_block
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
