@@ -8,7 +8,8 @@ reports aggregate generated tokens/s and time to first token (p50/p95) for:
 - haneul: `haneul serve` over HTTP, the product;
 - engine: Haneul's llama.cpp backend in-process, no HTTP, to isolate the server's overhead.
 
-The three take turns at each level so a change in machine load hits all of them.
+The three take turns at each level, in rotating order, several times, and the medians are
+reported, so a change in machine load hits all of them.
 Usage: python bench/serve.py [--peer PATH] [--model NAME] [--write docs/benchmarks.md]
 """
 
@@ -31,7 +32,7 @@ from typing import Any
 import httpx
 
 from haneul.config import Settings
-from haneul.engine.catalog import Catalog
+from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.engine.llamacpp import LlamaCppBackend, LlamaCppOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +101,7 @@ async def one_request(stream: Stream, body: dict[str, Any]) -> tuple[float, int]
 
 
 async def run_level(
-    stream: Stream, model: str, concurrency: int, max_tokens: int, rounds: int
+    stream: Stream, model: str, concurrency: int, max_tokens: int, rounds: int, tag: str = ""
 ) -> dict[str, float]:
     ttfts: list[float] = []
     total_tokens, wall = 0, 0.0
@@ -108,7 +109,7 @@ async def run_level(
         bodies = [
             {
                 "model": model,
-                "messages": [{"role": "user", "content": f"{PROMPTS[i % len(PROMPTS)]} ({r}-{i})"}],
+                "messages": [{"role": "user", "content": f"{PROMPTS[i % 8]} ({tag}{r}-{i})"}],
                 "max_tokens": max_tokens,
                 "temperature": 0.8,
                 "seed": i,
@@ -141,6 +142,7 @@ def rss_mib(pid: int) -> tuple[float, float]:
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings(home=Path(tempfile.mkdtemp(prefix="haneul-bench-")))
     catalog = Catalog(settings)
+    catalog.add(ModelEntry(name="echo", kind="echo", task="chat", source="bench"))
     entry = catalog.resolve(args.model)
     path = catalog.model_path(entry)
     ctx_total = args.ctx_size * args.parallel
@@ -205,14 +207,26 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         for stream in systems.values():  # warm-up: load pages, fill caches
             await run_level(stream, entry.name, 2, 8, 1)
         table: dict[str, dict[int, dict[str, float]]] = {name: {} for name in systems}
+        names = list(systems)
         for level in args.levels:
-            for name, stream in systems.items():
-                await asyncio.sleep(1)  # let the last system's OpenMP threads stop spinning
-                rounds = max(1, args.requests // level)
-                table[name][level] = await run_level(
-                    stream, entry.name, level, args.max_tokens, rounds
-                )
-                print(f"c={level:<3} {name:<7} {table[name][level]}", file=sys.stderr)
+            runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+            for rep in range(args.repeat):
+                order = names[rep % len(names) :] + names[: rep % len(names)]  # rotate
+                for name in order:
+                    await asyncio.sleep(1)  # let the last system's threads go idle
+                    rounds = max(1, args.requests // (level * args.repeat))
+                    runs[name].append(
+                        await run_level(
+                            systems[name], entry.name, level, args.max_tokens, rounds, f"{rep}/"
+                        )
+                    )
+            for name in names:
+                table[name][level] = {
+                    key: statistics.median(r[key] for r in runs[name]) for key in runs[name][0]
+                }
+                print(f"c={level:<3} {name:<7} {table[name][level]} {runs[name]}", file=sys.stderr)
+        # The server's own cost: the same HTTP path with a backend that does no work.
+        echo = await run_level(systems["haneul"], "echo", 1, 4, 30)
         rss, peak = rss_mib(haneul.pid)
         peer_rss, peer_peak = rss_mib(peer.pid)
     finally:
@@ -222,6 +236,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             proc.wait(timeout=30)
     return {
         "model": entry.name,
+        "echo_ttft": echo["ttft_p50"],
         "table": table,
         "rss": rss,
         "peak": peak,
@@ -248,7 +263,8 @@ def render(result: dict[str, Any]) -> str:
         f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.machine()}, "
         f"Python {platform.python_version()}. Model `{result['model']}`, {a['threads']} threads, "
         f"{a['parallel']} slots x {a['ctx_size']} context, {a['max_tokens']} generated tokens per "
-        f"request (ignore_eos), about {a['requests']} requests per level. Measured "
+        f"request (ignore_eos), about {a['requests']} requests per level and system in "
+        f"{a['repeat']} interleaved repetitions (medians shown; the order rotates). Measured "
         f"{time.strftime('%Y-%m-%d')}.",
         "",
         "| concurrency | peer tok/s | Haneul tok/s | ratio | engine tok/s | peer TTFT p50/p95 ms "
@@ -264,6 +280,12 @@ def render(result: dict[str, Any]) -> str:
             f"{e['ttft_p95']:.0f} | {h['ttft_p50'] - e['ttft_p50']:+.1f} |"
         )
     lines += [
+        "",
+        "Server overhead is Haneul's time to first token over HTTP minus the same engine's "
+        "in-process (no HTTP) time, measured in the same run; at higher concurrency it also "
+        "holds the CPU the Python server takes from the two decoding threads on a 2-core "
+        "machine. The server's own path with a backend that does no work (the `echo` test "
+        f"model, same HTTP client): {result['echo_ttft']:.1f} ms p50 to the first token.",
         "",
         f"Resident memory of `haneul serve` after the run: {result['rss']:.0f} MiB "
         f"(peak {result['peak']:.0f} MiB); llama-server: {result['peer_rss']:.0f} MiB "
@@ -296,7 +318,8 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=8)
     parser.add_argument("--ctx-size", type=int, default=1024)
     parser.add_argument("--max-tokens", type=int, default=64)
-    parser.add_argument("--requests", type=int, default=16, help="requests per level")
+    parser.add_argument("--requests", type=int, default=48, help="requests per level and system")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved repetitions (median)")
     parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS))
     parser.add_argument("--write", type=Path, help="update this markdown file's section")
     args = parser.parse_args()

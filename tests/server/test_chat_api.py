@@ -167,3 +167,12 @@ def test_models_list(client: openai.OpenAI) -> None:
     assert client.models.retrieve(CHAT).id == CHAT
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve("없는-모델")
+
+
+def test_web_page_is_served_offline(server: RunningServer) -> None:
+    page = httpx.get(server.url + "/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "하늘" in html and CHAT in html
+    assert "compositionstart" in html  # Enter while composing Hangul must not send
+    assert not re.search(r"""(src|href)=["']https?://""", html)  # nothing from a CDN

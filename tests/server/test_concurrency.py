@@ -21,7 +21,7 @@ def _one_stream(client: openai.OpenAI, i: int) -> dict[str, object]:
     stream = client.chat.completions.create(
         model=CHAT,
         messages=[{"role": "user", "content": f"Tell me fact number {i} about Korea."}],
-        max_tokens=32,
+        max_tokens=48,
         temperature=0.7,
         seed=i,
         stream=True,

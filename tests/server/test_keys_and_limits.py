@@ -104,7 +104,11 @@ def test_full_queue_answers_429_not_a_hang(server_factory: Callable[..., Running
         next(lines)
         waiter = threading.Thread(target=queued)
         waiter.start()
-        time.sleep(0.5)  # let it reach the queue
+        for _ in range(200):  # until it waits in the queue
+            metrics = httpx.get(srv.url + "/metrics", headers=headers).text
+            if "haneul_queued_requests 1.0" in metrics:
+                break
+            time.sleep(0.05)
         third = httpx.post(
             srv.api + "/chat/completions",
             headers=headers,

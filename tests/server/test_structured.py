@@ -43,7 +43,7 @@ def test_json_schema_output_always_parses(client: openai.OpenAI) -> None:
                 "type": "json_schema",
                 "json_schema": {"name": "person", "schema": PERSON, "strict": True},
             },
-            max_tokens=200,
+            max_tokens=400,
             temperature=1.0,
             seed=seed,
         )

@@ -64,6 +64,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         max_queue=settings.max_queue,
         queue_timeout_s=settings.queue_timeout_s,
     )
+    metrics.queued.set_function(lambda: sum(w for _, w in limiter.snapshot().values()))
     conn = connect(settings.db_path)
 
     @asynccontextmanager

@@ -40,6 +40,9 @@ class Metrics:
         self.rate_limited = Counter(
             "haneul_rate_limited", "Requests refused with 429", ["code"], registry=r
         )
+        self.queued = Gauge(
+            "haneul_queued_requests", "Requests waiting for a generation slot", registry=r
+        )
         self.disconnects = Counter(
             "haneul_client_disconnects", "Streams whose client went away", ["model"], registry=r
         )

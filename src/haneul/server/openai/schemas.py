@@ -125,7 +125,6 @@ class ChatCompletionRequest(Sampling):
     tools: list[Tool] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
-    include_ai_filters: bool | None = None  # reserved for the AI Filter (safety)
 
     @model_validator(mode="after")
     def _check_tools(self) -> ChatCompletionRequest:

@@ -34,7 +34,6 @@ _NOT_FOR_ENGINE = {
     "model",
     "stream",
     "stream_options",
-    "include_ai_filters",
     "user",
     "max_completion_tokens",
 }
