@@ -103,3 +103,42 @@ def test_chat_reports_errors_clearly(server_factory: Callable[..., RunningServer
     done = srv.cli("chat", "--url", srv.url, "--model", "없는-모델", "안녕")
     assert done.returncode == 1
     assert "404" in done.stderr and "does not exist" in done.stderr
+
+
+def test_chat_interactive_in_a_terminal(server_factory: Callable[..., RunningServer]) -> None:
+    """A real pseudo-terminal: the prompt, Korean typed input, the streamed answer, /exit."""
+    import os
+    import pty
+    import select
+
+    srv = server_factory()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child becomes `haneul chat` on the terminal
+        os.execve(HANEUL, [HANEUL, "chat", "--url", srv.url, "--model", "echo"], srv.env)
+
+    def read_until(marker: str, timeout: float = 30) -> str:
+        seen = b""
+        while marker.encode() not in seen:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            assert ready, f"no {marker!r} in {seen.decode(errors='replace')!r}"
+            seen += os.read(fd, 4096)
+        return seen.decode("utf-8", errors="replace")
+
+    read_until("> ")
+    os.write(fd, "한글 입력 잘 되나요?\n".encode())
+    out = read_until("> ")
+    assert out.count("한글 입력 잘 되나요?") >= 2  # the echo of the typing, then the answer
+    assert "\ufffd" not in out
+    os.write(fd, b"/exit\n")
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    os.close(fd)
+
+
+def test_serve_stops_cleanly_on_ctrl_c(server_factory: Callable[..., RunningServer]) -> None:
+    """Ctrl-C stops a server that has a llama.cpp model loaded, cleanly and at once."""
+    import signal
+
+    srv = server_factory(default_model="smollm2-135m-instruct", parallel="1")
+    srv.process.send_signal(signal.SIGINT)
+    assert srv.process.wait(timeout=30) == 0
