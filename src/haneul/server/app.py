@@ -16,10 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from haneul import __version__
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
+from haneul.safety.filter import SafetyFilter
 from haneul.server.auth import Principal, authenticate
 from haneul.server.errors import install_error_handlers
 from haneul.server.limits import Limiter
 from haneul.server.metrics import Metrics
+from haneul.server.openai.moderations import router as moderations_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
 from haneul.store.db import connect
@@ -81,9 +83,11 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.metrics = metrics
     app.state.limiter = limiter
     app.state.keys = KeyStore(conn)
+    app.state.safety = SafetyFilter()
     app.state.serving = OpenAIServing(settings, manager, limiter, metrics)
     install_error_handlers(app)
     app.include_router(openai_router)
+    app.include_router(moderations_router)
     app.add_middleware(_RequestMetrics, metrics=metrics)
 
     @app.get("/health")

@@ -1,0 +1,60 @@
+"""Prompt injection in documents and skill outputs: text that tries to give the model orders.
+
+Pattern-based, Korean and English. It is meant for text that should be *data* (a retrieved
+document, a web page, a tool result): there, an order to the model is suspicious whatever
+its wording. A user's own message is not checked with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from haneul.safety.protocol import Finding, Verdict
+
+PATTERNS: list[tuple[float, str]] = [
+    (
+        1.0,
+        r"ignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|preceding)\s+"
+        r"(?:instructions?|prompts?|rules|messages?|directions?)",
+    ),
+    (
+        1.0,
+        r"disregard\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|your)\s+"
+        r"(?:instructions?|prompts?|rules|guidelines)",
+    ),
+    (0.9, r"forget\s+(?:everything|all)\s+(?:you|that|above|previous)"),
+    (
+        0.9,
+        r"(?:reveal|print|show|repeat)\s+(?:me\s+)?(?:your|the)\s+(?:system\s+prompt|instructions)",
+    ),
+    (0.8, r"you\s+are\s+now\s+(?:a|an|in)\s+"),
+    (0.8, r"(?:developer|dan|jailbreak|god)\s+mode"),
+    (0.7, r"new\s+instructions?\s*:"),
+    (
+        1.0,
+        r"(?:이전|앞|위|기존|지금까지)의?\s*(?:모든\s*)?(?:지시|지침|명령|규칙|프롬프트|내용|대화)"
+        r"(?:사항)?(?:을|를|은|는|들을)?\s*(?:모두\s*|전부\s*|다\s*)?(?:무시|잊)",
+    ),
+    (1.0, r"(?:지시|지침|명령|규칙)(?:사항)?(?:을|를)?\s*(?:모두\s*|전부\s*)?무시(?:하고|해)"),
+    (0.9, r"시스템\s*프롬프트(?:를|을)?\s*(?:출력|보여|알려|공개|무시)"),
+    (0.8, r"(?:지금부터|이제부터)\s*(?:너|당신)(?:는|은)\s*"),
+    (0.8, r"(?:관리자|개발자|탈옥)\s*모드"),
+    (0.8, r"사용자(?:에게|한테)\s*(?:알리지|말하지)\s*(?:말고|않고)"),
+    (0.7, r"(?:대신|그\s*대신)\s*(?:다음|아래)\s*(?:명령|지시)(?:을|를)?\s*(?:수행|실행|따르)"),
+]
+_COMPILED = [(score, re.compile(p, re.IGNORECASE)) for score, p in PATTERNS]
+
+
+def find_injection(text: str) -> list[Finding]:
+    found = []
+    for score, pattern in _COMPILED:
+        for m in pattern.finditer(text):
+            found.append(Finding("injection", score, m.start(), m.end(), "prompt injection"))
+    return sorted(found, key=lambda f: f.start)
+
+
+class InjectionCheck:
+    name = "injection"
+
+    async def check(self, text: str, context: str | None = None) -> Verdict:
+        return Verdict(find_injection(text))
