@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     queue_timeout_s: float = Field(
         30.0, gt=0, description="Seconds a queued request waits for a slot before a 429."
     )
+    safety_policy: str = Field(
+        "annotate",
+        pattern="^(annotate|mask|refuse|block)$",
+        description="AI Filter policy for keys without their own: annotate, mask, refuse, block.",
+    )
     hub_url: str = Field(
         "https://huggingface.co",
         description="Base URL of a Hugging Face-style hub for `haneul models pull`.",

@@ -3,7 +3,8 @@
     HaneulError                      500 internal_error
     ├── InvalidRequestError          400 invalid_request_error
     │   ├── ContextLengthError       400 context_length_exceeded
-    │   └── UnsupportedError         400 unsupported
+    │   ├── UnsupportedError         400 unsupported
+    │   └── ContentFilterError       400 content_filter
     ├── AuthenticationError          401 invalid_api_key
     ├── PermissionDeniedError        403 permission_denied
     ├── NotFoundError                404 not_found
@@ -46,6 +47,10 @@ class ContextLengthError(InvalidRequestError):
 
 class UnsupportedError(InvalidRequestError):
     code = "unsupported"
+
+
+class ContentFilterError(InvalidRequestError):
+    code = "content_filter"
 
 
 class AuthenticationError(HaneulError):

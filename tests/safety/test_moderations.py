@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
@@ -52,3 +53,27 @@ def test_cli_safety_check(server_factory: Callable[..., RunningServer]) -> None:
     assert [r.get("id") for r in rows[:2]] == ["a", "b"]
     assert rows[0]["flagged"] and not rows[1]["flagged"]
     assert rows[2]["line"] == 3 and "error" in rows[2]
+
+
+def test_cli_learned_checks_and_train_errors(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import HANEUL, haneul_env
+
+    env = haneul_env(tmp_path)
+    done = subprocess.run(
+        [HANEUL, "safety", "check", "--kind", "input", "--learned", "낙태는 허용되어야 하는가?"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "sensitive" in json.loads(done.stdout)["scores"]
+    missing = subprocess.run(
+        [HANEUL, "safety", "train", "--data", str(tmp_path), "--out", str(tmp_path / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 1 and "square_question_valid.json" in missing.stderr

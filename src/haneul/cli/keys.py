@@ -33,10 +33,15 @@ def create(
     max_concurrent: Annotated[
         int | None, typer.Option(help="Concurrent generations for this key.")
     ] = None,
+    safety_policy: Annotated[
+        str | None, typer.Option(help="AI Filter policy: annotate, mask, refuse or block.")
+    ] = None,
 ) -> None:
     """Create a key and print its secret (shown once; only a hash is stored)."""
     try:
-        key, secret = _store().create(name, rpm=rpm, max_concurrent=max_concurrent)
+        key, secret = _store().create(
+            name, rpm=rpm, max_concurrent=max_concurrent, safety_policy=safety_policy
+        )
     except HaneulError as exc:
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None

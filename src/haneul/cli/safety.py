@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -33,11 +34,14 @@ def check(
         bool, typer.Option("--jsonl", help='Read {"text": ...} lines on stdin, write results.')
     ] = False,
     kind: Annotated[str, typer.Option(help="input, output, document or skill.")] = "document",
+    learned: Annotated[
+        bool, typer.Option("--learned", help="Add the SQuARe and KoSBi models (experimental).")
+    ] = False,
 ) -> None:
     """Check text for personal data, abuse and prompt injection; prints JSON."""
     if kind not in ("input", "output", "document", "skill"):
         raise typer.BadParameter("kind must be input, output, document or skill")
-    safety = SafetyFilter()
+    safety = SafetyFilter(learned=learned)
     text_kind: TextKind = kind  # type: ignore[assignment]
 
     def run(t: str) -> dict[str, Any]:
@@ -66,3 +70,29 @@ def check(
         if isinstance(item, dict):
             out = {**{k: v for k, v in item.items() if k != "text"}, **out}
         typer.echo(json.dumps(out, ensure_ascii=False))
+
+
+@app.command()
+def train(
+    data: Annotated[
+        Path, typer.Option(help="Folder with square_question_valid.json and kosbi_valid.json.")
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write sensitive.npz and bias.npz.")],
+) -> None:
+    """Train the SQuARe and KoSBi models (needs scikit-learn: pip install 'haneul[train]')."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise typer.BadParameter(
+            "training needs scikit-learn: pip install 'haneul[train]'"
+        ) from None
+    from haneul.errors import HaneulError
+    from haneul.safety.train import train as train_models
+
+    try:
+        written = train_models(data, out)
+    except HaneulError as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(1) from None
+    for task, path in written.items():
+        typer.echo(f"{task}: {path}")

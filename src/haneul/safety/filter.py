@@ -26,14 +26,28 @@ CLOVA_NAMES = {
 }
 
 
+# which kinds of text each check reads (absent: all of them)
+APPLIES_TO: dict[str, tuple[str, ...]] = {
+    "injection": ("document", "skill"),  # an order is suspicious in data, not from the user
+    "sensitive": ("input",),  # SQuARe judges the user's question
+}
+
+
 class SafetyFilter:
-    def __init__(self, checks: list[Check] | None = None) -> None:
+    """The default checks are the rule-based ones. `learned=True` adds the SQuARe and KoSBi
+    models, which are still below their quality targets (see docs/benchmarks.md)."""
+
+    def __init__(self, checks: list[Check] | None = None, *, learned: bool = False) -> None:
         self.checks: list[Check] = checks or [PIICheck(), AbuseCheck(), InjectionCheck()]
+        if learned:
+            from haneul.safety.classifier import SensitiveQuestionCheck, SocialBiasCheck
+
+            self.checks += [SensitiveQuestionCheck(), SocialBiasCheck()]
 
     async def check(
         self, text: str, *, context: str | None = None, kind: TextKind = "input"
     ) -> Verdict:
-        checks = [c for c in self.checks if c.name != "injection" or kind in ("document", "skill")]
+        checks = [c for c in self.checks if kind in APPLIES_TO.get(c.name, (kind,))]
         verdicts = await asyncio.gather(*(c.check(text, context) for c in checks))
         total = Verdict()
         for v in verdicts:

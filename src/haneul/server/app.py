@@ -21,9 +21,11 @@ from haneul.server.auth import Principal, authenticate
 from haneul.server.errors import install_error_handlers
 from haneul.server.limits import Limiter
 from haneul.server.metrics import Metrics
+from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
+from haneul.store.audit import AuditLog
 from haneul.store.db import connect
 from haneul.store.keys import KeyStore
 
@@ -84,7 +86,9 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.limiter = limiter
     app.state.keys = KeyStore(conn)
     app.state.safety = SafetyFilter()
-    app.state.serving = OpenAIServing(settings, manager, limiter, metrics)
+    app.state.audit = AuditLog(conn)
+    guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
+    app.state.serving = OpenAIServing(settings, manager, limiter, metrics, guard)
     install_error_handlers(app)
     app.include_router(openai_router)
     app.include_router(moderations_router)

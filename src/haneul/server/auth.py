@@ -21,6 +21,7 @@ class Principal:
     key_id: str
     rpm: int | None = None
     max_concurrent: int | None = None
+    safety_policy: str | None = None
 
 
 def is_loopback(host: str) -> bool:
@@ -51,4 +52,4 @@ async def authenticate(request: Request) -> Principal:
     key = state.keys.verify(secret.strip())
     if key is None:
         raise AuthenticationError("invalid or revoked API key")
-    return Principal(key.id, key.rpm, key.max_concurrent)
+    return Principal(key.id, key.rpm, key.max_concurrent, key.safety_policy)

@@ -23,6 +23,18 @@ MIGRATIONS: list[str] = [
         max_concurrent INTEGER
     );
     """,
+    """
+    ALTER TABLE api_keys ADD COLUMN safety_policy TEXT;
+    CREATE TABLE safety_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        key_id TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        action TEXT NOT NULL,
+        categories TEXT NOT NULL
+    );
+    CREATE INDEX safety_audit_at ON safety_audit (at);
+    """,
 ]
 
 

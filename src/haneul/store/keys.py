@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from haneul.errors import InvalidRequestError, NotFoundError
+from haneul.safety.policy import POLICIES
 
 PREFIX = "hn-"
 
@@ -28,6 +29,7 @@ class ApiKey:
     last_used_at: float | None
     rpm: int | None  # per-key override of the requests-per-minute limit
     max_concurrent: int | None  # per-key override of concurrent generations
+    safety_policy: str | None = None  # annotate, mask, refuse or block; None: the default
 
     @property
     def active(self) -> bool:
@@ -44,7 +46,12 @@ class KeyStore:
         self._lock = threading.Lock()
 
     def create(
-        self, name: str, *, rpm: int | None = None, max_concurrent: int | None = None
+        self,
+        name: str,
+        *,
+        rpm: int | None = None,
+        max_concurrent: int | None = None,
+        safety_policy: str | None = None,
     ) -> tuple[ApiKey, str]:
         """A new key and its secret (the only time the secret is available)."""
         name = name.strip()
@@ -53,13 +60,18 @@ class KeyStore:
         for field, value in (("rpm", rpm), ("max_concurrent", max_concurrent)):
             if value is not None and value < 1:
                 raise InvalidRequestError(f"{field} must be at least 1", param=field)
+        if safety_policy is not None and safety_policy not in POLICIES:
+            raise InvalidRequestError(
+                f"safety policy must be one of {', '.join(POLICIES)}", param="safety_policy"
+            )
         secret = PREFIX + secrets.token_urlsafe(32)
         key_id = "key_" + secrets.token_hex(6)
         with self._lock:
             self.conn.execute(
-                "INSERT INTO api_keys (id, name, prefix, hash, created_at, rpm, max_concurrent)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key_id, name, secret[:10], _hash(secret), time.time(), rpm, max_concurrent),
+                "INSERT INTO api_keys (id, name, prefix, hash, created_at, rpm, max_concurrent,"
+                " safety_policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key_id, name, secret[:10], _hash(secret), time.time(), rpm, max_concurrent,
+                 safety_policy),
             )
         return self.get(key_id), secret
 
@@ -119,4 +131,5 @@ def _row(row: sqlite3.Row) -> ApiKey:
         last_used_at=row["last_used_at"],
         rpm=row["rpm"],
         max_concurrent=row["max_concurrent"],
+        safety_policy=row["safety_policy"],
     )

@@ -125,6 +125,7 @@ class ChatCompletionRequest(Sampling):
     tools: list[Tool] | None = None
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
+    include_ai_filters: bool = False  # CLOVA: attach the AI Filter's verdict on the answer
 
     @model_validator(mode="after")
     def _check_tools(self) -> ChatCompletionRequest:

@@ -22,6 +22,7 @@ from haneul.server.auth import Principal
 from haneul.server.errors import error_body
 from haneul.server.limits import Lease, Limiter
 from haneul.server.metrics import Metrics
+from haneul.server.openai.guard import ChatGuard, refusal
 from haneul.server.openai.schemas import (
     ChatCompletionRequest,
     CompletionRequest,
@@ -34,6 +35,7 @@ _NOT_FOR_ENGINE = {
     "model",
     "stream",
     "stream_options",
+    "include_ai_filters",
     "user",
     "max_completion_tokens",
 }
@@ -55,12 +57,18 @@ def _sse(data: dict[str, Any] | str) -> bytes:
 
 class OpenAIServing:
     def __init__(
-        self, settings: Settings, manager: ModelManager, limiter: Limiter, metrics: Metrics
+        self,
+        settings: Settings,
+        manager: ModelManager,
+        limiter: Limiter,
+        metrics: Metrics,
+        guard: ChatGuard,
     ) -> None:
         self.settings = settings
         self.manager = manager
         self.limiter = limiter
         self.metrics = metrics
+        self.guard = guard
 
     async def _backend(self, model: str | None, need: Capability) -> tuple[ModelEntry, Backend]:
         if need == Capability.EMBEDDING and not model:
@@ -100,9 +108,29 @@ class OpenAIServing:
         entry, backend = await self._backend(req.model, Capability.CHAT)
         body = self._body(req, backend)
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
+        if (refused := await self.guard.screen_input(body, principal)) is not None:
+            return self._refusal(entry.name, refused, req.stream)
         if req.stream:
-            return await self._stream(entry, backend.stream_chat(body), principal, include_usage)
-        return await self._whole(entry, lambda: backend.chat(body), principal)
+            chunks = self.guard.watch_stream(
+                backend.stream_chat(body), principal, req.include_ai_filters
+            )
+            return await self._stream(entry, chunks, principal, include_usage)
+        response = await self._whole(entry, lambda: backend.chat(body), principal)
+        return JSONResponse(
+            await self.guard.screen_output(response, principal, req.include_ai_filters)
+        )
+
+    def _refusal(self, model: str, text: str, stream: bool) -> Any:
+        reply = refusal(model, text, stream)
+        if isinstance(reply, dict):
+            return JSONResponse(reply)
+        events = [_sse(chunk) for chunk in reply] + [_sse("[DONE]")]
+
+        async def send() -> AsyncIterator[bytes]:
+            for event in events:
+                yield event
+
+        return StreamingResponse(send(), media_type="text/event-stream")
 
     async def complete(self, req: CompletionRequest, principal: Principal) -> Any:
         entry, backend = await self._backend(req.model, Capability.COMPLETION)
@@ -114,11 +142,11 @@ class OpenAIServing:
             return await self._stream(
                 entry, backend.stream_complete(body), principal, include_usage
             )
-        return await self._whole(entry, lambda: backend.complete(body), principal)
+        return JSONResponse(await self._whole(entry, lambda: backend.complete(body), principal))
 
     async def _whole(
         self, entry: ModelEntry, call: Callable[[], Awaitable[dict[str, Any]]], principal: Principal
-    ) -> JSONResponse:
+    ) -> dict[str, Any]:
         lease = await self._admit(principal)
         self.metrics.inflight.labels(entry.name).inc()
         try:
@@ -127,7 +155,7 @@ class OpenAIServing:
             lease.release()
             self.metrics.inflight.labels(entry.name).dec()
         self.metrics.count_usage(entry.name, result.get("usage"))
-        return JSONResponse(result)
+        return result
 
     async def _stream(
         self,

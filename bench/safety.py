@@ -1,0 +1,130 @@
+"""Safety benchmark: the learned checks against the issue's baseline, and the filter's latency.
+
+5-fold stratified cross-validation (seeded) on the shared SQuARe and KoSBi files: macro-F1,
+and precision/recall of each class, for the baseline (character 1-4-gram TF-IDF + logistic
+regression) and Haneul's model (character + Kiwi morpheme TF-IDF, balanced logistic
+regression, threshold tuned inside each training fold). Then the latency per message of
+the rule-based filter and of the learned checks, on KoSBi sentences.
+
+Usage: python bench/safety.py [--data ../shared/data/safety] [--write docs/benchmarks.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+
+from haneul.safety.classifier import SensitiveQuestionCheck, SocialBiasCheck
+from haneul.safety.filter import SafetyFilter
+from haneul.safety.train import baseline, load_task, ours, tune_threshold, with_morphemes
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"sensitive": 0.75, "bias": 0.70}
+
+
+def cross_validate(task: str, data: Path) -> dict[str, dict[str, float]]:
+    texts, y = load_task(data, task)
+    x_ours = with_morphemes(texts)
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(texts, y)
+    pred = {"baseline": np.zeros_like(y), "haneul": np.zeros_like(y)}
+    for train_idx, test_idx in folds:
+        base = baseline().fit([texts[i] for i in train_idx], y[train_idx])
+        pred["baseline"][test_idx] = base.predict([texts[i] for i in test_idx])
+        cut = tune_threshold(ours, x_ours[train_idx], y[train_idx])
+        model = ours().fit(x_ours[train_idx], y[train_idx])
+        pred["haneul"][test_idx] = model.predict_proba(x_ours[test_idx])[:, 1] >= cut
+        print(f"{task}: fold done", file=sys.stderr)
+    out = {}
+    for name, p in pred.items():
+        prec, rec, _, _ = precision_recall_fscore_support(y, p, labels=[1, 0], zero_division=0)
+        out[name] = {
+            "macro_f1": f1_score(y, p, average="macro"),
+            "p1": prec[0],
+            "r1": rec[0],
+            "p0": prec[1],
+            "r0": rec[1],
+            "n": len(y),
+            "pos": int(y.sum()),
+        }
+    return out
+
+
+def latency(data: Path) -> dict[str, tuple[float, float]]:
+    texts, _ = load_task(data, "bias")
+    sample = [t.split(" / ", 1)[1] for t in texts[:300]]
+    checks: dict[str, Any] = {
+        "rules (PII, abuse, injection)": SafetyFilter(),
+        "sensitive question model": SensitiveQuestionCheck(),
+        "social bias model": SocialBiasCheck(),
+    }
+    out = {}
+    for name, check in checks.items():
+        asyncio.run(check.check("워밍업 문장입니다"))
+        times = []
+        for text in sample:
+            start = time.perf_counter()
+            asyncio.run(check.check(text))
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        out[name] = (statistics.median(times), times[int(0.95 * len(times))])
+    return out
+
+
+def render(cv: dict[str, dict[str, dict[str, float]]], lat: dict[str, tuple[float, float]]) -> str:
+    lines = [
+        "## Safety (`bench/safety.py`)",
+        "",
+        "5-fold stratified cross-validation on `../shared/data/safety` (development data). "
+        "Class 1 is *sensitive* (SQuARe) or *unsafe* (KoSBi, the sentence judged with its "
+        f"context). Measured {time.strftime('%Y-%m-%d')}.",
+        "",
+        "| check | model | macro-F1 | target | class 1 P / R | class 0 P / R | n (class 1) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task, rows in cv.items():
+        for name, r in rows.items():
+            lines.append(
+                f"| {task} | {name} | {r['macro_f1']:.3f} | {TARGETS[task]:.2f} | "
+                f"{r['p1']:.3f} / {r['r1']:.3f} | {r['p0']:.3f} / {r['r0']:.3f} | "
+                f"{r['n']} ({r['pos']}) |"
+            )
+    lines += ["", "| check | latency p50 ms | p95 ms |", "|---|---|---|"]
+    lines += [f"| {name} | {p50:.2f} | {p95:.2f} |" for name, (p50, p95) in lat.items()]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def write_section(path: Path, section: str) -> None:
+    begin, end = "<!-- bench/safety.py begin -->", "<!-- bench/safety.py end -->"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{section}{end}"
+    if begin in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "safety")
+    parser.add_argument("--write", type=Path)
+    args = parser.parse_args()
+    cv = {task: cross_validate(task, args.data) for task in ("sensitive", "bias")}
+    section = render(cv, latency(args.data))
+    print(section)
+    if args.write:
+        write_section(args.write, section)
+
+
+if __name__ == "__main__":
+    main()

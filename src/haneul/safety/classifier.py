@@ -1,0 +1,152 @@
+"""Learned checks: sensitive questions (SQuARe) and social bias (KoSBi).
+
+Each model is a logistic regression over two TF-IDF blocks: character n-grams (1-4, within
+words) and Kiwi morphemes (1-2 grams). `haneul safety train` fits them with scikit-learn
+and writes plain arrays (vocabularies, idf, weights) to an `.npz`; inference here is numpy
+and Kiwi only, a few milliseconds a message, and reproduces scikit-learn's features exactly
+(a test compares the two).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from haneul.safety.protocol import Finding, Verdict
+
+_SPACES = re.compile(r"\s\s+")
+_TOKEN = re.compile(r"\S+")
+SEPARATOR = " / "  # between a context and the sentence judged in its light
+_kiwi_lock = threading.Lock()
+
+
+@cache
+def _kiwi() -> Any:
+    from kiwipiepy import Kiwi
+
+    return Kiwi()
+
+
+def morphemes(text: str) -> str:
+    """`form/T` for each morpheme (T: the first letter of Kiwi's tag)."""
+    with _kiwi_lock:
+        tokens = _kiwi().tokenize(text)
+    return " ".join(f"{t.form}/{t.tag[0]}" for t in tokens)
+
+
+def char_wb_ngrams(text: str, low: int = 1, high: int = 4) -> list[str]:
+    """scikit-learn's `char_wb` analyzer (lowercased, n-grams padded inside each word)."""
+    grams: list[str] = []
+    for word in _SPACES.sub(" ", text.lower()).split():
+        w = f" {word} "
+        for n in range(low, high + 1):
+            offset = 0
+            grams.append(w[offset : offset + n])
+            while offset + n < len(w):
+                offset += 1
+                grams.append(w[offset : offset + n])
+            if offset == 0:
+                break
+    return grams
+
+
+def word_ngrams(text: str, low: int = 1, high: int = 2) -> list[str]:
+    tokens = _TOKEN.findall(text.lower())
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return grams
+
+
+@dataclass
+class _Block:
+    index: dict[str, int]
+    idf: np.ndarray
+
+    def vector(self, grams: list[str]) -> dict[int, float]:
+        counts: dict[int, int] = {}
+        for g in grams:
+            if (i := self.index.get(g)) is not None:
+                counts[i] = counts.get(i, 0) + 1
+        weights = {i: (1 + math.log(c)) * float(self.idf[i]) for i, c in counts.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {i: w / norm for i, w in weights.items()}
+
+
+class LinearTextModel:
+    """A trained model: `probability(text)` of the positive class."""
+
+    def __init__(self, path: Path) -> None:
+        data = np.load(path, allow_pickle=False)
+        self.chars = _Block(
+            {g: i for i, g in enumerate(data["char_vocab"].tolist())}, data["char_idf"]
+        )
+        self.morphs = _Block(
+            {g: i for i, g in enumerate(data["morph_vocab"].tolist())}, data["morph_idf"]
+        )
+        self.coef = data["coef"].astype(np.float64)
+        self.intercept = float(data["intercept"])
+        self.threshold = float(data["threshold"])
+        self.offset = len(self.chars.index)
+
+    def probability(self, text: str) -> float:
+        score = self.intercept
+        for i, w in self.chars.vector(char_wb_ngrams(text)).items():
+            score += w * self.coef[i]
+        for i, w in self.morphs.vector(word_ngrams(morphemes(text))).items():
+            score += w * self.coef[self.offset + i]
+        return 1.0 / (1.0 + math.exp(-score))
+
+
+def bundled_model(name: str) -> Path:
+    return Path(str(resources.files("haneul.safety").joinpath(f"models/{name}.npz")))
+
+
+class _ModelCheck:
+    name = ""
+    model_file = ""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._path = path or bundled_model(self.model_file)
+        self._model: LinearTextModel | None = None
+
+    @property
+    def model(self) -> LinearTextModel:
+        if self._model is None:
+            self._model = LinearTextModel(self._path)
+        return self._model
+
+    def _text(self, text: str, context: str | None) -> str:
+        return text
+
+    async def check(self, text: str, context: str | None = None) -> Verdict:
+        p = self.model.probability(self._text(text[:2000], context))
+        # rescale so that the model's tuned threshold lands on 0.5
+        t = self.model.threshold
+        score = 0.5 * p / t if p < t else 0.5 + 0.5 * (p - t) / (1 - t)
+        return Verdict([Finding(self.name, round(score, 4), label=f"p={p:.3f}")])
+
+
+class SensitiveQuestionCheck(_ModelCheck):
+    """SQuARe: a question that is contentious, ethical or predictive."""
+
+    name = "sensitive"
+    model_file = "sensitive"
+
+
+class SocialBiasCheck(_ModelCheck):
+    """KoSBi: a sentence that stereotypes, prejudges or discriminates against a group."""
+
+    name = "bias"
+    model_file = "bias"
+
+    def _text(self, text: str, context: str | None) -> str:
+        return f"{context[-500:]}{SEPARATOR}{text}" if context else text

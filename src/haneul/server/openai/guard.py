@@ -1,0 +1,108 @@
+"""The AI Filter around a chat completion: the key's policy on the way in, the verdict on
+the way out (`include_ai_filters`, in CLOVA's `aiFilter` shape), and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
+
+from haneul.engine.base import message_text, new_id, now
+from haneul.errors import ContentFilterError
+from haneul.safety.filter import SafetyFilter, clova_ai_filter
+from haneul.safety.pii import mask
+from haneul.safety.policy import REFUSAL_KO, blocking, categories
+from haneul.safety.protocol import Verdict
+from haneul.server.auth import Principal
+from haneul.store.audit import AuditLog
+
+
+def _pii(verdict: Verdict) -> list[Any]:
+    return [f for f in verdict.findings if f.category.startswith("pii")]
+
+
+class ChatGuard:
+    def __init__(self, safety: SafetyFilter, audit: AuditLog, default_policy: str) -> None:
+        self.safety = safety
+        self.audit = audit
+        self.default_policy = default_policy
+
+    def policy(self, principal: Principal) -> str:
+        return principal.safety_policy or self.default_policy
+
+    async def screen_input(self, body: dict[str, Any], principal: Principal) -> str | None:
+        """Apply the policy to the request (in place); a refusal text when it refuses."""
+        policy = self.policy(principal)
+        users = [m for m in body["messages"] if m.get("role") == "user"]
+        if not users:
+            return None
+        verdict = await self.safety.check(message_text(users[-1]), kind="input")
+        flagged = blocking(verdict)
+        if flagged and policy == "block":
+            self.audit.record(principal.key_id, "input", "blocked", flagged)
+            raise ContentFilterError(
+                "the message was blocked by the AI Filter (" + ", ".join(flagged) + ")",
+                param="messages",
+            )
+        if flagged and policy == "refuse":
+            self.audit.record(principal.key_id, "input", "refused", flagged)
+            return REFUSAL_KO
+        if policy == "mask":
+            for m in users:
+                if isinstance(m.get("content"), str):
+                    m["content"] = mask(m["content"])
+            if _pii(verdict):
+                self.audit.record(principal.key_id, "input", "masked", categories(verdict))
+        elif verdict.flagged():
+            self.audit.record(principal.key_id, "input", "annotated", categories(verdict))
+        return None
+
+    async def screen_output(
+        self, result: dict[str, Any], principal: Principal, include: bool
+    ) -> dict[str, Any]:
+        for choice in result.get("choices", []):
+            message = choice.get("message", {})
+            text = message.get("content") or ""
+            verdict = await self.safety.check(text, kind="output")
+            if self.policy(principal) == "mask" and _pii(verdict):
+                message["content"] = mask(text, _pii(verdict))
+                self.audit.record(principal.key_id, "output", "masked", categories(verdict))
+            elif verdict.flagged():
+                self.audit.record(principal.key_id, "output", "annotated", categories(verdict))
+            if include:
+                result["ai_filter"] = clova_ai_filter(verdict)
+        return result
+
+    async def watch_stream(
+        self, chunks: AsyncIterator[dict[str, Any]], principal: Principal, include: bool
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Pass chunks through; at the end, judge the whole answer (streams are annotated,
+        not masked: what was sent cannot be taken back)."""
+        parts: list[str] = []
+        async with aclosing(chunks):  # type: ignore[type-var]
+            async for chunk in chunks:
+                for choice in chunk.get("choices", []):
+                    parts.append(choice.get("delta", {}).get("content") or "")
+                yield chunk
+        verdict = await self.safety.check("".join(parts), kind="output")
+        if verdict.flagged():
+            self.audit.record(principal.key_id, "output", "annotated", categories(verdict))
+        if include:
+            yield {"id": new_id("chatcmpl"), "object": "chat.completion.chunk", "created": now(),
+                   "choices": [], "ai_filter": clova_ai_filter(verdict)}
+
+
+def refusal(model: str, text: str, stream: bool) -> dict[str, Any] | list[dict[str, Any]]:
+    """The refusal as a whole reply, or as stream chunks."""
+    base = {"id": new_id("chatcmpl"), "created": now(), "model": model}
+    if not stream:
+        return {**base, "object": "chat.completion", "choices": [{
+            "index": 0, "finish_reason": "content_filter",
+            "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}
+    chunk = {**base, "object": "chat.completion.chunk"}
+    return [
+        {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": text},
+                               "finish_reason": None}]},
+        {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]},
+    ]
