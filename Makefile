@@ -29,7 +29,9 @@ lint: setup
 	$(BIN)/mypy src
 
 bench: setup
-	$(BIN)/python bench/serve.py
+	$(BIN)/python -m bench.serve --write docs/benchmarks.md
+	$(BIN)/python -m bench.safety --write docs/benchmarks.md
+	$(BIN)/python -m bench.retrieval --write docs/benchmarks.md
 
 # Opt-in: rebuild the llama.cpp engine for this CPU (-march=native). Takes 20+ minutes on
 # 2 cores and needs cmake, a C++ compiler and a Rust toolchain (for LLGuidance).

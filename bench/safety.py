@@ -6,7 +6,7 @@ regression) and Haneul's model (character + Kiwi morpheme TF-IDF, balanced logis
 regression, threshold tuned inside each training fold). Then the latency per message of
 the rule-based filter and of the learned checks, on KoSBi sentences.
 
-Usage: python bench/safety.py [--data ../shared/data/safety] [--write docs/benchmarks.md]
+Usage: python -m bench.safety [--data ../shared/data/safety] [--write docs/benchmarks.md]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
+from bench.report import write_section
 from haneul.safety.classifier import SensitiveQuestionCheck, SocialBiasCheck
 from haneul.safety.filter import SafetyFilter
 from haneul.safety.train import baseline, load_task, ours, tune_threshold, with_morphemes
@@ -103,17 +104,6 @@ def render(cv: dict[str, dict[str, dict[str, float]]], lat: dict[str, tuple[floa
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    begin, end = "<!-- bench/safety.py begin -->", "<!-- bench/safety.py end -->"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{begin}\n{section}{end}"
-    if begin in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "safety")
@@ -123,7 +113,7 @@ def main() -> None:
     section = render(cv, latency(args.data))
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, "bench/safety.py", section)
 
 
 if __name__ == "__main__":

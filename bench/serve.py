@@ -10,7 +10,7 @@ reports aggregate generated tokens/s and time to first token (p50/p95) for:
 
 The three take turns at each level, in rotating order, several times, and the medians are
 reported, so a change in machine load hits all of them.
-Usage: python bench/serve.py [--peer PATH] [--model NAME] [--write docs/benchmarks.md]
+Usage: python -m bench.serve [--peer PATH] [--model NAME] [--write docs/benchmarks.md]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench.report import write_section
 from haneul.config import Settings
 from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.engine.llamacpp import LlamaCppBackend, LlamaCppOptions
@@ -295,17 +296,6 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    begin, end = "<!-- bench/serve.py begin -->", "<!-- bench/serve.py end -->"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    block = f"{begin}\n{section}{end}"
-    if begin in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -327,7 +317,7 @@ def main() -> None:
     section = render(result)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, "bench/serve.py", section)
 
 
 if __name__ == "__main__":

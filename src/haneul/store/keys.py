@@ -70,8 +70,16 @@ class KeyStore:
             self.conn.execute(
                 "INSERT INTO api_keys (id, name, prefix, hash, created_at, rpm, max_concurrent,"
                 " safety_policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key_id, name, secret[:10], _hash(secret), time.time(), rpm, max_concurrent,
-                 safety_policy),
+                (
+                    key_id,
+                    name,
+                    secret[:10],
+                    _hash(secret),
+                    time.time(),
+                    rpm,
+                    max_concurrent,
+                    safety_policy,
+                ),
             )
         return self.get(key_id), secret
 

