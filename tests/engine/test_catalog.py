@@ -42,7 +42,7 @@ def write_tiny_gguf(path: Path, template: str | None = "<|im_start|>{{ messages 
 
 @pytest.fixture
 def catalog(tmp_path: Path) -> Catalog:
-    return Catalog(Settings(home=tmp_path / "home", hub_url="http://unused"))
+    return Catalog(Settings(home=tmp_path / "home", hub_url="http://127.0.0.1:9"))
 
 
 def test_bundled_models_are_listed(catalog: Catalog) -> None:
