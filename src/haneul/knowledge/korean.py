@@ -22,17 +22,40 @@ def _kiwi() -> Any:
     return Kiwi()
 
 
-def terms(text: str, *, bigrams: bool = False) -> list[str]:
-    """The search terms of a text, in order (repeats kept: they are term frequencies)."""
+def _content_tokens(text: str, compounds: bool) -> list[tuple[str, str, int, int]]:
     with _lock:
         tokens = _kiwi().tokenize(text)
-    out: list[str] = []
+    out: list[tuple[str, str, int, int]] = []
+    run: list[tuple[str, str, int, int]] = []  # nouns written together, as in 서울+시청에서
     for t in tokens:
         if not t.tag.startswith(_CONTENT):
+            run = []
             continue
-        form = t.form.lower()
+        token = (t.form.lower(), t.tag, t.start, t.start + t.len)
+        out.append(token)
+        if not compounds:
+            continue
+        if t.tag.startswith("NN") and run and run[-1][3] == token[2]:
+            run.append(token)
+            out.append(("".join(r[0] for r in run), "NNC", run[0][2], token[3]))
+        else:
+            run = [token] if t.tag.startswith("NN") else []
+    return out
+
+
+def term_spans(text: str, *, compounds: bool = True) -> list[tuple[str, int, int]]:
+    """Each search term of a text with its character span (start, end) in the text."""
+    return [(form, start, end) for form, _, start, end in _content_tokens(text, compounds)]
+
+
+def terms(text: str, *, bigrams: bool = False, compounds: bool = True) -> list[str]:
+    """The search terms of a text, in order (repeats kept: they are term frequencies).
+    With `compounds`, nouns written together also give their joined form, so a text
+    Kiwi splits as 서울+시청 still holds the term 서울시청."""
+    out: list[str] = []
+    for form, tag, _, _ in _content_tokens(text, compounds):
         out.append(form)
-        if bigrams and t.tag.startswith("NN") and len(form) >= 3:
+        if bigrams and tag.startswith("NN") and tag != "NNC" and len(form) >= 3:
             out += [form[i : i + 2] for i in range(len(form) - 1)]
     return out
 

@@ -16,9 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from haneul import __version__
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
+from haneul.knowledge.library import Library
 from haneul.safety.filter import SafetyFilter
 from haneul.server.auth import Principal, authenticate
 from haneul.server.errors import install_error_handlers
+from haneul.server.knowledge.routes import router as knowledge_router
+from haneul.server.knowledge.service import KnowledgeService
 from haneul.server.limits import Limiter
 from haneul.server.metrics import Metrics
 from haneul.server.openai.guard import ChatGuard
@@ -78,6 +81,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         yield
         await manager.close()
         conn.close()
+        library.conn.close()
 
     app = FastAPI(title="Haneul", version=__version__, lifespan=lifespan)
     app.state.settings = settings
@@ -87,11 +91,14 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.keys = KeyStore(conn)
     app.state.safety = SafetyFilter()
     app.state.audit = AuditLog(conn)
+    library = Library(connect(settings.db_path))  # its own connection: its own transactions
+    app.state.knowledge = KnowledgeService(library, manager, settings.embedding_model)
     guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
     app.state.serving = OpenAIServing(settings, manager, limiter, metrics, guard)
     install_error_handlers(app)
     app.include_router(openai_router)
     app.include_router(moderations_router)
+    app.include_router(knowledge_router)
     app.add_middleware(_RequestMetrics, metrics=metrics)
 
     @app.get("/health")

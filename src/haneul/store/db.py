@@ -35,6 +35,45 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX safety_audit_at ON safety_audit (at);
     """,
+    """
+    CREATE TABLE collections (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        version INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (owner, name)
+    );
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        collection_id TEXT NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        title TEXT,
+        created TEXT,
+        chunks INTEGER NOT NULL,
+        added_at REAL NOT NULL,
+        UNIQUE (collection_id, name)
+    );
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        collection_id TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        page INTEGER,
+        heading TEXT,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        vector BLOB
+    );
+    CREATE INDEX chunks_doc ON chunks (doc_id);
+    CREATE INDEX chunks_collection ON chunks (collection_id, id);
+    CREATE VIRTUAL TABLE chunk_terms USING fts5 (terms, tokenize = 'unicode61')
+    """,
 ]
 
 

@@ -1,0 +1,283 @@
+"""`haneul docs`: add files and folders to a collection, list, remove, search.
+
+Works on the store directly (no server needed). Collections belong to an owner: the API
+key id that sees them over HTTP, or `anonymous` for a server without keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from haneul.config import Settings
+from haneul.engine.manager import ModelManager
+from haneul.errors import HaneulError, NotFoundError
+from haneul.knowledge.ingest import Ingestor, IngestProgress, files_in
+from haneul.knowledge.library import CollectionInfo, Library
+from haneul.knowledge.retrieve import SearchHit, retrieve
+from haneul.store.db import connect
+
+app = typer.Typer(help="Document search: collections of Korean documents.", no_args_is_help=True)
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True)
+
+Collection = Annotated[str, typer.Option("--collection", "-c", help="Collection name.")]
+Owner = Annotated[
+    str, typer.Option(help="Owner: an API key id (see `haneul keys list`), or anonymous.")
+]
+
+
+def _library() -> Library:
+    return Library(connect(Settings().db_path))
+
+
+def _fail(exc: HaneulError) -> typer.Exit:
+    err.print(f"[red]{exc.message}[/red]")
+    return typer.Exit(2)
+
+
+async def _embedder(settings: Settings) -> tuple[ModelManager, Any]:
+    manager = ModelManager(settings)
+    _, backend = await manager.get(settings.embedding_model)
+    return manager, backend
+
+
+def _collection(library: Library, owner: str, name: str, create: bool) -> CollectionInfo:
+    try:
+        return library.collection(owner, name)
+    except NotFoundError:
+        if not create:
+            raise
+        return library.create_collection(owner, name)
+
+
+@app.command()
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders (read recursively).")],
+    collection: Collection = "default",
+    owner: Owner = "anonymous",
+) -> None:
+    """Index files into a collection (created if missing); unchanged files are skipped."""
+    library = _library()
+    try:
+        info = _collection(library, owner, collection, create=True)
+    except HaneulError as exc:
+        raise _fail(exc) from None
+    files: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            files += [(f"{path.name}/{name}", p) for name, p in files_in(path)]
+        elif path.is_file():
+            files.append((path.name, path))
+        else:
+            err.print(f"[red]{path}: no such file or folder[/red]")
+            raise typer.Exit(2)
+    progress = asyncio.run(_ingest(library, info, files))
+    for r in progress.results:
+        if r.status == "failed":
+            err.print(f"[red]failed[/red] {r.name}: {r.reason}")
+    err.print(
+        f"{info.name}: {progress.added} added, {progress.updated} updated, "
+        f"{progress.unchanged} unchanged, {progress.failed} failed"
+    )
+    if progress.failed:
+        raise typer.Exit(1)
+
+
+async def _ingest(
+    library: Library, info: CollectionInfo, files: list[tuple[str, Path]]
+) -> IngestProgress:
+    manager, backend = await _embedder(Settings())
+
+    async def embed(texts: list[str]) -> np.ndarray:
+        result = await backend.embed(texts, input_type="passage")
+        return np.asarray(result.vectors, dtype=np.float32)
+
+    ingestor = Ingestor(library, embed)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("indexing", total=len(files))
+
+            def show(p: IngestProgress) -> None:
+                bar.update(task, completed=p.done, description=(p.current or "done")[-40:])
+
+            return await ingestor.ingest_many(
+                info.id, [(name, path.read_bytes) for name, path in files], show
+            )
+    finally:
+        await manager.close()
+
+
+@app.command("list")
+def list_(
+    collection: Annotated[
+        str | None, typer.Option("--collection", "-c", help="List this collection's documents.")
+    ] = None,
+    owner: Owner = "anonymous",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
+) -> None:
+    """List collections, or the documents of one collection."""
+    library = _library()
+    try:
+        if collection is None:
+            rows: list[dict[str, Any]] = [
+                {"name": c.name, "documents": c.documents, "chunks": c.chunks, "id": c.id}
+                for c in library.collections(owner)
+            ]
+        else:
+            info = library.collection(owner, collection)
+            rows = [
+                {"name": d.name, "kind": d.kind, "chunks": d.chunks, "size": d.size, "id": d.id}
+                for d in library.documents(info.id)
+            ]
+    except HaneulError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table(*(rows[0].keys() if rows else ["name"]))
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    out.print(table)
+
+
+@app.command()
+def rm(
+    documents: Annotated[
+        list[str] | None, typer.Argument(help="Document names or ids (none with --all).")
+    ] = None,
+    collection: Collection = "default",
+    owner: Owner = "anonymous",
+    all_: Annotated[bool, typer.Option("--all", help="Delete the whole collection.")] = False,
+) -> None:
+    """Remove documents (all their chunks), or a whole collection with --all."""
+    library = _library()
+    try:
+        info = library.collection(owner, collection)
+        if all_:
+            library.delete_collection(owner, collection)
+            err.print(f"deleted collection {collection} ({info.documents} documents)")
+            return
+        if not documents:
+            raise typer.BadParameter("name the documents to remove, or use --all")
+        for name in documents:
+            doc = library.delete_document(info.id, name)
+            err.print(f"removed {doc.name} ({doc.chunks} chunks)")
+    except HaneulError as exc:
+        raise _fail(exc) from None
+
+
+def _hit_json(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "document_id": hit.document.id,
+        "document_name": hit.document.name,
+        "score": hit.score,
+        "page": hit.citation.page,
+        "heading": hit.citation.heading,
+        "start": hit.citation.start,
+        "end": hit.citation.end,
+        "snippet": hit.snippet,
+        "text": hit.text,
+    }
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="The query (omit with --queries).")] = None,
+    collection: Collection = "default",
+    owner: Owner = "anonymous",
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=100)] = 5,
+    queries: Annotated[
+        Path | None,
+        typer.Option(help='JSONL of {"query", "id"?, "top_k"?}; writes JSONL results.'),
+    ] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, lexical or dense.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
+) -> None:
+    """Search a collection; each hit shows its document, page and a snippet."""
+    if mode not in ("hybrid", "lexical", "dense"):
+        raise typer.BadParameter("mode is hybrid, lexical or dense")
+    if (query is None) == (queries is None):
+        raise typer.BadParameter("give a query or --queries FILE, not both")
+    library = _library()
+    try:
+        info = library.collection(owner, collection)
+    except HaneulError as exc:
+        raise _fail(exc) from None
+    asyncio.run(_search(library, info, query, queries, top_k, mode, as_json))
+
+
+async def _search(
+    library: Library,
+    info: CollectionInfo,
+    query: str | None,
+    queries: Path | None,
+    top_k: int,
+    mode: str,
+    as_json: bool,
+) -> None:
+    manager, backend = await _embedder(Settings())
+
+    async def run(q: str, k: int) -> list[SearchHit]:
+        vector = None
+        if mode != "lexical":
+            vector = np.asarray((await backend.embed([q])).vectors[0], dtype=np.float32)
+        return retrieve(library, info.id, q, vector, top_k=k, mode=mode)  # type: ignore[arg-type]
+
+    try:
+        if query is not None:
+            hits = await run(query, top_k)
+            if as_json:
+                for hit in hits:
+                    typer.echo(json.dumps(_hit_json(hit), ensure_ascii=False))
+            else:
+                _print_hits(hits)
+            return
+        assert queries is not None
+        for n, line in enumerate(queries.read_text(encoding="utf-8-sig").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                q, k = str(item["query"]), int(item.get("top_k", top_k))
+            except (ValueError, KeyError, TypeError) as exc:
+                typer.echo(json.dumps({"line": n, "error": f"bad query line: {exc}"}))
+                continue
+            hits = await run(q, k)
+            result = {"id": item.get("id", n), "query": q, "hits": [_hit_json(h) for h in hits]}
+            typer.echo(json.dumps(result, ensure_ascii=False))
+    finally:
+        await manager.close()
+
+
+def _print_hits(hits: list[SearchHit]) -> None:
+    if not hits:
+        err.print("no hits")
+    for rank, hit in enumerate(hits, start=1):
+        where = f" p.{hit.citation.page}" if hit.citation.page else ""
+        parts = re.split(r"(</?mark>)", hit.snippet)
+        text = "".join(
+            {"<mark>": "[bold]", "</mark>": "[/bold]"}.get(p) or escape(html.unescape(p))
+            for p in parts
+        )
+        out.print(f"[cyan]{rank}. {hit.document.name}{where}[/cyan]  score {hit.score:.3f}")
+        out.print(f"   {text}", highlight=False)

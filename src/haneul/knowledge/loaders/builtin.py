@@ -1,0 +1,22 @@
+"""Haneul's own loaders, registered through the same hook as a plugin's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from haneul.knowledge.loaders import hwp, office, pdf, text
+from haneul.plugins import hookimpl
+
+
+@hookimpl(tryfirst=True)  # first, so that a plugin registering a suffix replaces ours
+def register_loaders(register: Callable[[str, list[str], Any], None]) -> None:
+    register("pdf", [".pdf"], pdf.load_pdf)
+    register("docx", [".docx"], office.load_docx)
+    register("pptx", [".pptx"], office.load_pptx)
+    register("xlsx", [".xlsx", ".xlsm"], office.load_xlsx)
+    register("hwp", [".hwp"], hwp.load_hwp)
+    register("hwpx", [".hwpx"], hwp.load_hwpx)
+    register("html", [".html", ".htm"], text.load_html)
+    register("markdown", [".md", ".markdown"], text.load_markdown)
+    register("text", [".txt", ".text", ".csv", ".tsv", ".log"], text.load_text)

@@ -1,0 +1,1 @@
+"""Document search over HTTP: `/v1/collections`."""

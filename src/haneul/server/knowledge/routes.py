@@ -1,0 +1,132 @@
+"""Thin routes for `/v1/collections`: authenticate, check the rate, hand over to the
+`KnowledgeService`. A collection is looked up by its owner and name, so another key's
+collection answers 404 exactly like a missing one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from haneul.errors import InvalidRequestError
+from haneul.knowledge.ingest import MAX_FILE_BYTES
+from haneul.knowledge.library import CollectionInfo, Library
+from haneul.server.auth import Principal, authenticate
+from haneul.server.knowledge.schemas import (
+    CreateCollection,
+    SearchRequest,
+    collection_card,
+    document_card,
+    hit_card,
+    progress_card,
+)
+from haneul.server.knowledge.service import KnowledgeService
+
+router = APIRouter(prefix="/v1/collections")
+MAX_FILES = 1000
+
+
+def _service(request: Request, principal: Principal) -> KnowledgeService:
+    request.app.state.limiter.check_rate(principal.key_id, rpm=principal.rpm)
+    service: KnowledgeService = request.app.state.knowledge
+    return service
+
+
+def _collection(
+    request: Request, principal: Principal, name: str
+) -> tuple[Library, CollectionInfo]:
+    library = _service(request, principal).library
+    return library, library.collection(principal.key_id, name)
+
+
+Auth = Annotated[Principal, Depends(authenticate)]
+
+
+@router.post("", status_code=201)
+async def create_collection(body: CreateCollection, request: Request, principal: Auth) -> Any:
+    library = _service(request, principal).library
+    return collection_card(library.create_collection(principal.key_id, body.name, body.description))
+
+
+@router.get("")
+async def list_collections(request: Request, principal: Auth) -> Any:
+    library = _service(request, principal).library
+    return {
+        "object": "list",
+        "data": [collection_card(c) for c in library.collections(principal.key_id)],
+    }
+
+
+@router.get("/{name}")
+async def get_collection(name: str, request: Request, principal: Auth) -> Any:
+    return collection_card(_collection(request, principal, name)[1])
+
+
+@router.delete("/{name}")
+async def delete_collection(name: str, request: Request, principal: Auth) -> Any:
+    library, info = _collection(request, principal, name)
+    library.delete_collection(principal.key_id, name)
+    return {"id": info.id, "object": "collection", "name": name, "deleted": True}
+
+
+@router.post("/{name}/documents")
+async def upload_documents(
+    name: str,
+    request: Request,
+    principal: Auth,
+    files: Annotated[list[UploadFile], File(description="One or more files")],
+    wait: Annotated[bool, Query(description="Answer when indexed (else 202 and a job)")] = True,
+) -> Any:
+    service = _service(request, principal)
+    info = service.library.collection(principal.key_id, name)
+    if len(files) > MAX_FILES:
+        raise InvalidRequestError(f"at most {MAX_FILES} files per upload", param="files")
+    contents = []
+    for upload in files:
+        if not upload.filename:
+            raise InvalidRequestError("every file needs a file name", param="files")
+        data = await upload.read(MAX_FILE_BYTES + 1)
+        contents.append((upload.filename, data))
+    job = service.start_job(principal.key_id, info, contents)
+    if not wait:
+        return JSONResponse(progress_card(job.id, job.progress, job.status), status_code=202)
+    assert job.task is not None
+    progress = await job.task
+    return progress_card(job.id, progress, job.status)
+
+
+@router.get("/{name}/jobs/{job_id}")
+async def get_job(name: str, job_id: str, request: Request, principal: Auth) -> Any:
+    service = _service(request, principal)
+    info = service.library.collection(principal.key_id, name)
+    job = service.job(principal.key_id, info, job_id)
+    return progress_card(job.id, job.progress, job.status)
+
+
+@router.get("/{name}/documents")
+async def list_documents(name: str, request: Request, principal: Auth) -> Any:
+    library, info = _collection(request, principal, name)
+    return {"object": "list", "data": [document_card(d) for d in library.documents(info.id)]}
+
+
+@router.get("/{name}/documents/{document}")
+async def get_document(name: str, document: str, request: Request, principal: Auth) -> Any:
+    library, info = _collection(request, principal, name)
+    return document_card(library.document(info.id, document))
+
+
+@router.delete("/{name}/documents/{document}")
+async def delete_document(name: str, document: str, request: Request, principal: Auth) -> Any:
+    library, info = _collection(request, principal, name)
+    doc = library.delete_document(info.id, document)
+    return {"id": doc.id, "object": "document", "name": doc.name, "deleted": True}
+
+
+@router.post("/{name}/search")
+async def search(name: str, body: SearchRequest, request: Request, principal: Auth) -> Any:
+    service = _service(request, principal)
+    info = service.library.collection(principal.key_id, name)
+    filters = body.filters.to_filters() if body.filters else None
+    hits = await service.search(info, body.query, body.top_k, filters, body.mode)  # type: ignore[arg-type]
+    return {"object": "list", "query": body.query, "data": [hit_card(h) for h in hits]}
