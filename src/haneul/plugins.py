@@ -10,6 +10,8 @@ Hooks (every hook is documented in docs/plugins.md; a test fails if one is not):
 - `register_loaders(register)`: `register(kind, suffixes, load)` where
   `load(name, data: bytes) -> LoadedDocument` reads a file type for document search
   (`haneul.knowledge.loaders`); it raises `UnreadableDocumentError` for a bad file.
+- `register_skills(register)`: `register(skill)` where `skill` follows the `Skill`
+  protocol of `haneul.skills` (most easily made with the `@skill` decorator).
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class HaneulSpecs:
     def register_loaders(self, register: Callable[[str, list[str], Any], None]) -> None:
         """Register document loaders: `register("pdf", [".pdf"], load)`."""
 
+    @hookspec
+    def register_skills(self, register: Callable[[Any], None]) -> None:
+        """Register skills for the assistant: `register(my_skill)`."""
+
 
 def plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("haneul")
@@ -49,6 +55,9 @@ def plugin_manager() -> pluggy.PluginManager:
     from haneul.knowledge.loaders import builtin as builtin_loaders
 
     pm.register(builtin_loaders)
+    from haneul.skills import builtin as builtin_skills
+
+    pm.register(builtin_skills)
     pm.load_setuptools_entrypoints("haneul")
     return pm
 

@@ -1,0 +1,17 @@
+"""Haneul's built-in skills, registered through the same `register_skills` hook as a
+plugin's: math, Korean calendar and holidays, unit conversion, document search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from haneul.plugins import hookimpl
+
+
+@hookimpl(tryfirst=True)
+def register_skills(register: Callable[[Any], None]) -> None:
+    from haneul.skills.builtin import calendar, documents, math, units
+
+    for item in (math.math, calendar.korean_calendar, units.convert_units, documents.search):
+        register(item)

@@ -1,0 +1,131 @@
+"""Dates in Korean: today's date and weekday, the weekday of a date, and the public
+holidays of Korea (설날, 추석 and the other lunar ones included, with substitute holidays)
+from the `holidays` package."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from haneul.skills import SkillArgumentError, SkillResult, skill
+
+KST = ZoneInfo("Asia/Seoul")
+WEEKDAYS = "월화수목금토일"
+_NAMED = {  # what people say -> the name in the holiday calendar
+    "설날": "설날",
+    "설 연휴": "설날",
+    "추석": "추석",
+    "어린이날": "어린이날",
+    "현충일": "현충일",
+    "광복절": "광복절",
+    "개천절": "개천절",
+    "한글날": "한글날",
+    "크리스마스": "기독탄신일",
+    "성탄절": "기독탄신일",
+    "부처님오신날": "부처님오신날",
+    "석가탄신일": "부처님오신날",
+    "삼일절": "삼일절",
+    "신정": "신정",
+}
+_RELATIVE = {"그저께": -2, "그제": -2, "어제": -1, "오늘": 0, "내일": 1, "모레": 2, "글피": 3}
+
+
+def parse(utterance: str) -> dict[str, Any] | None:
+    today = dt.datetime.now(KST).date()
+    args: dict[str, Any] = {}
+    full = re.search(r"(\d{4})\s*[년.\-/]\s*(\d{1,2})\s*[월.\-/]\s*(\d{1,2})\s*일?", utterance)
+    month_day = re.search(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일", utterance)
+    year = re.search(r"(\d{4})\s*년", utterance)
+    month = re.search(r"(\d{1,2})\s*월", utterance)
+    if full:
+        args["date"] = dt.date(*map(int, full.groups())).isoformat()
+    elif month_day:
+        args["date"] = dt.date(today.year, *map(int, month_day.groups())).isoformat()
+    else:
+        for word, days in _RELATIVE.items():
+            if word in utterance:
+                args["date"] = (today + dt.timedelta(days=days)).isoformat()
+                break
+    if re.search(r"공휴일|휴일|연휴|쉬는 날|빨간 ?날|holiday|" + "|".join(_NAMED), utterance):
+        args["holidays"] = True
+        named = next((n for n in _NAMED if n in utterance), None)
+        if named:
+            args["name"] = _NAMED[named]
+        if year:
+            args["year"] = int(year.group(1))
+        if month and not month_day and not full:
+            args["month"] = int(month.group(1))
+    if not args and not re.search(r"며칠|몇 ?일|날짜|요일|몇 ?시|date|time|day", utterance):
+        return None
+    return args
+
+
+@skill(
+    "korean_calendar",
+    examples=(
+        "오늘 며칠이야?",
+        "올해 추석은 언제야?",
+        "2026년 공휴일 알려줘",
+        "5월에 쉬는 날 있어?",
+        "12월 25일은 무슨 요일이야?",
+        "내일이 공휴일이야?",
+        "지금 몇 시야?",
+        "what day is it today?",
+    ),
+    parser=parse,
+)
+async def korean_calendar(
+    date: str | None = None,
+    holidays: bool = False,
+    year: int | None = None,
+    month: int | None = None,
+    name: str | None = None,
+) -> SkillResult:
+    """Korean dates: today's date and time in Korea, the weekday of a date and whether it
+    is a public holiday, or the public holidays of a year or month.
+
+    Args:
+        date: An ISO date (YYYY-MM-DD) to describe; omit for today.
+        holidays: List public holidays (of `year`, or of `month` in it) instead.
+        year: The year whose holidays to list; omit for this year.
+        month: Only this month's holidays (1-12).
+        name: Only holidays whose name contains this (추석, 설날, 어린이날...).
+    """
+    import holidays as holiday_data
+
+    now = dt.datetime.now(KST)
+    try:
+        day = dt.date.fromisoformat(date) if date else now.date()
+    except ValueError:
+        raise SkillArgumentError(f"korean_calendar: '{date}' is not a YYYY-MM-DD date") from None
+    if month is not None and not 1 <= month <= 12:
+        raise SkillArgumentError("korean_calendar: month is 1 to 12", param="month")
+    kr = holiday_data.country_holidays("KR", years=year or day.year, language="ko")
+    if holidays and (date is None or year or month or name):
+        listed = [
+            (d, n)
+            for d, n in sorted(kr.items())
+            if (year is None or d.year == year)
+            and (month is None or d.month == month)
+            and (name is None or name in n)
+        ]
+        lines = [f"- {d.isoformat()} ({WEEKDAYS[d.weekday()]}) {n}" for d, n in listed]
+        scope = (
+            f"{year or day.year}년"
+            + (f" {month}월" if month else "")
+            + (f" {name}" if name else "")
+        )
+        content = f"{scope} 공휴일:\n" + ("\n".join(lines) if lines else "없음")
+        return SkillResult(content, [{"date": d.isoformat(), "name": n} for d, n in listed])
+    name = kr.get(day)
+    label = f"{day.year}년 {day.month}월 {day.day}일 {WEEKDAYS[day.weekday()]}요일"
+    content = label + (f", 공휴일({name})" if name else ", 공휴일 아님")
+    if date is None:
+        content = f"지금은 {label} {now:%H시 %M분} (한국 시간)" + (
+            f", 공휴일({name})" if name else ""
+        )
+    return SkillResult(
+        content, {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "holiday": name}
+    )
