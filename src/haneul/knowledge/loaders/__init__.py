@@ -3,14 +3,18 @@ their heading. One loader per format family, registered through the `register_lo
 hook (the built-ins through the same hook); the file suffix picks the loader, and the
 file's first bytes where the suffix is unknown.
 
+A loader knows nothing of chunks, terms or the index: it only turns bytes into text.
 A file that cannot be read raises `UnreadableDocumentError` saying why, never a library's
 own exception.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -18,20 +22,27 @@ from pathlib import PurePath
 
 from haneul.errors import InvalidRequestError
 
+log = logging.getLogger(__name__)
+
+SEPARATOR = "\n\n"  # between sections in LoadedDocument.text
+MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # a zip (DOCX, PPTX, XLSX, HWPX) may expand to this
+MAX_ZIP_ENTRIES = 20_000
+MAX_HEADING_CHARS = 200  # a "heading" longer than this is a styled paragraph: kept as text
+
 
 @dataclass(frozen=True)
 class Section:
-    text: str
+    text: str  # plain text, normalised by `clean`
     page: int | None = None  # 1-based page (PDF), slide (PPTX) or sheet (XLSX)
-    heading: str | None = None  # the nearest heading
+    heading: str | None = None  # the nearest heading above this text
 
 
 @dataclass(frozen=True)
 class LoadedDocument:
-    name: str
-    kind: str  # pdf, docx, pptx, xlsx, hwp, hwpx, html, markdown, text
+    name: str  # the file name as given
+    kind: str  # pdf, docx, pptx, xlsx, hwp, hwpx, html, markdown, text, or a plugin's kind
     sections: list[Section]
-    title: str | None = None
+    title: str | None = None  # from the file's metadata
     created: str | None = None  # ISO date from the file's metadata
 
     @property
@@ -40,7 +51,6 @@ class LoadedDocument:
         return SEPARATOR.join(s.text for s in self.sections)
 
 
-SEPARATOR = "\n\n"
 Load = Callable[[str, bytes], LoadedDocument]
 
 
@@ -48,21 +58,26 @@ class UnreadableDocumentError(InvalidRequestError):
     code = "unreadable_document"
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]")
+
+
 def clean(text: str) -> str:
     """NFC, no NUL or control characters, no trailing spaces, at most one blank line."""
     text = unicodedata.normalize("NFC", text)
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r\n", "\n"))
-    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = _CONTROLS.sub("", text.replace("\u2029", "\n\n"))
+    text = re.sub(r"[ \t\u00a0\u3000]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def sections(parts: list[Section]) -> list[Section]:
-    """Cleaned sections, empty ones dropped."""
+    """Cleaned sections, empty ones dropped (headings cleaned too)."""
     out = []
     for part in parts:
         text = clean(part.text)
+        heading = clean(part.heading) if part.heading else None
         if text:
-            out.append(Section(text, part.page, part.heading))
+            out.append(Section(text, part.page, " ".join(heading.split()) if heading else None))
     return out
 
 
@@ -74,54 +89,105 @@ def _registry() -> dict[str, tuple[str, Load]]:
 
     def register(kind: str, suffixes: list[str], load: Load) -> None:
         for suffix in suffixes:
-            by_suffix[suffix.lower()] = (kind, load)
+            suffix = suffix.lower()
+            by_suffix[suffix if suffix.startswith(".") else f".{suffix}"] = (kind, load)
 
     plugin_manager().hook.register_loaders(register=register)
     return by_suffix
 
 
 def supported_suffixes() -> list[str]:
+    """Every suffix a loader is registered for, lower case with its dot (".hwp")."""
     return sorted(_registry())
 
 
-def _sniff(data: bytes) -> str | None:
-    if data.startswith(b"%PDF"):
-        return ".pdf"
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return ".hwp"
-    if data.startswith(b"PK\x03\x04"):
-        head = data[:2000]
-        for marker, suffix in (
-            (b"hwp+zip", ".hwpx"),
-            (b"word/", ".docx"),
-            (b"ppt/", ".pptx"),
-            (b"xl/", ".xlsx"),
-        ):
-            if marker in head:
-                return suffix
+def _zip_kind(data: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype")[:64] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return None
+    if b"hwp+zip" in mimetype or "Contents/section0.xml" in names:
+        return ".hwpx"
+    for part, suffix in (
+        ("word/document.xml", ".docx"),
+        ("ppt/presentation.xml", ".pptx"),
+        ("xl/workbook.xml", ".xlsx"),
+    ):
+        if part in names:
+            return suffix
     return None
 
 
+def _sniff(data: bytes) -> str | None:
+    """The suffix a file's content says it has: PDF, an HWP 5.0 OLE file, an office zip."""
+    if b"%PDF-" in data[:1024]:
+        return ".pdf"
+    if data.startswith(b"\xd0\xcf\x11\xe0") and b"HWP Document File" in data:
+        return ".hwp"
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_kind(data)
+    return None
+
+
+def _check_zip(name: str, data: bytes) -> None:
+    """Refuse a zip that would expand beyond reason (a zip bomb) before a library opens it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return  # not a readable zip: the loader says so in its own words
+    if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+        raise UnreadableDocumentError(
+            f"{name}: the file expands to more than {MAX_UNZIPPED_BYTES // 2**20} MiB "
+            f"or {MAX_ZIP_ENTRIES} parts (a zip bomb?)"
+        )
+
+
+def _run(name: str, kind: str, load: Load, data: bytes) -> LoadedDocument:
+    try:
+        return load(name, data)
+    except UnreadableDocumentError:
+        raise
+    except RecursionError as e:
+        raise UnreadableDocumentError(f"{name}: the {kind.upper()} file nests too deep") from e
+    except MemoryError as e:
+        raise UnreadableDocumentError(f"{name}: the {kind.upper()} file is too large") from e
+    except Exception as e:  # every library fails in its own way on a corrupt file
+        detail = str(e).strip() or type(e).__name__
+        raise UnreadableDocumentError(
+            f"{name}: not a valid {kind.upper()} file ({detail})"[:500]
+        ) from e
+
+
 def load_document(name: str, data: bytes) -> LoadedDocument:
-    """Read a file's bytes; the loader is chosen by suffix, else by the first bytes."""
+    """Read a file's bytes. The loader is chosen by suffix; by content where the suffix is
+    unknown, or where the suffix's loader fails on what is plainly another format (an
+    HWPX file saved as .hwp)."""
     suffix = PurePath(name).suffix.lower()
     registry = _registry()
+    sniffed = _sniff(data)
     if suffix not in registry:
-        sniffed = _sniff(data)
-        if sniffed is None:
+        if sniffed is None or sniffed not in registry:
             raise UnreadableDocumentError(
-                f"{name}: unsupported file type '{suffix or '(none)'}'; supported: "
+                f"{name}: unsupported file type '{suffix or '(no suffix)'}'; supported: "
                 + ", ".join(supported_suffixes())
             )
         suffix = sniffed
     kind, load = registry[suffix]
     if not data:
         raise UnreadableDocumentError(f"{name}: the file is empty")
+    if data.startswith(b"PK\x03\x04"):
+        _check_zip(name, data)
     try:
-        return load(name, data)
-    except UnreadableDocumentError:
-        raise
-    except Exception as e:  # every library fails in its own way on a corrupt file
-        raise UnreadableDocumentError(
-            f"{name}: not a readable {kind.upper()} file ({type(e).__name__}: {e})"[:500]
-        ) from e
+        return _run(name, kind, load, data)
+    except UnreadableDocumentError as failed:
+        if sniffed is None or sniffed not in registry or registry[sniffed][0] == kind:
+            raise
+        other_kind, other_load = registry[sniffed]
+        log.info("%s: not a %s file; reading it as %s", name, kind, other_kind)
+        try:
+            return _run(name, other_kind, other_load, data)
+        except UnreadableDocumentError:
+            raise failed from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from haneul.knowledge.loaders import hwp, office, pdf, text
+from haneul.knowledge.loaders import html, hwp, hwpx, office, pdf, text
 from haneul.plugins import hookimpl
 
 
@@ -16,7 +16,7 @@ def register_loaders(register: Callable[[str, list[str], Any], None]) -> None:
     register("pptx", [".pptx"], office.load_pptx)
     register("xlsx", [".xlsx", ".xlsm"], office.load_xlsx)
     register("hwp", [".hwp"], hwp.load_hwp)
-    register("hwpx", [".hwpx"], hwp.load_hwpx)
-    register("html", [".html", ".htm"], text.load_html)
+    register("hwpx", [".hwpx"], hwpx.load_hwpx)
+    register("html", [".html", ".htm", ".xhtml"], html.load_html)
     register("markdown", [".md", ".markdown"], text.load_markdown)
     register("text", [".txt", ".text", ".csv", ".tsv", ".log"], text.load_text)

@@ -1,27 +1,62 @@
-"""PDF: the text of each page (pypdf), one section per page."""
+"""PDF: the text of each page (pypdf), one section per page.
+
+A PDF locked only by an owner password (printing or copying restricted, common for
+public-sector documents) opens with the empty user password and is read; one that needs
+a password to open is refused. A PDF with no text layer (a scan) is refused with that
+reason: OCR is not done here.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
+from typing import Any
 
 from haneul.knowledge.loaders import LoadedDocument, Section, UnreadableDocumentError, sections
+
+log = logging.getLogger(__name__)
+
+
+def _metadata(reader: Any) -> tuple[str | None, str | None]:
+    """Title and ISO creation date; a malformed metadata field is skipped, not fatal."""
+    title = created = None
+    with contextlib.suppress(Exception):
+        if reader.metadata and reader.metadata.title:
+            title = str(reader.metadata.title).strip() or None
+    with contextlib.suppress(Exception):
+        if reader.metadata and reader.metadata.creation_date:
+            created = reader.metadata.creation_date.date().isoformat()
+    return title, created
 
 
 def load_pdf(name: str, data: bytes) -> LoadedDocument:
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError
 
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
-        raise UnreadableDocumentError(f"{name}: the PDF is encrypted (password protected)")
-    parts = [
-        Section(page.extract_text() or "", page=number)
-        for number, page in enumerate(reader.pages, start=1)
-    ]
+        try:
+            opened = reader.decrypt("")
+        except DependencyError as e:
+            raise UnreadableDocumentError(f"{name}: encrypted PDF ({e})") from e
+        if not opened:
+            raise UnreadableDocumentError(f"{name}: encrypted PDF (it needs a password to open)")
+    parts, failures = [], []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception as e:  # one broken page must not lose the others
+            log.warning("%s: page %d: %s", name, number, e)
+            failures.append(e)
+            text = ""
+        parts.append(Section(text, page=number))
     found = sections(parts)
-    if reader.pages and not found:
+    if failures and not found:
+        raise failures[0]
+    if not parts:
+        raise UnreadableDocumentError(f"{name}: the PDF has no pages")
+    if not found:
         raise UnreadableDocumentError(f"{name}: the PDF has no text layer (a scan? OCR it first)")
-    meta = reader.metadata
-    created = meta.creation_date.date().isoformat() if meta and meta.creation_date else None
-    return LoadedDocument(
-        name, "pdf", found, title=(meta.title if meta and meta.title else None), created=created
-    )
+    title, created = _metadata(reader)
+    return LoadedDocument(name, "pdf", found, title=title, created=created)
