@@ -11,7 +11,7 @@ import pytest
 
 from haneul.knowledge.index import SearchIndex, fts_query, reciprocal_rank_fusion, score_fusion
 from haneul.knowledge.korean import sentences, terms
-from haneul.knowledge.retrieve import highlight, hybrid_search, snippet
+from haneul.knowledge.retrieve import highlight, hybrid_search, snippet, window
 
 DOCS = {
     "city-hall": "서울시청은 서울특별시 중구 세종대로 110에 있다. 시민들이 자주 찾는다.",
@@ -102,8 +102,10 @@ def test_snippets_mark_the_matched_terms_whatever_their_particles() -> None:
     text = "회의는 서울시청에서 열렸다. 서울시청은 <중구>에 있다."
     spans = highlight(text, set(terms("서울시청 위치")))
     assert [text[a:b] for a, b in spans] == ["서울시청", "서울시청"]
-    marked = snippet(text, spans)
+    marked = snippet(text, spans, *window(text, {"서울시청"}))
     assert marked.count("<mark>서울시청</mark>") == 2 and "&lt;중구&gt;" in marked
     long = "가나다 " * 200 + "세종대로 끝"
-    cut = snippet(long, highlight(long, {"세종대로"}), width=40)
-    assert cut.startswith("…") and "<mark>세종대로</mark>" in cut and len(cut) < 80
+    lo, hi = window(long, {"세종대로"}, width=40)
+    cut = snippet(long, highlight(long, {"세종대로"}), lo, hi)
+    assert cut.startswith("…") and "<mark>세종대로</mark>" in cut
+    assert len(cut) == len("…") + 40 + len("<mark></mark>")

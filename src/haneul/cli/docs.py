@@ -237,11 +237,22 @@ async def _search(
 ) -> None:
     manager, backend = await _embedder(Settings())
 
+    loop = asyncio.get_running_loop()
+
+    def embed_query(q: str) -> np.ndarray:
+        result = asyncio.run_coroutine_threadsafe(backend.embed([q]), loop).result()
+        return np.asarray(result.vectors[0], dtype=np.float32)
+
     async def run(q: str, k: int) -> list[SearchHit]:
-        vector = None
-        if mode != "lexical":
-            vector = np.asarray((await backend.embed([q])).vectors[0], dtype=np.float32)
-        return retrieve(library, info.id, q, vector, top_k=k, mode=mode)  # type: ignore[arg-type]
+        return await asyncio.to_thread(
+            retrieve,
+            library,
+            info.id,
+            q,
+            embed_query,
+            top_k=k,
+            mode=mode,  # type: ignore[arg-type]
+        )
 
     try:
         if query is not None:

@@ -151,6 +151,16 @@ class Library:
         )
         return [DocumentInfo(*r) for r in rows]
 
+    def documents_by_id(self, collection_id: str, ids: set[str]) -> dict[str, DocumentInfo]:
+        if not ids:
+            return {}
+        rows = self._rows(
+            "SELECT id, collection_id, name, kind, sha256, size, title, created, chunks, added_at"
+            f" FROM documents WHERE id IN ({','.join('?' * len(ids))})",  # by primary key
+            list(ids),
+        )
+        return {r[0]: DocumentInfo(*r) for r in rows if r[1] == collection_id}
+
     def document(self, collection_id: str, doc_id_or_name: str) -> DocumentInfo:
         rows = self._rows(
             "SELECT id, collection_id, name, kind, sha256, size, title, created, chunks, added_at"

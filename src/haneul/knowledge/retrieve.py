@@ -17,6 +17,7 @@ from haneul.knowledge.library import DocumentFilters, DocumentInfo, Library
 
 SNIPPET_CHARS = 240
 Mode = Literal["hybrid", "lexical", "dense"]
+EmbedQuery = Callable[[str], np.ndarray]  # query -> its normalised vector
 Rerank = Callable[[str, list[str]], list[float]]  # query, texts -> one score per text
 
 
@@ -52,11 +53,17 @@ def highlight(text: str, query_terms: set[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> str:
-    """A window of the text around the first match, matches wrapped in <mark>."""
-    first = spans[0][0] if spans else 0
+def window(text: str, query_terms: set[str], width: int = SNIPPET_CHARS) -> tuple[int, int]:
+    """The part of a chunk a snippet shows: from a little before the first place a query
+    term is written (found as a string: cheap, and close enough to place a window)."""
+    found = [i for i in (text.lower().find(t) for t in query_terms if len(t) > 1) if i >= 0]
+    first = min(found, default=0)
     lo = max(0, min(first - width // 4, len(text) - width))
-    hi = min(len(text), lo + width)
+    return lo, min(len(text), lo + width)
+
+
+def snippet(text: str, spans: list[tuple[int, int]], lo: int, hi: int) -> str:
+    """text[lo:hi] HTML-escaped, the spans wrapped in <mark>, … where it is cut."""
     out, pos = [], lo
     for start, end in spans:
         if end <= lo or start >= hi:
@@ -72,7 +79,7 @@ def retrieve(
     library: Library,
     collection_id: str,
     query: str,
-    query_vector: np.ndarray | None,
+    embed_query: EmbedQuery | None,
     *,
     top_k: int = 5,
     filters: DocumentFilters | None = None,
@@ -81,20 +88,22 @@ def retrieve(
     mode: Mode = "hybrid",
 ) -> list[SearchHit]:
     """The best chunks of a collection for a query: BM25 over morphemes fused with the
-    dense ranking (`mode` "hybrid"), or either ranking alone. Without a query vector the
-    dense ranking is empty."""
+    dense ranking (`mode` "hybrid"), or either ranking alone. The query vector is not
+    computed beside the BM25 ranking on purpose: e5 already keeps every core busy, and
+    measured on 2 cores the overlap made both slower."""
     index: SearchIndex = library.index
+    query_vector = embed_query(query) if embed_query and mode != "lexical" else None
     with library.lock:
         allowed = library.allowed_documents(collection_id, filters or DocumentFilters())
         lexical = index.lexical(query, depth, collection_id, allowed) if mode != "dense" else []
         dense = (
             index.dense(query_vector, depth, collection_id, allowed)
-            if query_vector is not None and mode != "lexical"
+            if query_vector is not None
             else []
         )
         fused = score_fusion(lexical, dense)[: max(top_k, depth if rerank else top_k)]
         chunks = index.chunks([i for i, _ in fused])
-        docs = {d.id: d for d in library.documents(collection_id)}
+        docs = library.documents_by_id(collection_id, {c.doc_id for c in chunks.values()})
     ranked = [(chunks[i], s) for i, s in fused if i in chunks and chunks[i].doc_id in docs]
     if rerank and ranked:
         scores = rerank(query, [c.record.text for c, _ in ranked])
@@ -105,14 +114,16 @@ def retrieve(
 
 def _hit(chunk: StoredChunk, score: float, doc: DocumentInfo, query_terms: set[str]) -> SearchHit:
     record = chunk.record
-    spans = highlight(record.text, query_terms)
+    lo, hi = window(record.text, query_terms)
+    # Kiwi reads only the window: marking the whole chunk costs more than the search
+    spans = [(a + lo, b + lo) for a, b in highlight(record.text[lo:hi], query_terms)]
     return SearchHit(
         chunk_id=chunk.id,
         document=doc,
         text=record.text,
         score=round(float(score), 6),
         citation=Citation(doc.id, doc.name, record.page, record.heading, record.start, record.end),
-        snippet=snippet(record.text, spans),
+        snippet=snippet(record.text, spans, lo, hi),
         highlights=spans,
     )
 

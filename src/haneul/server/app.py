@@ -14,10 +14,13 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haneul import __version__
+from haneul.assistant.conversations import Conversations
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.knowledge.library import Library
 from haneul.safety.filter import SafetyFilter
+from haneul.server.assistant.routes import router as assistant_router
+from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.errors import install_error_handlers
 from haneul.server.knowledge.routes import router as knowledge_router
@@ -82,6 +85,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         await manager.close()
         conn.close()
         library.conn.close()
+        conversations.conn.close()
 
     app = FastAPI(title="Haneul", version=__version__, lifespan=lifespan)
     app.state.settings = settings
@@ -93,12 +97,17 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.audit = AuditLog(conn)
     library = Library(connect(settings.db_path))  # its own connection: its own transactions
     app.state.knowledge = KnowledgeService(library, manager, settings.embedding_model)
+    conversations = Conversations(connect(settings.db_path))
+    app.state.assistant = AssistantService(
+        conversations, manager, app.state.safety, app.state.knowledge, settings.embedding_model
+    )
     guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
     app.state.serving = OpenAIServing(settings, manager, limiter, metrics, guard)
     install_error_handlers(app)
     app.include_router(openai_router)
     app.include_router(moderations_router)
     app.include_router(knowledge_router)
+    app.include_router(assistant_router)
     app.add_middleware(_RequestMetrics, metrics=metrics)
 
     @app.get("/health")

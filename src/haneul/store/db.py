@@ -74,6 +74,27 @@ MIGRATIONS: list[str] = [
     CREATE INDEX chunks_collection ON chunks (collection_id, id);
     CREATE VIRTUAL TABLE chunk_terms USING fts5 (terms, tokenize = 'unicode61')
     """,
+    """
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        title TEXT NOT NULL,
+        preset TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX conversations_owner ON conversations (owner, updated_at);
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        skill_calls TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX messages_conversation ON messages (conversation_id, seq)
+    """,
 ]
 
 

@@ -63,7 +63,7 @@ class KnowledgeService:
             self.library,
             collection.id,
             query,
-            vector,
+            None if vector is None else (lambda _: vector),
             top_k=top_k,
             filters=filters,
             mode=mode,

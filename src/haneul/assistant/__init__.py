@@ -1,0 +1,2 @@
+"""The assistant: conversations, presets, and one turn (safety in, skills, grounded
+generation, safety out)."""

@@ -1,0 +1,142 @@
+"""Conversations and their messages in SQLite, each conversation owned by one API key
+(another key's conversation does not exist for it: 404)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from haneul.assistant.presets import PRESETS
+from haneul.errors import InvalidRequestError, NotFoundError
+from haneul.store.db import migrate
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    owner: str
+    title: str
+    preset: str
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    role: str  # user or assistant
+    content: str
+    created_at: float
+    skill_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _title(title: str) -> str:
+    title = " ".join(title.split())
+    if len(title) > 200:
+        raise InvalidRequestError("a title is at most 200 characters", param="title")
+    return title
+
+
+class Conversations:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.lock = threading.RLock()
+        migrate(conn)
+
+    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        with self.lock:
+            return self.conn.execute(sql, args).fetchall()
+
+    def _write(self, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, args in statements:
+                    self.conn.execute(sql, args)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def create(self, owner: str, title: str = "", preset: str = "chat") -> Conversation:
+        if preset not in PRESETS:
+            raise InvalidRequestError(
+                f"unknown preset '{preset}'; one of: {', '.join(PRESETS)}", param="preset"
+            )
+        cid, at = "conv_" + secrets.token_hex(8), time.time()
+        self._write(
+            [
+                (
+                    "INSERT INTO conversations VALUES (?, ?, ?, ?, ?, ?)",
+                    (cid, owner, _title(title) or "새 대화", preset, at, at),
+                )
+            ]
+        )
+        return self.get(owner, cid)
+
+    def of(self, owner: str) -> list[Conversation]:
+        rows = self._rows(
+            "SELECT * FROM conversations WHERE owner = ? ORDER BY updated_at DESC", (owner,)
+        )
+        return [Conversation(*r) for r in rows]
+
+    def get(self, owner: str, cid: str) -> Conversation:
+        rows = self._rows("SELECT * FROM conversations WHERE id = ? AND owner = ?", (cid, owner))
+        if not rows:
+            raise NotFoundError(f"no conversation '{cid}'", param="conversation_id")
+        return Conversation(*rows[0])
+
+    def rename(self, owner: str, cid: str, title: str) -> Conversation:
+        self.get(owner, cid)
+        if not _title(title):
+            raise InvalidRequestError("a title cannot be empty", param="title")
+        self._write([("UPDATE conversations SET title = ? WHERE id = ?", (_title(title), cid))])
+        return self.get(owner, cid)
+
+    def delete(self, owner: str, cid: str) -> None:
+        self.get(owner, cid)
+        self._write([("DELETE FROM conversations WHERE id = ?", (cid,))])
+
+    def messages(self, owner: str, cid: str) -> list[Message]:
+        self.get(owner, cid)
+        rows = self._rows(
+            "SELECT id, role, content, created_at, skill_calls FROM messages"
+            " WHERE conversation_id = ? ORDER BY seq",
+            (cid,),
+        )
+        return [Message(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+    def add_turn(self, owner: str, cid: str, user: str, answer: Message) -> Message:
+        """Store a user message and the answer to it together (a turn is never half-saved)."""
+        self.get(owner, cid)
+        with self.lock:
+            seq = self.conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?", (cid,)
+            ).fetchone()[0]
+            at = time.time()
+            self._write(
+                [
+                    (
+                        "INSERT INTO messages VALUES (?, ?, ?, 'user', ?, '[]', ?)",
+                        ("msg_" + secrets.token_hex(8), cid, seq + 1, user, at),
+                    ),
+                    (
+                        "INSERT INTO messages VALUES (?, ?, ?, 'assistant', ?, ?, ?)",
+                        (
+                            answer.id,
+                            cid,
+                            seq + 2,
+                            answer.content,
+                            json.dumps(answer.skill_calls, ensure_ascii=False),
+                            at,
+                        ),
+                    ),
+                    ("UPDATE conversations SET updated_at = ? WHERE id = ?", (at, cid)),
+                ]
+            )
+        return replace(answer, created_at=at)

@@ -1,0 +1,74 @@
+"""The server side of the assistant: conversations, the skill router (built on first use
+from the embedding model), and the services skills may use (document search)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+
+from haneul.assistant.conversations import Conversations
+from haneul.assistant.turn import Assistant
+from haneul.engine.manager import ModelManager
+from haneul.engine.protocol import Capability
+from haneul.errors import UnsupportedError
+from haneul.knowledge.retrieve import SearchHit
+from haneul.safety.filter import SafetyFilter
+from haneul.server.knowledge.schemas import hit_card
+from haneul.server.knowledge.service import KnowledgeService
+from haneul.skills import builtin_and_plugin_skills
+from haneul.skills.router import SkillRouter
+
+
+class AssistantService:
+    def __init__(
+        self,
+        conversations: Conversations,
+        manager: ModelManager,
+        safety: SafetyFilter,
+        knowledge: KnowledgeService,
+        embedding_model: str,
+    ) -> None:
+        self.conversations = conversations
+        self.manager = manager
+        self.safety = safety
+        self.knowledge = knowledge
+        self.embedding_model = embedding_model
+        self.skills = builtin_and_plugin_skills()
+        self._router: SkillRouter | None = None
+        self._router_lock = asyncio.Lock()
+
+    async def router(self) -> SkillRouter:
+        async with self._router_lock:
+            if self._router is None:
+                _, backend = await self.manager.get(self.embedding_model)
+                loop = asyncio.get_running_loop()
+
+                def embed(texts: list[str]) -> np.ndarray:
+                    call = backend.embed(texts, input_type="query")
+                    result = asyncio.run_coroutine_threadsafe(call, loop).result()
+                    return np.asarray(result.vectors, dtype=np.float32)
+
+                skills = self.skills.values()
+                self._router = await asyncio.to_thread(SkillRouter, skills, embed)
+            return self._router
+
+    async def assistant(self, model: str | None) -> tuple[str, Assistant]:
+        entry, backend = await self.manager.get(model)
+        if Capability.CHAT not in backend.capabilities:
+            raise UnsupportedError(f"model '{entry.name}' does not chat", param="model")
+        router = await self.router()
+        return entry.name, Assistant(backend, self.safety, self.skills, router.route)
+
+    async def search(
+        self, owner: str, collection: str | None, query: str, top_k: int
+    ) -> list[dict[str, Any]]:
+        """Search one of the owner's collections, or all of them (best hits first)."""
+        library = self.knowledge.library
+        found: list[SearchHit] = []
+        for info in library.collections(owner):
+            if collection in (None, info.name):
+                found += await self.knowledge.search(info, query, top_k, None)
+        found.sort(key=lambda h: -h.score)
+        return [hit_card(h) for h in found[:top_k]]
