@@ -45,6 +45,17 @@ class RunningServer:
     def client(self, api_key: str = "none", **kw: object) -> openai.OpenAI:
         return openai.OpenAI(base_url=self.api, api_key=api_key, max_retries=0, **kw)  # type: ignore[arg-type]
 
+    def http(self, api_key: str | None = None) -> httpx.Client:
+        """A plain HTTP client on /v1, sending the key when one is given."""
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        return httpx.Client(base_url=self.api, headers=headers, timeout=120)
+
+    def create_key(self, name: str, *options: str) -> str:
+        """`haneul keys create NAME [OPTIONS]`; the new key's secret."""
+        done = self.cli("keys", "create", name, *options)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
     def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [HANEUL, *args], env=self.env, input=input, capture_output=True, text=True, timeout=120
@@ -133,6 +144,13 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     yield make
     for running in started:
         stop_server(running)
+
+
+@pytest.fixture
+def keyed(server_factory: Callable[..., RunningServer]) -> tuple[RunningServer, str, str]:
+    """An echo server that requires keys, and two keys of different owners."""
+    srv = server_factory(require_keys="true")
+    return srv, srv.create_key("팀-가"), srv.create_key("팀-나")
 
 
 def assert_serving(server: RunningServer) -> None:

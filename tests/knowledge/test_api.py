@@ -4,11 +4,9 @@ its own collections, re-ingest and deletion, bad input answered in the OpenAI er
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import RunningServer, assert_serving
 
@@ -17,11 +15,6 @@ CITY_HALL = (
     "시민들이 자주 찾는 곳이다.\n\n## 교통\n\n지하철 1호선과 2호선 시청역에서 내리면 된다.\n"
 )
 KIMCHI = "김치는 배추와 고춧가루로 담그는 한국의 전통 음식이다. 겨울마다 김장을 한다."
-
-
-def _client(server: RunningServer, key: str | None = None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return httpx.Client(base_url=server.api, headers=headers, timeout=120)
 
 
 def _upload(http: httpx.Client, collection: str, files: dict[str, bytes], **params: Any) -> Any:
@@ -42,20 +35,9 @@ def _error(response: httpx.Response, status: int) -> dict[str, Any]:
     return error
 
 
-@pytest.fixture
-def keyed(server_factory: Callable[..., RunningServer]) -> tuple[RunningServer, str, str]:
-    srv = server_factory(require_keys="true")
-    secrets = []
-    for name in ("팀-가", "팀-나"):
-        done = srv.cli("keys", "create", name)
-        assert done.returncode == 0, done.stderr
-        secrets.append(done.stdout.strip().splitlines()[-1])
-    return srv, secrets[0], secrets[1]
-
-
 def test_korean_documents_in_cited_hits_out(keyed: tuple[RunningServer, str, str]) -> None:
     srv, key, _ = keyed
-    with _client(srv, key) as http:
+    with srv.http(key) as http:
         created = http.post("/collections", json={"name": "사내문서", "description": "안내"})
         assert created.status_code == 201 and created.json()["name"] == "사내문서"
         job = _upload(
@@ -88,7 +70,7 @@ def test_reingest_skips_unchanged_replaces_changed_and_delete_removes(
     keyed: tuple[RunningServer, str, str],
 ) -> None:
     srv, key, _ = keyed
-    with _client(srv, key) as http:
+    with srv.http(key) as http:
         http.post("/collections", json={"name": "docs"})
         _upload(http, "docs", {"김치.txt": KIMCHI.encode()})
         again = _upload(http, "docs", {"김치.txt": KIMCHI.encode()})
@@ -107,10 +89,10 @@ def test_reingest_skips_unchanged_replaces_changed_and_delete_removes(
 
 def test_a_key_sees_only_its_own_collections(keyed: tuple[RunningServer, str, str]) -> None:
     srv, owner, other = keyed
-    with _client(srv, owner) as http:
+    with srv.http(owner) as http:
         http.post("/collections", json={"name": "비밀"})
         _upload(http, "비밀", {"김치.txt": KIMCHI.encode()})
-    with _client(srv, other) as http:
+    with srv.http(other) as http:
         assert http.get("/collections").json()["data"] == []
         for response in (
             http.get("/collections/비밀"),
@@ -123,9 +105,9 @@ def test_a_key_sees_only_its_own_collections(keyed: tuple[RunningServer, str, st
         # the same name is free for this key, and its search sees nothing of the other's
         assert http.post("/collections", json={"name": "비밀"}).status_code == 201
         assert _search(http, "비밀", "김치").json()["data"] == []
-    with _client(srv) as anonymous:
+    with srv.http() as anonymous:
         assert _error(anonymous.get("/collections"), 401)["code"] == "invalid_api_key"
-    with _client(srv, owner) as http:
+    with srv.http(owner) as http:
         assert _search(http, "비밀", "김치").json()["data"][0]["document_name"] == "김치.txt"
 
 
@@ -133,7 +115,7 @@ def test_bad_input_gets_a_clear_4xx_and_changes_nothing(
     keyed: tuple[RunningServer, str, str],
 ) -> None:
     srv, key, _ = keyed
-    with _client(srv, key) as http:
+    with srv.http(key) as http:
         assert _error(http.post("/collections", json={"name": "공백 이름"}), 400)["param"] == (
             "name"
         )
@@ -163,7 +145,7 @@ def test_bad_input_gets_a_clear_4xx_and_changes_nothing(
 def test_background_upload_reports_progress(keyed: tuple[RunningServer, str, str]) -> None:
     srv, key, _ = keyed
     files = {f"문서{i}.txt": f"{i}번째 문서: 회의록 요약과 할 일 목록.".encode() for i in range(4)}
-    with _client(srv, key) as http:
+    with srv.http(key) as http:
         http.post("/collections", json={"name": "회의록"})
         job = _upload(http, "회의록", files, wait="false")
         assert job["object"] == "ingest_job" and job["total"] == 4

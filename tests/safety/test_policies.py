@@ -19,9 +19,7 @@ PHONE = "010-1234-5678"
 
 
 def _key(srv: RunningServer, name: str, policy: str) -> openai.OpenAI:
-    done = srv.cli("keys", "create", name, "--safety-policy", policy)
-    assert done.returncode == 0, done.stderr
-    return srv.client(done.stdout.strip().splitlines()[-1])
+    return srv.client(srv.create_key(name, "--safety-policy", policy))
 
 
 def _say(client: openai.OpenAI, text: str, **kw: object) -> object:

@@ -18,16 +18,10 @@ from tests.conftest import HANEUL, RunningServer, haneul_env
 USER = [{"role": "user", "content": "안녕"}]
 
 
-def _create_key(server: RunningServer, *args: str) -> str:
-    done = server.cli("keys", "create", *args)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
-
-
 def test_keys_required_once_one_exists(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory()
     assert srv.client().chat.completions.create(model="echo", messages=USER).choices  # type: ignore[arg-type]
-    secret = _create_key(srv, "테스트 팀")
+    secret = srv.create_key("테스트 팀")
     assert secret.startswith("hn-")
     with pytest.raises(openai.AuthenticationError):
         srv.client("none").chat.completions.create(model="echo", messages=USER)  # type: ignore[arg-type]
@@ -51,7 +45,7 @@ def test_secret_is_stored_hashed(
     tmp_path: Path, server_factory: Callable[..., RunningServer]
 ) -> None:
     srv = server_factory()
-    secret = _create_key(srv, "ops")
+    secret = srv.create_key("ops")
     db = srv.home / "haneul.db"
     raw = b"".join(p.read_bytes() for p in srv.home.glob("haneul.db*"))
     assert secret.encode() not in raw
@@ -61,7 +55,7 @@ def test_secret_is_stored_hashed(
 
 def test_requests_per_minute(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory()
-    secret = _create_key(srv, "limited", "--rpm", "3")
+    secret = srv.create_key("limited", "--rpm", "3")
     client = srv.client(secret)
     for _ in range(3):
         client.chat.completions.create(model="echo", messages=USER)  # type: ignore[arg-type]
@@ -73,13 +67,13 @@ def test_requests_per_minute(server_factory: Callable[..., RunningServer]) -> No
     assert res.status_code == 429
     assert res.json()["error"]["code"] == "rate_limit_exceeded"
     assert 1 <= int(res.headers["Retry-After"]) <= 60
-    other = _create_key(srv, "other")  # limits are per key
+    other = srv.create_key("other")  # limits are per key
     assert srv.client(other).chat.completions.create(model="echo", messages=USER).choices  # type: ignore[arg-type]
 
 
 def test_full_queue_answers_429_not_a_hang(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory(max_queue="1", queue_timeout_s="30")
-    secret = _create_key(srv, "one-at-a-time", "--max-concurrent", "1")
+    secret = srv.create_key("one-at-a-time", "--max-concurrent", "1")
     headers = {"Authorization": f"Bearer {secret}"}
     long_body = {
         "model": "echo-slow",
