@@ -153,13 +153,14 @@ class SearchIndex:
 
     def lexical(
         self,
-        query: str,
+        query: str | Sequence[str],
         k: int = 10,
         collection_id: str = DEFAULT_COLLECTION,
         doc_ids: Collection[str] | None = None,
     ) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score) by FTS5's bm25, best first, within a collection."""
-        q = fts_query(self.analyze(query))
+        """(chunk id, BM25 score) by FTS5's bm25, best first, within a collection. The
+        query is a text, or its terms when the caller has analyzed it already."""
+        q = fts_query(self.analyze(query) if isinstance(query, str) else query)
         if not q or (doc_ids is not None and not doc_ids):
             return []
         q = f'"{collection_term(collection_id)}" AND ({q})'

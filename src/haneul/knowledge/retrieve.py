@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 
 from haneul.knowledge.index import SearchIndex, StoredChunk, score_fusion
-from haneul.knowledge.korean import term_spans, terms
+from haneul.knowledge.korean import term_spans
 from haneul.knowledge.library import DocumentFilters, DocumentInfo, Library
 
 SNIPPET_CHARS = 240
@@ -93,9 +93,10 @@ def retrieve(
     measured on 2 cores the overlap made both slower."""
     index: SearchIndex = library.index
     query_vector = embed_query(query) if embed_query and mode != "lexical" else None
+    words = index.analyze(query)  # once: for BM25 and for marking the snippets
     with library.lock:
         allowed = library.allowed_documents(collection_id, filters or DocumentFilters())
-        lexical = index.lexical(query, depth, collection_id, allowed) if mode != "dense" else []
+        lexical = index.lexical(words, depth, collection_id, allowed) if mode != "dense" else []
         dense = (
             index.dense(query_vector, depth, collection_id, allowed)
             if query_vector is not None
@@ -108,7 +109,7 @@ def retrieve(
     if rerank and ranked:
         scores = rerank(query, [c.record.text for c, _ in ranked])
         ranked = sorted(zip([c for c, _ in ranked], scores, strict=True), key=lambda x: -x[1])
-    query_terms = set(terms(query))
+    query_terms = set(words)
     return [_hit(chunk, score, docs[chunk.doc_id], query_terms) for chunk, score in ranked[:top_k]]
 
 
