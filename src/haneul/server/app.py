@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haneul import __version__
@@ -19,6 +20,7 @@ from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.knowledge.library import Library
 from haneul.safety.filter import SafetyFilter
+from haneul.server.assistant.routes import listing as assistant_listing
 from haneul.server.assistant.routes import router as assistant_router
 from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
@@ -108,6 +110,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(moderations_router)
     app.include_router(knowledge_router)
     app.include_router(assistant_router)
+    app.include_router(assistant_listing)
+    app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(_RequestMetrics, metrics=metrics)
 
     @app.get("/health")

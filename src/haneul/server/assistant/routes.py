@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from haneul.assistant.conversations import Conversation, Message
+from haneul.assistant.presets import PRESETS
 from haneul.assistant.turn import Event, Turn
 from haneul.errors import HaneulError, InvalidRequestError
 from haneul.server.assistant.service import AssistantService
@@ -21,6 +22,7 @@ from haneul.server.auth import Principal, authenticate
 from haneul.server.errors import error_body
 
 router = APIRouter(prefix="/v1/conversations")
+listing = APIRouter(prefix="/v1")
 Auth = Annotated[Principal, Depends(authenticate)]
 
 
@@ -67,6 +69,30 @@ def _wire(event: Event) -> dict[str, Any]:
     if event["type"] == "done":
         return {**event, "message": _message(event["message"])}
     return event
+
+
+@listing.get("/skills")
+async def list_skills(request: Request, principal: Auth) -> Any:
+    """The skills a turn may use, for clients that let people switch them on and off."""
+    service = _service(request, principal)
+    data = [
+        {
+            "object": "skill",
+            "name": s.spec.name,
+            "description": s.spec.description,
+            "parameters": s.spec.parameters,
+            "side_effects": s.spec.side_effects,
+        }
+        for s in service.skills.values()
+    ]
+    return {"object": "list", "data": data}
+
+
+@listing.get("/presets")
+async def list_presets(request: Request, principal: Auth) -> Any:
+    _service(request, principal)
+    data = [{"object": "preset", "name": k, "system": v} for k, v in PRESETS.items()]
+    return {"object": "list", "data": data}
 
 
 @router.post("", status_code=201)
