@@ -73,6 +73,16 @@ class Settings(BaseSettings):
         pattern="^(annotate|mask|refuse|block)$",
         description="AI Filter policy for keys without their own: annotate, mask, refuse, block.",
     )
+    memory: bool = Field(
+        True,
+        description="Long-term memory: remember facts users state about themselves "
+        "(see docs/assistant.md).",
+    )
+    plugins: str = Field(
+        "",
+        description="Comma-separated Python modules registered as plugins besides the "
+        "installed ones (read by `haneul.plugins`).",
+    )
     hub_url: str = Field(
         "https://huggingface.co",
         description="Base URL of a Hugging Face-style hub for `haneul models pull`.",

@@ -1,6 +1,6 @@
 """Extension points, as pluggy hooks. Each hook takes a `register` callback; Haneul's own
 backends are registered through the same hooks as third-party ones (entry point group
-`haneul`).
+`haneul`), and modules named in `HANEUL_PLUGINS` (comma-separated) are registered too.
 
 Hooks (every hook is documented in docs/plugins.md; a test fails if one is not):
 
@@ -16,6 +16,8 @@ Hooks (every hook is documented in docs/plugins.md; a test fails if one is not):
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +61,8 @@ def plugin_manager() -> pluggy.PluginManager:
 
     pm.register(builtin_skills)
     pm.load_setuptools_entrypoints("haneul")
+    for module in filter(None, os.environ.get("HANEUL_PLUGINS", "").split(",")):
+        pm.register(importlib.import_module(module.strip()))  # plugins not installed as packages
     return pm
 
 

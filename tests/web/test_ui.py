@@ -177,3 +177,42 @@ def test_a_server_that_needs_a_key_asks_for_one(server_factory: Any, browser: An
         "열쇠로 들어왔어요", timeout=60_000
     )
     page.close()
+
+
+def test_the_memory_panel_shows_edits_and_deletes_what_is_remembered(web: Web) -> None:
+    _, page = web
+    page.fill("#input", "저는 부산에 살아요")
+    page.press("#input", "Enter")
+    _answered(page)
+    page.click("#tab-memory")
+    field = page.locator("#memories li input")
+    expect(field).to_have_value("사는 곳: 부산")
+    field.fill("사는 곳: 부산 해운대")
+    page.locator("#memories li button", has_text="저장").click()
+    expect(page.locator("#memories li input")).to_have_value("사는 곳: 부산 해운대")
+    page.locator("#memories li button", has_text="삭제").click()
+    expect(page.locator("#memories li")).to_have_text(["아직 기억한 것이 없습니다"])
+
+
+def test_a_booking_waits_for_the_approve_button(
+    server_factory: Any, browser: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    bookings = tmp_path / "bookings.tsv"
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[2]))
+    monkeypatch.setenv("BOOKINGS_FILE", str(bookings))
+    srv = server_factory(plugins="tests.assistant.booking_plugin")
+    page = browser.new_page(locale="ko-KR")
+    page.goto(srv.url + "/")
+    page.wait_for_selector("body[data-ready=true]")
+    page.fill("#input", "내일 오후 3시에 대회의실 예약해줘")
+    page.press("#input", "Enter")
+    card = page.locator(".skill-card.confirm[data-skill=book_meeting_room]")
+    expect(card.locator("button.approve")).to_be_visible(timeout=60_000)
+    expect(card.locator(".arguments")).to_contain_text("대회의실")
+    assert not bookings.exists()  # asked, not booked
+    card.locator("button.approve").click()
+    done = page.locator(".skill-card:not(.confirm)[data-skill=book_meeting_room] .result")
+    expect(done).to_contain_text("예약했습니다", timeout=60_000)
+    assert bookings.read_text(encoding="utf-8") == "대회의실\t내일 오후 3시\n"
+    screenshot(page, "web-confirmation")
+    page.close()

@@ -111,20 +111,24 @@ class Conversations:
         )
         return [Message(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
-    def add_turn(self, owner: str, cid: str, user: str, answer: Message) -> Message:
-        """Store a user message and the answer to it together (a turn is never half-saved)."""
+    def add_turn(self, owner: str, cid: str, user: str | None, answer: Message) -> Message:
+        """Store a user message and the answer to it together (a turn is never half-saved);
+        `user` None stores the answer alone (the end of a confirmed turn)."""
         self.get(owner, cid)
         with self.lock:
             seq = self.conn.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?", (cid,)
             ).fetchone()[0]
             at = time.time()
+            question = [
+                (
+                    "INSERT INTO messages VALUES (?, ?, ?, 'user', ?, '[]', ?)",
+                    ("msg_" + secrets.token_hex(8), cid, seq + 1, user, at),
+                )
+            ]
             self._write(
                 [
-                    (
-                        "INSERT INTO messages VALUES (?, ?, ?, 'user', ?, '[]', ?)",
-                        ("msg_" + secrets.token_hex(8), cid, seq + 1, user, at),
-                    ),
+                    *(question if user is not None else []),
                     (
                         "INSERT INTO messages VALUES (?, ?, ?, 'assistant', ?, ?, ?)",
                         (

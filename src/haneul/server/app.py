@@ -15,11 +15,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haneul import __version__
+from haneul.assistant.confirmations import Confirmations
 from haneul.assistant.conversations import Conversations
+from haneul.assistant.memory import MemoryStore
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.knowledge.library import Library
 from haneul.safety.filter import SafetyFilter
+from haneul.server.assistant.memories import router as memories_router
 from haneul.server.assistant.routes import listing as assistant_listing
 from haneul.server.assistant.routes import router as assistant_router
 from haneul.server.assistant.service import AssistantService
@@ -103,6 +106,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.assistant = AssistantService(
         conversations, manager, app.state.safety, app.state.knowledge, settings.embedding_model
     )
+    app.state.memories = MemoryStore(connect(settings.db_path))
+    app.state.confirmations = Confirmations(connect(settings.db_path))
     guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
     app.state.serving = OpenAIServing(settings, manager, limiter, metrics, guard)
     install_error_handlers(app)
@@ -111,6 +116,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(knowledge_router)
     app.include_router(assistant_router)
     app.include_router(assistant_listing)
+    app.include_router(memories_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(_RequestMetrics, metrics=metrics)
 

@@ -95,6 +95,39 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX messages_conversation ON messages (conversation_id, seq)
     """,
+    """
+    CREATE TABLE memories (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        content TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (owner, slot)
+    );
+    CREATE TABLE memory_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner TEXT NOT NULL,
+        at REAL NOT NULL,
+        op TEXT NOT NULL,
+        memory_id TEXT,
+        slot TEXT NOT NULL,
+        content TEXT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX memory_log_owner ON memory_log (owner, id);
+    CREATE TABLE confirmations (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        skill TEXT NOT NULL,
+        arguments TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        decided_at REAL,
+        approved INTEGER
+    )
+    """,
 ]
 
 

@@ -237,6 +237,19 @@ async function send() {
   const conversation = state.conversation || (await newConversation());
   const first = !$("log").querySelector(".msg");
   bubble("user", text);
+  const ok = await streamAnswer(`/v1/conversations/${conversation.id}/messages`, {
+    content: text,
+    stream: true,
+    model: $("model").value || null,
+    skills: enabledSkills(),
+  });
+  if (ok && first && [DEFAULT_TITLE, ""].includes(conversation.title)) {
+    await nameConversation(conversation, text);
+  }
+}
+
+// Stream one answer (a message's, or a confirmed skill's) into a new bubble.
+async function streamAnswer(url, payload) {
   const answer = bubble("assistant");
   answer.classList.add("streaming");
   const body = answer.querySelector(".body");
@@ -247,15 +260,10 @@ async function send() {
   busy(true);
   setStatus("답하는 중…");
   try {
-    const response = await fetch(`/v1/conversations/${conversation.id}/messages`, {
+    const response = await fetch(url, {
       method: "POST",
       headers: headers({ "Content-Type": "application/json" }),
-      body: JSON.stringify({
-        content: text,
-        stream: true,
-        model: $("model").value || null,
-        skills: enabledSkills(),
-      }),
+      body: JSON.stringify(payload),
       signal: state.controller.signal,
     });
     if (!response.ok) {
@@ -265,6 +273,7 @@ async function send() {
     for await (const event of sseEvents(response)) {
       if (event.type === "skill_call") cards[event.id] = skillCard(answer, event);
       else if (event.type === "skill_result") fillCard(cards[event.id] || skillCard(answer, event), event);
+      else if (event.type === "confirmation_required") askToConfirm(answer, event);
       else if (event.type === "delta") {
         content += event.content;
         cancelAnimationFrame(frame);
@@ -274,12 +283,11 @@ async function send() {
         renderMarkdown(body, event.message.content);
         answer.dataset.messageId = event.message.id;
         showFilter(answer, event.ai_filter);
+        if (event.memory?.some((o) => o.op !== "PASS")) loadMemories().catch(() => {});
       } else if (event.type === "error") throw new ApiError(400, event.error?.message || "오류");
     }
     setStatus("");
-    if (first && [DEFAULT_TITLE, ""].includes(conversation.title)) {
-      await nameConversation(conversation, text);
-    }
+    return true;
   } catch (error) {
     cancelAnimationFrame(frame);
     renderMarkdown(body, content);
@@ -294,10 +302,37 @@ async function send() {
       answer.append(note);
       setStatus(error.message, true);
     }
+    return false;
   } finally {
     answer.classList.remove("streaming");
     state.controller = null;
     busy(false);
+  }
+}
+
+// A skill that writes or books waits for the user's yes or no.
+function askToConfirm(answer, event) {
+  const card = skillCard(answer, event);
+  card.classList.add("confirm");
+  const box = card.querySelector(".result");
+  box.textContent = "실행하기 전에 확인이 필요합니다.";
+  const conversation = state.conversation;
+  const decide = async (approve) => {
+    for (const b of card.querySelectorAll("button")) b.disabled = true;
+    box.textContent = approve ? "승인했습니다." : "취소했습니다.";
+    await streamAnswer(`/v1/conversations/${conversation.id}/confirmations/${event.id}`, {
+      approve,
+      stream: true,
+      model: $("model").value || null,
+    });
+  };
+  for (const [label, approve] of [["승인", true], ["취소", false]]) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = approve ? "approve" : "decline";
+    button.textContent = label;
+    button.addEventListener("click", () => decide(approve));
+    card.append(button);
   }
 }
 

@@ -13,13 +13,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from haneul.assistant.confirmations import Confirmations, Pending
 from haneul.assistant.conversations import Conversation, Message
+from haneul.assistant.memory import MemoryStore, extract
 from haneul.assistant.presets import PRESETS
 from haneul.assistant.turn import Event, Turn
 from haneul.errors import HaneulError, InvalidRequestError
 from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.errors import error_body
+from haneul.skills.router import Route
 
 router = APIRouter(prefix="/v1/conversations")
 listing = APIRouter(prefix="/v1")
@@ -126,41 +129,108 @@ async def delete(cid: str, request: Request, principal: Auth) -> Any:
     return {"id": cid, "object": "conversation", "deleted": True}
 
 
+class Confirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool
+    stream: bool = False
+    model: str | None = None
+    max_tokens: int = Field(512, ge=1, le=8192)
+
+
+def _turn(request: Request, principal: Principal, cid: str, text: str, **kw: Any) -> Turn:
+    service: AssistantService = request.app.state.assistant
+    memories: MemoryStore = request.app.state.memories
+    remembered = request.app.state.settings.memory
+    return Turn(
+        owner=principal.key_id,
+        preset=service.conversations.get(principal.key_id, cid).preset,
+        history=service.conversations.messages(principal.key_id, cid),
+        text=text,
+        policy=principal.safety_policy or request.app.state.settings.safety_policy,
+        services={"search": service.search},
+        memories=memories.relevant(principal.key_id, text) if remembered else [],
+        **kw,
+    )
+
+
 @router.post("/{cid}/messages")
 async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -> Any:
     service: AssistantService = request.app.state.assistant  # admit() counts the request
-    store = service.conversations
-    conversation = store.get(principal.key_id, cid)
     unknown = sorted(set(body.skills or []) - set(service.skills))
     if unknown:
         raise InvalidRequestError(f"unknown skills: {', '.join(unknown)}", param="skills")
-    _, assistant = await service.assistant(body.model)
-    turn = Turn(
-        owner=principal.key_id,
-        preset=conversation.preset,
-        history=store.messages(principal.key_id, cid),
-        text=body.content,
-        policy=principal.safety_policy or request.app.state.settings.safety_policy,
+    turn = _turn(
+        request,
+        principal,
+        cid,
+        body.content,
         enabled_skills=body.skills,
         max_tokens=body.max_tokens,
-        services={"search": service.search},
     )
+    _, assistant = await service.assistant(body.model)
     await assistant.screen(turn)  # a blocked message is a 400 before anything streams
+    return await _respond(request, principal, cid, assistant.run(turn), body.stream, turn)
+
+
+@router.post("/{cid}/confirmations/{confirmation}")
+async def confirm(
+    cid: str, confirmation: str, body: Confirm, request: Request, principal: Auth
+) -> Any:
+    """Approve or decline a side-effect skill a turn asked for; approving runs it and
+    finishes the turn, streamed like a message."""
+    service: AssistantService = request.app.state.assistant
+    service.conversations.get(principal.key_id, cid)
+    _, assistant = await service.assistant(body.model)
+    store: Confirmations = request.app.state.confirmations
+    pending = store.decide(principal.key_id, cid, confirmation, body.approve)
+    if not body.approve:
+        return await _respond(
+            request, principal, cid, _each(assistant.declined(pending.skill)), body.stream
+        )
+    turn = _turn(request, principal, cid, pending.text, max_tokens=body.max_tokens)
+    turn.history = turn.history[:-2]  # the question and the request to confirm
+    route = Route(pending.skill, pending.arguments, 1.0, {})
+    return await _respond(request, principal, cid, assistant.answer(turn, route), body.stream)
+
+
+async def _each(events: list[Event]) -> AsyncIterator[Event]:
+    for event in events:
+        yield event
+
+
+async def _respond(
+    request: Request,
+    principal: Principal,
+    cid: str,
+    run: AsyncIterator[Event],
+    stream: bool,
+    turn: Turn | None = None,
+) -> Any:
+    """Stream or collect a turn's events; store it when done (with the user's message when
+    `turn` is a new one), fold what the user said into memory, keep a pending confirmation."""
+    service: AssistantService = request.app.state.assistant
+    store = service.conversations
     lease = await request.app.state.limiter.admit(
         principal.key_id, rpm=principal.rpm, max_concurrent=principal.max_concurrent
     )
 
     async def events() -> AsyncIterator[Event]:
         try:
-            async for event in assistant.run(turn):
+            async for event in run:
+                if event["type"] == "confirmation_required" and turn is not None:
+                    pending = Pending(
+                        event["id"], cid, turn.text, event["name"], event["arguments"]
+                    )
+                    request.app.state.confirmations.add(principal.key_id, pending)
                 if event["type"] == "done":
-                    stored = store.add_turn(principal.key_id, cid, body.content, event["message"])
-                    event = {**event, "message": stored}
+                    user = turn.text if turn is not None else None
+                    stored = store.add_turn(principal.key_id, cid, user, event["message"])
+                    event = {**event, "message": stored, **_remember(request, principal, cid, turn)}
                 yield _wire(event)
         finally:
             lease.release()
 
-    if not body.stream:
+    if not stream:
         collected = [e async for e in events()]
         done = collected[-1]
         return JSONResponse(
@@ -168,6 +238,7 @@ async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -
                 "message": done["message"],
                 "skill_calls": done["message"]["skill_calls"],
                 "ai_filter": done["ai_filter"],
+                "memory": done.get("memory", []),
                 "events": collected,
             }
         )
@@ -182,3 +253,15 @@ async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -
         yield b"data: [DONE]\n\n"
 
     return StreamingResponse(sse(), media_type="text/event-stream")
+
+
+def _remember(
+    request: Request, principal: Principal, cid: str, turn: Turn | None
+) -> dict[str, Any]:
+    """What the done event tells of memory: the memories the turn was given, and the
+    operations (PASS, REPLACE, APPEND, DELETE) what the user said caused."""
+    if turn is None or not request.app.state.settings.memory:
+        return {}
+    memories: MemoryStore = request.app.state.memories
+    ops = memories.update(principal.key_id, extract(turn.text), source=cid)
+    return {"memories_used": turn.memories, "memory": [asdict(o) for o in ops]}

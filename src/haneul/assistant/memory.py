@@ -1,0 +1,284 @@
+"""Long-term memory: facts a user states about themselves, kept per API key and updated with
+the operations of NAVER's "Keep Me Updated!" (Bae et al., 2022) instead of only appended:
+
+- PASS: nothing new (the fact is already known);
+- REPLACE: a fact changed (이사했어요: the old place gives way to the new one);
+- APPEND: a new fact, or one more value of a many-valued fact (another hobby);
+- DELETE: a fact stopped being true (담배 끊었어요).
+
+Facts are read from the user's own sentences by Korean patterns (`extract`): the bundled
+models are far too small to extract facts reliably, and patterns are exact, fast and
+auditable. Each fact has a slot (residence, smoking, ...); a slot holds one memory. Every
+operation is logged, so what the memory did can be shown and tested. Memories a person adds by
+hand get a slot of their own and are never touched by extraction.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from haneul.errors import InvalidRequestError, NotFoundError
+from haneul.store.db import migrate
+
+Op = Literal["PASS", "REPLACE", "APPEND", "DELETE"]
+Mode = Literal["set", "add", "remove"]
+MAX_CONTENT = 500
+
+LABELS = {
+    "name": "이름",
+    "residence": "사는 곳",
+    "job": "직업",
+    "workplace": "직장",
+    "smoking": "흡연",
+    "drinking": "음주",
+    "likes": "좋아하는 것",
+    "allergy": "알레르기",
+    "pets": "반려동물",
+    "children": "자녀",
+    "marital": "결혼",
+}
+MANY = {"likes", "allergy", "pets"}  # slots that hold a list of values
+
+_W = r"[가-힣A-Za-z0-9]"
+_END = r"(?:이에요|예요|입니다|이야|야|이고|고|라고|이라고|요)"
+# (slot, mode, pattern, value); the value is the `v` group when the pattern has one.
+_RULES: list[tuple[str, Mode, str, str | None]] = [
+    ("name", "set", rf"(?:제|내|저의)\s*이름은\s*(?P<v>{_W}+?)\s*{_END}", None),
+    (
+        "residence",
+        "set",
+        rf"(?<!\S)(?P<v>{_W}+?)(?:으로|로)\s*이사(?:했|를\s*했|왔|갔|해)",
+        None,
+    ),
+    (
+        "residence",
+        "set",
+        rf"(?<!\S)(?P<v>{_W}+?)에\s*(?:살아|살고|삽니다|살거든|사는\s*중)",
+        None,
+    ),
+    ("job", "set", rf"(?:직업은|하는\s*일은)\s*(?P<v>{_W}+?)\s*{_END}", None),
+    ("job", "set", rf"(?<!\S)(?P<v>{_W}+?)(?:으로|로)\s*(?:일해|일하고|일합니다|근무)", None),
+    ("workplace", "set", rf"(?<!\S)(?P<v>{_W}+?)에서\s*(?:일해|일하고|일합니다|근무)", None),
+    ("smoking", "remove", r"(?:담배(?:를|는)?\s*끊|금연\s*(?:했|하고|중|성공))", None),
+    ("smoking", "set", r"담배(?:를)?\s*(?:피워|피웁|피우|펴요|펴)", "담배를 피움"),
+    ("drinking", "set", r"술(?:을|은)?\s*(?:끊었|끊어)", "술을 끊음"),
+    ("drinking", "set", r"술(?:을|은)?\s*(?:안|못)\s*마", "술을 마시지 않음"),
+    ("drinking", "set", r"술(?:을)?\s*(?:자주|매일|즐겨)\s*마", "술을 즐겨 마심"),
+    ("likes", "add", rf"취미(?:는|가)\s*(?P<v>{_W}+?)\s*{_END}", None),
+    (
+        "likes",
+        "add",
+        rf"(?<!\S)(?P<v>{_W}+?)(?:을|를)\s*(?:정말\s*|아주\s*|많이\s*)?좋아해",
+        None,
+    ),
+    ("allergy", "add", rf"(?<!\S)(?P<v>{_W}+?)\s*알레르기가?\s*있", None),
+    (
+        "pets",
+        "add",
+        r"(?P<v>강아지|고양이|햄스터|앵무새|토끼|거북이)(?:를|을|\s*한\s*마리)?\s*키(?:워|우고|웁)",
+        None,
+    ),
+    ("children", "set", r"(?:아이|자녀|애)(?:가|는)?\s*(?P<v>(?:한|두|세|네|\d+)\s*명)", None),
+    ("marital", "set", r"(?<!안\s)결혼\s*했", "기혼"),
+]
+RULES = [(slot, mode, re.compile(p), value) for slot, mode, p, value in _RULES]
+_QUESTION = re.compile(r"(?:\?|까요|나요|니|냐|어때|할까)\s*$")
+
+
+@dataclass(frozen=True)
+class Fact:
+    slot: str
+    mode: Mode
+    value: str
+
+
+@dataclass(frozen=True)
+class Memory:
+    id: str
+    slot: str
+    content: str
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Operation:
+    op: Op
+    slot: str
+    content: str  # the memory after the operation (before it, for DELETE)
+    memory_id: str | None
+
+
+def extract(text: str) -> list[Fact]:
+    """Facts a user states about themselves in `text` (questions are skipped)."""
+    facts: list[Fact] = []
+    for sentence in re.split(r"(?<=[.!?。])\s+|\n+", text):
+        sentence = sentence.strip()
+        if not sentence or _QUESTION.search(sentence):
+            continue
+        taken: set[str] = set()
+        for slot, mode, pattern, value in RULES:
+            found = pattern.search(sentence)
+            if not found or slot in taken:
+                continue
+            taken.add(slot)
+            facts.append(Fact(slot, mode, value or found.groupdict().get("v") or ""))
+    return facts
+
+
+def _values(memory: Memory) -> list[str]:
+    _, _, body = memory.content.partition(": ")
+    return [v.strip() for v in body.split(",") if v.strip()]
+
+
+def _content(slot: str, values: list[str]) -> str:
+    return f"{LABELS[slot]}: {', '.join(values)}"
+
+
+class MemoryStore:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.lock = threading.RLock()
+        migrate(conn)
+
+    def of(self, owner: str) -> list[Memory]:
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT id, slot, content, created_at, updated_at FROM memories"
+                " WHERE owner = ? ORDER BY updated_at DESC, id",
+                (owner,),
+            ).fetchall()
+        return [Memory(*r) for r in rows]
+
+    def get(self, owner: str, mid: str) -> Memory:
+        for memory in self.of(owner):
+            if memory.id == mid:
+                return memory
+        raise NotFoundError(f"no memory '{mid}'", param="memory_id")
+
+    def log(self, owner: str, limit: int = 100) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = self.conn.execute(
+                "SELECT at, op, memory_id, slot, content, source FROM memory_log"
+                " WHERE owner = ? ORDER BY id DESC LIMIT ?",
+                (owner, limit),
+            ).fetchall()
+        keys = ("at", "op", "memory_id", "slot", "content", "source")
+        return [dict(zip(keys, r, strict=True)) for r in reversed(rows)]
+
+    def update(self, owner: str, facts: list[Fact], source: str) -> list[Operation]:
+        """Fold facts into the owner's memory; one transaction, every operation logged."""
+        ops: list[Operation] = []
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for fact in facts:
+                    ops.append(self._apply(owner, fact))
+                at = time.time()
+                for o in ops:
+                    self.conn.execute(
+                        "INSERT INTO memory_log (owner, at, op, memory_id, slot, content, source)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (owner, at, o.op, o.memory_id, o.slot, o.content, source),
+                    )
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+        return ops
+
+    def _apply(self, owner: str, fact: Fact) -> Operation:
+        row = self.conn.execute(
+            "SELECT id, slot, content, created_at, updated_at FROM memories"
+            " WHERE owner = ? AND slot = ?",
+            (owner, fact.slot),
+        ).fetchone()
+        current = Memory(*row) if row else None
+        if fact.mode == "remove":
+            if current is None:
+                return Operation("PASS", fact.slot, "", None)
+            self.conn.execute("DELETE FROM memories WHERE id = ?", (current.id,))
+            return Operation("DELETE", fact.slot, current.content, current.id)
+        if current is None:
+            content = _content(fact.slot, [fact.value])
+            mid = "mem_" + secrets.token_hex(6)
+            at = time.time()
+            self.conn.execute(
+                "INSERT INTO memories VALUES (?, ?, ?, ?, ?, ?)",
+                (mid, owner, fact.slot, content, at, at),
+            )
+            return Operation("APPEND", fact.slot, content, mid)
+        values = _values(current)
+        if fact.value in values and (fact.mode == "add" or values == [fact.value]):
+            return Operation("PASS", fact.slot, current.content, current.id)
+        op: Op = "APPEND" if fact.mode == "add" else "REPLACE"
+        content = _content(fact.slot, [*values, fact.value] if op == "APPEND" else [fact.value])
+        self.conn.execute(
+            "UPDATE memories SET content = ?, updated_at = ? WHERE id = ?",
+            (content, time.time(), current.id),
+        )
+        return Operation(op, fact.slot, content, current.id)
+
+    def add(self, owner: str, content: str) -> Memory:
+        content = _checked(content)
+        mid, at = "mem_" + secrets.token_hex(6), time.time()
+        with self.lock:
+            self.conn.execute(
+                "INSERT INTO memories VALUES (?, ?, ?, ?, ?, ?)",
+                (mid, owner, "note:" + mid, content, at, at),
+            )
+            self._log(owner, "APPEND", mid, "note", content)
+        return self.get(owner, mid)
+
+    def edit(self, owner: str, mid: str, content: str) -> Memory:
+        self.get(owner, mid)
+        content = _checked(content)
+        with self.lock:
+            self.conn.execute(
+                "UPDATE memories SET content = ?, updated_at = ? WHERE id = ?",
+                (content, time.time(), mid),
+            )
+            self._log(owner, "REPLACE", mid, self.get(owner, mid).slot, content)
+        return self.get(owner, mid)
+
+    def delete(self, owner: str, mid: str) -> None:
+        memory = self.get(owner, mid)
+        with self.lock:
+            self.conn.execute("DELETE FROM memories WHERE id = ?", (mid,))
+            self._log(owner, "DELETE", mid, memory.slot, memory.content)
+
+    def _log(self, owner: str, op: Op, mid: str, slot: str, content: str) -> None:
+        self.conn.execute(
+            "INSERT INTO memory_log (owner, at, op, memory_id, slot, content, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'user')",
+            (owner, time.time(), op, mid, slot, content),
+        )
+
+    def relevant(self, owner: str, text: str, limit: int = 8) -> list[str]:
+        """Memories to show the model for `text`: all of them while they are few, else those
+        sharing words with the message, then the newest."""
+        memories = self.of(owner)
+        if len(memories) <= limit:
+            return [m.content for m in memories]
+        words = set(re.findall(r"[가-힣A-Za-z0-9]{2,}", text))
+
+        def overlap(m: Memory) -> int:
+            return sum(1 for w in re.findall(r"[가-힣A-Za-z0-9]{2,}", m.content) if w in words)
+
+        ranked = sorted(memories, key=lambda m: (-overlap(m), -m.updated_at))
+        return [m.content for m in ranked[:limit]]
+
+
+def _checked(content: str) -> str:
+    content = " ".join(content.split())
+    if not content:
+        raise InvalidRequestError("a memory cannot be empty", param="content")
+    if len(content) > MAX_CONTENT:
+        raise InvalidRequestError(f"a memory is at most {MAX_CONTENT} characters", param="content")
+    return content
