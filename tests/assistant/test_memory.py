@@ -27,6 +27,7 @@ from tests.conftest import RunningServer, stop_server
         ("제 이름은 김하늘이에요", [("name", "set", "김하늘")]),
         ("땅콩 알레르기가 있어요", [("allergy", "add", "땅콩")]),
         ("고양이를 키워요", [("pets", "add", "고양이")]),
+        ("독서도 좋아해요", [("likes", "add", "독서")]),
         ("네이버에서 일해요", [("workplace", "set", "네이버")]),
         ("부산에 살아요?", []),  # a question says nothing about the user
         ("서울시청은 어디에 있어요", []),

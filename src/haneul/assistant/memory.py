@@ -74,7 +74,7 @@ _RULES: list[tuple[str, Mode, str, str | None]] = [
     (
         "likes",
         "add",
-        rf"(?<!\S)(?P<v>{_W}+?)(?:을|를)\s*(?:정말\s*|아주\s*|많이\s*)?좋아해",
+        rf"(?<!\S)(?P<v>{_W}+?)(?:을|를|도)\s*(?:정말\s*|아주\s*|많이\s*)?좋아해",
         None,
     ),
     ("allergy", "add", rf"(?<!\S)(?P<v>{_W}+?)\s*알레르기가?\s*있", None),
