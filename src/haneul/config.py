@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         description="Long-term memory: remember facts users state about themselves "
         "(see docs/assistant.md).",
     )
+    mcp_servers: Path | None = Field(
+        None,
+        description="JSON file of MCP servers whose tools become skills "
+        '(`{"mcpServers": {...}}`, see docs/mcp.md).',
+    )
     plugins: str = Field(
         "",
         description="Comma-separated Python modules registered as plugins besides the "

@@ -31,6 +31,7 @@ from haneul.server.errors import install_error_handlers
 from haneul.server.knowledge.routes import router as knowledge_router
 from haneul.server.knowledge.service import KnowledgeService
 from haneul.server.limits import Limiter
+from haneul.server.mcp import mount as mount_mcp
 from haneul.server.metrics import Metrics
 from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
@@ -86,7 +87,10 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for name in [settings.default_model, *settings.preload]:
             await manager.get(name)
-        yield
+        if settings.mcp_servers is not None:
+            await app.state.assistant.load_mcp(settings.mcp_servers)
+        async with app.state.mcp.running():
+            yield
         await manager.close()
         conn.close()
         library.conn.close()
@@ -117,6 +121,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(assistant_router)
     app.include_router(assistant_listing)
     app.include_router(memories_router)
+    app.state.mcp = mount_mcp(app, app.state.assistant)
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(_RequestMetrics, metrics=metrics)
 

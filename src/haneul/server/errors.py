@@ -23,7 +23,7 @@ def error_body(exc: HaneulError) -> dict[str, Any]:
     }
 
 
-def _response(exc: HaneulError) -> JSONResponse:
+def error_response(exc: HaneulError) -> JSONResponse:
     headers = {}
     if isinstance(exc, RateLimitError):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
@@ -51,23 +51,23 @@ def install_error_handlers(app: FastAPI) -> None:
             log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
         if isinstance(exc, RateLimitError):
             request.app.state.metrics.rate_limited.labels(exc.code).inc()
-        return _response(exc)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         message, param = _validation_message(exc)
         err = HaneulError(message, param=param)
         err.status, err.type, err.code = 400, "invalid_request_error", "invalid_request_error"
-        return _response(err)
+        return error_response(err)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         err = HaneulError(str(exc.detail))
         err.status, err.type = exc.status_code, "invalid_request_error"
         err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _response(err)
+        return error_response(err)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _response(HaneulError("internal error; see the server log"))
+        return error_response(HaneulError("internal error; see the server log"))

@@ -4,6 +4,8 @@ from the embedding model), and the services skills may use (document search)."""
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,13 +14,16 @@ from haneul.assistant.conversations import Conversations
 from haneul.assistant.turn import Assistant
 from haneul.engine.manager import ModelManager
 from haneul.engine.protocol import Capability
-from haneul.errors import UnsupportedError
+from haneul.errors import HaneulError, UnsupportedError
 from haneul.knowledge.retrieve import SearchHit
 from haneul.safety.filter import SafetyFilter
 from haneul.server.knowledge.schemas import hit_card
 from haneul.server.knowledge.service import KnowledgeService
-from haneul.skills import builtin_and_plugin_skills
+from haneul.skills import Skill, builtin_and_plugin_skills
+from haneul.skills.mcp import load_tools, read_config
 from haneul.skills.router import SkillRouter
+
+log = logging.getLogger(__name__)
 
 
 class AssistantService:
@@ -35,9 +40,21 @@ class AssistantService:
         self.safety = safety
         self.knowledge = knowledge
         self.embedding_model = embedding_model
-        self.skills = builtin_and_plugin_skills()
+        self.skills: dict[str, Skill] = dict(builtin_and_plugin_skills())
         self._router: SkillRouter | None = None
         self._router_lock = asyncio.Lock()
+
+    async def load_mcp(self, path: Path) -> None:
+        """Add the tools of the MCP servers listed in `path` as skills; a server that does not
+        answer is logged and left out, the others still load."""
+        for config in read_config(path):
+            try:
+                tools = await load_tools(config)
+            except HaneulError as e:
+                log.warning("MCP server %s left out: %s", config.name, e.message)
+                continue
+            self.skills.update({t.spec.name: t for t in tools})
+            log.info("MCP server %s: %d tools", config.name, len(tools))
 
     async def router(self) -> SkillRouter:
         async with self._router_lock:
