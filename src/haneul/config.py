@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         description="Long-term memory: remember facts users state about themselves "
         "(see docs/assistant.md).",
     )
+    skill_manifests: str = Field(
+        "",
+        description="OpenAPI skill manifests to load, comma-separated: shipped ones by name "
+        "(travel, car_rental) or paths (see docs/openapi-skills.md).",
+    )
     mcp_servers: Path | None = Field(
         None,
         description="JSON file of MCP servers whose tools become skills "

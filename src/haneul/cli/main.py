@@ -17,6 +17,7 @@ from haneul.cli import mcp as mcp_cmd
 from haneul.cli import models as models_cmd
 from haneul.cli import safety as safety_cmd
 from haneul.config import Settings
+from haneul.errors import HaneulError
 
 app = typer.Typer(
     help="하늘 Haneul: a self-hosted, Korean-first LLM platform.",
@@ -84,8 +85,13 @@ def serve(
         f"하늘 Haneul {__version__}: loading {settings.default_model}, then serving "
         f"http://{settings.host}:{settings.port}/ (web UI) and /v1 (API)"
     )
+    try:
+        app_ = create_app(settings)
+    except HaneulError as e:  # a configuration mistake: say it in one line
+        err.print(f"[red]cannot start:[/red] {e.message}")
+        raise typer.Exit(2) from None
     uvicorn.run(
-        create_app(settings),
+        app_,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

@@ -37,6 +37,7 @@ from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
+from haneul.skills.openapi import load_manifest
 from haneul.store.audit import AuditLog
 from haneul.store.db import connect
 from haneul.store.keys import KeyStore
@@ -110,6 +111,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.assistant = AssistantService(
         conversations, manager, app.state.safety, app.state.knowledge, settings.embedding_model
     )
+    for manifest in filter(None, (m.strip() for m in settings.skill_manifests.split(","))):
+        app.state.assistant.skills.update({s.spec.name: s for s in load_manifest(manifest)})
     app.state.memories = MemoryStore(connect(settings.db_path))
     app.state.confirmations = Confirmations(connect(settings.db_path))
     guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
