@@ -56,8 +56,8 @@ def arguments_right(row: dict[str, Any], arguments: dict[str, Any]) -> bool:
 
 def parsers_only(text: str) -> tuple[str, dict[str, Any] | None]:
     for name, skill in builtin_and_plugin_skills().items():
-        if name == "search_documents":
-            continue  # its parser takes anything
+        if name in ("search_documents", "document_table"):
+            continue  # their parsers take anything
         arguments = skill.parse(text)
         if arguments is not None:
             return name, arguments

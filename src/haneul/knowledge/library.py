@@ -173,6 +173,13 @@ class Library:
             )
         return DocumentInfo(*rows[0])
 
+    def passages(self, doc_id: str) -> list[tuple[str, int | None, str | None]]:
+        """A document's chunks in reading order: (text, page, heading)."""
+        rows = self._rows(
+            "SELECT text, page, heading FROM chunks WHERE doc_id = ? ORDER BY seq", (doc_id,)
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     def find_by_name(self, collection_id: str, name: str) -> DocumentInfo | None:
         try:
             return self.document(collection_id, name)

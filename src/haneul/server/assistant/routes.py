@@ -147,7 +147,7 @@ def _turn(request: Request, principal: Principal, cid: str, text: str, **kw: Any
         history=service.conversations.messages(principal.key_id, cid),
         text=text,
         policy=principal.safety_policy or request.app.state.settings.safety_policy,
-        services={"search": service.search},
+        services=service.services,
         memories=memories.relevant(principal.key_id, text) if remembered else [],
         **kw,
     )

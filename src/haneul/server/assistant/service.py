@@ -14,7 +14,9 @@ from haneul.assistant.conversations import Conversations
 from haneul.assistant.turn import Assistant
 from haneul.engine.manager import ModelManager
 from haneul.engine.protocol import Capability
-from haneul.errors import HaneulError, UnsupportedError
+from haneul.errors import HaneulError, NotFoundError, UnsupportedError
+from haneul.knowledge import korean
+from haneul.knowledge.library import DocumentInfo
 from haneul.knowledge.retrieve import SearchHit
 from haneul.safety.filter import SafetyFilter
 from haneul.server.knowledge.schemas import hit_card
@@ -43,6 +45,11 @@ class AssistantService:
         self.skills: dict[str, Skill] = dict(builtin_and_plugin_skills())
         self._router: SkillRouter | None = None
         self._router_lock = asyncio.Lock()
+
+    @property
+    def services(self) -> dict[str, Any]:
+        """What skills may use of the server (`SkillContext.services`)."""
+        return {"search": self.search, "document": self.document}
 
     async def load_mcp(self, path: Path) -> None:
         """Add the tools of the MCP servers listed in `path` as skills; a server that does not
@@ -89,3 +96,24 @@ class AssistantService:
                 found += await self.knowledge.search(info, query, top_k, None)
         found.sort(key=lambda h: -h.score)
         return [hit_card(h) for h in found[:top_k]]
+
+    async def document(self, owner: str, name: str | None) -> dict[str, Any]:
+        """One of the owner's documents as sentences with their page and heading: the one
+        named (whole name, or part of it), else the one added last."""
+        library = self.knowledge.library
+        found: list[DocumentInfo] = []
+        for info in library.collections(owner):
+            found += library.documents(info.id)
+        if name:
+            found = [d for d in found if d.name == name] or [d for d in found if name in d.name]
+        if not found:
+            what = f"'{name}'" if name else "any"
+            raise NotFoundError(f"no document {what} in your collections", param="document")
+        doc = max(found, key=lambda d: d.added_at)
+        sentences = []
+        for text, page, heading in library.passages(doc.id):
+            for line in filter(str.strip, text.splitlines()):  # lines end sentences too
+                for start, end in await asyncio.to_thread(korean.sentences, line):
+                    sentence = line[start:end].strip()
+                    sentences.append({"text": sentence, "page": page, "heading": heading})
+        return {"name": doc.name, "sentences": sentences}

@@ -1,5 +1,6 @@
 """Haneul's built-in skills, registered through the same `register_skills` hook as a
-plugin's: math, Korean calendar and holidays, unit conversion, document search."""
+plugin's: math, Korean calendar and holidays, unit conversion, document search, and
+document to table."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from haneul.plugins import hookimpl
 
 @hookimpl(tryfirst=True)
 def register_skills(register: Callable[[Any], None]) -> None:
-    from haneul.skills.builtin import calendar, documents, math, units
+    from haneul.skills.builtin import calendar, documents, math, table, units
 
-    for item in (math.math, calendar.korean_calendar, units.convert_units, documents.search):
+    skills = (math.math, calendar.korean_calendar, units.convert_units, documents.search)
+    for item in (*skills, table.document_table):
         register(item)

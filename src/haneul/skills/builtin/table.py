@@ -1,0 +1,84 @@
+"""Document to table: the key points of an uploaded document as a Markdown table (항목 |
+내용 | 출처), picked and split without a model: sentences that carry numbers, dates or amounts
+and sentences of the form "X은/는 Y" or "X: Y" come first, in the document's order. The
+bundled models are too small to summarise reliably; a table of the document's own sentences
+cannot invent anything, and every row says where it came from."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
+
+FILE = re.compile(r"([\w가-힣().\-]+\.(?:pdf|docx|pptx|xlsx|hwpx?|html?|md|txt))", re.I)
+KEY_VALUE = re.compile(r"^\s*([^:：]{1,30})[:：]\s*(.+)$")
+TOPIC = re.compile(r"^\s*(.{1,30}?)(?:은|는|이|가)\s+(.{4,})$")
+FACT = re.compile(r"\d|년|월|일|원|%|시간|기간|까지|이상|이하")
+
+
+TABLE = re.compile(r"표|테이블|table", re.I)
+
+
+def parse(utterance: str) -> dict[str, Any] | None:
+    """The document named in the utterance, if any; None unless a table is asked for (so
+    "find X in my documents" goes on to the search skill)."""
+    if not TABLE.search(utterance):
+        return None
+    found = FILE.search(utterance)
+    return {"document": found.group(1)} if found else {}
+
+
+def _row(sentence: dict[str, Any]) -> tuple[int, str, str, str]:
+    text = " ".join(sentence["text"].split())
+    where = f"p.{sentence['page']}" if sentence.get("page") else (sentence.get("heading") or "")
+    for pattern, score in ((KEY_VALUE, 2), (TOPIC, 1)):
+        found = pattern.match(text)
+        if found:
+            item, content = found.group(1).strip(), found.group(2).strip()
+            return score + 2 * bool(FACT.search(content)), item, content, where
+    return 2 * bool(FACT.search(text)) - 1, sentence.get("heading") or "내용", text, where
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+@skill(
+    "document_table",
+    examples=(
+        "이 문서에서 핵심 내용을 표로 만들어줘",
+        "업로드한 파일 내용을 표로 정리해줘",
+        "계약서 주요 조건을 표로 보여줘",
+        "방금 올린 문서 요점을 표로 만들어 줘",
+        "회의록을 표로 정리해 줘",
+        "make a table of the key points in this document",
+    ),
+    parser=parse,
+)
+async def document_table(
+    context: SkillContext, document: str | None = None, rows: int = 8
+) -> SkillResult:
+    """Make a Markdown table of the key points of one of the user's uploaded documents.
+
+    Args:
+        document: The document's file name (or part of it); omit for the one uploaded last.
+        rows: How many rows at most (1-20).
+    """
+    if not 1 <= rows <= 20:
+        raise SkillArgumentError("document_table: rows is 1 to 20", param="rows")
+    fetch = context.services.get("document")
+    if fetch is None:
+        raise SkillArgumentError("document_table: documents are not available here")
+    doc = await fetch(context.owner, document)
+    candidates = [(i, *_row(s)) for i, s in enumerate(doc["sentences"]) if s["text"].strip()]
+    best = sorted(candidates, key=lambda c: (-c[1], c[0]))[:rows]
+    chosen = sorted(best)  # back in the document's order
+    lines = ["| 항목 | 내용 | 출처 |", "|---|---|---|"]
+    lines += [
+        f"| {_cell(item)} | {_cell(content)} | {_cell(where)} |"
+        for _, _, item, content, where in chosen
+    ]
+    table = "\n".join(lines)
+    data = [{"item": c[2], "content": c[3], "source": c[4]} for c in chosen]
+    return SkillResult(f"**{doc['name']}** 핵심 내용\n\n{table}", data=data)

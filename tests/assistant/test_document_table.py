@@ -1,0 +1,56 @@
+"""Document to table: the key points of an uploaded document as a Markdown table with the
+source of every row, through the assistant; asking with no document is a clear skill error."""
+
+from __future__ import annotations
+
+from tests.conftest import RunningServer
+
+RULES = """# 취업 규칙
+
+연차 휴가는 입사 1년 후 15일이 주어진다. 회사는 직원의 건강을 중요하게 생각한다.
+
+근무 시간: 오전 9시부터 오후 6시까지
+
+출장비는 국내 출장 하루 3만 원이다. 모든 직원은 서로 존중해야 한다.
+
+육아휴직은 최대 1년까지 쓸 수 있다.
+"""
+
+
+def test_an_uploaded_document_becomes_a_table(keyed: tuple[RunningServer, str, str]) -> None:
+    srv, key, other = keyed
+    with srv.http(key) as http:
+        http.post("/collections", json={"name": "인사"})
+        upload = http.post(
+            "/collections/인사/documents", files=[("files", ("취업규칙.md", RULES.encode()))]
+        )
+        assert upload.json()["added"] == 1
+        cid = http.post("/conversations", json={}).json()["id"]
+        reply = http.post(
+            f"/conversations/{cid}/messages",
+            json={"content": "이 문서에서 핵심 내용을 표로 만들어줘"},
+        ).json()
+        [call] = reply["skill_calls"]
+        assert call["name"] == "document_table", call
+        table = call["content"]
+        assert table.startswith("**취업규칙.md** 핵심 내용")
+        assert "| 항목 | 내용 | 출처 |" in table
+        assert "| 연차 휴가 | 입사 1년 후 15일이 주어진다. | 취업 규칙 |" in table
+        assert "| 근무 시간 | 오전 9시부터 오후 6시까지 | 취업 규칙 |" in table
+        rows = [r["item"] for r in call["data"]]
+        assert rows.index("연차 휴가") < rows.index("육아휴직")  # the document's order
+
+        named = http.post(
+            f"/conversations/{cid}/messages",
+            json={"content": "취업규칙.md 내용을 표로 정리해줘"},
+        ).json()["skill_calls"][0]
+        assert named["arguments"] == {"document": "취업규칙.md"} and named["error"] is None
+    with srv.http(other) as http:  # another key has no documents: an error, not a crash
+        cid = http.post("/conversations", json={}).json()["id"]
+        reply = http.post(
+            f"/conversations/{cid}/messages",
+            json={"content": "이 문서에서 핵심 내용을 표로 만들어줘"},
+        )
+        assert reply.status_code == 200
+        [call] = reply.json()["skill_calls"]
+        assert call["error"] == "no document any in your collections"
