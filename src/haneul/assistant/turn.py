@@ -65,12 +65,18 @@ def _redact(text: str, spans: list[tuple[int, int]]) -> str:
 
 class Assistant:
     def __init__(
-        self, backend: Backend, safety: SafetyFilter, skills: dict[str, Skill], route: RouteFn
+        self,
+        backend: Backend,
+        safety: SafetyFilter,
+        skills: dict[str, Skill],
+        route: RouteFn,
+        use_tools: bool = False,
     ) -> None:
         self.backend = backend
         self.safety = safety
         self.skills = skills
         self.route = route
+        self.use_tools = use_tools  # the model chooses skills as tool calls, not the router
 
     async def screen(self, turn: Turn) -> str | None:
         """The policy on the user's text, before anything streams: a refusal text, or None."""
@@ -88,9 +94,13 @@ class Assistant:
             yield {"type": "delta", "content": refusal}
             yield self._done(refusal, [], [], "content_filter")
             return
-        route = await asyncio.to_thread(self.route, turn.text, turn.enabled_skills)
-        chosen = route.skill != NO_SKILL and route.arguments is not None
-        if chosen and self.skills[route.skill].spec.side_effects:
+        if self.use_tools:
+            route = await self._tool_route(turn)
+            chosen = route is not None
+        else:
+            route = await asyncio.to_thread(self.route, turn.text, turn.enabled_skills)
+            chosen = route.skill != NO_SKILL and route.arguments is not None
+        if route is not None and chosen and self._has_side_effects(route.skill):
             # A skill that writes or books runs only after the user says yes.
             arguments = json.dumps(route.arguments, ensure_ascii=False, indent=2)
             prompt = CONFIRM_KO.format(name=route.skill, arguments=arguments)
@@ -105,6 +115,49 @@ class Assistant:
             return
         async for event in self.answer(turn, route if chosen else None):
             yield event
+
+    def _has_side_effects(self, name: str) -> bool:
+        skill = self.skills.get(name)
+        return skill is not None and skill.spec.side_effects
+
+    async def _tool_route(self, turn: Turn) -> Route | None:
+        """Offer the enabled skills as tools and let the model pick one (its first call)."""
+        allowed = [
+            s
+            for n, s in self.skills.items()
+            if turn.enabled_skills is None or n in turn.enabled_skills
+        ]
+        if not allowed:
+            return None
+        tools = [
+            {
+                "type": "function",
+                "function": {
+                    "name": s.spec.name,
+                    "description": s.spec.description,
+                    "parameters": s.spec.parameters,
+                },
+            }
+            for s in allowed
+        ]
+        request = {
+            "messages": await self._messages(turn, []),
+            "tools": tools,
+            "tool_choice": "auto",
+            "max_tokens": turn.max_tokens,
+        }
+        reply = await self.backend.chat(request)
+        calls = reply["choices"][0]["message"].get("tool_calls") or []
+        if not calls:
+            return None
+        function = calls[0]["function"]
+        try:
+            arguments = json.loads(function.get("arguments") or "{}")
+        except ValueError:
+            arguments = {"_unparsed": function.get("arguments")}
+        if not isinstance(arguments, dict):
+            arguments = {"_unparsed": arguments}
+        return Route(function["name"], arguments, 1.0, {})
 
     def declined(self, name: str) -> list[Event]:
         """The turn's end when the user said no to a side-effect skill."""
@@ -148,13 +201,27 @@ class Assistant:
         yield self._done(answer, calls, clova_ai_filter(verdict), finish)
 
     async def _call(self, turn: Turn, call_id: str, route: Route) -> Event:
-        skill = self.skills[route.skill]
+        skill = self.skills.get(route.skill)
         event: Event = {
             "type": "skill_result",
             "id": call_id,
             "name": route.skill,
             "arguments": route.arguments,
         }
+        if (
+            skill is None
+            or (turn.enabled_skills is not None
+            and route.skill not in turn.enabled_skills)
+        ):
+            return {
+                **event,
+                "error": f"no skill '{route.skill}'",
+                "content": None,
+                "model_input": None,
+            }
+        if "_unparsed" in (route.arguments or {}):
+            error = f"{route.skill}: the arguments are not a JSON object"
+            return {**event, "error": error, "content": None, "model_input": None}
         try:
             context = SkillContext(owner=turn.owner, services=turn.services)
             result: SkillResult = await skill.run(route.arguments or {}, context)

@@ -83,7 +83,11 @@ class AssistantService:
         if Capability.CHAT not in backend.capabilities:
             raise UnsupportedError(f"model '{entry.name}' does not chat", param="model")
         router = await self.router()
-        return entry.name, Assistant(backend, self.safety, self.skills, router.route)
+        # A model picks skills itself (tool calls) when its catalog entry says so, and by
+        # default when it is an upstream (a capable remote model); else the router picks.
+        choice = entry.options.get("skills", "tools" if entry.kind == "upstream" else "router")
+        tools = choice == "tools" and Capability.TOOLS in backend.capabilities
+        return entry.name, Assistant(backend, self.safety, self.skills, router.route, tools)
 
     async def search(
         self, owner: str, collection: str | None, query: str, top_k: int
