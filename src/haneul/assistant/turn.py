@@ -208,10 +208,8 @@ class Assistant:
             "name": route.skill,
             "arguments": route.arguments,
         }
-        if (
-            skill is None
-            or (turn.enabled_skills is not None
-            and route.skill not in turn.enabled_skills)
+        if skill is None or (
+            turn.enabled_skills is not None and route.skill not in turn.enabled_skills
         ):
             return {
                 **event,
