@@ -16,6 +16,7 @@ from haneul.cli import keys as keys_cmd
 from haneul.cli import mcp as mcp_cmd
 from haneul.cli import models as models_cmd
 from haneul.cli import safety as safety_cmd
+from haneul.cli import tune as tune_cmd
 from haneul.config import Settings
 from haneul.errors import HaneulError
 
@@ -29,6 +30,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(safety_cmd.app, name="safety")
 app.add_typer(docs_cmd.app, name="docs")
 app.add_typer(mcp_cmd.app, name="mcp")
+app.add_typer(tune_cmd.app, name="tune")
 app.command("chat")(chat_cmd.chat)
 err = Console(stderr=True)
 

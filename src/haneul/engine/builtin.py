@@ -24,6 +24,7 @@ def _gguf(entry: ModelEntry, settings: Settings, catalog: Catalog) -> Backend:
         chat_template=Path(template_file).read_text(encoding="utf-8") if template_file else None,
         native_tools=bool(opts.get("native_tools", False)),
         chat=entry.task == "chat",
+        lora=tuple(opts.get("lora", ())),
     )
     return LlamaCppBackend(entry.name, catalog.model_path(entry), options)
 

@@ -45,6 +45,7 @@ class LlamaCppOptions:
     chat_template: str | None = None  # overrides the GGUF's template when set
     native_tools: bool = False  # the template renders `tools` itself
     chat: bool = True  # the model has a chat template (instruct model)
+    lora: tuple[str, ...] = ()  # GGUF LoRA adapters applied at load (a tuned model)
 
 
 def _restore_signals(saved: dict[signal.Signals, Any]) -> None:
@@ -109,6 +110,8 @@ class LlamaCppBackend(BaseBackend):
         p.warmup = False
         if o.chat_template:
             p.chat_template = o.chat_template
+        if o.lora:
+            p.lora_adapters = [xlc.CommonAdapterLoraInfo(path, 1.0) for path in o.lora]
         return p
 
     async def start(self) -> None:

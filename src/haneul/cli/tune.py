@@ -1,0 +1,114 @@
+"""`haneul tune`: check a tuning dataset, and train a LoRA on this machine (resumable),
+export it as a GGUF LoRA and register it as a model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from haneul.config import Settings
+from haneul.errors import HaneulError
+
+app = typer.Typer(help="Tune models on your own data (LoRA).", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+@app.command()
+def validate(
+    dataset: Annotated[Path, typer.Argument(help="OpenAI chat JSONL or CLOVA Studio CSV.")],
+) -> None:
+    """Report every problem of a dataset with its line number (exit 1 when there are any)."""
+    from haneul.studio.datasets import read_dataset
+
+    try:
+        data = read_dataset(dataset)
+    except HaneulError as e:
+        err.print(f"[red]{e.message}[/]")
+        raise typer.Exit(2) from None
+    for w in data.warnings:
+        err.print(f"[yellow]warning[/] {w}")
+    for p in data.problems:
+        out.print(f"{dataset.name}:{p.line}: {p.reason}", markup=False)
+    turns = sum(sum(m["role"] == "assistant" for m in e.messages) for e in data.examples)
+    err.print(
+        f"{len(data.examples)} conversations ({turns} answers to learn), "
+        f"{len(data.problems)} problem(s) [{data.format}]"
+    )
+    if not data.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    dataset: Annotated[Path, typer.Argument(help="OpenAI chat JSONL or CLOVA Studio CSV.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Run folder (rerun to resume).")],
+    name: Annotated[str | None, typer.Option(help="Register the result as this model.")] = None,
+    base: Annotated[str, typer.Option(help="Base model (a GGUF in the catalog).")] = "gemma3-270m",
+    epochs: Annotated[int, typer.Option(help="trainEpochs, 1-20.")] = 8,
+    learning_rate: Annotated[float, typer.Option(help="learningRate.")] = 1e-4,
+    lora_r: Annotated[int, typer.Option(help="loraR, 2-64.")] = 8,
+    lora_alpha: Annotated[int, typer.Option(help="loraAlpha, 2-512.")] = 64,
+    validation_split: Annotated[float, typer.Option(help="validationSplitRatio.")] = 0.1,
+    batch_size: Annotated[int, typer.Option(help="Conversations per step.")] = 4,
+    max_tokens: Annotated[int, typer.Option(help="Longer conversations are cut.")] = 512,
+    max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,
+    checkpoint_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Progress as JSON lines.")] = False,
+) -> None:
+    """Train a LoRA here (CPU, or GPU when present); a rerun on the same --out resumes."""
+    from haneul.studio.export import export_gguf_lora
+    from haneul.studio.serve import register_tuned
+    from haneul.studio.train import TrainConfig
+    from haneul.studio.train import train as run
+
+    settings = Settings()
+    config = TrainConfig(
+        base=base,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        lora_r=lora_r,
+        lora_alpha=lora_alpha,
+        validation_split=validation_split,
+        batch_size=batch_size,
+        max_tokens=max_tokens,
+        max_steps=max_steps,
+        checkpoint_every=checkpoint_every,
+    )
+    try:
+        if as_json:
+            metrics = run(settings, config, dataset, out_dir, progress=_json_line)
+        else:
+            with Progress(
+                TextColumn("step {task.completed}/{task.total}"),
+                BarColumn(),
+                TextColumn("loss {task.fields[loss]}"),
+                TimeRemainingColumn(),
+                console=err,
+            ) as bar:
+                task = bar.add_task("train", total=None, loss="-")
+
+                def show(p: dict[str, Any]) -> None:
+                    bar.update(task, completed=p["step"], total=p["total"], loss=p["loss"])
+
+                metrics = run(settings, config, dataset, out_dir, progress=show)
+        adapter = export_gguf_lora(out_dir / "adapter", out_dir / "adapter.gguf")
+        if name:
+            register_tuned(settings, name, base, adapter)
+    except HaneulError as e:
+        err.print(f"[red]{e.message}[/]")
+        raise typer.Exit(2) from None
+    summary = {k: v for k, v in metrics.items() if k != "losses"}
+    summary.update(adapter=str(adapter), model=name)
+    typer.echo(json.dumps({"done": summary}, ensure_ascii=False))
+
+
+def _json_line(p: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(p) + "\n")
+    sys.stdout.flush()
