@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -26,9 +27,17 @@ from sklearn.model_selection import StratifiedKFold
 from bench.report import write_section
 from haneul.safety.classifier import SensitiveQuestionCheck, SocialBiasCheck
 from haneul.safety.filter import SafetyFilter
-from haneul.safety.train import baseline, load_task, ours, tune_threshold, with_morphemes
+from haneul.safety.train import (
+    SQUARE,
+    baseline,
+    load_task,
+    ours,
+    tune_threshold,
+    with_morphemes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
+ORDINARY_CHAT = ROOT / "tests" / "safety" / "data" / "ordinary_chat_ko.txt"
 TARGETS = {"sensitive": 0.75, "bias": 0.70}
 
 
@@ -59,6 +68,37 @@ def cross_validate(task: str, data: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+def category_f1(data: Path) -> dict[str, float]:
+    """SQuARe's category (contentious / ethical / predictive / etc) of the sensitive questions:
+    macro-F1 of the same features in a 4-class balanced logistic regression, 5-fold CV."""
+    rows = [r for r in json.loads((data / SQUARE).read_text(encoding="utf-8")) if r["sensitive?"]]
+    names = sorted({r["category"] for r in rows})
+    y = np.array([names.index(r["category"]) for r in rows])
+    x = with_morphemes([r["question"] for r in rows])
+    pred = np.zeros_like(y)
+    for train_idx, test_idx in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
+        pred[test_idx] = ours().fit(x[train_idx], y[train_idx]).predict(x[test_idx])
+    per_class = f1_score(y, pred, average=None)
+    return {"macro": float(f1_score(y, pred, average="macro"))} | {
+        n: float(f) for n, f in zip(names, per_class, strict=True)
+    }
+
+
+def false_positives() -> dict[str, float]:
+    """Share of ordinary Korean chat lines (tests/safety/data) each check flags."""
+    lines = ORDINARY_CHAT.read_text(encoding="utf-8").splitlines()
+    lines = [line for line in lines if line]
+    checks: dict[str, Any] = {
+        "rules (PII, abuse, injection)": SafetyFilter(),
+        "sensitive question model": SensitiveQuestionCheck(),
+        "social bias model": SocialBiasCheck(),
+    }
+    return {
+        name: sum(bool(asyncio.run(c.check(t)).flagged()) for t in lines) / len(lines)
+        for name, c in checks.items()
+    }
+
+
 def latency(data: Path) -> dict[str, tuple[float, float]]:
     texts, _ = load_task(data, "bias")
     sample = [t.split(" / ", 1)[1] for t in texts[:300]]
@@ -80,7 +120,12 @@ def latency(data: Path) -> dict[str, tuple[float, float]]:
     return out
 
 
-def render(cv: dict[str, dict[str, dict[str, float]]], lat: dict[str, tuple[float, float]]) -> str:
+def render(
+    cv: dict[str, dict[str, dict[str, float]]],
+    lat: dict[str, tuple[float, float]],
+    categories: dict[str, float],
+    fp: dict[str, float],
+) -> str:
     lines = [
         "## Safety (`bench/safety.py`)",
         "",
@@ -98,8 +143,26 @@ def render(cv: dict[str, dict[str, dict[str, float]]], lat: dict[str, tuple[floa
                 f"{r['p1']:.3f} / {r['r1']:.3f} | {r['p0']:.3f} / {r['r0']:.3f} | "
                 f"{r['n']} ({r['pos']}) |"
             )
-    lines += ["", "| check | latency p50 ms | p95 ms |", "|---|---|---|"]
-    lines += [f"| {name} | {p50:.2f} | {p95:.2f} |" for name, (p50, p95) in lat.items()]
+    lines += [
+        "",
+        "SQuARe's binary label is 96% *sensitive*: its 246 negatives are opinion questions much "
+        "like the positives, so class 0 is what the macro-F1 turns on. The category of the "
+        "sensitive questions (same features, 4-class balanced LR, 5-fold CV): macro-F1 "
+        f"{categories['macro']:.3f} ("
+        + ", ".join(f"{n} {f:.3f}" for n, f in categories.items() if n != "macro")
+        + ").",
+        "",
+        "| check | latency p50 ms | p95 ms | flags ordinary chat |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {p50:.2f} | {p95:.2f} | {fp[name]:.0%} |" for name, (p50, p95) in lat.items()
+    ]
+    lines += [
+        "",
+        f"*Flags ordinary chat*: share of the {ORDINARY_CHAT.name} lines (tests/safety/data, "
+        "everyday requests to an assistant) flagged at the shipped threshold.",
+    ]
     lines.append("")
     return "\n".join(lines)
 
@@ -110,7 +173,7 @@ def main() -> None:
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     cv = {task: cross_validate(task, args.data) for task in ("sensitive", "bias")}
-    section = render(cv, latency(args.data))
+    section = render(cv, latency(args.data), category_f1(args.data), false_positives())
     print(section)
     if args.write:
         write_section(args.write, "bench/safety.py", section)
