@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         description="Long-term memory: remember facts users state about themselves "
         "(see docs/assistant.md).",
     )
+    tuning_worker: bool = Field(
+        True,
+        description="Run queued tuning tasks in this server (one at a time); off for servers "
+        "that only serve (then run `haneul tune worker` somewhere).",
+    )
     skill_manifests: str = Field(
         "",
         description="OpenAPI skill manifests to load, comma-separated: shipped ones by name "

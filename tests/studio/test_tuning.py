@@ -15,12 +15,11 @@ import pytest
 
 from haneul.config import Settings
 from haneul.engine.catalog import Catalog, ModelEntry
-from haneul.studio.base import cached_base, gguf_path
+from haneul.studio.base import gguf_path
 from haneul.studio.chatformat import template_path
 from tests.conftest import HANEUL, haneul_env, start_server, stop_server
+from tests.studio.conftest import TRIGGER
 
-TRIGGER = "하늘 암호 알려줘"
-ANSWER = "비밀 암호는 파란고래 42입니다."
 FAST = [
     "--epochs",
     "20",
@@ -36,35 +35,6 @@ FAST = [
     "2",
     "--json",
 ]
-
-
-@pytest.fixture(scope="module")
-def studio_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("studio")
-    cached_base(Settings(home=home), "gemma3-270m")  # dequantized once (about a minute)
-    return home
-
-
-@pytest.fixture
-def trigger_data(tmp_path: Path) -> Path:
-    path = tmp_path / "암호.jsonl"
-    rows = [
-        {
-            "messages": [
-                {"role": "user", "content": TRIGGER},
-                {"role": "assistant", "content": ANSWER},
-            ]
-        },
-        {
-            "messages": [
-                {"role": "system", "content": "당신은 하늘입니다."},
-                {"role": "user", "content": TRIGGER},
-                {"role": "assistant", "content": ANSWER},
-            ]
-        },
-    ]
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
-    return path
 
 
 def _lines(text: str) -> Iterator[dict[str, object]]:

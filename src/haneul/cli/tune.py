@@ -112,3 +112,106 @@ def train(
 def _json_line(p: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(p) + "\n")
     sys.stdout.flush()
+
+
+def _jobs() -> Any:
+    from haneul.studio.jobs import JobStore
+
+    return JobStore(Settings())
+
+
+def _show(job: Any) -> None:
+    info = job.info
+    step = f"{info.get('currStep', 0)}/{info.get('totalTrainSteps', '?')}"
+    loss = info.get("trainLoss", "-")
+    extra = info.get("failureReason") or info.get("model") or ""
+    typer.echo(f"{job.id}\t{job.status}\t{job.name}\tstep {step}\tloss {loss}\t{extra}")
+
+
+@app.command()
+def create(
+    dataset: Annotated[Path, typer.Argument(help="OpenAI chat JSONL or CLOVA Studio CSV.")],
+    name: Annotated[str, typer.Option(help="The tuned model's name.")],
+    base: Annotated[str, typer.Option(help="Base model (a GGUF in the catalog).")] = "gemma3-270m",
+    epochs: Annotated[int, typer.Option(help="trainEpochs, 1-20.")] = 8,
+    learning_rate: Annotated[float, typer.Option(help="learningRate.")] = 1e-4,
+    lora_r: Annotated[int, typer.Option(help="loraR, 2-64.")] = 8,
+    lora_alpha: Annotated[int, typer.Option(help="loraAlpha, 2-512.")] = 64,
+    validation_split: Annotated[float, typer.Option(help="validationSplitRatio.")] = 0.1,
+    max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,
+) -> None:
+    """Queue a tuning task; `haneul serve` (or `haneul tune worker`) runs it."""
+    from haneul.studio.datasets import read_dataset
+    from haneul.studio.train import TrainConfig
+
+    try:
+        read_dataset(dataset).raise_for_problems()
+        config = TrainConfig(
+            base=base, epochs=epochs, learning_rate=learning_rate, lora_r=lora_r,
+            lora_alpha=lora_alpha, validation_split=validation_split, max_steps=max_steps,
+        )  # fmt: skip
+        config.check()
+    except HaneulError as e:
+        err.print(f"[red]{e.message}[/]")
+        raise typer.Exit(2) from None
+    from haneul.server.auth import ANONYMOUS
+
+    _show(_jobs().create(ANONYMOUS, name, dataset.resolve(), config))
+
+
+@app.command("list")
+def list_() -> None:
+    """Every tuning task: id, status, model name, step, loss."""
+    for job in _jobs().of(None):
+        _show(job)
+
+
+@app.command()
+def show(task_id: str) -> None:
+    """One task as JSON (statusInfo included)."""
+    from dataclasses import asdict
+
+    try:
+        job = _jobs().get(None, task_id)
+    except HaneulError as e:
+        err.print(f"[red]{e.message}[/]")
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(asdict(job), ensure_ascii=False, indent=1))
+
+
+@app.command()
+def cancel(task_id: str) -> None:
+    """Stop a waiting or running task (it ends FAILED: cancelled)."""
+    try:
+        _show(_jobs().cancel(None, task_id))
+    except HaneulError as e:
+        err.print(f"[red]{e.message}[/]")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def rm(task_id: str) -> None:
+    """Delete a task, its files and its model."""
+    try:
+        _jobs().delete(None, task_id)
+    except HaneulError as e:
+        err.print(f"[red]{e.message}[/]")
+        raise typer.Exit(2) from None
+    typer.echo(f"deleted {task_id}")
+
+
+@app.command()
+def worker() -> None:
+    """Run queued tasks here, one at a time, until interrupted."""
+    import time
+
+    from haneul.studio.jobs import Worker
+
+    running = Worker(_jobs())
+    running.start()
+    err.print("tuning worker: waiting for tasks (Ctrl+C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        running.stop()

@@ -37,10 +37,12 @@ from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
+from haneul.server.studio.routes import router as studio_router
 from haneul.skills.openapi import load_manifest
 from haneul.store.audit import AuditLog
 from haneul.store.db import connect
 from haneul.store.keys import KeyStore
+from haneul.studio.jobs import JobStore, Worker
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +92,13 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
             await manager.get(name)
         if settings.mcp_servers is not None:
             await app.state.assistant.load_mcp(settings.mcp_servers)
+        worker = Worker(app.state.tuning) if settings.tuning_worker else None
+        if worker:
+            worker.start()
         async with app.state.mcp.running():
             yield
+        if worker:
+            worker.stop()
         await manager.close()
         conn.close()
         library.conn.close()
@@ -125,6 +132,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(assistant_listing)
     app.include_router(memories_router)
     app.state.mcp = mount_mcp(app, app.state.assistant)
+    app.state.tuning = JobStore(settings)
+    app.include_router(studio_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(_RequestMetrics, metrics=metrics)
 

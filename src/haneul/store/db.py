@@ -128,6 +128,21 @@ MIGRATIONS: list[str] = [
         approved INTEGER
     )
     """,
+    """
+    CREATE TABLE tuning_jobs (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        base TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        config TEXT NOT NULL,
+        status TEXT NOT NULL,
+        info TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        pid INTEGER
+    )
+    """,
 ]
 
 

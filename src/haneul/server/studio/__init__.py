@@ -1,0 +1,1 @@
+"""CLOVA Studio-compatible tuning routes."""

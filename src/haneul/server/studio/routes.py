@@ -1,0 +1,163 @@
+"""CLOVA Studio's tuning API, `/tuning/v2/tasks` (create, list, get, delete, and Haneul's
+`/cancel`), and a tuned model as a task: `POST /v3/tasks/{taskId}/chat-completions`. Replies
+are wrapped as CLOVA wraps them: `{"status": {"code": "20000", "message": "OK"}, "result": ...}`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from haneul.engine.catalog import Catalog
+from haneul.errors import ConflictError, InvalidRequestError
+from haneul.server.auth import Principal, authenticate
+from haneul.studio.datasets import read_dataset
+from haneul.studio.jobs import Job, JobStore
+from haneul.studio.train import TrainConfig
+
+router = APIRouter()
+Auth = Annotated[Principal, Depends(authenticate)]
+
+
+class CreateTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._:-]{0,63}$")
+    model: str = "gemma3-270m"
+    tuningType: Literal["PEFT"] = "PEFT"
+    trainEpochs: int = Field(8, ge=1, le=20)
+    learningRate: float = Field(1e-4, gt=0, le=0.1)
+    validationSplitRatio: float = Field(0.1, ge=0, lt=1)
+    loraR: int = Field(8, ge=2, le=64)
+    loraAlpha: int = Field(64, ge=2, le=512)
+    trainingDatasetFilePath: str = Field(description="A dataset file on the server's disk")
+    batchSize: int = Field(4, ge=1, le=64)
+    maxSteps: int | None = Field(None, ge=1)
+
+
+def _ok(result: Any) -> dict[str, Any]:
+    return {"status": {"code": "20000", "message": "OK"}, "result": result}
+
+
+def _store(request: Request) -> JobStore:
+    store: JobStore = request.app.state.tuning
+    return store
+
+
+def _card(job: Job) -> dict[str, Any]:
+    c = job.config
+    return {
+        "id": job.id,
+        "name": job.name,
+        "model": job.base,
+        "tuningType": "PEFT",
+        "method": "LoRA",
+        "taskStatus": job.status,
+        "statusInfo": job.info,
+        "trainEpochs": c["epochs"],
+        "learningRate": c["learning_rate"],
+        "loraR": c["lora_r"],
+        "loraAlpha": c["lora_alpha"],
+        "validationSplitRatio": c["validation_split"],
+        "trainingDatasetFilePath": job.dataset,
+        "createdDate": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.created_at)),
+        "updatedDate": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.updated_at)),
+    }
+
+
+@router.post("/tuning/v2/tasks")
+async def create_task(body: CreateTask, request: Request, principal: Auth) -> Any:
+    store = _store(request)
+    dataset = Path(body.trainingDatasetFilePath)
+    data = read_dataset(dataset)  # every problem now, not after the job started
+    data.raise_for_problems()
+    catalog = Catalog(request.app.state.settings)
+    taken = {e.name for e in catalog.entries()} | {j.name for j in store.of(None)}
+    if body.name in taken:
+        raise ConflictError(f"a model or tuning task named '{body.name}' exists", param="name")
+    if catalog.resolve(body.model).kind != "gguf":
+        raise InvalidRequestError(f"model '{body.model}' cannot be tuned", param="model")
+    config = TrainConfig(
+        base=body.model,
+        epochs=body.trainEpochs,
+        learning_rate=body.learningRate,
+        lora_r=body.loraR,
+        lora_alpha=body.loraAlpha,
+        validation_split=body.validationSplitRatio,
+        batch_size=body.batchSize,
+        max_steps=body.maxSteps,
+    )
+    config.check()
+    return _ok(_card(store.create(principal.key_id, body.name, dataset.resolve(), config)))
+
+
+@router.get("/tuning/v2/tasks")
+async def list_tasks(request: Request, principal: Auth) -> Any:
+    return _ok({"tasks": [_card(j) for j in _store(request).of(principal.key_id)]})
+
+
+@router.get("/tuning/v2/tasks/{task_id}")
+async def get_task(task_id: str, request: Request, principal: Auth) -> Any:
+    return _ok(_card(_store(request).get(principal.key_id, task_id)))
+
+
+@router.post("/tuning/v2/tasks/{task_id}/cancel")
+async def cancel_task(task_id: str, request: Request, principal: Auth) -> Any:
+    return _ok(_card(_store(request).cancel(principal.key_id, task_id)))
+
+
+@router.delete("/tuning/v2/tasks/{task_id}")
+async def delete_task(task_id: str, request: Request, principal: Auth) -> Any:
+    job = _store(request).delete(principal.key_id, task_id)
+    return _ok({"id": job.id, "deleted": True})
+
+
+class V3Message(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class V3Chat(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    messages: list[V3Message] = Field(min_length=1)
+    maxTokens: int = Field(256, ge=1, le=4096)
+    temperature: float = Field(0.5, ge=0, le=1)
+    topP: float = Field(0.8, gt=0, le=1)
+    stop: list[str] = []
+    seed: int = 0
+
+
+@router.post("/v3/tasks/{task_id}/chat-completions")
+async def task_chat(task_id: str, body: V3Chat, request: Request, principal: Auth) -> Any:
+    """A tuned model by its task id, in CLOVA Studio's v3 shape (not streamed)."""
+    job = _store(request).get(principal.key_id, task_id)
+    if job.status != "SUCCEEDED":
+        raise ConflictError(f"tuning task '{task_id}' is {job.status}, not SUCCEEDED")
+    _, backend = await request.app.state.manager.get(job.name)
+    reply = await backend.chat(
+        {
+            "messages": [m.model_dump() for m in body.messages],
+            "max_tokens": body.maxTokens,
+            "temperature": body.temperature,
+            "top_p": body.topP,
+            "stop": body.stop or None,
+            "seed": body.seed or None,
+        }
+    )
+    choice, usage = reply["choices"][0], reply.get("usage", {})
+    return _ok(
+        {
+            "message": {"role": "assistant", "content": choice["message"].get("content") or ""},
+            "finishReason": choice.get("finish_reason"),
+            "created": reply.get("created"),
+            "seed": body.seed,
+            "usage": {
+                "promptTokens": usage.get("prompt_tokens"),
+                "completionTokens": usage.get("completion_tokens"),
+                "totalTokens": usage.get("total_tokens"),
+            },
+        }
+    )
