@@ -109,3 +109,18 @@ def test_snippets_mark_the_matched_terms_whatever_their_particles() -> None:
     cut = snippet(long, highlight(long, {"세종대로"}), lo, hi)
     assert cut.startswith("…") and "<mark>세종대로</mark>" in cut
     assert len(cut) == len("…") + 40 + len("<mark></mark>")
+
+
+def test_heading_text_is_searchable(index: SearchIndex) -> None:
+    """A query naming a section finds a chunk whose own text never says it."""
+    from haneul.knowledge.index import ChunkRecord
+
+    body = "임차인은 두 달 전에 서면으로 알려야 한다."
+    index.conn.execute("BEGIN IMMEDIATE")
+    (chunk_id,) = index.write_chunks(
+        "default", "lease", [ChunkRecord(body, 0, len(body), None, "제3장 계약 해지")], None
+    )
+    index.conn.execute("COMMIT")
+    assert "해지" not in body
+    assert [c for c, _ in index.lexical("계약 해지 조건", 3)][:1] == [chunk_id]
+    assert index.chunks([chunk_id])[chunk_id].record.text == body  # stored text unchanged

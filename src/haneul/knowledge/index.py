@@ -51,6 +51,12 @@ def collection_term(collection_id: str) -> str:
     return "zzcollection" + "".join(ch for ch in collection_id if ch.isalnum())
 
 
+def indexed_text(chunk: ChunkRecord) -> str:
+    """What the lexical index reads of a chunk: its heading, then its text, so that a query
+    naming a section (제3장 계약 해지) finds the chunks under it."""
+    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+
+
 def fts_query(words: Sequence[str]) -> str:
     """An FTS5 OR-query of quoted terms (quotes inside terms doubled)."""
     quoted = {'"' + w.replace('"', '""') + '"' for w in words if w.strip()}
@@ -84,7 +90,7 @@ class SearchIndex:
     ) -> list[int]:
         """Replace a document's chunks. Call inside a transaction."""
         self.delete_chunks(doc_id)
-        analyzed = analyzed or [" ".join(self.analyze(c.text)) for c in chunks]
+        analyzed = analyzed or [" ".join(self.analyze(indexed_text(c))) for c in chunks]
         scope = collection_term(collection_id)
         ids = []
         for i, chunk in enumerate(chunks):

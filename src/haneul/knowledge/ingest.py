@@ -18,7 +18,7 @@ import numpy as np
 
 from haneul.errors import HaneulError
 from haneul.knowledge.chunking import chunk_document
-from haneul.knowledge.index import ChunkRecord
+from haneul.knowledge.index import ChunkRecord, indexed_text
 from haneul.knowledge.library import DocumentInfo, Library
 from haneul.knowledge.loaders import LoadedDocument, load_document, supported_suffixes
 
@@ -117,7 +117,7 @@ class Ingestor:
             ChunkRecord(c.text, c.start, c.end, c.page, c.heading)
             for c in chunk_document(doc, self.max_chars)
         ]
-        analyzed = [" ".join(self.library.index.analyze(r.text)) for r in records]
+        analyzed = [" ".join(self.library.index.analyze(indexed_text(r))) for r in records]
         return doc, records, analyzed
 
     async def ingest_many(
