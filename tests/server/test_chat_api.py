@@ -174,5 +174,8 @@ def test_web_page_is_served_offline(server: RunningServer) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert "하늘" in html and CHAT in html
-    assert "compositionstart" in html  # Enter while composing Hangul must not send
     assert not re.search(r"""(src|href)=["']https?://""", html)  # nothing from a CDN
+    for asset in re.findall(r"""(?:src|href)=["'](/static/[^"']+)""", html):
+        assert httpx.get(server.url + asset).status_code == 200, asset  # vendor files too
+    script = httpx.get(server.url + "/static/app.js").text
+    assert "compositionstart" in script  # Enter while composing Hangul must not send
