@@ -20,7 +20,7 @@ CHAT = "smollm2-135m-instruct"
 @needs_data
 def test_every_task_runs_on_the_bundled_model(server: RunningServer, tmp_path: Path) -> None:
     opts = RunOptions(tasks=list(TASKS), data_dir=SHARED_DATA, limit=3, seed=1)
-    result = asyncio.run(run(Target(CHAT, server.api), opts))
+    result = asyncio.run(run(Target(CHAT, server.api, timeout_s=600), opts))
     assert set(result["tasks"]) == set(TASKS)
     for name, task in result["tasks"].items():
         assert task["n"] == 3, name
@@ -33,7 +33,10 @@ def test_every_task_runs_on_the_bundled_model(server: RunningServer, tmp_path: P
     assert -1 <= result["tasks"]["klue_sts"]["metrics"]["pearson"] <= 1
     # The same seed picks the same items.
     again = asyncio.run(
-        run(Target(CHAT, server.api), RunOptions(["korquad"], SHARED_DATA, limit=3, seed=1))
+        run(
+            Target(CHAT, server.api, timeout_s=600),
+            RunOptions(["korquad"], SHARED_DATA, limit=3, seed=1),
+        )
     )
     assert [i["id"] for i in again["tasks"]["korquad"]["items"]] == [
         i["id"] for i in result["tasks"]["korquad"]["items"]

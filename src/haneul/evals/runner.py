@@ -120,6 +120,5 @@ async def run(target: Target, opts: RunOptions) -> dict[str, Any]:
 
 def count_items(opts: RunOptions) -> dict[str, int]:
     """How many items each task will run (for a progress bar)."""
-    return {
-        n: len(sample(get_task(n).load(opts.data_dir), opts.limit, opts.seed)) for n in opts.tasks
-    }
+    tasks = [get_task(n) for n in opts.tasks]  # every name checked before any data is read
+    return {t.name: len(sample(t.load(opts.data_dir), opts.limit, opts.seed)) for t in tasks}
