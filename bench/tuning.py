@@ -88,6 +88,7 @@ def main() -> None:
         "## Korean evaluation (bench/tuning.py)\n\n"
         f"`python -m bench.tuning --limit {args.limit} --seed {args.seed}`: "
         f"{args.limit} seeded items per task, greedy decoding through `/v1/chat/completions` "
+        "(gemma3-270m, a base model: `/v1/completions`) "
         "on the shared 2-core machine (busy). KorQuAD: dev, even articles, EM/F1 at character "
         "level (official KorQuAD normalisation); json_todo: % of answers that are a valid JSON "
         "to-do list; percentages except Pearson.\n\n" + table + "\n"
