@@ -1,4 +1,4 @@
-"""`haneul`: serve, chat, models, keys, safety, docs."""
+"""`haneul`: serve, chat, models, keys, safety, docs, eval."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from haneul import __version__
 from haneul.cli import chat as chat_cmd
 from haneul.cli import docs as docs_cmd
+from haneul.cli import evals as evals_cmd
 from haneul.cli import keys as keys_cmd
 from haneul.cli import mcp as mcp_cmd
 from haneul.cli import models as models_cmd
@@ -31,6 +32,7 @@ app.add_typer(safety_cmd.app, name="safety")
 app.add_typer(docs_cmd.app, name="docs")
 app.add_typer(mcp_cmd.app, name="mcp")
 app.add_typer(tune_cmd.app, name="tune")
+app.add_typer(evals_cmd.app, name="eval")
 app.command("chat")(chat_cmd.chat)
 err = Console(stderr=True)
 

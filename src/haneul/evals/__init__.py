@@ -1,0 +1,1 @@
+"""Korean evaluation: tasks (KorQuAD, KLUE-NLI, KLUE-STS, JSON to-dos), a runner, reports."""
