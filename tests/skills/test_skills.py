@@ -88,9 +88,26 @@ def test_calendar_knows_korean_holidays() -> None:
     result = _run("korean_calendar", arguments)
     assert [d["date"] for d in result.data] == ["2026-09-24", "2026-09-25", "2026-09-26"]
     christmas = _run("korean_calendar", {"date": "2026-12-25"})
-    assert christmas.data == {"date": "2026-12-25", "weekday": "금", "holiday": "기독탄신일"}
+    assert christmas.data == {
+        "date": "2026-12-25",
+        "weekday": "금",
+        "holiday": "기독탄신일",
+        "lunar": "2026년 11월 17일",
+    }
     with pytest.raises(SkillArgumentError, match="YYYY-MM-DD"):
         _run("korean_calendar", {"date": "성탄절"})
+
+
+def test_calendar_converts_lunar_dates() -> None:
+    arguments = get_skill("korean_calendar").parse("음력 2026년 8월 15일은 양력으로 언제야?")
+    assert arguments == {"date": "2026-08-15", "lunar": True}
+    chuseok = _run("korean_calendar", arguments)
+    assert chuseok.data["date"] == "2026-09-25" and chuseok.data["holiday"] == "추석"
+    assert "음력 2026년 8월 15일" in chuseok.content
+    leap = _run("korean_calendar", {"date": "2025-07-25"})  # 2025 has a leap 6th month
+    assert leap.data["lunar"] == "2025년 윤6월 1일"
+    with pytest.raises(SkillArgumentError, match="not a lunar date"):
+        _run("korean_calendar", {"date": "2026-13-01", "lunar": True})
 
 
 def test_units_include_korean_ones() -> None:

@@ -1,6 +1,7 @@
 """Dates in Korean: today's date and weekday, the weekday of a date, and the public
 holidays of Korea (설날, 추석 and the other lunar ones included, with substitute holidays)
-from the `holidays` package."""
+from the `holidays` package, and the lunar date (음력) of a day or the solar date of a lunar
+one from `korean-lunar-calendar` (KARI's tables)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,12 @@ def parse(utterance: str) -> dict[str, Any] | None:
     month_day = re.search(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일", utterance)
     year = re.search(r"(\d{4})\s*년", utterance)
     month = re.search(r"(\d{1,2})\s*월", utterance)
-    if full:
+    lunar = re.search(r"음력\s*(?:(\d{4})\s*년\s*)?(\d{1,2})\s*월\s*(\d{1,2})\s*일", utterance)
+    if lunar:  # a lunar date given: its solar date is asked for
+        y, m, d = lunar.groups()
+        args["date"] = f"{int(y or today.year):04d}-{int(m):02d}-{int(d):02d}"
+        args["lunar"] = True
+    elif full:
         args["date"] = dt.date(*map(int, full.groups())).isoformat()
     elif month_day:
         args["date"] = dt.date(today.year, *map(int, month_day.groups())).isoformat()
@@ -57,7 +63,7 @@ def parse(utterance: str) -> dict[str, Any] | None:
             args["year"] = int(year.group(1))
         if month and not month_day and not full:
             args["month"] = int(month.group(1))
-    if not args and not re.search(r"며칠|몇 ?일|날짜|요일|몇 ?시|date|time|day", utterance):
+    if not args and not re.search(r"며칠|몇 ?일|날짜|요일|몇 ?시|음력|date|time|day", utterance):
         return None
     return args
 
@@ -72,6 +78,8 @@ def parse(utterance: str) -> dict[str, Any] | None:
         "12월 25일은 무슨 요일이야?",
         "내일이 공휴일이야?",
         "지금 몇 시야?",
+        "음력 8월 15일은 양력으로 언제야?",
+        "오늘은 음력으로 며칠이야?",
         "what day is it today?",
     ),
     parser=parse,
@@ -82,6 +90,7 @@ async def korean_calendar(
     year: int | None = None,
     month: int | None = None,
     name: str | None = None,
+    lunar: bool = False,
 ) -> SkillResult:
     """Korean dates: today's date and time in Korea, the weekday of a date and whether it
     is a public holiday, or the public holidays of a year or month.
@@ -92,10 +101,13 @@ async def korean_calendar(
         year: The year whose holidays to list; omit for this year.
         month: Only this month's holidays (1-12).
         name: Only holidays whose name contains this (추석, 설날, 어린이날...).
+        lunar: `date` is a lunar date (음력); answer with its solar date.
     """
     import holidays as holiday_data
 
     now = dt.datetime.now(KST)
+    if lunar:
+        date = _solar(date or now.date().isoformat())
     try:
         day = dt.date.fromisoformat(date) if date else now.date()
     except ValueError:
@@ -121,11 +133,33 @@ async def korean_calendar(
         return SkillResult(content, [{"date": d.isoformat(), "name": n} for d, n in listed])
     name = kr.get(day)
     label = f"{day.year}년 {day.month}월 {day.day}일 {WEEKDAYS[day.weekday()]}요일"
+    moon = _lunar(day)
+    label += f" (음력 {moon})" if moon else ""
     content = label + (f", 공휴일({name})" if name else ", 공휴일 아님")
     if date is None:
         content = f"지금은 {label} {now:%H시 %M분} (한국 시간)" + (
             f", 공휴일({name})" if name else ""
         )
-    return SkillResult(
-        content, {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "holiday": name}
-    )
+    data = {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "holiday": name}
+    return SkillResult(content, {**data, "lunar": moon})
+
+
+def _lunar(day: dt.date) -> str | None:
+    """The lunar date of a solar day, as 음력 reads it (윤달 marked); None out of range."""
+    from korean_lunar_calendar import KoreanLunarCalendar
+
+    calendar = KoreanLunarCalendar()
+    if not calendar.setSolarDate(day.year, day.month, day.day):
+        return None
+    leap = "윤" if calendar.isIntercalation else ""
+    return f"{calendar.lunarYear}년 {leap}{calendar.lunarMonth}월 {calendar.lunarDay}일"
+
+
+def _solar(lunar_date: str) -> str:
+    from korean_lunar_calendar import KoreanLunarCalendar
+
+    found = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", lunar_date)
+    calendar = KoreanLunarCalendar()
+    if not found or not calendar.setLunarDate(*map(int, found.groups()), False):
+        raise SkillArgumentError(f"korean_calendar: 음력 '{lunar_date}' is not a lunar date")
+    return str(calendar.SolarIsoFormat())
