@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +22,16 @@ out = Console()
 err = Console(stderr=True)
 
 
+@contextmanager
+def _reported() -> Iterator[None]:
+    """A HaneulError (bad dataset, unknown task...) as one red line and exit status 2."""
+    try:
+        yield
+    except HaneulError as e:
+        err.print(f"[red]{e.message}[/]")
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def validate(
     dataset: Annotated[Path, typer.Argument(help="OpenAI chat JSONL or CLOVA Studio CSV.")],
@@ -27,11 +39,8 @@ def validate(
     """Report every problem of a dataset with its line number (exit 1 when there are any)."""
     from haneul.studio.datasets import read_dataset
 
-    try:
+    with _reported():
         data = read_dataset(dataset)
-    except HaneulError as e:
-        err.print(f"[red]{e.message}[/]")
-        raise typer.Exit(2) from None
     for w in data.warnings:
         err.print(f"[yellow]warning[/] {w}")
     for p in data.problems:
@@ -81,7 +90,7 @@ def train(
         max_steps=max_steps,
         checkpoint_every=checkpoint_every,
     )
-    try:
+    with _reported():
         if as_json:
             metrics = run(settings, config, dataset, out_dir, progress=_json_line)
         else:
@@ -101,9 +110,6 @@ def train(
         adapter = export_gguf_lora(out_dir / "adapter", out_dir / "adapter.gguf")
         if name:
             register_tuned(settings, name, base, adapter)
-    except HaneulError as e:
-        err.print(f"[red]{e.message}[/]")
-        raise typer.Exit(2) from None
     summary = {k: v for k, v in metrics.items() if k != "losses"}
     summary.update(adapter=str(adapter), model=name)
     typer.echo(json.dumps({"done": summary}, ensure_ascii=False))
@@ -144,16 +150,13 @@ def create(
     from haneul.studio.datasets import read_dataset
     from haneul.studio.train import TrainConfig
 
-    try:
+    with _reported():
         read_dataset(dataset).raise_for_problems()
         config = TrainConfig(
             base=base, epochs=epochs, learning_rate=learning_rate, lora_r=lora_r,
             lora_alpha=lora_alpha, validation_split=validation_split, max_steps=max_steps,
         )  # fmt: skip
         config.check()
-    except HaneulError as e:
-        err.print(f"[red]{e.message}[/]")
-        raise typer.Exit(2) from None
     from haneul.server.auth import ANONYMOUS
 
     _show(_jobs().create(ANONYMOUS, name, dataset.resolve(), config))
@@ -171,32 +174,23 @@ def show(task_id: str) -> None:
     """One task as JSON (statusInfo included)."""
     from dataclasses import asdict
 
-    try:
+    with _reported():
         job = _jobs().get(None, task_id)
-    except HaneulError as e:
-        err.print(f"[red]{e.message}[/]")
-        raise typer.Exit(2) from None
     typer.echo(json.dumps(asdict(job), ensure_ascii=False, indent=1))
 
 
 @app.command()
 def cancel(task_id: str) -> None:
     """Stop a waiting or running task (it ends FAILED: cancelled)."""
-    try:
+    with _reported():
         _show(_jobs().cancel(None, task_id))
-    except HaneulError as e:
-        err.print(f"[red]{e.message}[/]")
-        raise typer.Exit(2) from None
 
 
 @app.command()
 def rm(task_id: str) -> None:
     """Delete a task, its files and its model."""
-    try:
+    with _reported():
         _jobs().delete(None, task_id)
-    except HaneulError as e:
-        err.print(f"[red]{e.message}[/]")
-        raise typer.Exit(2) from None
     typer.echo(f"deleted {task_id}")
 
 
