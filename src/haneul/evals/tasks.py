@@ -15,6 +15,7 @@ from typing import Any
 
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.evals import metrics
+from haneul.evals.splits import heldout
 
 Item = dict[str, Any]
 Messages = list[dict[str, str]]
@@ -54,6 +55,7 @@ def _korquad_load(data_dir: Path) -> list[Item]:
                 items.append(
                     {
                         "id": qa["id"],
+                        "title": article["title"],
                         "context": para["context"],
                         "question": qa["question"],
                         "answers": golds,
@@ -245,6 +247,28 @@ TASKS: dict[str, Task] = {
         ),
     )
 }
+
+
+def _heldout_only(task: Task, key: str) -> Task:
+    """The task on its held-out fifth only: what haneul-mini-ko's recipe never trains on."""
+
+    def load(data_dir: Path) -> list[Item]:
+        return [item for item in task.load(data_dir) if heldout(item[key])]
+
+    return Task(
+        task.name + "_heldout",
+        task.description + " (학습에서 뺀 1/5)",
+        load,
+        task.prompt,
+        task.score,
+        task.aggregate,
+        task.max_tokens,
+    )
+
+
+for _name, _key in (("korquad", "title"), ("klue_nli", "premise"), ("klue_sts", "id")):
+    _task = _heldout_only(TASKS[_name], _key)
+    TASKS[_task.name] = _task
 
 
 def get_task(name: str) -> Task:

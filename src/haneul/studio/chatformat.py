@@ -1,19 +1,20 @@
 """The chat format a tuned Gemma model is trained on and served with. Training renders a
 conversation as segments (text, learned?) so that only the assistant's turns carry loss;
-serving gives llama.cpp the Jinja template in `templates/gemma.jinja`, which renders the
+serving gives llama.cpp the Jinja template `haneul/engine/templates/gemma.jinja`, which renders the
 same text (a test holds the two together)."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from haneul.engine.catalog import template_file
 
 BOS = "<bos>"
 
 
 def template_path() -> Path:
-    return Path(str(resources.files("haneul.studio").joinpath("templates", "gemma.jinja")))
+    return template_file("gemma")
 
 
 def segments(messages: list[dict[str, Any]]) -> list[tuple[str, bool]]:

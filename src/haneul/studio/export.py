@@ -17,8 +17,11 @@ ARCHS = {"gemma3": "GEMMA3", "gemma3_text": "GEMMA3"}
 _PEFT = re.compile(r"^base_model\.model\.(?P<weight>.+)\.lora_(?P<ab>[AB])\.weight$")
 
 
-def export_gguf_lora(adapter_dir: Path, target: Path, architecture: str = "gemma3") -> Path:
-    """Write `target` (a .gguf) from the PEFT adapter in `adapter_dir`; returns `target`."""
+def export_gguf_lora(
+    adapter_dir: Path, target: Path, architecture: str = "gemma3", half: bool = False
+) -> Path:
+    """Write `target` (a .gguf) from the PEFT adapter in `adapter_dir`; returns `target`.
+    `half` stores float16 tensors (half the size, as the adapter shipped in the package)."""
     import gguf
     import numpy as np
     from safetensors.numpy import load_file
@@ -53,7 +56,7 @@ def export_gguf_lora(adapter_dir: Path, target: Path, architecture: str = "gemma
         if name is None:
             raise InvalidRequestError(f"no GGUF name for {found.group('weight')}")
         suffix = ".lora_a" if found.group("ab") == "A" else ".lora_b"
-        data = np.ascontiguousarray(tensors[key], dtype=np.float32)
+        data = np.ascontiguousarray(tensors[key], dtype=np.float16 if half else np.float32)
         writer.add_tensor(name.removesuffix(".weight") + ".weight" + suffix, data)
         written += 1
     if not written:
