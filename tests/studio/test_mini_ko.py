@@ -4,6 +4,7 @@ held out for evaluation in the training file; and the training step's loss and b
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,20 @@ def test_the_fast_loss_equals_the_models_own(studio_home: Path) -> None:
     with torch.no_grad():
         expected = float(model(**batch).loss)
         assert float(causal_loss(model, batch)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_perplexity_prefers_korean_to_the_same_characters_shuffled(studio_home: Path) -> None:
+    import random
+
+    from haneul.evals.perplexity import load, perplexity
+    from haneul.studio.base import cached_base
+
+    text = "서울특별시는 대한민국의 수도이며, 한강이 도시 한가운데를 흐른다."
+    chars = list(text)
+    random.Random(0).shuffle(chars)
+    tokenizer, model = load(cached_base(Settings(home=studio_home), "gemma3-270m"))
+    real = perplexity("gemma", tokenizer, model, [text])
+    shuffled = perplexity("gemma", tokenizer, model, ["".join(chars)])
+    assert real.characters == len(text) and real.tokens > 5
+    assert real.char_perplexity * 3 < shuffled.char_perplexity
+    assert real.bits_per_char == pytest.approx(math.log2(real.char_perplexity))

@@ -72,3 +72,33 @@ def compare_cmd(
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from None
     typer.echo(table)
+
+
+@app.command("perplexity")
+def perplexity_cmd(
+    model: Annotated[str, typer.Option(help="A GGUF model in the catalog.")],
+    adapter: Annotated[
+        Path | None, typer.Option(help="A PEFT adapter folder (a tuning run's adapter/).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Held-out KorQuAD paragraphs (seeded).")] = 40,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+    data_dir: Annotated[Path, typer.Option(help="Shared data sets.")] = DEFAULT_DATA,
+) -> None:
+    """Character-level perplexity on held-out Korean paragraphs (needs the `tune` extra)."""
+    import json
+
+    from haneul.config import Settings
+    from haneul.engine.catalog import Catalog
+    from haneul.evals.perplexity import korean_texts, load, perplexity
+
+    try:
+        catalog = Catalog(Settings())
+        gguf = catalog.model_path(catalog.resolve(model))
+        texts = korean_texts(data_dir, limit, seed)
+        tokenizer, loaded = load(gguf, adapter)
+        name = f"{model}+{adapter.name}" if adapter else model
+        result = perplexity(name, tokenizer, loaded, texts)
+    except HaneulError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(result.row(), ensure_ascii=False))

@@ -43,6 +43,7 @@ class TrainConfig:
     checkpoint_every: int = 20
     max_steps: int | None = None  # stop early (tests, quick tries)
     seed: int = 0
+    full_logits: bool = False  # transformers' own loss over every position (the bench's peer)
     target_modules: list[str] = field(default_factory=lambda: list(TARGETS))
 
     def check(self) -> None:
@@ -211,7 +212,7 @@ def train(
         epoch, index = divmod(step, per_epoch)
         rows = [encoded[i] for i in _batches(lengths, config.batch_size, epoch, config.seed)[index]]
         batch = {k: v.to(device) for k, v in _collate(rows, pad).items()}
-        loss = causal_loss(model, batch)
+        loss = model(**batch).loss if config.full_logits else causal_loss(model, batch)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
