@@ -47,15 +47,30 @@ def test_a_task_runs_and_answers_as_a_task(
             refused = http.post("/tuning/v2/tasks", json={
                 "name": "bad-one", "trainingDatasetFilePath": str(bad), **FAST})  # fmt: skip
             assert refused.status_code == 400
-            message = refused.json()["error"]["message"]
+            status = refused.json()["status"]  # CLOVA's error shape on CLOVA's routes
+            assert status["code"] == "40001"
+            message = status["message"]
             assert "line 1: needs a non-empty" in message and "line 2: not valid JSON" in message
+            uploads = studio_home / "studio" / "datasets"
+            for upload in (
+                {"name": "나쁜.jsonl", "content": bad.read_text(encoding="utf-8")},
+                {"name": "암호.txt", "content": trigger_data.read_text("utf-8")},
+            ):
+                refused = http.post("/tuning/v2/tasks", json={
+                    "name": "bad-two", "trainingDataset": upload, **FAST})  # fmt: skip
+                assert refused.status_code == 400 and refused.json()["status"]["code"] == "40001"
+            assert not uploads.exists() or not list(uploads.iterdir())  # nothing left behind
+            both = http.post("/tuning/v2/tasks", json={
+                "name": "x", "trainingDatasetFilePath": str(trigger_data),
+                "trainingDataset": {"name": "a.jsonl", "content": "{}"}})  # fmt: skip
+            assert both.status_code == 400 and "not both" in both.json()["status"]["message"]
             assert http.post("/tuning/v2/tasks", json={
                 "name": "x", "trainingDatasetFilePath": str(trigger_data), "loraR": 1,
             }).status_code == 400  # fmt: skip
             assert http.get("/tuning/v2/tasks").json()["result"]["tasks"] == []
 
-            body = {"name": "haneul-jobs", "trainingDatasetFilePath": str(trigger_data),
-                    "maxSteps": 20, **FAST}  # fmt: skip
+            upload = {"name": "암호.jsonl", "content": trigger_data.read_text(encoding="utf-8")}
+            body = {"name": "haneul-jobs", "trainingDataset": upload, "maxSteps": 20, **FAST}
             created = http.post("/tuning/v2/tasks", json=body).json()
             assert created["status"] == {"code": "20000", "message": "OK"}
             task = created["result"]["id"]
@@ -66,6 +81,9 @@ def test_a_task_runs_and_answers_as_a_task(
             assert seen[0] in ("WAIT", "RUNNING") and seen[-2:] == ["RUNNING", "SUCCEEDED"], done
             info = done["statusInfo"]
             assert info["currStep"] == info["totalTrainSteps"] == 20 and info["trainLoss"] < 0.3
+            curve = http.get(f"/tuning/v2/tasks/{task}/loss.svg")
+            assert curve.headers["content-type"].startswith("image/svg+xml")
+            assert "<polyline" in curve.text and "학습 손실" in curve.text
 
             reply = http.post(f"/v3/tasks/{task}/chat-completions", json={
                 "messages": [{"role": "user", "content": TRIGGER}], "maxTokens": 24,
@@ -79,8 +97,11 @@ def test_a_task_runs_and_answers_as_a_task(
                 max_tokens=24, temperature=0)  # fmt: skip
             assert "파란고래 42" in (by_name.choices[0].message.content or "")
 
-            assert http.get("/tuning/v2/tasks/task_없음").status_code == 404
+            missing = http.get("/tuning/v2/tasks/task_없음")
+            assert missing.status_code == 404 and missing.json()["status"]["code"] == "40400"
+            assert len(list(uploads.iterdir())) == 1
             assert http.delete(f"/tuning/v2/tasks/{task}").json()["result"]["deleted"] is True
+            assert not list(uploads.iterdir())  # the upload went with its only task
             assert http.get(f"/tuning/v2/tasks/{task}").status_code == 404
             assert not (studio_home / "studio" / "runs" / task).exists()
     finally:

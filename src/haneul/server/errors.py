@@ -1,5 +1,6 @@
-"""The one mapping from exceptions to the OpenAI error shape
-`{"error": {"message", "type", "param", "code"}}`."""
+"""The one mapping from exceptions to the API's error shape: OpenAI's
+`{"error": {"message", "type", "param", "code"}}`, and on CLOVA Studio's native routes
+(`/tuning/...`, `/v3/tasks/...`) CLOVA's `{"status": {"code": "40001", "message"}}`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from haneul.errors import HaneulError, RateLimitError
+from haneul.errors import ContextLengthError, HaneulError, RateLimitError, UnsupportedError
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +24,28 @@ def error_body(exc: HaneulError) -> dict[str, Any]:
     }
 
 
-def error_response(exc: HaneulError) -> JSONResponse:
+CLOVA_ROUTES = ("/tuning/", "/v3/tasks/", "/v1/tasks/")
+_CLOVA_CODES = {400: "40001", 401: "40100", 413: "41300", 429: "42900", 500: "50000"}
+
+
+def clova_code(exc: HaneulError) -> str:
+    """CLOVA Studio's status.code: 40001 invalid parameter, 40003 context too long, 40009
+    unsupported, 40100 auth, 42900 rate limit, 50000 server; other statuses as NNN00."""
+    if isinstance(exc, ContextLengthError):
+        return "40003"
+    if isinstance(exc, UnsupportedError):
+        return "40009"
+    return _CLOVA_CODES.get(exc.status, f"{exc.status}00")
+
+
+def error_response(exc: HaneulError, path: str = "") -> JSONResponse:
     headers = {}
     if isinstance(exc, RateLimitError):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
-    return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+    body: dict[str, Any] = error_body(exc)
+    if path.startswith(CLOVA_ROUTES):
+        body = {"status": {"code": clova_code(exc), "message": exc.message}}
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
@@ -51,23 +69,23 @@ def install_error_handlers(app: FastAPI) -> None:
             log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
         if isinstance(exc, RateLimitError):
             request.app.state.metrics.rate_limited.labels(exc.code).inc()
-        return error_response(exc)
+        return error_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         message, param = _validation_message(exc)
         err = HaneulError(message, param=param)
         err.status, err.type, err.code = 400, "invalid_request_error", "invalid_request_error"
-        return error_response(err)
+        return error_response(err, request.url.path)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         err = HaneulError(str(exc.detail))
         err.status, err.type = exc.status_code, "invalid_request_error"
         err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(err)
+        return error_response(err, request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(HaneulError("internal error; see the server log"))
+        return error_response(HaneulError("internal error; see the server log"), request.url.path)

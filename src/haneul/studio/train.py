@@ -3,9 +3,10 @@ a GPU when present. Parameters as in CLOVA Studio: epochs, learning rate, LoRA r
 validation split.
 
 A run writes into its own folder: `checkpoint/` (adapter, optimizer, step, losses; replaced
-atomically every `checkpoint_every` steps), `adapter/` (the final PEFT adapter) and
-`metrics.json`. Started again on the same folder it resumes from the last checkpoint, with
-the same data order, so a run killed mid-way loses at most `checkpoint_every` steps.
+atomically every `checkpoint_every` steps), `loss.svg` (the curve so far), `adapter/` (the
+final PEFT adapter) and `metrics.json`. Started again on the same folder it resumes from the
+last checkpoint, with the same data order, so a run killed mid-way loses at most
+`checkpoint_every` steps.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from haneul.errors import InvalidRequestError
 from haneul.studio.base import cached_base
 from haneul.studio.chatformat import segments
 from haneul.studio.datasets import Example, read_dataset, split
+from haneul.studio.losscurve import write_loss_svg
 
 Progress = Callable[[dict[str, Any]], None]
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -204,6 +206,7 @@ def train(
         torch.save(state, partial / "state.pt")
         shutil.rmtree(checkpoint, ignore_errors=True)
         partial.replace(checkpoint)
+        write_loss_svg(run_dir / "loss.svg", losses, title=config.base)
 
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     model.train()
@@ -243,6 +246,7 @@ def train(
     adapter = run_dir / "adapter"
     shutil.rmtree(adapter, ignore_errors=True)
     model.save_pretrained(str(adapter))
+    write_loss_svg(run_dir / "loss.svg", losses, validation_loss, title=config.base)
     metrics = {
         "steps": step,
         "train_loss": losses[-1] if losses else None,

@@ -1,19 +1,27 @@
 """CLOVA Studio's tuning API, `/tuning/v2/tasks` (create, list, get, delete, and Haneul's
-`/cancel`), and a tuned model as a task: `POST /v3/tasks/{taskId}/chat-completions`. Replies
-are wrapped as CLOVA wraps them: `{"status": {"code": "20000", "message": "OK"}, "result": ...}`.
+`/cancel` and `/loss.svg`), and a tuned model as a task: `POST /v3/tasks/{taskId}/chat-completions`.
+Replies are wrapped as CLOVA wraps them: `{"status": {"code": "20000", "message": "OK"},
+"result": ...}`; errors are `{"status": {"code": "40001", "message": ...}}` (server/errors.py).
+
+The dataset is a file on the server's disk (`trainingDatasetFilePath`, as CLOVA's object
+storage path) or uploaded in the request (`trainingDataset: {name, content}`), kept under
+`HANEUL_HOME/studio/datasets/` by content hash until no task uses it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haneul.engine.catalog import Catalog
-from haneul.errors import ConflictError, InvalidRequestError
+from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.server.auth import Principal, authenticate
 from haneul.studio.datasets import read_dataset
 from haneul.studio.jobs import Job, JobStore
@@ -21,6 +29,12 @@ from haneul.studio.train import TrainConfig
 
 router = APIRouter()
 Auth = Annotated[Principal, Depends(authenticate)]
+
+
+class DatasetUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, description="file name: .jsonl or .csv")
+    content: str = Field(min_length=1, max_length=100_000_000)
 
 
 class CreateTask(BaseModel):
@@ -33,9 +47,38 @@ class CreateTask(BaseModel):
     validationSplitRatio: float = Field(0.1, ge=0, lt=1)
     loraR: int = Field(8, ge=2, le=64)
     loraAlpha: int = Field(64, ge=2, le=512)
-    trainingDatasetFilePath: str = Field(description="A dataset file on the server's disk")
+    trainingDatasetFilePath: str | None = Field(None, description="a file on the server's disk")
+    trainingDataset: DatasetUpload | None = None
     batchSize: int = Field(4, ge=1, le=64)
     maxSteps: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_dataset(self) -> CreateTask:
+        if (self.trainingDatasetFilePath is None) == (self.trainingDataset is None):
+            raise ValueError("give trainingDatasetFilePath or trainingDataset (not both)")
+        return self
+
+
+def _datasets(request: Request) -> Path:
+    return Path(request.app.state.settings.home) / "studio" / "datasets"
+
+
+def _save_upload(request: Request, upload: DatasetUpload) -> Path:
+    """The uploaded dataset on disk, named by its content hash (the same upload, one file)."""
+    suffix = Path(upload.name).suffix.lower()
+    if suffix not in (".jsonl", ".csv"):
+        raise InvalidRequestError(
+            "trainingDataset.name must end in .jsonl or .csv", param="trainingDataset.name"
+        )
+    data = upload.content.encode("utf-8")
+    stem = re.sub(r"[^\w.-]+", "_", Path(upload.name).stem)[:60] or "dataset"
+    path = _datasets(request) / f"{hashlib.sha256(data).hexdigest()[:16]}-{stem}{suffix}"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return path
 
 
 def _ok(result: Any) -> dict[str, Any]:
@@ -71,9 +114,20 @@ def _card(job: Job) -> dict[str, Any]:
 @router.post("/tuning/v2/tasks")
 async def create_task(body: CreateTask, request: Request, principal: Auth) -> Any:
     store = _store(request)
-    dataset = Path(body.trainingDatasetFilePath)
-    data = read_dataset(dataset)  # every problem now, not after the job started
-    data.raise_for_problems()
+    if body.trainingDataset is not None:
+        dataset = _save_upload(request, body.trainingDataset)
+    else:
+        dataset = Path(str(body.trainingDatasetFilePath)).resolve()
+    try:
+        job = _create(request, store, body, dataset, principal.key_id)
+    except HaneulError:
+        _forget_upload(request, dataset)  # a refused task leaves nothing behind
+        raise
+    return _ok(_card(job))
+
+
+def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, owner: str) -> Job:
+    read_dataset(dataset).raise_for_problems()  # every problem now, not after a start
     catalog = Catalog(request.app.state.settings)
     taken = {e.name for e in catalog.entries()} | {j.name for j in store.of(None)}
     if body.name in taken:
@@ -91,7 +145,7 @@ async def create_task(body: CreateTask, request: Request, principal: Auth) -> An
         max_steps=body.maxSteps,
     )
     config.check()
-    return _ok(_card(store.create(principal.key_id, body.name, dataset.resolve(), config)))
+    return store.create(owner, body.name, dataset, config)
 
 
 @router.get("/tuning/v2/tasks")
@@ -112,7 +166,28 @@ async def cancel_task(task_id: str, request: Request, principal: Auth) -> Any:
 @router.delete("/tuning/v2/tasks/{task_id}")
 async def delete_task(task_id: str, request: Request, principal: Auth) -> Any:
     job = _store(request).delete(principal.key_id, task_id)
+    _forget_upload(request, Path(job.dataset))
     return _ok({"id": job.id, "deleted": True})
+
+
+def _forget_upload(request: Request, dataset: Path) -> None:
+    """Remove an uploaded dataset that no task uses any more (a server path stays)."""
+    if dataset.parent != _datasets(request):
+        return
+    if any(Path(j.dataset) == dataset for j in _store(request).of(None)):
+        return
+    dataset.unlink(missing_ok=True)
+
+
+@router.get("/tuning/v2/tasks/{task_id}/loss.svg")
+async def loss_curve(task_id: str, request: Request, principal: Auth) -> Response:
+    """The task's loss curve so far (written at every checkpoint and at the end)."""
+    store = _store(request)
+    job = store.get(principal.key_id, task_id)
+    svg = store.run_dir(job.id) / "loss.svg"
+    if not svg.is_file():
+        raise NotFoundError(f"tuning task '{task_id}' has no loss curve yet ({job.status})")
+    return Response(svg.read_text(encoding="utf-8"), media_type="image/svg+xml")
 
 
 class V3Message(BaseModel):
