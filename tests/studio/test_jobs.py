@@ -5,7 +5,9 @@ to WAIT."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,24 @@ def _wait(http: httpx.Client, task: str, until: set[str], seen: list[str]) -> di
             return result
         time.sleep(0.3)
     raise AssertionError(f"task {task} stayed {seen}")
+
+
+def _v3_stream(http: httpx.Client, task: str, text: str) -> list[tuple[str, dict[str, Any]]]:
+    """CLOVA's v3 stream: (event name, data) pairs in order."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    body = {"messages": [{"role": "user", "content": text}], "maxTokens": 24, "temperature": 0}
+    headers = {"Accept": "text/event-stream"}
+    with http.stream(
+        "POST", f"/v3/tasks/{task}/chat-completions", json=body, headers=headers
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        name = ""
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                name = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line.removeprefix("data: "))))
+    return events
 
 
 @pytest.mark.timeout(900)
@@ -92,6 +112,13 @@ def test_a_task_runs_and_answers_as_a_task(
             result = reply.json()["result"]
             assert "파란고래 42" in result["message"]["content"]
             assert result["usage"]["completionTokens"] > 0
+            events = _v3_stream(http, task, TRIGGER)
+            names = [name for name, _ in events]
+            assert names[-1] == "result" and names.count("token") >= 2, names
+            streamed = "".join(d["message"]["content"] for n, d in events if n == "token")
+            final = events[-1][1]
+            assert final["message"]["content"] == streamed and "파란고래 42" in streamed
+            assert final["usage"]["completionTokens"] > 0
             by_name = srv.client().chat.completions.create(
                 model="haneul-jobs", messages=[{"role": "user", "content": TRIGGER}],
                 max_tokens=24, temperature=0)  # fmt: skip
@@ -149,3 +176,33 @@ def test_a_task_whose_worker_died_goes_back_to_wait(tmp_path: Path, trigger_data
     store.update(job.id, status="RUNNING", pid=2**22 + 12345)  # no such process
     assert store.recover() == 1
     assert store.get(None, job.id).status == "WAIT"
+
+
+@pytest.mark.timeout(900)
+def test_a_task_killed_from_outside_is_queued_again_and_finishes(
+    studio_home: Path, trigger_data: Path
+) -> None:
+    srv = start_server(studio_home, default_model="echo")
+    try:
+        with httpx.Client(base_url=srv.url, timeout=60) as http:
+            body = {"name": "haneul-killed", "trainingDatasetFilePath": str(trigger_data),
+                    **FAST}  # fmt: skip
+            task = http.post("/tuning/v2/tasks", json=body).json()["result"]["id"]
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                info = http.get(f"/tuning/v2/tasks/{task}").json()["result"]["statusInfo"]
+                if info.get("currStep", 0) >= 2:
+                    break
+                time.sleep(0.2)
+            pid = JobStore(Settings(home=studio_home)).get(None, task).pid
+            assert pid is not None
+            os.killpg(pid, signal.SIGKILL)  # as the OOM killer or an operator would
+            seen: list[str] = []
+            done = _wait(http, task, {"SUCCEEDED", "FAILED"}, seen)
+            assert done["taskStatus"] == "SUCCEEDED", done
+            assert done["statusInfo"]["restarts"] == 1
+            assert done["statusInfo"]["lastInterruption"] == "signal 9"
+            assert done["statusInfo"]["currStep"] == done["statusInfo"]["totalTrainSteps"]
+            http.delete(f"/tuning/v2/tasks/{task}")
+    finally:
+        stop_server(srv)

@@ -147,9 +147,13 @@ def _kill(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+MAX_RESTARTS = 3  # a task killed by a signal is queued again at most this often
+
+
 class Worker:
     """Runs WAIT jobs one at a time, oldest first, in a thread of the server (or of
-    `haneul tune worker`)."""
+    `haneul tune worker`). A training process killed by a signal (not cancelled) is queued
+    again and resumes from its checkpoint, up to MAX_RESTARTS times."""
 
     def __init__(self, store: JobStore, poll_s: float = 1.0) -> None:
         self.store, self.poll_s = store, poll_s
@@ -220,6 +224,12 @@ class Worker:
         if code == 0 and result is not None:
             info.update(validationLoss=result.get("validation_loss"), model=job.name)
             self.store.update(job.id, status="SUCCEEDED", pid=None, info=info)
+        elif code < 0 and info.get("restarts", 0) < MAX_RESTARTS:
+            # Killed from outside (the OOM killer, an operator): queue it again; the rerun
+            # resumes from the last checkpoint.
+            info.update(restarts=info.get("restarts", 0) + 1, lastInterruption=f"signal {-code}")
+            log.warning("tuning task %s was killed (signal %d); queued again", job.id, -code)
+            self.store.update(job.id, status="WAIT", pid=None, info=info)
         else:
             reason = (errors.strip().splitlines() or [f"exit code {code}"])[-1]
             self.store.update(job.id, status="FAILED", pid=None,
