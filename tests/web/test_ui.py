@@ -3,9 +3,11 @@ card, a document uploaded and found by the search skill, stop, conversations."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.conftest import RunningServer
@@ -215,4 +217,39 @@ def test_a_booking_waits_for_the_approve_button(
     expect(done).to_contain_text("예약했습니다", timeout=60_000)
     assert bookings.read_text(encoding="utf-8") == "대회의실\t내일 오후 3시\n"
     screenshot(page, "web-confirmation")
+    page.close()
+
+
+def test_the_tuning_tab_shows_each_task_and_its_loss_curve(
+    server_factory: Any, browser: Any, tmp_path: Path
+) -> None:
+    from haneul.config import Settings
+    from haneul.studio.jobs import JobStore
+    from haneul.studio.losscurve import write_loss_svg
+
+    data = tmp_path / "상담.jsonl"
+    row = {"messages": [{"role": "user", "content": "배송은 언제 와요?"},
+                        {"role": "assistant", "content": "2~3일 걸립니다."}]}  # fmt: skip
+    data.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    srv = server_factory(tuning_worker="false")  # the task stays as this test sets it
+    created = httpx.post(srv.url + "/tuning/v2/tasks", json={
+        "name": "상담봇-1", "trainingDatasetFilePath": str(data)}).json()  # fmt: skip
+    store = JobStore(Settings(home=srv.home))
+    assert "result" in created, created
+    task = created["result"]["id"]
+    losses = [2.5 / (1 + i / 8) for i in range(60)]
+    write_loss_svg(store.run_dir(task) / "loss.svg", losses, title="gemma3-270m")
+    store.update(task, status="RUNNING", info={"currStep": 60, "totalTrainSteps": 120,
+                                                "trainLoss": losses[-1]})  # fmt: skip
+    page = browser.new_page(locale="ko-KR", viewport={"width": 1280, "height": 800})
+    page.goto(srv.url + "/")
+    page.wait_for_selector("body[data-ready=true]")
+    page.click("#tab-tuning")
+    item = page.locator(f"#tuning-tasks li[data-task={task}]")
+    expect(item).to_contain_text("상담봇-1")
+    expect(item).to_contain_text("학습 중 · 60/120 스텝 · 손실 0.299")
+    curve = item.locator("img.loss-curve")
+    expect(curve).to_have_attribute("alt", "상담봇-1 학습 손실 곡선")
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", curve.element_handle()) == 560
+    screenshot(page, "tuning-tab")
     page.close()

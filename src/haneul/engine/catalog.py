@@ -19,7 +19,8 @@ from haneul.config import Settings
 from haneul.errors import ConflictError, InvalidRequestError, ModelLoadError, ModelNotFoundError
 
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._:-]{0,63}$")
+NAME_PATTERN = r"^[a-z0-9가-힣][a-z0-9가-힣._:-]{0,63}$"  # 상담봇-v2 is a fine model name
+NAME_RE = re.compile(NAME_PATTERN)
 KINDS = ("gguf", "e5", "upstream", "echo")
 TASKS = ("chat", "completion", "embedding")
 
@@ -180,7 +181,8 @@ class Catalog:
     def _check_new_name(self, name: str) -> None:
         if not NAME_RE.match(name):
             raise InvalidRequestError(
-                f"model name '{name}' must be lowercase letters, digits, '.', '_', ':' or '-'",
+                f"model name '{name}' must be Hangul, lowercase letters, digits, '.', '_', ':' "
+                "or '-' (at most 64)",
                 param="name",
             )
         if any(e.name == name for e in self.entries()) or name in self.aliases():

@@ -40,7 +40,7 @@ def loss_svg(losses: list[float], validation: float | None = None, title: str = 
 
     smooth = _smooth(losses, max(1, len(losses) // 20))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
         f'font-family="sans-serif" font-size="12">',
         '<rect width="100%" height="100%" fill="white"/>',
         f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="#999"/>',
@@ -67,6 +67,7 @@ def loss_svg(losses: list[float], validation: float | None = None, title: str = 
 def write_loss_svg(
     path: Path, losses: list[float], validation: float | None = None, title: str = ""
 ) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".svg.partial")
     partial.write_text(loss_svg(losses, validation, title), encoding="utf-8")
     partial.replace(path)

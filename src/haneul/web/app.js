@@ -28,7 +28,8 @@ async function api(path, { method = "GET", body, form } = {}) {
   const response = await fetch(path, init);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new ApiError(response.status, data?.error?.message || `HTTP ${response.status}`);
+    const message = data?.error?.message || data?.status?.message; // OpenAI's or CLOVA's shape
+    throw new ApiError(response.status, message || `HTTP ${response.status}`);
   }
   return data;
 }
@@ -268,7 +269,8 @@ async function streamAnswer(url, payload) {
     });
     if (!response.ok) {
       const data = await response.json().catch(() => ({}));
-      throw new ApiError(response.status, data?.error?.message || `HTTP ${response.status}`);
+      const message = data?.error?.message || data?.status?.message; // OpenAI's or CLOVA's shape
+    throw new ApiError(response.status, message || `HTTP ${response.status}`);
     }
     for await (const event of sseEvents(response)) {
       if (event.type === "skill_call") cards[event.id] = skillCard(answer, event);
@@ -505,9 +507,64 @@ async function loadMemories() {
   }
 }
 
+const TUNING_STATUS = { WAIT: "대기", RUNNING: "학습 중", SUCCEEDED: "완료", FAILED: "실패" };
+
+async function lossCurve(task) {
+  // fetched with the key (an <img src> cannot send it), shown from a blob URL
+  const response = await fetch(`/tuning/v2/tasks/${task.id}/loss.svg`, { headers: headers() });
+  if (!response.ok) return null;
+  const img = document.createElement("img");
+  img.src = URL.createObjectURL(await response.blob());
+  img.alt = `${task.name} 학습 손실 곡선`;
+  img.className = "loss-curve";
+  return img;
+}
+
+async function loadTuning() {
+  const list = $("tuning-tasks");
+  list.replaceChildren();
+  let tasks;
+  try {
+    ({ result: { tasks } } = await api("/tuning/v2/tasks"));
+  } catch (error) {
+    const li = document.createElement("li");
+    li.className = "hint";
+    li.textContent = error.status === 404 ? "이 서버에서는 튜닝을 쓸 수 없습니다" : error.message;
+    list.append(li);
+    return;
+  }
+  if (!tasks.length) {
+    const li = document.createElement("li");
+    li.className = "hint";
+    li.textContent = "튜닝 작업이 없습니다";
+    list.append(li);
+  }
+  for (const task of tasks) {
+    const li = document.createElement("li");
+    li.dataset.task = task.id;
+    const info = task.statusInfo || {};
+    const title = document.createElement("strong");
+    title.textContent = task.name;
+    const line = document.createElement("span");
+    const parts = [TUNING_STATUS[task.taskStatus] || task.taskStatus];
+    if (info.totalTrainSteps) parts.push(`${info.currStep}/${info.totalTrainSteps} 스텝`);
+    if (info.trainLoss != null) parts.push(`손실 ${Number(info.trainLoss).toFixed(3)}`);
+    if (info.failureReason) parts.push(info.failureReason);
+    line.textContent = ` ${parts.join(" · ")}`;
+    li.append(title, line);
+    const img = await lossCurve(task);
+    if (img) li.append(img);
+    list.append(li);
+  }
+}
+
 function wireTabs() {
   const tabs = [...document.querySelectorAll("[role=tab]")];
-  const loaders = { "tab-docs": () => loadCollections(), "tab-memory": loadMemories };
+  const loaders = {
+    "tab-docs": () => loadCollections(),
+    "tab-memory": loadMemories,
+    "tab-tuning": loadTuning,
+  };
   for (const tab of tabs) {
     tab.addEventListener("click", () => {
       for (const other of tabs) {
@@ -542,6 +599,7 @@ async function start() {
   $("create-collection").addEventListener("click", createCollection);
   $("collection").addEventListener("change", loadDocuments);
   $("upload").addEventListener("change", upload);
+  $("reload-tuning").addEventListener("click", () => loadTuning().catch(report));
   await refresh();
   document.body.dataset.ready = "true";
 }

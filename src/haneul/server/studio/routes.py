@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haneul.engine.catalog import Catalog
+from haneul.engine.catalog import NAME_PATTERN, Catalog
 from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.server.auth import Principal, authenticate
 from haneul.server.errors import clova_code
@@ -43,7 +43,7 @@ class DatasetUpload(BaseModel):
 
 class CreateTask(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._:-]{0,63}$")
+    name: str = Field(pattern=NAME_PATTERN)
     model: str = "gemma3-270m"
     tuningType: Literal["PEFT"] = "PEFT"
     trainEpochs: int = Field(8, ge=1, le=20)
