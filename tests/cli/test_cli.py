@@ -53,11 +53,12 @@ def test_every_command_has_help(tmp_path: Path, args: list[str]) -> None:
 def test_models_add_list_alias_rm(tmp_path: Path) -> None:
     gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
     assert run(tmp_path, "models", "add", str(gguf), "--name", "tiny").returncode == 0
-    assert run(tmp_path, "models", "alias", "작은모델", "tiny").returncode == 1  # names are ASCII
-    assert run(tmp_path, "models", "alias", "small", "tiny").returncode == 0
+    refused = run(tmp_path, "models", "alias", "작은 모델", "tiny")  # no spaces in a name
+    assert refused.returncode == 1 and "must be Hangul, lowercase letters" in refused.stderr
+    assert run(tmp_path, "models", "alias", "작은모델", "tiny").returncode == 0
     listed = json.loads(run(tmp_path, "models", "list", "--json").stdout)
     tiny = next(m for m in listed if m["name"] == "tiny")
-    assert tiny["aliases"] == ["small"] and tiny["quantization"] == "Q4_1"
+    assert tiny["aliases"] == ["작은모델"] and tiny["quantization"] == "Q4_1"
     table = run(tmp_path, "models", "list").stdout
     assert "smollm2-135m-instruct (default)" in table
     assert run(tmp_path, "models", "rm", "tiny").returncode == 0
