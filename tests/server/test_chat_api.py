@@ -179,3 +179,27 @@ def test_web_page_is_served_offline(server: RunningServer) -> None:
         assert httpx.get(server.url + asset).status_code == 200, asset  # vendor files too
     script = httpx.get(server.url + "/static/app.js").text
     assert "compositionstart" in script  # Enter while composing Hangul must not send
+
+
+def test_haneul_mini_ko_is_bundled_and_answers_in_korean(client: openai.OpenAI) -> None:
+    """Gemma 3 270M with the shipped LoRA (llama.cpp applies it at load)."""
+    assert "haneul-mini-ko" in {m.id for m in client.models.list().data}
+    reply = client.chat.completions.create(
+        model="haneul-mini-ko",
+        messages=[{"role": "user", "content": "안녕하세요! 자기소개 해 주세요."}],
+        max_tokens=48,
+        temperature=0,
+    )
+    text = reply.choices[0].message.content or ""
+    assert sum("가" <= ch <= "힣" for ch in text) >= 5, text
+    todo = client.chat.completions.create(
+        model="haneul-mini-ko",
+        messages=[
+            {"role": "system", "content": '글에서 할 일을 뽑아 JSON 배열로만 답하세요. 형식: '
+             '[{"task": "할 일", "due": "기한 또는 null"}]'},
+            {"role": "user", "content": "금요일까지 회의록을 정리하고, 견적서를 보내 주세요."},
+        ],
+        max_tokens=96,
+        temperature=0,
+    )  # fmt: skip
+    assert (todo.choices[0].message.content or "").lstrip().startswith('[{"task"')

@@ -121,3 +121,21 @@ def test_perplexity_prefers_korean_to_the_same_characters_shuffled(studio_home: 
     assert real.characters == len(text) and real.tokens > 5
     assert real.char_perplexity * 3 < shuffled.char_perplexity
     assert real.bits_per_char == pytest.approx(math.log2(real.char_perplexity))
+
+
+@needs_data
+def test_the_shipped_adapter_was_trained_on_what_the_recipe_builds(
+    built: tuple[Path, dict[str, object]],
+) -> None:
+    import hashlib
+
+    from haneul.engine.catalog import MINI_KO, adapter_file
+
+    record = json.loads(
+        (Path(__file__).parents[2] / "src/haneul/studio/mini_ko/trained.json").read_text("utf-8")
+    )
+    _, manifest = built
+    assert record["data"]["files"] == manifest["files"]
+    shipped = adapter_file(MINI_KO).read_bytes()
+    assert hashlib.sha256(shipped).hexdigest() == record["adapter_sha256"]
+    assert record["result"]["steps"] == len(record["losses"]) > 100
