@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the server binds to.")
     port: int = Field(8000, ge=0, le=65535, description="Port the server listens on.")
     default_model: str = Field(
-        "smollm2-135m-instruct", description="Chat model used when a request names none."
+        "haneul-mini-ko", description="Chat model used when a request names none."
     )
     embedding_model: str = Field(
         "multilingual-e5-small", description="Model used by /v1/embeddings when none is named."

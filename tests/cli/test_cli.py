@@ -60,7 +60,7 @@ def test_models_add_list_alias_rm(tmp_path: Path) -> None:
     tiny = next(m for m in listed if m["name"] == "tiny")
     assert tiny["aliases"] == ["작은모델"] and tiny["quantization"] == "Q4_1"
     table = run(tmp_path, "models", "list").stdout
-    assert "smollm2-135m-instruct (default)" in table
+    assert "haneul-mini-ko (default)" in table
     assert run(tmp_path, "models", "rm", "tiny").returncode == 0
     failed = run(tmp_path, "models", "rm", "tiny")
     assert failed.returncode == 1 and "does not exist" in failed.stderr

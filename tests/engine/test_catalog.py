@@ -83,8 +83,10 @@ def test_bad_local_files(catalog: Catalog, tmp_path: Path) -> None:
     text.write_text("이것은 모델이 아닙니다")
     with pytest.raises(InvalidRequestError, match="not a GGUF"):
         catalog.add_local(text)
-    with pytest.raises(InvalidRequestError):
-        catalog.add_local(write_tiny_gguf(tmp_path / "x.gguf"), name="대문자-이름")
+    with pytest.raises(InvalidRequestError, match="must be Hangul, lowercase"):
+        catalog.add_local(write_tiny_gguf(tmp_path / "x.gguf"), name="Upper 이름")
+    korean = catalog.add_local(write_tiny_gguf(tmp_path / "y.gguf"), name="한글-이름")
+    assert korean.name == "한글-이름"
 
 
 def test_changed_file_fails_its_sha256(catalog: Catalog, tmp_path: Path) -> None:
