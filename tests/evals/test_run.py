@@ -27,7 +27,7 @@ def test_every_task_runs_on_the_bundled_model(server: RunningServer, tmp_path: P
         assert all(isinstance(item["answer"], str) for item in task["items"])
         # Answers that did not fit the 1024-token context are counted, scored as empty.
         assert task["too_long"] == sum(1 for item in task["items"] if item["too_long"]), name
-        if name != "korquad":
+        if not name.startswith("korquad"):  # its long paragraphs may not fit
             assert task["too_long"] == 0, name
     assert 0 <= result["tasks"]["korquad"]["metrics"]["f1"] <= 100
     assert -1 <= result["tasks"]["klue_sts"]["metrics"]["pearson"] <= 1
