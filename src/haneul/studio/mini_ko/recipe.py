@@ -8,9 +8,9 @@ Sources (counts in `manifest.json`):
   QA in the `korquad` eval's own prompt (answer the span only), and grounded answers that quote
   their source sentence;
 - KLUE-NLI and KLUE-STS dev minus their held-out fifth, as instructions;
-- the written conversations (`written.py`) and those composed from written pieces
-  (`generated.py`): greetings, explanations, summaries, to-do JSON, mail replies, refusals,
-  answers grounded on a given document with its source.
+- the written conversations (`written.py`, `written_careful.py`) and those composed from
+  written pieces (`generated.py`): greetings, explanations, summaries, to-do JSON, mail
+  replies, refusals, answers grounded on a given document with its source.
 
 One conversation in ten of the written and composed ones goes to `heldout.jsonl` (never
 trained on) for the before/after evaluation.
@@ -28,7 +28,7 @@ from typing import Any
 
 from haneul.evals import tasks
 from haneul.evals.splits import heldout
-from haneul.studio.mini_ko import generated, written
+from haneul.studio.mini_ko import generated, written, written_careful
 
 Messages = list[dict[str, str]]
 SYSTEM = "당신은 한국어 AI 어시스턴트 하늘입니다. 정확하고 친절하게, 간결한 존댓말로 답합니다."
@@ -52,11 +52,11 @@ def written_conversations(seed: int) -> dict[str, list[Messages]]:
         for text, summary in written.SUMMARIES
         for ask in written.SUMMARY_ASKS
     ]
-    out["refusals"] = [_pair(u, a, rng.random() < 0.5) for u, a in written.REFUSALS]
+    out["refusals"] = [_pair(u, a, rng.random() < 0.5) for u, a in written_careful.REFUSALS]
     out["grounded"] = [
         _pair(ask.format(name=name, text=text, question=q), a, rng.random() < 0.3)
-        for name, text, q, a in written.GROUNDED
-        for ask in written.GROUNDED_ASKS
+        for name, text, q, a in written_careful.GROUNDED
+        for ask in written_careful.GROUNDED_ASKS
     ]
     # Two-turn conversations: a greeting, then a question.
     two_turn = []
