@@ -139,3 +139,21 @@ def test_the_shipped_adapter_was_trained_on_what_the_recipe_builds(
     shipped = adapter_file(MINI_KO).read_bytes()
     assert hashlib.sha256(shipped).hexdigest() == record["adapter_sha256"]
     assert record["result"]["steps"] == len(record["losses"]) > 100
+
+
+@needs_data
+def test_the_cli_builds_the_data_and_says_what_is_missing(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import HANEUL
+
+    missing = subprocess.run(
+        [HANEUL, "tune", "mini-ko", "--data", str(tmp_path / "없음"), "--work", str(tmp_path),
+         "--data-only"], capture_output=True, text=True)  # fmt: skip
+    assert missing.returncode == 2 and "데이터가 없습니다" in missing.stderr
+    assert not (tmp_path / "train.jsonl").exists()
+    made = subprocess.run(
+        [HANEUL, "tune", "mini-ko", "--data", str(SHARED_DATA), "--work", str(tmp_path),
+         "--data-only"], capture_output=True, text=True, check=True)  # fmt: skip
+    assert json.loads(made.stdout)["written_conversations"] >= 500
+    assert (tmp_path / "train.jsonl").is_file()

@@ -209,3 +209,24 @@ def worker() -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         running.stop()
+
+
+@app.command("mini-ko")
+def mini_ko(
+    data: Annotated[Path, typer.Option(help="The shared data folder (KorQuAD, KLUE).")],
+    work: Annotated[Path, typer.Option(help="Work folder (rerun to resume).")] = Path(
+        "build/mini-ko"
+    ),
+    ship: Annotated[bool, typer.Option(help="Copy the adapter into the package.")] = False,
+    data_only: Annotated[bool, typer.Option(help="Only build the training data.")] = False,
+) -> None:
+    """Rebuild haneul-mini-ko: its data recipe, one epoch of LoRA training, the GGUF adapter."""
+    from haneul.studio.mini_ko.build import rebuild
+    from haneul.studio.mini_ko.recipe import build
+
+    with _reported():
+        if data_only:
+            typer.echo(json.dumps(build(data, work), ensure_ascii=False, indent=1))
+            return
+        metrics = rebuild(data, work, ship, progress=_json_line)
+    typer.echo(json.dumps({"done": {k: v for k, v in metrics.items() if k != "losses"}}))

@@ -1,7 +1,7 @@
 """The data recipe of haneul-mini-ko: rebuilds its training set from the shared data and the
 conversations written for it, the same bytes on every machine.
 
-    python -m haneul.studio.mini_ko.recipe --data ../shared/data --out build/mini-ko
+    haneul tune mini-ko --data ../shared/data --work build/mini-ko --data-only
 
 Sources (counts in `manifest.json`):
 - KorQuAD 1.0 dev, even articles, minus the held-out fifth (`haneul.evals.splits`): grounded
@@ -18,7 +18,6 @@ trained on) for the before/after evaluation.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import random
@@ -26,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from haneul.errors import NotFoundError
 from haneul.evals import tasks
 from haneul.evals.splits import heldout
 from haneul.studio.mini_ko import generated, written, written_careful
@@ -33,6 +33,11 @@ from haneul.studio.mini_ko import generated, written, written_careful
 Messages = list[dict[str, str]]
 SYSTEM = "당신은 한국어 AI 어시스턴트 하늘입니다. 정확하고 친절하게, 간결한 존댓말로 답합니다."
 NLI_WORDS = {"entailment": "entailment", "neutral": "neutral", "contradiction": "contradiction"}
+SOURCES = [
+    "korquad/korquad_v1.0_dev_even.json",
+    "klue/klue-nli-v1.1_dev.json",
+    "klue/klue-sts-v1.1_dev.json",
+]
 WINDOW = 700  # characters of a KorQuAD paragraph kept around the answer
 _SENTENCE = re.compile(r"[^.!?]*[.!?]")
 
@@ -153,6 +158,9 @@ def klue_conversations(data_dir: Path, seed: int) -> dict[str, list[Messages]]:
 
 def build(data_dir: Path, out: Path, seed: int = 0) -> dict[str, Any]:
     """Write train.jsonl, heldout.jsonl and manifest.json into `out`; returns the manifest."""
+    missing = [n for n in SOURCES if not (data_dir / n).is_file()]
+    if missing:
+        raise NotFoundError(f"데이터가 없습니다: {', '.join(str(data_dir / m) for m in missing)}")
     rng = random.Random(seed)
     authored = written_conversations(seed)
     shared = {**korquad_conversations(data_dir, seed), **klue_conversations(data_dir, seed)}
@@ -191,17 +199,3 @@ def build(data_dir: Path, out: Path, seed: int = 0) -> dict[str, Any]:
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return manifest
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Build haneul-mini-ko's training data.")
-    parser.add_argument("--data", type=Path, required=True, help="the shared data folder")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    manifest = build(args.data, args.out, args.seed)
-    print(json.dumps(manifest, ensure_ascii=False, indent=1))
-
-
-if __name__ == "__main__":
-    main()
