@@ -173,7 +173,7 @@ def test_web_page_is_served_offline(server: RunningServer) -> None:
     page = httpx.get(server.url + "/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
-    assert "하늘" in html and CHAT in html
+    assert "하늘" in html and "haneul-mini-ko" in html  # the default model
     assert not re.search(r"""(src|href)=["']https?://""", html)  # nothing from a CDN
     for asset in re.findall(r"""(?:src|href)=["'](/static/[^"']+)""", html):
         assert httpx.get(server.url + asset).status_code == 200, asset  # vendor files too
