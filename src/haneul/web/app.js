@@ -466,6 +466,14 @@ async function upload() {
   $("upload").value = "";
 }
 
+function hint(list, text) {
+  // a greyed line in a panel's list: empty, or why it cannot be shown
+  const li = document.createElement("li");
+  li.className = "hint";
+  li.textContent = text;
+  list.append(li);
+}
+
 async function loadMemories() {
   const list = $("memories");
   list.replaceChildren();
@@ -473,17 +481,11 @@ async function loadMemories() {
   try {
     ({ data } = await api("/v1/memories"));
   } catch (error) {
-    const li = document.createElement("li");
-    li.className = "hint";
-    li.textContent = error.status === 404 ? "이 서버에서는 기억 기능을 쓸 수 없습니다" : error.message;
-    list.append(li);
+    hint(list, error.status === 404 ? "이 서버에서는 기억 기능을 쓸 수 없습니다" : error.message);
     return;
   }
   if (!data.length) {
-    const li = document.createElement("li");
-    li.className = "hint";
-    li.textContent = "아직 기억한 것이 없습니다";
-    list.append(li);
+    hint(list, "아직 기억한 것이 없습니다");
   }
   for (const memory of data) {
     const li = document.createElement("li");
@@ -527,17 +529,11 @@ async function loadTuning() {
   try {
     ({ result: { tasks } } = await api("/tuning/v2/tasks"));
   } catch (error) {
-    const li = document.createElement("li");
-    li.className = "hint";
-    li.textContent = error.status === 404 ? "이 서버에서는 튜닝을 쓸 수 없습니다" : error.message;
-    list.append(li);
+    hint(list, error.status === 404 ? "이 서버에서는 튜닝을 쓸 수 없습니다" : error.message);
     return;
   }
   if (!tasks.length) {
-    const li = document.createElement("li");
-    li.className = "hint";
-    li.textContent = "튜닝 작업이 없습니다";
-    list.append(li);
+    hint(list, "튜닝 작업이 없습니다");
   }
   for (const task of tasks) {
     const li = document.createElement("li");
