@@ -29,7 +29,12 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from bench.report import write_section
-from haneul.safety.classifier import SensitiveQuestionCheck, SocialBiasCheck, e5_query
+from haneul.safety.classifier import (
+    SensitiveQuestionCheck,
+    SocialBiasCheck,
+    clear_e5_cache,
+    e5_query,
+)
 from haneul.safety.filter import SafetyFilter
 from haneul.safety.train import (
     RECIPES,
@@ -140,6 +145,7 @@ def latency(data: Path) -> dict[str, tuple[float, float]]:
     out = {}
     for name, check in checks.items():
         asyncio.run(check.check("워밍업 문장입니다"))
+        clear_e5_cache()  # each learned check pays for its own vectors here
         times = []
         for text in sample:
             start = time.perf_counter()
@@ -194,7 +200,7 @@ def render(
         "",
         "SQuARe's binary label is 96% *sensitive*: its 246 negatives are opinion questions much "
         "like the positives, so class 0 is what the macro-F1 turns on. The category of the "
-        "sensitive questions (same features, 4-class balanced LR, 5-fold CV): macro-F1 "
+        "sensitive questions (the TF-IDF features, 4-class balanced LR, 5-fold CV): macro-F1 "
         f"{categories['macro']:.3f} ("
         + ", ".join(f"{n} {f:.3f}" for n, f in categories.items() if n != "macro")
         + ").",

@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,23 @@ def e5_query(texts: list[str]) -> np.ndarray:
         model = _e5()
         vectors = model.query([_fit_e5(model, t) for t in texts])
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), E5_DIM)
+
+
+@lru_cache(maxsize=256)
+def _e5_one(text: str) -> np.ndarray:
+    vector: np.ndarray = e5_query([text])[0]
+    vector.flags.writeable = False
+    return vector
+
+
+def e5_query_cached(texts: list[str]) -> np.ndarray:
+    """`e5_query` with the last 256 texts remembered: the sensitive and bias checks of one
+    message compute its vector once."""
+    return np.vstack([_e5_one(t) for t in texts])
+
+
+def clear_e5_cache() -> None:
+    _e5_one.cache_clear()
 
 
 @cache
@@ -161,7 +178,7 @@ class _ModelCheck:
     def __init__(self, path: Path | None = None, embed: EmbedTexts | None = None) -> None:
         self._path = path or bundled_model(self.model_file)
         self._model: LinearTextModel | None = None
-        self._embed = embed or e5_query
+        self._embed = embed or e5_query_cached
 
     @property
     def model(self) -> LinearTextModel:
