@@ -77,6 +77,9 @@ class Collapsed(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         p = 1 - self.model_.predict_proba(x)[:, none]
         return np.stack([1 - p, p], axis=1)
 
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return (self.predict_proba(x)[:, 1] >= 0.5).astype(int)
+
 
 def evaluate(
     task: str,

