@@ -2,9 +2,13 @@
 
 5-fold stratified cross-validation (seeded) on the shared SQuARe and KoSBi files: macro-F1,
 and precision/recall of each class, for the baseline (character 1-4-gram TF-IDF + logistic
-regression) and Haneul's model (character + Kiwi morpheme TF-IDF, balanced logistic
-regression, threshold tuned inside each training fold). Then the latency per message of
-the rule-based filter and of the learned checks, on KoSBi sentences.
+regression), the previous model (character + Kiwi morpheme TF-IDF, balanced logistic
+regression, threshold tuned inside each training fold) and the shipped one (the same plus
+the e5 query vector, each task's recipe in haneul.safety.train). KoSBi folds keep rows that
+share a context or a sentence together. Extra negatives (KorQuAD) join the training folds
+only. Then the latency per message of the rule-based filter and of the learned checks, on
+KoSBi sentences: whole (e5 vector included) and classifier only (vector given), and the share
+of ordinary chat each check flags.
 
 Usage: python -m bench.safety [--data ../shared/data/safety] [--write docs/benchmarks.md]
 """
@@ -22,16 +26,27 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from bench.report import write_section
-from haneul.safety.classifier import SensitiveQuestionCheck, SocialBiasCheck
+from haneul.safety.classifier import (
+    SensitiveQuestionCheck,
+    SocialBiasCheck,
+    clear_e5_cache,
+    e5_query,
+)
 from haneul.safety.filter import SafetyFilter
 from haneul.safety.train import (
+    RECIPES,
     SQUARE,
     baseline,
+    embed,
+    extra_negatives,
+    fit,
+    inputs,
+    kosbi_groups,
     load_task,
-    ours,
+    tfidf_only,
     tune_threshold,
     with_morphemes,
 )
@@ -41,17 +56,30 @@ ORDINARY_CHAT = ROOT / "tests" / "safety" / "data" / "ordinary_chat_ko.txt"
 TARGETS = {"sensitive": 0.75, "bias": 0.70}
 
 
+def folds(task: str, data: Path, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    if task == "bias":
+        grouped = StratifiedGroupKFold(5, shuffle=True, random_state=0)
+        return list(grouped.split(y, y, kosbi_groups(data)))
+    return list(StratifiedKFold(5, shuffle=True, random_state=0).split(y, y))
+
+
 def cross_validate(task: str, data: Path) -> dict[str, dict[str, float]]:
     texts, y = load_task(data, task)
-    x_ours = with_morphemes(texts)
-    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(texts, y)
-    pred = {"baseline": np.zeros_like(y), "haneul": np.zeros_like(y)}
-    for train_idx, test_idx in folds:
+    x_tfidf = with_morphemes(texts)
+    x = inputs(texts, embed(texts))
+    negatives = None
+    if RECIPES[task].extra_negatives:
+        extra = extra_negatives(data)
+        negatives = inputs(extra, embed(extra))
+    pred = {name: np.zeros_like(y) for name in ("baseline", "tf-idf (previous)", "haneul")}
+    for train_idx, test_idx in folds(task, data, y):
         base = baseline().fit([texts[i] for i in train_idx], y[train_idx])
         pred["baseline"][test_idx] = base.predict([texts[i] for i in test_idx])
-        cut = tune_threshold(ours, x_ours[train_idx], y[train_idx])
-        model = ours().fit(x_ours[train_idx], y[train_idx])
-        pred["haneul"][test_idx] = model.predict_proba(x_ours[test_idx])[:, 1] >= cut
+        cut = tune_threshold(tfidf_only, x_tfidf[train_idx], y[train_idx])
+        model = tfidf_only().fit(x_tfidf[train_idx], y[train_idx])
+        pred["tf-idf (previous)"][test_idx] = model.predict_proba(x_tfidf[test_idx])[:, 1] >= cut
+        ours, cut = fit(task, x[train_idx], y[train_idx], negatives)
+        pred["haneul"][test_idx] = ours.predict_proba(x[test_idx])[:, 1] >= cut
         print(f"{task}: fold done", file=sys.stderr)
     out = {}
     for name, p in pred.items():
@@ -70,14 +98,14 @@ def cross_validate(task: str, data: Path) -> dict[str, dict[str, float]]:
 
 def category_f1(data: Path) -> dict[str, float]:
     """SQuARe's category (contentious / ethical / predictive / etc) of the sensitive questions:
-    macro-F1 of the same features in a 4-class balanced logistic regression, 5-fold CV."""
+    macro-F1 of the TF-IDF features in a 4-class balanced logistic regression, 5-fold CV."""
     rows = [r for r in json.loads((data / SQUARE).read_text(encoding="utf-8")) if r["sensitive?"]]
     names = sorted({r["category"] for r in rows})
     y = np.array([names.index(r["category"]) for r in rows])
     x = with_morphemes([r["question"] for r in rows])
     pred = np.zeros_like(y)
     for train_idx, test_idx in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
-        pred[test_idx] = ours().fit(x[train_idx], y[train_idx]).predict(x[test_idx])
+        pred[test_idx] = tfidf_only().fit(x[train_idx], y[train_idx]).predict(x[test_idx])
     per_class = f1_score(y, pred, average=None)
     return {"macro": float(f1_score(y, pred, average="macro"))} | {
         n: float(f) for n, f in zip(names, per_class, strict=True)
@@ -99,9 +127,16 @@ def false_positives() -> dict[str, float]:
     }
 
 
+def _percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[int(0.95 * len(times))]
+
+
 def latency(data: Path) -> dict[str, tuple[float, float]]:
-    texts, _ = load_task(data, "bias")
-    sample = [t.split(" / ", 1)[1] for t in texts[:300]]
+    """p50 / p95 ms per message: each check whole, then the e5 vector alone and the learned
+    models given the vector (what a caller that reuses the router's vector pays)."""
+    sample, _ = load_task(data, "bias")
+    sample = sample[:300]
     checks: dict[str, Any] = {
         "rules (PII, abuse, injection)": SafetyFilter(),
         "sensitive question model": SensitiveQuestionCheck(),
@@ -110,13 +145,27 @@ def latency(data: Path) -> dict[str, tuple[float, float]]:
     out = {}
     for name, check in checks.items():
         asyncio.run(check.check("워밍업 문장입니다"))
+        clear_e5_cache()  # each learned check pays for its own vectors here
         times = []
         for text in sample:
             start = time.perf_counter()
             asyncio.run(check.check(text))
             times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        out[name] = (statistics.median(times), times[int(0.95 * len(times))])
+        out[name] = _percentiles(times)
+    vectors, times = [], []
+    for text in sample:
+        start = time.perf_counter()
+        vectors.append(e5_query([text])[0])
+        times.append((time.perf_counter() - start) * 1000)
+    out["e5 query vector alone"] = _percentiles(times)
+    for name in ("sensitive question model", "social bias model"):
+        model = checks[name].model
+        times = []
+        for text, vector in zip(sample, vectors, strict=True):
+            start = time.perf_counter()
+            model.probability(text, vector)
+            times.append((time.perf_counter() - start) * 1000)
+        out[f"{name}, vector given"] = _percentiles(times)
     return out
 
 
@@ -130,8 +179,12 @@ def render(
         "## Safety (`bench/safety.py`)",
         "",
         "5-fold stratified cross-validation on `../shared/data/safety` (development data). "
-        "Class 1 is *sensitive* (SQuARe) or *unsafe* (KoSBi, the sentence judged with its "
-        f"context). Measured {time.strftime('%Y-%m-%d')}.",
+        "Class 1 is *sensitive* (SQuARe) or *unsafe* (KoSBi, the sentence). KoSBi folds keep "
+        "rows that share a context or a sentence together (3,243 groups of 3,421 rows). "
+        "*haneul* is the shipped model: TF-IDF (characters, Kiwi morphemes) + the e5 query "
+        "vector, balanced LR; for SQuARe trained with 1,500 KorQuAD questions as extra "
+        "negatives (training folds only) and cut at 0.5, for KoSBi cut inside the training "
+        f"folds. Measured {time.strftime('%Y-%m-%d')}.",
         "",
         "| check | model | macro-F1 | target | class 1 P / R | class 0 P / R | n (class 1) |",
         "|---|---|---|---|---|---|---|",
@@ -147,7 +200,7 @@ def render(
         "",
         "SQuARe's binary label is 96% *sensitive*: its 246 negatives are opinion questions much "
         "like the positives, so class 0 is what the macro-F1 turns on. The category of the "
-        "sensitive questions (same features, 4-class balanced LR, 5-fold CV): macro-F1 "
+        "sensitive questions (the TF-IDF features, 4-class balanced LR, 5-fold CV): macro-F1 "
         f"{categories['macro']:.3f} ("
         + ", ".join(f"{n} {f:.3f}" for n, f in categories.items() if n != "macro")
         + ").",
@@ -156,12 +209,18 @@ def render(
         "|---|---|---|---|",
     ]
     lines += [
-        f"| {name} | {p50:.2f} | {p95:.2f} | {fp[name]:.0%} |" for name, (p50, p95) in lat.items()
+        f"| {name} | {p50:.2f} | {p95:.2f} | {fp[name]:.0%} |"
+        if name in fp
+        else f"| {name} | {p50:.2f} | {p95:.2f} | |"
+        for name, (p50, p95) in lat.items()
     ]
     lines += [
         "",
         f"*Flags ordinary chat*: share of the {ORDINARY_CHAT.name} lines (tests/safety/data, "
-        "everyday requests to an assistant) flagged at the shipped threshold.",
+        "everyday requests to an assistant) flagged at the shipped threshold. The whole "
+        "learned check is the e5 vector plus the classifier; the skill router computes the "
+        "same vector for each user turn, so a caller that passes it on pays the classifier only. "
+        "Latency on a shared 2-core machine (another benchmark may have been running).",
     ]
     lines.append("")
     return "\n".join(lines)

@@ -34,7 +34,7 @@ def test_default_filter_flags_no_ordinary_chat(kind: str) -> None:
 
 
 def test_learned_checks_are_off_by_default() -> None:
-    # On the set above the learned models flag most lines (docs/benchmarks.md: false-positive
-    # rate), so they are opt-in: SafetyFilter(learned=True) or `haneul safety check --learned`.
+    # The learned models are below their macro-F1 targets (docs/benchmarks.md), so they are
+    # opt-in: SafetyFilter(learned=True) or `haneul safety check --learned`.
     assert {c.name for c in SafetyFilter().checks}.isdisjoint({"sensitive", "bias"})
     assert {"sensitive", "bias"} <= {c.name for c in SafetyFilter(learned=True).checks}

