@@ -3,7 +3,14 @@ row, never rebuilt) and the e5 passage vectors beside each chunk. Writes happen 
 caller's transaction (see `Library`), so a killed ingest leaves no half-indexed document.
 
 The vectors of a collection are read into one matrix on the first dense query and kept
-until the collection's `version` changes (any writer, in any process, bumps it).
+until the collection's `version` changes (any writer, in any process, bumps it). Each chunk
+also keeps the e5 vectors of its sentences, which the second-stage ranker reads for its
+candidates only (`rank.py`).
+
+A BM25 query leaves out the terms that more than `COMMON_SHARE` of the index holds (as
+Lucene's common-terms query does): at 100k chunks each such term makes FTS5 score tens of
+thousands of rows for a weight that barely moves the ranking, and the ranker that follows
+counts every query term again over its candidates.
 
 For large deployments the same two halves map to PostgreSQL (a `tsvector` over the same
 terms, pgvector for the vectors) or to OpenSearch with its `nori` Korean analyzer and a
@@ -24,6 +31,8 @@ from haneul.store.db import migrate
 
 Embed = Callable[[list[str]], np.ndarray]  # passages -> (n, dim) normalised rows
 DEFAULT_COLLECTION = "default"
+COLLECTION_PREFIX = "zzcollection"
+COMMON_SHARE = 0.1  # BM25 queries skip terms held by more than this share of all chunks
 
 
 @dataclass(frozen=True)
@@ -45,10 +54,26 @@ class StoredChunk:
     record: ChunkRecord
 
 
+@dataclass(frozen=True)
+class RankInputs:
+    """What the second-stage ranker reads of a candidate chunk."""
+
+    terms: list[str]  # its search terms in order (the heading's first)
+    sentence_vectors: np.ndarray | None  # (sentences, dim), normalised rows
+
+
+def pack_vectors(vectors: np.ndarray | None) -> bytes | None:
+    return None if vectors is None else np.ascontiguousarray(vectors, np.float32).tobytes()
+
+
+def unpack_vectors(blob: bytes | None, dim: int) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype=np.float32).reshape(-1, dim)
+
+
 def collection_term(collection_id: str) -> str:
     """A term every chunk of a collection carries, so that FTS5 itself restricts a query to
     one collection (a join on `chunks` costs more than the whole BM25 ranking at 100k)."""
-    return "zzcollection" + "".join(ch for ch in collection_id if ch.isalnum())
+    return COLLECTION_PREFIX + "".join(ch for ch in collection_id if ch.isalnum())
 
 
 def indexed_text(chunk: ChunkRecord) -> str:
@@ -76,6 +101,8 @@ class SearchIndex:
         self._lock = threading.Lock()
         # collection id -> (version, chunk ids, doc ids, matrix)
         self._dense: dict[str, tuple[int, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._layout_cache: tuple[tuple[int, ...], int, dict[str, tuple[int, int] | None]] | None
+        self._layout_cache = None
         migrate(conn)
 
     # -- writing (inside the caller's transaction) --------------------------------------
@@ -87,6 +114,7 @@ class SearchIndex:
         chunks: Sequence[ChunkRecord],
         vectors: np.ndarray | None,
         analyzed: Sequence[str] | None = None,
+        sentence_vectors: Sequence[np.ndarray | None] | None = None,
     ) -> list[int]:
         """Replace a document's chunks. Call inside a transaction."""
         self.delete_chunks(doc_id)
@@ -94,10 +122,11 @@ class SearchIndex:
         scope = collection_term(collection_id)
         ids = []
         for i, chunk in enumerate(chunks):
-            blob = None if vectors is None else vectors[i].astype(np.float32).tobytes()
+            blob = None if vectors is None else pack_vectors(vectors[i])
+            sentences = pack_vectors(sentence_vectors[i]) if sentence_vectors else None
             cur = self.conn.execute(
                 'INSERT INTO chunks (collection_id, doc_id, seq, text, page, heading, start, "end",'
-                " vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " vector, sentence_vectors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     collection_id,
                     doc_id,
@@ -108,6 +137,7 @@ class SearchIndex:
                     chunk.start,
                     chunk.end,
                     blob,
+                    sentences,
                 ),
             )
             ids.append(int(cur.lastrowid or 0))
@@ -128,7 +158,8 @@ class SearchIndex:
     def add_document(
         self, doc_id: str, texts: list[str], collection_id: str = DEFAULT_COLLECTION
     ) -> list[int]:
-        """Index plain texts as one document in its own transaction (benchmarks, tests)."""
+        """Index plain texts as one document in its own transaction (tests, the lexical
+        rows of the benchmark); no sentence vectors."""
         vectors = self.embed(texts) if self.embed and texts else None
         analyzed = [" ".join(self.analyze(t)) for t in texts]
         with self._lock:
@@ -146,6 +177,7 @@ class SearchIndex:
                 self.conn.execute("ROLLBACK")
                 raise
             self._dense.pop(collection_id, None)
+            self._layout_cache = None
         return ids
 
     def remove_document(self, doc_id: str, collection_id: str = DEFAULT_COLLECTION) -> None:
@@ -154,6 +186,7 @@ class SearchIndex:
             self.delete_chunks(doc_id)
             self.conn.execute("COMMIT")
             self._dense.pop(collection_id, None)
+            self._layout_cache = None
 
     # -- reading ------------------------------------------------------------------------
 
@@ -163,24 +196,108 @@ class SearchIndex:
         k: int = 10,
         collection_id: str = DEFAULT_COLLECTION,
         doc_ids: Collection[str] | None = None,
+        common_share: float | None = None,
     ) -> list[tuple[int, float]]:
         """(chunk id, BM25 score) by FTS5's bm25, best first, within a collection. The
-        query is a text, or its terms when the caller has analyzed it already."""
-        q = fts_query(self.analyze(query) if isinstance(query, str) else query)
+        query is a text, or its terms when the caller has analyzed it already. With
+        `common_share`, terms held by more than that share of all chunks are left out
+        (unless nothing else is left)."""
+        words = list(self.analyze(query) if isinstance(query, str) else query)
+        if common_share is not None:
+            words = self._uncommon(words, common_share)
+        q = fts_query(words)
         if not q or (doc_ids is not None and not doc_ids):
             return []
-        q = f'"{collection_term(collection_id)}" AND ({q})'
         sql = "SELECT t.rowid, -bm25(chunk_terms) FROM chunk_terms t"
         args: list[object] = []
         if doc_ids is not None:
             sql += " JOIN chunks c ON c.id = t.rowid"
+        span = self._own_span(collection_id)
+        if span is None:  # other collections' chunks lie between this one's
+            q = f'"{collection_term(collection_id)}" AND ({q})'
         sql += " WHERE chunk_terms MATCH ?"
         args.append(q)
+        if span is not None:
+            sql += " AND t.rowid BETWEEN ? AND ?"
+            args += list(span)
         if doc_ids is not None:
             sql += f" AND c.doc_id IN ({','.join('?' * len(doc_ids))})"
             args += list(doc_ids)
         rows = self.conn.execute(sql + " ORDER BY bm25(chunk_terms) LIMIT ?", [*args, k])
         return [(int(r[0]), float(r[1])) for r in rows.fetchall()]
+
+    def _uncommon(self, words: list[str], share: float) -> list[str]:
+        """`words` less those more than `share` of all chunks hold (all of them if that
+        would leave none)."""
+        unique = sorted(set(words))
+        if not unique:
+            return words
+        marks = ",".join("?" * len(unique))
+        rows = self.conn.execute(
+            f"SELECT term, doc FROM chunk_terms_vocab WHERE term IN ({marks})", unique
+        ).fetchall()
+        total = self._chunk_count()
+        common = {r[0] for r in rows if r[1] > share * total}
+        return [w for w in words if w not in common] or words
+
+    def _chunk_count(self) -> int:
+        """All chunks of the index (cached until any collection changes)."""
+        return self._layout()[0]
+
+    def _own_span(self, collection_id: str) -> tuple[int, int] | None:
+        """The collection's lowest and highest chunk id when no other collection's chunk
+        lies between them: then a rowid range scopes the FTS5 query, far cheaper than
+        intersecting with the collection's term (which every one of its chunks holds).
+        Cached until any collection changes."""
+        spans = self._layout()[1]
+        if collection_id not in spans:
+            spans[collection_id] = self._read_span(collection_id)
+        return spans[collection_id]
+
+    def _layout(self) -> tuple[int, dict[str, tuple[int, int] | None]]:
+        """(chunk count, spans by collection), read again when any collection's version
+        changes or a collection comes or goes (the key: their versions' sum and count)."""
+        key = tuple(
+            self.conn.execute(
+                "SELECT coalesce(sum(version), 0), count(*) FROM collections"
+            ).fetchone()
+        )
+        if self._layout_cache is None or self._layout_cache[0] != key:
+            (total,) = self.conn.execute(
+                "SELECT coalesce(sum(chunks), 0) FROM documents"
+            ).fetchone()
+            self._layout_cache = (key, int(total), {})
+        return self._layout_cache[1], self._layout_cache[2]
+
+    def _read_span(self, collection_id: str) -> tuple[int, int] | None:
+        low, high = self.conn.execute(
+            "SELECT (SELECT min(id) FROM chunks WHERE collection_id = ?),"
+            " (SELECT max(id) FROM chunks WHERE collection_id = ?)",
+            (collection_id, collection_id),
+        ).fetchone()
+        if low is None:
+            return None
+        others = [
+            r[0]
+            for r in self.conn.execute("SELECT id FROM collections WHERE id != ?", (collection_id,))
+        ]
+        if collection_id == DEFAULT_COLLECTION or not others:  # a bare index (tests, bench)
+            others += [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT DISTINCT collection_id FROM chunks WHERE collection_id != ?",
+                    (collection_id,),
+                )
+                if r[0] not in others
+            ]
+        for other in others:  # an index seek each, on (collection_id, id)
+            inside = self.conn.execute(
+                "SELECT 1 FROM chunks WHERE collection_id = ? AND id BETWEEN ? AND ? LIMIT 1",
+                (other, low, high),
+            ).fetchone()
+            if inside:
+                return None
+        return int(low), int(high)
 
     def _version(self, collection_id: str) -> int:
         row = self.conn.execute(
@@ -225,6 +342,26 @@ class SearchIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(int(ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+    def rank_inputs(self, ids: list[int]) -> dict[int, RankInputs]:
+        """The terms and sentence vectors of the given chunks."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        terms_of = {
+            int(r[0]): r[1].split()[1:]  # the collection's own term first
+            for r in self.conn.execute(
+                f"SELECT rowid, terms FROM chunk_terms WHERE rowid IN ({marks})", ids
+            )
+        }
+        out = {}
+        for r in self.conn.execute(
+            f"SELECT id, sentence_vectors, length(vector) FROM chunks WHERE id IN ({marks})", ids
+        ):
+            dim = int(r[2] or 0) // 4
+            vectors = unpack_vectors(r[1], dim) if dim else None
+            out[int(r[0])] = RankInputs(terms_of.get(int(r[0]), []), vectors)
+        return out
 
     def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
         if not ids:

@@ -1,5 +1,6 @@
-"""Ingestion: file bytes -> loader -> Korean-aware chunks -> morpheme terms and e5 vectors
--> one transaction per document. A file whose content hash is unchanged is skipped; a
+"""Ingestion: file bytes -> loader -> Korean-aware chunks -> morpheme terms, e5 vectors of
+each chunk and of each of its sentences (the ranker's) -> one transaction per document.
+A file whose content hash is unchanged is skipped; a
 changed one replaces its old version; a file that cannot be read is reported with its
 reason and the rest go on. Killed half-way, the store holds whole documents only, and
 running the same ingest again skips what is done and completes the rest."""
@@ -19,6 +20,7 @@ import numpy as np
 from haneul.errors import HaneulError
 from haneul.knowledge.chunking import chunk_document
 from haneul.knowledge.index import ChunkRecord, indexed_text
+from haneul.knowledge.korean import sentences
 from haneul.knowledge.library import DocumentInfo, Library
 from haneul.knowledge.loaders import LoadedDocument, load_document, supported_suffixes
 
@@ -91,8 +93,8 @@ class Ingestor:
         old = self.library.find_by_name(collection_id, name)
         if old is not None and old.sha256 == digest:
             return IngestResult(name, "unchanged", old)
-        doc, records, analyzed = await asyncio.to_thread(self._prepare, name, data)
-        vectors = await self.embed([r.text for r in records]) if self.embed and records else None
+        doc, records, analyzed, pieces = await asyncio.to_thread(self._prepare, name, data)
+        vectors, sentence_vectors = await self._vectors(records, pieces)
         info = await asyncio.to_thread(
             lambda: self.library.write_document(
                 collection_id,
@@ -105,20 +107,47 @@ class Ingestor:
                 chunks=records,
                 vectors=vectors,
                 analyzed=analyzed,
+                sentence_vectors=sentence_vectors,
             )
         )
         return IngestResult(name, "updated" if old else "added", info)
 
     def _prepare(
         self, name: str, data: bytes
-    ) -> tuple[LoadedDocument, list[ChunkRecord], list[str]]:
+    ) -> tuple[LoadedDocument, list[ChunkRecord], list[str], list[list[str]]]:
         doc = load_document(name, data)
         records = [
             ChunkRecord(c.text, c.start, c.end, c.page, c.heading)
             for c in chunk_document(doc, self.max_chars)
         ]
         analyzed = [" ".join(self.library.index.analyze(indexed_text(r))) for r in records]
-        return doc, records, analyzed
+        pieces = [
+            [r.text[a:b] for a, b in sentences(r.text) if r.text[a:b].strip()] or [r.text]
+            for r in records
+        ]
+        return doc, records, analyzed, pieces
+
+    async def _vectors(
+        self, records: list[ChunkRecord], pieces: list[list[str]]
+    ) -> tuple[np.ndarray | None, list[np.ndarray | None] | None]:
+        """The chunks' vectors and each chunk's sentences' vectors, in one batch (a chunk
+        of one sentence lends that sentence its own vector)."""
+        if not self.embed or not records:
+            return None, None
+        pairs = list(zip(records, pieces, strict=True))
+        own = [len(g) > 1 or g[0].strip() != r.text.strip() for r, g in pairs]
+        flat = [r.text for r in records]
+        flat += [p for (_, g), o in zip(pairs, own, strict=True) if o for p in g]
+        found = await self.embed(flat)
+        out: list[np.ndarray | None] = []
+        at = len(records)
+        for i, (group, separate) in enumerate(zip(pieces, own, strict=True)):
+            if separate:
+                out.append(found[at : at + len(group)])
+                at += len(group)
+            else:
+                out.append(found[i : i + 1])
+        return found[: len(records)], out
 
     async def ingest_many(
         self,

@@ -43,11 +43,6 @@ def _content_tokens(text: str, compounds: bool) -> list[tuple[str, str, int, int
     return out
 
 
-def term_spans(text: str, *, compounds: bool = True) -> list[tuple[str, int, int]]:
-    """Each search term of a text with its character span (start, end) in the text."""
-    return [(form, start, end) for form, _, start, end in _content_tokens(text, compounds)]
-
-
 def terms(text: str, *, bigrams: bool = False, compounds: bool = True) -> list[str]:
     """The search terms of a text, in order (repeats kept: they are term frequencies).
     With `compounds`, nouns written together also give their joined form, so a text

@@ -199,6 +199,7 @@ class Library:
         chunks: Sequence[ChunkRecord],
         vectors: np.ndarray | None,
         analyzed: Sequence[str],
+        sentence_vectors: Sequence[np.ndarray | None] | None = None,
     ) -> DocumentInfo:
         """Add a document, or replace the one of the same name, in one transaction."""
         old = self.find_by_name(collection_id, name)
@@ -223,7 +224,9 @@ class Library:
                     time.time(),
                 ),
             )
-            self.index.write_chunks(collection_id, doc_id, chunks, vectors, analyzed)
+            self.index.write_chunks(
+                collection_id, doc_id, chunks, vectors, analyzed, sentence_vectors
+            )
             self._bump(collection_id)
         return self.document(collection_id, doc_id)
 

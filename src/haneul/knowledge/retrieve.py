@@ -1,6 +1,8 @@
-"""Retrieval: hybrid fusion of the morpheme BM25 ranking and the e5 dense ranking, an
-optional rerank, and a citation for every hit (document, page or slide, heading,
-character span, a snippet with the matched terms marked)."""
+"""Retrieval in two stages: the morpheme BM25 ranking and the e5 dense ranking fused by
+score, then the best `pool` of those re-ranked by the learned ranker of `rank.py` (term
+coverage and proximity, character bigrams, the best-matching sentence's vector); an
+optional external rerank after that; a citation for every hit (document, page or slide,
+heading, character span, a snippet with the matched terms marked)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,17 @@ from typing import Literal
 
 import numpy as np
 
-from haneul.knowledge.index import SearchIndex, StoredChunk, score_fusion
-from haneul.knowledge.korean import term_spans
+from haneul.knowledge import rank
+from haneul.knowledge.index import (
+    COMMON_SHARE,
+    SearchIndex,
+    StoredChunk,
+    score_fusion,
+)
 from haneul.knowledge.library import DocumentFilters, DocumentInfo, Library
 
 SNIPPET_CHARS = 240
+POOL = 20  # candidates the ranker re-orders (on KorQuAD the right one is among 20 in 99.9%)
 Mode = Literal["hybrid", "lexical", "dense"]
 EmbedQuery = Callable[[str], np.ndarray]  # query -> its normalised vector
 Rerank = Callable[[str, list[str]], list[float]]  # query, texts -> one score per text
@@ -43,9 +51,22 @@ class SearchHit:
 
 
 def highlight(text: str, query_terms: set[str]) -> list[tuple[int, int]]:
-    """Spans of `text` whose search terms are among the query's, adjacent spans merged."""
+    """Spans of `text` where the query's search terms are written, overlapping or adjacent
+    spans merged. The terms are Kiwi's forms with their particles gone, so each is found
+    as a string (서울시청 in 서울시청은); terms of one character are left unmarked (년, 곳:
+    found inside too many words). Searching strings, not analysing the text again, keeps
+    Kiwi off the hits: it cost more than the search itself."""
+    lower = text.lower()
+    found = []
+    for term in query_terms:
+        if len(term) < 2:
+            continue
+        at = lower.find(term)
+        while at >= 0:
+            found.append((at, at + len(term)))
+            at = lower.find(term, at + 1)
     spans: list[tuple[int, int]] = []
-    for start, end in sorted((a, b) for form, a, b in term_spans(text) if form in query_terms):
+    for start, end in sorted(found):
         if spans and start <= spans[-1][1] + 1 and not text[spans[-1][1] : start].strip():
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
@@ -75,6 +96,81 @@ def snippet(text: str, spans: list[tuple[int, int]], lo: int, hi: int) -> str:
     return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
 
 
+@dataclass
+class _Stage:
+    """The first stage's result: fused (chunk id, score) best first, and what was read."""
+
+    words: list[str]
+    fused: list[tuple[int, float]]
+    chunks: dict[int, StoredChunk]
+    docs: dict[str, DocumentInfo]
+    candidates: list[rank.Candidate]
+
+
+def _first_stage(
+    library: Library,
+    collection_id: str,
+    query: str,
+    query_vector: np.ndarray | None,
+    filters: DocumentFilters | None,
+    depth: int,
+    keep: int,
+    mode: Mode,
+) -> _Stage:
+    index: SearchIndex = library.index
+    words = index.analyze(query)  # once: for BM25, the ranker and marking the snippets
+    hybrid = mode == "hybrid"
+    with library.lock:
+        allowed = library.allowed_documents(collection_id, filters or DocumentFilters())
+        lexical = (
+            index.lexical(words, depth, collection_id, allowed, COMMON_SHARE if hybrid else None)
+            if mode != "dense"
+            else []
+        )
+        dense = (
+            index.dense(query_vector, depth, collection_id, allowed)
+            if query_vector is not None
+            else []
+        )
+        fused = score_fusion(lexical, dense)[:keep]
+        chunks = index.chunks([i for i, _ in fused])
+        inputs = index.rank_inputs([i for i, _ in fused]) if hybrid else {}
+        docs = library.documents_by_id(collection_id, {c.doc_id for c in chunks.values()})
+    bm25, cosine = dict(lexical), dict(dense)
+    places = {i: n for n, (i, _) in enumerate(dense)}
+    candidates = [
+        rank.Candidate(
+            id=i,
+            bm25=bm25.get(i),
+            cosine=cosine.get(i),
+            dense_rank=places.get(i),
+            terms=inputs[i].terms,
+            text=chunks[i].record.text,
+            sentence_vectors=inputs[i].sentence_vectors,
+        )
+        for i, _ in fused
+        if i in chunks and i in inputs and chunks[i].doc_id in docs
+    ]
+    return _Stage(words, fused, chunks, docs, candidates)
+
+
+def rank_candidates(
+    library: Library,
+    collection_id: str,
+    query: str,
+    query_vector: np.ndarray | None,
+    *,
+    filters: DocumentFilters | None = None,
+    depth: int = 50,
+    pool: int = POOL,
+) -> tuple[list[str], list[rank.Candidate]]:
+    """The query's terms and the candidates the ranker would re-order (for fitting it)."""
+    stage = _first_stage(
+        library, collection_id, query, query_vector, filters, depth, pool, "hybrid"
+    )
+    return stage.words, stage.candidates
+
+
 def retrieve(
     library: Library,
     collection_id: str,
@@ -84,39 +180,33 @@ def retrieve(
     top_k: int = 5,
     filters: DocumentFilters | None = None,
     depth: int = 50,
+    pool: int = POOL,
     rerank: Rerank | None = None,
     mode: Mode = "hybrid",
 ) -> list[SearchHit]:
     """The best chunks of a collection for a query: BM25 over morphemes fused with the
-    dense ranking (`mode` "hybrid"), or either ranking alone. The query vector is not
-    computed beside the BM25 ranking on purpose: e5 already keeps every core busy, and
-    measured on 2 cores the overlap made both slower."""
-    index: SearchIndex = library.index
+    dense ranking, the best `pool` re-ranked by the learned ranker (`mode` "hybrid"), or
+    either first-stage ranking alone. The query vector is not computed beside the BM25
+    ranking on purpose: e5 already keeps every core busy, and measured on 2 cores the
+    overlap made both slower."""
     query_vector = embed_query(query) if embed_query and mode != "lexical" else None
-    words = index.analyze(query)  # once: for BM25 and for marking the snippets
-    with library.lock:
-        allowed = library.allowed_documents(collection_id, filters or DocumentFilters())
-        lexical = index.lexical(words, depth, collection_id, allowed) if mode != "dense" else []
-        dense = (
-            index.dense(query_vector, depth, collection_id, allowed)
-            if query_vector is not None
-            else []
-        )
-        fused = score_fusion(lexical, dense)[: max(top_k, depth if rerank else top_k)]
-        chunks = index.chunks([i for i, _ in fused])
-        docs = library.documents_by_id(collection_id, {c.doc_id for c in chunks.values()})
+    keep = max(top_k, pool if mode == "hybrid" or rerank else top_k)
+    stage = _first_stage(library, collection_id, query, query_vector, filters, depth, keep, mode)
+    chunks, docs = stage.chunks, stage.docs
+    fused = stage.fused
+    if mode == "hybrid" and stage.candidates:
+        fused = rank.rank(stage.words, query, query_vector, stage.candidates)
     ranked = [(chunks[i], s) for i, s in fused if i in chunks and chunks[i].doc_id in docs]
     if rerank and ranked:
         scores = rerank(query, [c.record.text for c, _ in ranked])
         ranked = sorted(zip([c for c, _ in ranked], scores, strict=True), key=lambda x: -x[1])
-    query_terms = set(words)
+    query_terms = set(stage.words)
     return [_hit(chunk, score, docs[chunk.doc_id], query_terms) for chunk, score in ranked[:top_k]]
 
 
 def _hit(chunk: StoredChunk, score: float, doc: DocumentInfo, query_terms: set[str]) -> SearchHit:
     record = chunk.record
     lo, hi = window(record.text, query_terms)
-    # Kiwi reads only the window: marking the whole chunk costs more than the search
     spans = [(a + lo, b + lo) for a, b in highlight(record.text[lo:hi], query_terms)]
     return SearchHit(
         chunk_id=chunk.id,

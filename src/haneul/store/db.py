@@ -143,6 +143,10 @@ MIGRATIONS: list[str] = [
         pid INTEGER
     )
     """,
+    """
+    ALTER TABLE chunks ADD COLUMN sentence_vectors BLOB;
+    CREATE VIRTUAL TABLE chunk_terms_vocab USING fts5vocab (chunk_terms, row)
+    """,
 ]
 
 

