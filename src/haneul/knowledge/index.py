@@ -270,9 +270,7 @@ class SearchIndex:
             ).fetchone()
         )
         if self._layout_cache is None or self._layout_cache[0] != key:
-            (total,) = self.conn.execute(
-                "SELECT coalesce(sum(chunks), 0) FROM documents"
-            ).fetchone()
+            (total,) = self.conn.execute("SELECT count(*) FROM chunks").fetchone()
             self._layout_cache = (key, int(total), {})
         return self._layout_cache[1], self._layout_cache[2]
 
