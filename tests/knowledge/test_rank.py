@@ -143,3 +143,43 @@ def test_a_bare_index_prunes_common_terms_too(tmp_path: Path) -> None:
         index.add_document(f"d{i}", [f"회의 자료 {i}번은 서울에서 나눠 준다."])
     index.add_document("busan", ["회의 자료 중 부산 지사 몫은 따로 보낸다."])
     assert len(index.lexical(["회의", "부산"], 10, common_share=0.5)) == 1
+
+
+def test_the_8bit_dense_scan_ranks_as_the_exact_product(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From QUANTIZE_FROM chunks on, dense() scans faiss's 8-bit codes and rescores the
+    best RESCORE × k exactly: the same hits, the same cosines; a write rebuilds the codes."""
+    from haneul.knowledge import index as index_module
+
+    col = library.create_collection("key1", "벡터")
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((300, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    texts = [f"{i}번 문단" for i in range(300)]
+    library.write_document(
+        col.id, name="벡터.txt", kind="text", sha256="-", size=0, title=None, created=None,
+        chunks=[ChunkRecord(t, 0, len(t)) for t in texts], vectors=vectors,
+        analyzed=[" ".join(terms(t)) for t in texts],
+    )  # fmt: skip
+    index = library.index
+    queries = rng.standard_normal((20, 384)).astype(np.float32)
+    exact = [index.dense(q / np.linalg.norm(q), 10, col.id) for q in queries]
+    monkeypatch.setattr(index_module, "QUANTIZE_FROM", 100)
+    coded = [index.dense(q / np.linalg.norm(q), 10, col.id) for q in queries]
+    assert col.id in index._coded  # the 8-bit path ran
+    for a, b in zip(exact, coded, strict=True):
+        assert [i for i, _ in a] == [i for i, _ in b]
+        assert np.allclose([s for _, s in a], [s for _, s in b], atol=1e-6)
+    version = index._coded[col.id][0]
+    library.delete_document(col.id, "벡터.txt")
+    assert index.dense(queries[0], 10, col.id) == []
+    library.write_document(
+        col.id, name="새 벡터.txt", kind="text", sha256="-", size=0, title=None, created=None,
+        chunks=[ChunkRecord(t, 0, len(t)) for t in texts[:150]], vectors=vectors[:150],
+        analyzed=[" ".join(terms(t)) for t in texts[:150]],
+    )  # fmt: skip
+    hits = index.dense(vectors[7], 10, col.id)  # a stored row: it finds itself first
+    assert index._coded[col.id][0] != version  # the codes were rebuilt, not reused
+    assert hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert index.chunks([hits[0][0]])[hits[0][0]].record.text == "7번 문단"

@@ -3,7 +3,11 @@ row, never rebuilt) and the e5 passage vectors beside each chunk. Writes happen 
 caller's transaction (see `Library`), so a killed ingest leaves no half-indexed document.
 
 The vectors of a collection are read into one matrix on the first dense query and kept
-until the collection's `version` changes (any writer, in any process, bumps it). Each chunk
+until the collection's `version` changes (any writer, in any process, bumps it). From
+`QUANTIZE_FROM` chunks on, a collection's dense ranking first scans an 8-bit copy of that
+matrix (faiss's scalar quantizer: a quarter of the memory traffic of the float32 product,
+which is memory-bound) for `RESCORE` times the wanted hits, then orders those by their
+exact cosine; at 100k chunks that took the product from 10 to 4 ms. Each chunk
 also keeps the e5 vectors of its sentences, which the second-stage ranker reads for its
 candidates only (`rank.py`).
 
@@ -24,6 +28,7 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -35,6 +40,8 @@ Embed = Callable[[list[str]], np.ndarray]  # passages -> (n, dim) normalised row
 DEFAULT_COLLECTION = "default"
 COLLECTION_PREFIX = "zzcollection"
 COMMON_SHARE = 0.1  # BM25 queries skip terms held by more than this share of all chunks
+QUANTIZE_FROM = 20_000  # chunks in a collection from which the dense scan reads 8-bit codes
+RESCORE = 4  # the 8-bit scan brings this many times the wanted hits, rescored exactly
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         # collection id -> (version, chunk ids, doc ids, matrix)
         self._dense: dict[str, tuple[int, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._coded: dict[str, tuple[int, Any]] = {}  # collection id -> (version, faiss index)
         self._layout_cache: tuple[tuple[int, ...], int, dict[str, tuple[int, int] | None]] | None
         self._layout_cache = None
         migrate(conn)
@@ -330,6 +338,22 @@ class SearchIndex:
             self._dense[collection_id] = cached
         return cached[1], cached[2], cached[3]
 
+    def _codes(self, collection_id: str, matrix: np.ndarray) -> Any:
+        """The 8-bit faiss copy of a collection's matrix, rebuilt with it (0.15 s at 100k)."""
+        version = self._version(collection_id)
+        cached = self._coded.get(collection_id)
+        if cached is None or cached[0] != version:
+            import faiss
+
+            coded = faiss.IndexScalarQuantizer(
+                matrix.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+            )
+            coded.train(matrix)
+            coded.add(matrix)
+            cached = (version, coded)
+            self._coded[collection_id] = cached
+        return cached[1]
+
     def dense(
         self,
         query_vector: np.ndarray,
@@ -340,17 +364,30 @@ class SearchIndex:
         ids, docs, matrix = self._vectors(collection_id)
         if len(ids) == 0:
             return []
+        query = query_vector.astype(np.float32).reshape(-1)
+        rows: np.ndarray | None = None  # the rows to score exactly; None: all of them
+        if doc_ids is not None:
+            rows = np.flatnonzero(np.isin(docs, list(doc_ids)))
+        elif len(ids) >= QUANTIZE_FROM:
+            # One thread, as below: faiss's OpenMP pool would spin beside the e5 encoder.
+            with _blas().limit(limits=1, user_api="openmp"):
+                _, found = self._codes(collection_id, matrix).search(
+                    query[None, :], min(len(ids), RESCORE * k)
+                )
+            rows = found[0][found[0] >= 0]
         # One BLAS thread: the product is memory-bound, and OpenBLAS's pool, left spinning
         # after the call, took a core from the e5 query encoder (at 100k chunks e5 went
         # from 28 to 80 ms a query).
         with _blas().limit(limits=1, user_api="blas"):
-            scores = matrix @ query_vector.astype(np.float32).reshape(-1)
-        if doc_ids is not None:
-            scores = np.where(np.isin(docs, list(doc_ids)), scores, -np.inf)
-        k = min(k, len(ids))
+            scores = (matrix if rows is None else matrix[rows]) @ query
+        if rows is None:
+            rows = np.arange(len(ids))
+        k = min(k, len(rows))
+        if k == 0:
+            return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [(int(ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
+        return [(int(ids[rows[i]]), float(scores[i])) for i in top]
 
     def rank_inputs(self, ids: list[int]) -> dict[int, RankInputs]:
         """The terms and sentence vectors of the given chunks."""
