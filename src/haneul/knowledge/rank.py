@@ -22,7 +22,13 @@ most often other paragraphs of the same article:
 - `asks_number`: the question asks for a number or a date (몇, 언제, 얼마, 연도…) and a digit
   stands near one of its terms in the chunk: the answer-type cue (a paragraph that mentions
   the question's subject but holds no number near it rarely answers "몇 년에…?"). The same
-  cue for names (이름, 제목 and a quote or a bracket nearby) was tried and added nothing.
+  cue for names (이름, 제목 and a quote or a bracket nearby) was tried and added nothing;
+- `numbers`: the share (IDF-weighted) of the query's numbers the chunk holds: a year or a
+  count the question names (1965년에…) tells apart paragraphs that share its other terms;
+- `question_words`: the share of the query's weight that lies in question words (무엇, 어디,
+  누구, 어떤…) the chunk also holds. Its weight comes out negative: such a word in a passage
+  says nothing of its answer, so this undoes the credit `coverage` and `window` gave it
+  (dropping the words from the query instead lost more than it won).
 
 IDF here is counted over the candidates themselves: cheap, scoped to the collection and the
 filters, and it weighs most what tells the candidates apart. The weights are fitted by
@@ -54,15 +60,25 @@ FEATURES = (
     "sentence_rank",
     "length",
     "asks_number",
+    "numbers",
+    "question_words",
 )
 # fitted by `python -m bench.retrieval --fit` on all of KorQuAD dev-even (see above)
-WEIGHTS = np.array([3.3, 1.47, 2.86, 2.38, 4.05, 4.94, 1.94, 1.13, 0.69, 1.1, -0.42, 1.26])
+WEIGHTS = np.array(
+    [3.24, 1.48, 2.97, 2.0, 4.15, 4.85, 1.8, 1.07, 0.68, 1.1, -0.49, 1.23, 1.64, -2.99]
+)
 WINDOW = 12  # terms
 BIGRAM_WINDOW = 60  # characters
 UNRANKED = 60  # the dense place given to a candidate the dense ranking did not bring
 NEAR = 40  # characters either side of a query term where an answer-type cue counts
 ASKS_NUMBER = re.compile(r"몇|언제|얼마|년도|연도|며칠|나이")
 NUMBER = re.compile(r"\d")
+QUESTION_WORDS = frozenset(
+    {
+        "이름", "명칭", "곳", "누구", "누가", "무엇", "뭐",
+        "어디", "언제", "몇", "어떤", "무슨", "어느", "얼마",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -223,6 +239,15 @@ def features(
     if ASKS_NUMBER.search(query_text):
         long_terms = {t for t in qset if len(t) > 1}  # 년, 월: near every number
         rows[:, 11] = [_cue_near(text, long_terms, NUMBER) for text in texts]
+    numbers = {t for t in qset if t.isdigit()}
+    if numbers:
+        ntotal = sum(idf[t] for t in numbers) or 1.0
+        rows[:, 12] = [
+            sum(idf[t] for t in numbers.intersection(c.terms)) / ntotal for c in candidates
+        ]
+    asked = qset & QUESTION_WORDS
+    if asked:
+        rows[:, 13] = [sum(idf[t] for t in asked.intersection(c.terms)) / total for c in candidates]
     return rows
 
 
