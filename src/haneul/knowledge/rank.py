@@ -23,6 +23,9 @@ most often other paragraphs of the same article:
   stands near one of its terms in the chunk: the answer-type cue (a paragraph that mentions
   the question's subject but holds no number near it rarely answers "몇 년에…?"). The same
   cue for names (이름, 제목 and a quote or a bracket nearby) was tried and added nothing;
+- `asks_extreme`: the same cue for a question that asks for a first, last or most (첫,
+  처음, 최초, 마지막, 가장, 최고…) and a chunk that says one near its terms (the analyser
+  drops 첫, and among a question's other terms one such word weighs little);
 - `numbers`: the share (IDF-weighted) of the query's numbers the chunk holds: a year or a
   count the question names (1965년에…) tells apart paragraphs that share its other terms;
 - `question_words`: the share of the query's weight that lies in question words (무엇, 어디,
@@ -60,12 +63,13 @@ FEATURES = (
     "sentence_rank",
     "length",
     "asks_number",
+    "asks_extreme",
     "numbers",
     "question_words",
 )
 # fitted by `python -m bench.retrieval --fit` on all of KorQuAD dev-even (see above)
 WEIGHTS = np.array(
-    [3.24, 1.48, 2.97, 2.0, 4.15, 4.85, 1.8, 1.07, 0.68, 1.1, -0.49, 1.23, 1.64, -2.99]
+    [3.25, 1.43, 2.99, 1.98, 4.16, 4.87, 1.81, 1.06, 0.67, 1.11, -0.48, 1.24, 1.69, 1.64, -2.95]
 )
 WINDOW = 12  # terms
 BIGRAM_WINDOW = 60  # characters
@@ -73,6 +77,7 @@ UNRANKED = 60  # the dense place given to a candidate the dense ranking did not 
 NEAR = 40  # characters either side of a query term where an answer-type cue counts
 ASKS_NUMBER = re.compile(r"몇|언제|얼마|년도|연도|며칠|나이")
 NUMBER = re.compile(r"\d")
+EXTREME = re.compile(r"첫|처음|최초|마지막|가장|최고|최대|최소")
 QUESTION_WORDS = frozenset(
     {
         "이름", "명칭", "곳", "누구", "누가", "무엇", "뭐",
@@ -236,18 +241,20 @@ def features(
     rows[:, 9] = 1 / (1 + np.array(_sentence_places(candidates, query_vector), dtype=np.float64))
     lengths = np.log1p([len(c.terms) for c in candidates])
     rows[:, 10] = lengths - lengths.mean()
+    long_terms = {t for t in qset if len(t) > 1}  # 년, 월: near every number
     if ASKS_NUMBER.search(query_text):
-        long_terms = {t for t in qset if len(t) > 1}  # 년, 월: near every number
         rows[:, 11] = [_cue_near(text, long_terms, NUMBER) for text in texts]
+    if EXTREME.search(query_text):
+        rows[:, 12] = [_cue_near(text, long_terms, EXTREME) for text in texts]
     numbers = {t for t in qset if t.isdigit()}
     if numbers:
         ntotal = sum(idf[t] for t in numbers) or 1.0
-        rows[:, 12] = [
+        rows[:, 13] = [
             sum(idf[t] for t in numbers.intersection(c.terms)) / ntotal for c in candidates
         ]
     asked = qset & QUESTION_WORDS
     if asked:
-        rows[:, 13] = [sum(idf[t] for t in asked.intersection(c.terms)) / total for c in candidates]
+        rows[:, 14] = [sum(idf[t] for t in asked.intersection(c.terms)) / total for c in candidates]
     return rows
 
 
