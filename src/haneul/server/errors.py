@@ -1,6 +1,7 @@
 """The one mapping from exceptions to the API's error shape: OpenAI's
 `{"error": {"message", "type", "param", "code"}}`, and on CLOVA Studio's native routes
-(`/tuning/...`, `/v3/tasks/...`) CLOVA's `{"status": {"code": "40001", "message"}}`."""
+(`/tuning/...`, `/v3/tasks/...`, `/v3/chat-completions/...`) CLOVA's
+`{"status": {"code": "40001", "message"}}`."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def error_body(exc: HaneulError) -> dict[str, Any]:
     }
 
 
-CLOVA_ROUTES = ("/tuning/", "/v3/tasks/", "/v1/tasks/")
+CLOVA_ROUTES = ("/tuning/", "/v3/tasks/", "/v1/tasks/", "/v3/chat-completions/")
 _CLOVA_CODES = {400: "40001", 401: "40100", 413: "41300", 429: "42900", 500: "50000"}
 
 

@@ -85,7 +85,12 @@ class OpenAIServing:
             )
         return await self.manager.get(entry.name)
 
-    def _body(self, req: Sampling, backend: Backend) -> dict[str, Any]:
+    async def chat_backend(self, model: str | None) -> tuple[ModelEntry, Backend]:
+        """The loaded backend of chat model `model` (a 4xx if it cannot chat)."""
+        return await self._backend(model, Capability.CHAT)
+
+    def engine_body(self, req: Sampling, backend: Backend) -> dict[str, Any]:
+        """`req` as the engine takes it, `max_tokens` checked against the context."""
         body = req.model_dump(exclude_none=True, by_alias=True, exclude=_NOT_FOR_ENGINE)
         max_tokens = getattr(req, "max_completion_tokens", None) or req.max_tokens
         ctx = backend.context_size
@@ -106,7 +111,7 @@ class OpenAIServing:
     # -- chat and text completions -----------------------------------------------------
     async def chat(self, req: ChatCompletionRequest, principal: Principal) -> Any:
         entry, backend = await self._backend(req.model, Capability.CHAT)
-        body = self._body(req, backend)
+        body = self.engine_body(req, backend)
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if (refused := await self.guard.screen_input(body, principal)) is not None:
             return self._refusal(entry.name, refused, req.stream)
@@ -134,7 +139,7 @@ class OpenAIServing:
 
     async def complete(self, req: CompletionRequest, principal: Principal) -> Any:
         entry, backend = await self._backend(req.model, Capability.COMPLETION)
-        body = self._body(req, backend)
+        body = self.engine_body(req, backend)
         if isinstance(body.get("prompt"), list):
             body["prompt"] = body["prompt"][0]
         include_usage = bool(req.stream_options and req.stream_options.include_usage)

@@ -11,22 +11,19 @@ storage path) or uploaded in the request (`trainingDataset: {name, content}`), k
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import time
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haneul.engine.catalog import NAME_PATTERN, Catalog
 from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.server.auth import Principal, authenticate
-from haneul.server.errors import clova_code
+from haneul.server.clova.chat import V3Chat, ok, v3_chat
 from haneul.studio.datasets import read_dataset
 from haneul.studio.jobs import Job, JobStore
 from haneul.studio.train import TrainConfig
@@ -85,10 +82,6 @@ def _save_upload(request: Request, upload: DatasetUpload) -> Path:
     return path
 
 
-def _ok(result: Any) -> dict[str, Any]:
-    return {"status": {"code": "20000", "message": "OK"}, "result": result}
-
-
 def _store(request: Request) -> JobStore:
     store: JobStore = request.app.state.tuning
     return store
@@ -127,7 +120,7 @@ async def create_task(body: CreateTask, request: Request, principal: Auth) -> An
     except HaneulError:
         _forget_upload(request, dataset)  # a refused task leaves nothing behind
         raise
-    return _ok(_card(job))
+    return ok(_card(job))
 
 
 def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, owner: str) -> Job:
@@ -154,24 +147,24 @@ def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, 
 
 @router.get("/tuning/v2/tasks")
 async def list_tasks(request: Request, principal: Auth) -> Any:
-    return _ok({"tasks": [_card(j) for j in _store(request).of(principal.key_id)]})
+    return ok({"tasks": [_card(j) for j in _store(request).of(principal.key_id)]})
 
 
 @router.get("/tuning/v2/tasks/{task_id}")
 async def get_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return _ok(_card(_store(request).get(principal.key_id, task_id)))
+    return ok(_card(_store(request).get(principal.key_id, task_id)))
 
 
 @router.post("/tuning/v2/tasks/{task_id}/cancel")
 async def cancel_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return _ok(_card(_store(request).cancel(principal.key_id, task_id)))
+    return ok(_card(_store(request).cancel(principal.key_id, task_id)))
 
 
 @router.delete("/tuning/v2/tasks/{task_id}")
 async def delete_task(task_id: str, request: Request, principal: Auth) -> Any:
     job = _store(request).delete(principal.key_id, task_id)
     _forget_upload(request, Path(job.dataset))
-    return _ok({"id": job.id, "deleted": True})
+    return ok({"id": job.id, "deleted": True})
 
 
 def _forget_upload(request: Request, dataset: Path) -> None:
@@ -194,118 +187,12 @@ async def loss_curve(task_id: str, request: Request, principal: Auth) -> Respons
     return Response(svg.read_text(encoding="utf-8"), media_type="image/svg+xml")
 
 
-class V3Message(BaseModel):
-    role: Literal["system", "user", "assistant"]
-    content: str
-
-
-class V3Chat(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    messages: list[V3Message] = Field(min_length=1)
-    maxTokens: int = Field(256, ge=1, le=4096)
-    temperature: float = Field(0.5, ge=0, le=1)
-    topP: float = Field(0.8, gt=0, le=1)
-    stop: list[str] = []
-    seed: int = 0
-
-
 @router.post("/v3/tasks/{task_id}/chat-completions")
 async def task_chat(task_id: str, body: V3Chat, request: Request, principal: Auth) -> Any:
-    """A tuned model by its task id, in CLOVA Studio's v3 shape; `Accept: text/event-stream`
-    streams `event: token` deltas, then `event: result` with the whole message and usage.
+    """A tuned model by its task id, in CLOVA Studio's v3 shape (server/clova/chat.py):
+    `Accept: text/event-stream` streams `event: token` deltas, then `event: result`.
     The key's rate limit and safety policy apply as on `/v1/chat/completions`."""
     job = _store(request).get(principal.key_id, task_id)
     if job.status != "SUCCEEDED":
         raise ConflictError(f"tuning task '{task_id}' is {job.status}, not SUCCEEDED")
-    _, backend = await request.app.state.manager.get(job.name)
-    serving = request.app.state.serving
-    chat: dict[str, Any] = {
-        "messages": [m.model_dump() for m in body.messages],
-        "max_tokens": body.maxTokens,
-        "temperature": body.temperature,
-        "top_p": body.topP,
-        "stop": body.stop or None,
-        "seed": body.seed or None,
-    }
-    stream = "text/event-stream" in request.headers.get("accept", "")
-    refused = await serving.guard.screen_input(chat, principal)
-    lease = await request.app.state.limiter.admit(
-        principal.key_id, rpm=principal.rpm, max_concurrent=principal.max_concurrent
-    )
-    if stream:
-        return StreamingResponse(
-            _v3_events(serving, backend, chat, principal, body, refused, lease),
-            media_type="text/event-stream",
-        )
-    try:
-        if refused is not None:
-            return _ok(_v3_result(refused, "stop", body.seed, {}))
-        reply = await backend.chat(chat)
-        reply = await serving.guard.screen_output(reply, principal, False)
-    finally:
-        lease.release()
-    choice = reply["choices"][0]
-    content = choice["message"].get("content") or ""
-    return _ok(_v3_result(content, choice.get("finish_reason"), body.seed, reply.get("usage")))
-
-
-def _v3_result(
-    content: str, finish: str | None, seed: int, usage: dict[str, Any] | None
-) -> dict[str, Any]:
-    usage = usage or {}
-    return {
-        "message": {"role": "assistant", "content": content},
-        "finishReason": finish,
-        "created": int(time.time()),
-        "seed": seed,
-        "usage": {
-            "promptTokens": usage.get("prompt_tokens"),
-            "completionTokens": usage.get("completion_tokens"),
-            "totalTokens": usage.get("total_tokens"),
-        },
-    }
-
-
-def _event(name: str, data: dict[str, Any]) -> bytes:
-    payload = json.dumps(data, ensure_ascii=False)
-    return f"id: {uuid.uuid4()}\nevent: {name}\ndata: {payload}\n\n".encode()
-
-
-async def _v3_events(
-    serving: Any,
-    backend: Any,
-    chat: dict[str, Any],
-    principal: Principal,
-    body: V3Chat,
-    refused: str | None,
-    lease: Any,
-) -> AsyncIterator[bytes]:
-    parts: list[str] = []
-    finish: str | None = "stop"
-    usage: dict[str, Any] | None = None
-    try:
-        if refused is not None:
-            parts.append(refused)
-        else:
-            request = {**chat, "stream": True, "stream_options": {"include_usage": True}}
-            chunks = serving.guard.watch_stream(backend.stream_chat(request), principal, False)
-            async for chunk in chunks:
-                usage = chunk.get("usage") or usage
-                for choice in chunk.get("choices", []):
-                    delta = (choice.get("delta") or {}).get("content") or ""
-                    finish = choice.get("finish_reason") or finish
-                    if delta:
-                        parts.append(delta)
-                        token = {
-                            "message": {"role": "assistant", "content": delta},
-                            "finishReason": None,
-                            "created": int(time.time()),
-                            "seed": body.seed,
-                            "usage": None,
-                        }
-                        yield _event("token", token)
-        yield _event("result", _v3_result("".join(parts), finish, body.seed, usage))
-    except HaneulError as exc:
-        yield _event("error", {"status": {"code": clova_code(exc), "message": exc.message}})
-    finally:
-        lease.release()
+    return await v3_chat(request, principal, job.name, body)

@@ -1,0 +1,1 @@
+"""CLOVA Studio's native API shapes (camelCase, replies wrapped in `status` and `result`)."""
