@@ -6,7 +6,8 @@ regression), the previous model (character + Kiwi morpheme TF-IDF, balanced logi
 regression, threshold tuned inside each training fold) and the shipped one (the same plus
 the e5 query vector, each task's recipe in haneul.safety.train). KoSBi folds keep rows that
 share a context or a sentence together. Extra negatives (KorQuAD) join the training folds
-only. Then the latency per message of the rule-based filter and of the learned checks, on
+only. How far the labels agree with themselves on repeated texts and near-copies. Then the
+latency per message of the rule-based filter and of the learned checks, on
 KoSBi sentences: whole (e5 vector included) and classifier only (vector given), and the share
 of ordinary chat each check flags.
 
@@ -21,6 +22,8 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,7 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from bench.report import write_section
+from haneul.engine.e5 import query_vector
 from haneul.safety.classifier import (
     SensitiveQuestionCheck,
     SocialBiasCheck,
@@ -112,6 +116,37 @@ def category_f1(data: Path) -> dict[str, float]:
     }
 
 
+def label_consistency(data: Path, near: float = 0.97) -> dict[str, dict[str, float]]:
+    """How far the labels themselves agree: rows whose text occurs more than once with both
+    labels, and pairs of near-copies (each row with its nearest other row, e5 cosine >= `near`)
+    whose labels differ. A classifier that gives near-copies one answer gets exactly one of
+    each such pair right, so their share bounds its accuracy on the near-copies."""
+    out = {}
+    for task in ("sensitive", "bias"):
+        texts, y = load_task(data, task)
+        labels: dict[str, list[int]] = {}
+        for text, label in zip(texts, y, strict=True):
+            labels.setdefault(text, []).append(int(label))
+        vectors = embed(texts)
+        sims = vectors @ vectors.T
+        np.fill_diagonal(sims, -1.0)
+        nearest, best = sims.argmax(1), sims.max(1)
+        pairs = {(min(i, j), max(i, j)) for i, j in enumerate(nearest) if best[i] >= near}
+        differ = sum(int(y[i] != y[j]) for i, j in pairs)
+        zeros = [i for i in range(len(y)) if y[i] == 0 and best[i] >= near]
+        out[task] = {
+            "repeated": sum(len(v) > 1 for v in labels.values()),
+            "repeated_both": sum(len(set(v)) == 2 for v in labels.values()),
+            "pairs": len(pairs),
+            "differ": differ,
+            "chance": float(1 - (y.mean() ** 2 + (1 - y.mean()) ** 2)),
+            "ceiling": 1 - differ / (2 * len(pairs)) if pairs else float("nan"),
+            "zeros_near": len(zeros),
+            "zeros_near_one": sum(int(y[nearest[i]] == 1) for i in zeros),
+        }
+    return out
+
+
 def false_positives() -> dict[str, float]:
     """Share of ordinary Korean chat lines (tests/safety/data) each check flags."""
     lines = ORDINARY_CHAT.read_text(encoding="utf-8").splitlines()
@@ -132,9 +167,35 @@ def _percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * len(times))]
 
 
+def _timed(
+    run: Callable[[str], object], texts: list[str], before: Callable[[str], object] | None = None
+) -> tuple[float, float]:
+    """p50 / p95 ms of `run(text)` over `texts`; `before(text)`, if given, runs untimed first."""
+    times = []
+    for text in texts:
+        if before is not None:
+            before(text)
+        start = time.perf_counter()
+        run(text)
+        times.append((time.perf_counter() - start) * 1000)
+    return _percentiles(times)
+
+
+_LOOP = asyncio.new_event_loop()  # one loop for every message, as in the server
+
+
+def _check_once(check: Any, text: str) -> object:
+    return _LOOP.run_until_complete(check.check(text))
+
+
+def _probability(model: Any, vectors: dict[str, np.ndarray], text: str) -> float:
+    return float(model.probability(text, vectors[text]))
+
+
 def latency(data: Path) -> dict[str, tuple[float, float]]:
     """p50 / p95 ms per message: each check whole, then the e5 vector alone and the learned
-    models given the vector (what a caller that reuses the router's vector pays)."""
+    models given the vector (what a caller that reuses the router's vector pays), then the
+    whole filter with the learned checks on, as a chat turn runs it."""
     sample, _ = load_task(data, "bias")
     sample = sample[:300]
     checks: dict[str, Any] = {
@@ -144,28 +205,24 @@ def latency(data: Path) -> dict[str, tuple[float, float]]:
     }
     out = {}
     for name, check in checks.items():
-        asyncio.run(check.check("워밍업 문장입니다"))
+        _check_once(check, "워밍업 문장입니다")
         clear_e5_cache()  # each learned check pays for its own vectors here
-        times = []
-        for text in sample:
-            start = time.perf_counter()
-            asyncio.run(check.check(text))
-            times.append((time.perf_counter() - start) * 1000)
-        out[name] = _percentiles(times)
-    vectors, times = [], []
-    for text in sample:
-        start = time.perf_counter()
-        vectors.append(e5_query([text])[0])
-        times.append((time.perf_counter() - start) * 1000)
-    out["e5 query vector alone"] = _percentiles(times)
+        out[name] = _timed(partial(_check_once, check), sample)
+    out["e5 query vector alone"] = _timed(lambda text: e5_query([text]), sample)
+    vectors = dict(zip(sample, e5_query(sample), strict=True))
     for name in ("sensitive question model", "social bias model"):
-        model = checks[name].model
-        times = []
-        for text, vector in zip(sample, vectors, strict=True):
-            start = time.perf_counter()
-            model.probability(text, vector)
-            times.append((time.perf_counter() - start) * 1000)
-        out[f"{name}, vector given"] = _percentiles(times)
+        out[f"{name}, vector given"] = _timed(
+            partial(_probability, checks[name].model, vectors), sample
+        )
+    # rules and both learned checks on one message share its e5 vector; in a chat turn the
+    # skill router has already made that vector for the same text
+    whole = SafetyFilter(learned=True)
+    clear_e5_cache()
+    out["whole filter, learned checks on"] = _timed(partial(_check_once, whole), sample)
+    clear_e5_cache()
+    out["same, vector made by the router"] = _timed(
+        partial(_check_once, whole), sample, before=query_vector
+    )
     return out
 
 
@@ -174,6 +231,7 @@ def render(
     lat: dict[str, tuple[float, float]],
     categories: dict[str, float],
     fp: dict[str, float],
+    consistency: dict[str, dict[str, float]],
 ) -> str:
     lines = [
         "## Safety (`bench/safety.py`)",
@@ -205,6 +263,24 @@ def render(
         + ", ".join(f"{n} {f:.3f}" for n, f in categories.items() if n != "macro")
         + ").",
         "",
+        "How far the labels agree with themselves (near-copies: each row and its nearest other "
+        "row by e5 cosine, when it is at least 0.97; they differ by a particle, a word order "
+        "or an ending). A classifier that answers near-copies alike gets exactly one row of "
+        "each differing pair right, which bounds its accuracy on them:",
+        "",
+        "| data | texts repeated (with both labels) | near-copy pairs | labels differ | "
+        "differ by chance | accuracy bound on them | class-0 rows with a near-copy (its "
+        "label 1) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for task, c in consistency.items():
+        lines.append(
+            f"| {task} | {c['repeated']} ({c['repeated_both']}) | {c['pairs']} | "
+            f"{c['differ'] / max(c['pairs'], 1):.0%} | {c['chance']:.0%} | {c['ceiling']:.2f} | "
+            f"{c['zeros_near']} ({c['zeros_near_one']}) |"
+        )
+    lines += [
+        "",
         "| check | latency p50 ms | p95 ms | flags ordinary chat |",
         "|---|---|---|---|",
     ]
@@ -220,7 +296,11 @@ def render(
         "everyday requests to an assistant) flagged at the shipped threshold. The whole "
         "learned check is the e5 vector plus the classifier; the skill router computes the "
         "same vector for each user turn, so a caller that passes it on pays the classifier only. "
-        "Latency on a shared 2-core machine (another benchmark may have been running).",
+        "*Whole filter*: the rules and both learned checks on one message, as a chat turn runs "
+        "them when `HANEUL_SAFETY_LEARNED` is on: the checks share the message's e5 vector and "
+        "Kiwi analysis; in a chat turn the skill router has already made that vector (last "
+        "row). Each message is awaited on one event loop, as in the server. Latency on a "
+        "shared 2-core machine (another benchmark may have been running).",
     ]
     lines.append("")
     return "\n".join(lines)
@@ -232,7 +312,13 @@ def main() -> None:
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     cv = {task: cross_validate(task, args.data) for task in ("sensitive", "bias")}
-    section = render(cv, latency(args.data), category_f1(args.data), false_positives())
+    section = render(
+        cv,
+        latency(args.data),
+        category_f1(args.data),
+        false_positives(),
+        label_consistency(args.data),
+    )
     print(section)
     if args.write:
         write_section(args.write, "bench/safety.py", section)

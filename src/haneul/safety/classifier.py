@@ -23,7 +23,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,8 +77,10 @@ def _kiwi() -> Any:
     return Kiwi()
 
 
+@lru_cache(maxsize=256)
 def morphemes(text: str) -> str:
-    """`form/T` for each morpheme (T: the first letter of Kiwi's tag)."""
+    """`form/T` for each morpheme (T: the first letter of Kiwi's tag); the last texts are
+    remembered, so the checks of one message analyse it once."""
     with _kiwi_lock:
         tokens = _kiwi().tokenize(text)
     return " ".join(f"{t.form}/{t.tag[0]}" for t in tokens)
