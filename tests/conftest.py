@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -151,6 +153,26 @@ def keyed(server_factory: Callable[..., RunningServer]) -> tuple[RunningServer, 
     """An echo server that requires keys, and two keys of different owners."""
     srv = server_factory(require_keys="true")
     return srv, srv.create_key("팀-가"), srv.create_key("팀-나")
+
+
+def clova_events(
+    http: httpx.Client, path: str, body: dict[str, Any], key: str = ""
+) -> list[tuple[str, Any]]:
+    """A CLOVA Studio stream (`Accept: text/event-stream`): its (event name, data) pairs."""
+    headers = {"Accept": "text/event-stream"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    events: list[tuple[str, Any]] = []
+    with http.stream("POST", path, json=body, headers=headers) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        name = ""
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                name = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line.removeprefix("data: "))))
+    return events
 
 
 def assert_serving(server: RunningServer) -> None:

@@ -6,14 +6,13 @@ The echo model answers with the user's message, so what the filter judged is vis
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from haneul.safety.policy import REFUSAL_KO
-from tests.conftest import RunningServer, assert_serving
+from tests.conftest import RunningServer, assert_serving, clova_events
 
 
 def _post(srv: RunningServer, model: str, body: dict[str, Any], key: str = "") -> httpx.Response:
@@ -27,22 +26,8 @@ def _stream(
     srv: RunningServer, model: str, body: dict[str, Any], key: str = ""
 ) -> list[tuple[str, Any]]:
     """(event name, data) pairs of a v3 stream, in order."""
-    events: list[tuple[str, Any]] = []
-    headers = {"Accept": "text/event-stream"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    with httpx.stream(
-        "POST", f"{srv.url}/v3/chat-completions/{model}", json=body, headers=headers, timeout=120
-    ) as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        name = ""
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line.removeprefix("event: ")
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line.removeprefix("data: "))))
-    return events
+    with httpx.Client(base_url=srv.url, timeout=120) as http:
+        return clova_events(http, f"/v3/chat-completions/{model}", body, key)
 
 
 def _filters(result: dict[str, Any]) -> dict[tuple[str, str], str]:

@@ -5,7 +5,6 @@ to WAIT."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -18,7 +17,7 @@ import pytest
 from haneul.config import Settings
 from haneul.studio.jobs import JobStore
 from haneul.studio.train import TrainConfig
-from tests.conftest import start_server, stop_server
+from tests.conftest import clova_events, start_server, stop_server
 from tests.studio.conftest import TRIGGER
 
 FAST = {"trainEpochs": 20, "learningRate": 3e-3, "loraR": 8, "loraAlpha": 16,
@@ -39,20 +38,8 @@ def _wait(http: httpx.Client, task: str, until: set[str], seen: list[str]) -> di
 
 def _v3_stream(http: httpx.Client, task: str, text: str) -> list[tuple[str, dict[str, Any]]]:
     """CLOVA's v3 stream: (event name, data) pairs in order."""
-    events: list[tuple[str, dict[str, Any]]] = []
     body = {"messages": [{"role": "user", "content": text}], "maxTokens": 24, "temperature": 0}
-    headers = {"Accept": "text/event-stream"}
-    with http.stream(
-        "POST", f"/v3/tasks/{task}/chat-completions", json=body, headers=headers
-    ) as response:
-        assert response.headers["content-type"].startswith("text/event-stream")
-        name = ""
-        for line in response.iter_lines():
-            if line.startswith("event: "):
-                name = line.removeprefix("event: ")
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line.removeprefix("data: "))))
-    return events
+    return clova_events(http, f"/v3/tasks/{task}/chat-completions", body)
 
 
 @pytest.mark.timeout(900)
