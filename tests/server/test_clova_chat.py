@@ -6,6 +6,7 @@ The echo model answers with the user's message, so what the filter judged is vis
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -141,3 +142,27 @@ def test_a_real_model_streams_korean_without_broken_characters(server: RunningSe
     assert result["usage"]["completionTokens"] > 0
     whole = _post(server, "haneul-mini-ko", body).json()["result"]
     assert whole["message"]["content"] == streamed  # greedy: the same answer either way
+
+
+def test_a_client_that_leaves_mid_stream_ends_the_generation(
+    server_factory: Callable[..., RunningServer],
+) -> None:
+    srv = server_factory()
+
+    def active() -> int:
+        status = httpx.get(srv.url + "/health", timeout=10).json()["models"]["echo-slow"]
+        return int(status.get("slots_busy", status.get("active", 0)))
+
+    body = _user("가" * 400)  # 20 s of tokens from the slow echo model
+    with httpx.stream(
+        "POST", f"{srv.url}/v3/chat-completions/echo-slow", json=body,
+        headers={"Accept": "text/event-stream"}, timeout=60,
+    ) as response:  # fmt: skip
+        for n, _ in enumerate(response.iter_lines()):
+            if n > 8:
+                assert active() == 1
+                break  # leaving iter_lines closes the connection
+    deadline = time.monotonic() + 5
+    while active() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert active() == 0  # long before the 400 characters were sent

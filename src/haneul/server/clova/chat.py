@@ -15,6 +15,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -178,15 +179,16 @@ async def _events(
             chunks = serving.guard.watch_stream(
                 backend.stream_chat(request), principal, body.includeAiFilters
             )
-            async for chunk in chunks:
-                usage = chunk.get("usage") or usage
-                ai_filter = chunk.get("ai_filter") or ai_filter
-                for choice in chunk.get("choices", []):
-                    delta = (choice.get("delta") or {}).get("content") or ""
-                    finish = choice.get("finish_reason") or finish
-                    if delta:
-                        parts.append(delta)
-                        yield _event("token", _token(delta, body.seed))
+            async with aclosing(chunks):  # a client that leaves ends the generation
+                async for chunk in chunks:
+                    usage = chunk.get("usage") or usage
+                    ai_filter = chunk.get("ai_filter") or ai_filter
+                    for choice in chunk.get("choices", []):
+                        delta = (choice.get("delta") or {}).get("content") or ""
+                        finish = choice.get("finish_reason") or finish
+                        if delta:
+                            parts.append(delta)
+                            yield _event("token", _token(delta, body.seed))
         serving.metrics.count_usage(model, usage)
         yield _event("result", _result("".join(parts), finish, body.seed, usage, ai_filter))
     except HaneulError as exc:
