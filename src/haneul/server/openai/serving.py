@@ -103,7 +103,8 @@ class OpenAIServing:
         body["max_tokens"] = max_tokens or min(self.settings.max_tokens_default, ctx // 2)
         return body
 
-    async def _admit(self, principal: Principal) -> Lease:
+    async def admit(self, principal: Principal) -> Lease:
+        """A lease under the key's rate and concurrency limits (a 429 when full)."""
         return await self.limiter.admit(
             principal.key_id, rpm=principal.rpm, max_concurrent=principal.max_concurrent
         )
@@ -152,7 +153,7 @@ class OpenAIServing:
     async def _whole(
         self, entry: ModelEntry, call: Callable[[], Awaitable[dict[str, Any]]], principal: Principal
     ) -> dict[str, Any]:
-        lease = await self._admit(principal)
+        lease = await self.admit(principal)
         self.metrics.inflight.labels(entry.name).inc()
         try:
             result = await call()
@@ -170,7 +171,7 @@ class OpenAIServing:
         include_usage: bool,
     ) -> StreamingResponse:
         start = time.perf_counter()
-        lease = await self._admit(principal)
+        lease = await self.admit(principal)
         self.metrics.inflight.labels(entry.name).inc()
         try:
             # The first chunk comes before the response starts, so a bad request (context
@@ -230,7 +231,7 @@ class OpenAIServing:
     async def embed(self, req: EmbeddingRequest, principal: Principal) -> JSONResponse:
         entry, backend = await self._backend(req.model, Capability.EMBEDDING)
         texts = [req.input] if isinstance(req.input, str) else req.input
-        lease = await self._admit(principal)
+        lease = await self.admit(principal)
         try:
             result = await backend.embed(texts, input_type=req.input_type)
         finally:
