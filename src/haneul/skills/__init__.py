@@ -38,6 +38,10 @@ class SkillResult:
     content: str  # what the model reads (Markdown)
     data: Any = None  # structured result for clients
     steps: list[str] = field(default_factory=list)  # how it was worked out, shown to the user
+    # One Korean sentence that answers the question by itself, written by the skill from its
+    # own result («30평은 약 99.17㎡입니다.»): the assistant starts its answer with it, so
+    # what the user reads agrees with the result whatever the model writes.
+    answer: str | None = None
 
 
 @dataclass
