@@ -9,7 +9,7 @@ from typing import Any
 from haneul.config import Settings
 from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.engine.protocol import Backend
-from haneul.plugins import hookimpl
+from haneul.hookspecs import hookimpl
 
 
 def _gguf(entry: ModelEntry, settings: Settings, catalog: Catalog) -> Backend:

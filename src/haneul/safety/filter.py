@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from haneul.safety.injection import InjectionCheck
-from haneul.safety.pii import PIICheck
-from haneul.safety.profanity import AbuseCheck
 from haneul.safety.protocol import Check, Verdict
 
 TextKind = Literal["input", "output", "document", "skill"]
@@ -34,12 +31,17 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
 
 
 class SafetyFilter:
-    """The default checks are the rule-based ones. `learned=True` adds the SQuARe and KoSBi
-    models, which are still below their macro-F1 targets (see docs/safety.md, "What the data
-    can and cannot teach")."""
+    """The default checks are those registered through the `register_checks` hook: the
+    rule-based built-ins (`haneul.safety.builtin`) and any plugin's. `learned=True` adds the
+    SQuARe and KoSBi models, which are still below their macro-F1 targets (see docs/safety.md,
+    "What the data can and cannot teach")."""
 
     def __init__(self, checks: list[Check] | None = None, *, learned: bool = False) -> None:
-        self.checks: list[Check] = checks or [PIICheck(), AbuseCheck(), InjectionCheck()]
+        if checks is None:
+            from haneul.plugins import registered_checks
+
+            checks = registered_checks()
+        self.checks: list[Check] = list(checks)
         if learned:
             from haneul.safety.classifier import SensitiveQuestionCheck, SocialBiasCheck
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from haneul.hookspecs import hookimpl
 from haneul.knowledge.loaders import html, hwp, hwpx, office, pdf, text
-from haneul.plugins import hookimpl
 
 
 @hookimpl(tryfirst=True)  # first, so that a plugin registering a suffix replaces ours

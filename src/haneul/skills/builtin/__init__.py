@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from haneul.plugins import hookimpl
+from haneul.hookspecs import hookimpl
 
 
 @hookimpl(tryfirst=True)
