@@ -1,5 +1,6 @@
-# Haneul: `make run` starts the server with the web UI; `make test` runs the tests.
-# Both install everything first (a virtual environment in .venv, from PyPI only).
+# Haneul: `make run` starts the server with the web UI; `make test` runs the tests
+# (`make test-fast` leaves out the tests marked slow: those that train a model).
+# All install everything first (a virtual environment in .venv, from PyPI only).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/haneul/web/vendor
 NPM := web/node_modules
 
-.PHONY: setup run test lint bench native clean browser
+.PHONY: setup run test test-fast lint bench native clean browser
 
 setup: $(STAMP) $(VENDOR)/.installed
 
@@ -43,9 +44,12 @@ run: setup
 test: setup browser
 	$(BIN)/pytest -q
 
+test-fast: setup browser
+	$(BIN)/pytest -q -m "not slow"
+
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench research
+	$(BIN)/ruff format --check src tests bench research
 	$(BIN)/mypy src
 
 bench: setup

@@ -1,4 +1,11 @@
-"""Fixtures: real `haneul serve` processes on 127.0.0.1, driven by the official openai client."""
+"""Fixtures: real `haneul serve` processes on 127.0.0.1, driven by the official openai client,
+and the fast tier: the same app built in this process (`create_app`), driven through
+`httpx.ASGITransport` (no port, no subprocess; the echo models).
+
+Use the in-process app (`app_client`, `app_factory`, `asgi_client`) for routing, validation,
+limits, policies and wire shapes; keep the real server (`server`, `server_factory`) for the
+real engine, concurrency over sockets, the `openai` client and the browser.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +15,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
 import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from haneul.config import Settings
 from haneul.engine.catalog import Catalog, ModelEntry
@@ -178,3 +188,97 @@ def clova_events(
 def assert_serving(server: RunningServer) -> None:
     """The server still answers after a bad request."""
     assert httpx.get(server.url + "/health", timeout=10).json()["status"] == "ok"
+
+
+# -- the fast tier: the app in this process ------------------------------------------------
+
+ASGI_BASE = "http://haneul.test"
+
+
+def in_process_settings(home: Path, **settings: Any) -> Settings:
+    """Settings for an in-process app on echo models: as `server_factory` gives, except that
+    no tuning worker thread runs (set `tuning_worker=True` to have one)."""
+    if not (home / "models.json").exists():
+        add_echo_models(home)
+    settings.setdefault("default_model", "echo")
+    settings.setdefault("tuning_worker", False)
+    settings.setdefault("log_level", "warning")
+    return Settings(home=home, **settings)
+
+
+@asynccontextmanager
+async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """`create_app(settings)` with its lifespan run, behind an `httpx.AsyncClient` (for async
+    tests). The client's address is loopback, as a local caller's is."""
+    from haneul.server.app import create_app
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url=ASGI_BASE) as client:
+            client.app = app  # type: ignore[attr-defined]  # for tests that read app.state
+            yield client
+
+
+class AppClient:
+    """The sync wrapper: an in-process app driven from sync tests, its event loop in a thread
+    (an anyio blocking portal, as Starlette's TestClient does). `.get`/`.post`/... take httpx's
+    arguments; paths are absolute ("/v1/chat/completions") or relative to `/v1`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = settings.home
+        self._stack = ExitStack()
+        self.portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
+        self.client: httpx.AsyncClient = self._stack.enter_context(
+            self.portal.wrap_async_context_manager(asgi_client(settings))
+        )
+        self.app = self.client.app  # type: ignore[attr-defined]
+
+    def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        url = path if path.startswith("/") else f"/v1/{path}"
+        response: httpx.Response = self.portal.call(partial(self.client.request, method, url, **kw))
+        return response
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("POST", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kw)
+
+    def serving(self) -> bool:
+        """The app still answers /health after a bad request."""
+        return bool(self.get("/health").json()["status"] == "ok")
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@pytest.fixture
+def app_factory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., AppClient]]:
+    """Build in-process apps (echo default model) for one test: `app_factory(require_keys=True)`.
+    The test process's own HANEUL_ variables are cleared, as `server_factory` clears them."""
+    for name in [k for k in os.environ if k.startswith("HANEUL_")]:
+        monkeypatch.delenv(name)
+    made: list[AppClient] = []
+
+    def make(home: Path | None = None, **settings: Any) -> AppClient:
+        home = home or tmp_path / f"app{len(made)}"
+        home.mkdir(parents=True, exist_ok=True)
+        made.append(AppClient(in_process_settings(home, **settings)))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.close()
+
+
+@pytest.fixture
+def app_client(app_factory: Callable[..., AppClient]) -> AppClient:
+    """An in-process app on the echo models with the default settings."""
+    return app_factory()

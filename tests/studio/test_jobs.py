@@ -42,6 +42,7 @@ def _v3_stream(http: httpx.Client, task: str, text: str) -> list[tuple[str, dict
     return clova_events(http, f"/v3/tasks/{task}/chat-completions", body)
 
 
+@pytest.mark.slow  # trains LoRA
 @pytest.mark.timeout(900)
 def test_a_task_runs_and_answers_as_a_task(
     studio_home: Path, trigger_data: Path, tmp_path: Path
@@ -122,6 +123,7 @@ def test_a_task_runs_and_answers_as_a_task(
         stop_server(srv)
 
 
+@pytest.mark.slow  # trains LoRA
 @pytest.mark.timeout(600)
 def test_cancel_stops_a_running_task(studio_home: Path, trigger_data: Path) -> None:
     srv = start_server(studio_home, default_model="echo")
@@ -165,6 +167,7 @@ def test_a_task_whose_worker_died_goes_back_to_wait(tmp_path: Path, trigger_data
     assert store.get(None, job.id).status == "WAIT"
 
 
+@pytest.mark.slow  # trains LoRA
 @pytest.mark.timeout(900)
 def test_a_task_killed_from_outside_is_queued_again_and_finishes(
     studio_home: Path, trigger_data: Path

@@ -43,6 +43,7 @@ def _lines(text: str) -> Iterator[dict[str, object]]:
             yield json.loads(line)
 
 
+@pytest.mark.slow  # trains LoRA
 @pytest.mark.timeout(900)
 def test_a_tuned_adapter_answers_under_its_own_name(
     studio_home: Path, trigger_data: Path, tmp_path: Path
@@ -109,6 +110,7 @@ def test_a_tuned_adapter_answers_under_its_own_name(
         stop_server(srv)
 
 
+@pytest.mark.slow  # trains LoRA
 @pytest.mark.timeout(900)
 def test_a_killed_training_resumes_from_its_checkpoint(
     studio_home: Path, trigger_data: Path, tmp_path: Path
