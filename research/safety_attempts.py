@@ -7,7 +7,7 @@ training folds only. Each row also gives the share of ordinary chat (tests/safet
 fold models flag, averaged over the folds. e5 vectors come from the cache of
 haneul.safety.train.embed (computed on first use).
 
-Usage: python -m bench.safety_attempts [--data ../shared/data] [--only sensitive|bias]
+Usage: python -m research.safety_attempts [--data ../shared/data] [--only sensitive|bias]
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ The base model is the catalog's GGUF dequantized by haneul.studio.base into `--h
 Needs the `tune` extra (torch, transformers, peft). Slow on 2 cores: features take about
 8 minutes to extract, the fine-tune about 15 minutes for one fold.
 
-Usage: python -m bench.safety_gemma features [--context] [--limit N]
-       python -m bench.safety_gemma finetune [--fold 0] [--epochs 2] [--limit N]
+Usage: python -m research.safety_gemma features [--context] [--limit N]
+       python -m research.safety_gemma finetune [--fold 0] [--epochs 2] [--limit N]
 """
 
 from __future__ import annotations
