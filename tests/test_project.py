@@ -40,3 +40,23 @@ def test_readme_opens_with_run_and_test() -> None:
     first_block = readme.split("```")[1]
     assert "make run" in first_block and "make test" in first_block
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_data_file_ships_in_the_package() -> None:
+    """A file the package reads at run time (not .py) is listed in pyproject's package-data,
+    or an installed Haneul would not find it."""
+    import fnmatch
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = project["tool"]["setuptools"]["package-data"]["haneul"]
+    src = ROOT / "src" / "haneul"
+    missing = [
+        str(path.relative_to(src))
+        for path in src.rglob("*")
+        if path.is_file()
+        and path.suffix not in {".py", ".pyc"}
+        and "__pycache__" not in path.parts
+        and not any(fnmatch.fnmatch(str(path.relative_to(src)), p) for p in patterns)
+    ]
+    assert missing == []

@@ -8,7 +8,7 @@ Sources (counts in `manifest.json`):
   QA in the `korquad` eval's own prompt (answer the span only), and grounded answers that quote
   their source sentence;
 - KLUE-NLI and KLUE-STS dev minus their held-out fifth, as instructions;
-- the written conversations (`written.py`, `written_careful.py`) and those composed from
+- the written conversations (`data/*.jsonl`, read by `written.py`) and those composed from
   written pieces (`generated.py`): greetings, explanations, summaries, to-do JSON, mail
   replies, refusals, answers grounded on a given document with its source.
 
@@ -28,7 +28,7 @@ from typing import Any
 from haneul.errors import NotFoundError
 from haneul.evals import tasks
 from haneul.evals.splits import heldout
-from haneul.studio.mini_ko import generated, written, written_careful
+from haneul.studio.mini_ko import generated, written
 
 Messages = list[dict[str, str]]
 SYSTEM = "당신은 한국어 AI 어시스턴트 하늘입니다. 정확하고 친절하게, 간결한 존댓말로 답합니다."
@@ -50,23 +50,24 @@ def _pair(user: str, assistant: str, system: bool) -> Messages:
 def written_conversations(seed: int) -> dict[str, list[Messages]]:
     rng = random.Random(seed)
     out: dict[str, list[Messages]] = {}
-    out["greetings"] = [_pair(u, a, rng.random() < 0.5) for u, a in written.GREETINGS]
-    out["explanations"] = [_pair(u, a, rng.random() < 0.5) for u, a in written.EXPLANATIONS]
+    greetings, explanations = written.greetings(), written.explanations()
+    out["greetings"] = [_pair(u, a, rng.random() < 0.5) for u, a in greetings]
+    out["explanations"] = [_pair(u, a, rng.random() < 0.5) for u, a in explanations]
     out["summaries"] = [
         _pair(ask.format(text=text), summary, rng.random() < 0.3)
-        for text, summary in written.SUMMARIES
+        for text, summary in written.summaries()
         for ask in written.SUMMARY_ASKS
     ]
-    out["refusals"] = [_pair(u, a, rng.random() < 0.5) for u, a in written_careful.REFUSALS]
+    out["refusals"] = [_pair(u, a, rng.random() < 0.5) for u, a in written.refusals()]
     out["grounded"] = [
         _pair(ask.format(name=name, text=text, question=q), a, rng.random() < 0.3)
-        for name, text, q, a in written_careful.GROUNDED
-        for ask in written_careful.GROUNDED_ASKS
+        for name, text, q, a in written.grounded()
+        for ask in written.GROUNDED_ASKS
     ]
     # Two-turn conversations: a greeting, then a question.
     two_turn = []
     for (g_user, g_answer), (q, a) in zip(
-        rng.sample(written.GREETINGS, 30), rng.sample(written.EXPLANATIONS, 30), strict=True
+        rng.sample(greetings, 30), rng.sample(explanations, 30), strict=True
     ):
         two_turn.append(
             [
