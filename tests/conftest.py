@@ -229,6 +229,7 @@ class AppClient:
         self.settings = settings
         self.home = settings.home
         self._stack = ExitStack()
+        self._stack.callback(_forget_plugins, _add_plugins(settings.plugins))
         self.portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
         self.client: httpx.AsyncClient = self._stack.enter_context(
             self.portal.wrap_async_context_manager(asgi_client(settings))
@@ -257,11 +258,42 @@ class AppClient:
         self._stack.close()
 
 
+def _plugin_caches_clear() -> None:
+    from haneul.knowledge import loaders
+    from haneul.skills import builtin_and_plugin_skills
+
+    builtin_and_plugin_skills.cache_clear()
+    loaders._registry.cache_clear()
+
+
+def _add_plugins(value: str) -> list[str]:
+    """Register the modules of a `plugins` setting on the process's plugin manager, as a
+    server started with it reads them (the manager reads the environment's only once); the
+    names that were new, for `_forget_plugins`."""
+    from haneul.plugins import load_plugins, plugin_manager, plugin_names
+
+    new = [n for n in plugin_names(value) if plugin_manager().get_plugin(n) is None]
+    load_plugins(new)
+    if new:
+        _plugin_caches_clear()
+    return new
+
+
+def _forget_plugins(names: list[str]) -> None:
+    from haneul.plugins import plugin_manager
+
+    for name in names:
+        plugin_manager().unregister(name=name)
+    if names:
+        _plugin_caches_clear()
+
+
 @pytest.fixture
 def app_factory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., AppClient]]:
-    """Build in-process apps (echo default model) for one test: `app_factory(require_keys=True)`.
+    """Build in-process apps (echo default model) for one test: `app_factory(require_keys=True)`,
+    `app_factory(plugins="tests.assistant.booking_plugin")` (registered for this app's life).
     The test process's own HANEUL_ variables are cleared, as `server_factory` clears them."""
     for name in [k for k in os.environ if k.startswith("HANEUL_")]:
         monkeypatch.delenv(name)
