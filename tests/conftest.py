@@ -209,15 +209,21 @@ def in_process_settings(home: Path, **settings: Any) -> Settings:
 @asynccontextmanager
 async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """`create_app(settings)` with its lifespan run, behind an `httpx.AsyncClient` (for async
-    tests). The client's address is loopback, as a local caller's is."""
+    tests). The client's address is loopback, as a local caller's is. Modules named in
+    `settings.plugins` are registered for the app's life. httpx's ASGI transport hands a
+    streamed response over whole: a test of a client leaving mid-stream needs a real server."""
     from haneul.server.app import create_app
 
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url=ASGI_BASE) as client:
-            client.app = app  # type: ignore[attr-defined]  # for tests that read app.state
-            yield client
+    added = _add_plugins(settings.plugins)
+    try:
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+            async with httpx.AsyncClient(transport=transport, base_url=ASGI_BASE) as client:
+                client.app = app  # type: ignore[attr-defined]  # for tests that read app.state
+                yield client
+    finally:
+        _forget_plugins(added)
 
 
 class AppClient:
@@ -229,11 +235,14 @@ class AppClient:
         self.settings = settings
         self.home = settings.home
         self._stack = ExitStack()
-        self._stack.callback(_forget_plugins, _add_plugins(settings.plugins))
-        self.portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
-        self.client: httpx.AsyncClient = self._stack.enter_context(
-            self.portal.wrap_async_context_manager(asgi_client(settings))
-        )
+        try:
+            self.portal: BlockingPortal = self._stack.enter_context(start_blocking_portal())
+            self.client: httpx.AsyncClient = self._stack.enter_context(
+                self.portal.wrap_async_context_manager(asgi_client(settings))
+            )
+        except BaseException:
+            self._stack.close()
+            raise
         self.app = self.client.app  # type: ignore[attr-defined]
 
     def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
