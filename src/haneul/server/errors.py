@@ -106,7 +106,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _store(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
         if not is_locked(exc):
             log.error("store error on %s %s", request.method, request.url.path, exc_info=exc)
-            return error_response(HaneulError("internal error; see the server log"))
+            internal = HaneulError("internal error; see the server log")
+            return error_response(internal, request.url.path)
         log.warning("store locked on %s %s: %s", request.method, request.url.path, exc)
         busy = StoreBusyError("the store is busy (another writer holds the lock); retry shortly")
         return error_response(busy, request.url.path)
