@@ -94,6 +94,7 @@ def test_the_page_and_a_chat_run_under_the_csp(page: tuple[Page, list[str]]) -> 
     expect(body.locator("table td").first).to_have_text("서울")
     tab.click("#tab-docs")
     tab.click("#tab-memory")
+    tab.click("#tab-tuning")
     tab.wait_for_timeout(300)
     assert _violations(tab) == [] and console == []
 
