@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     require_keys: bool = Field(
         False, description="Require an API key even on 127.0.0.1 (always required elsewhere)."
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the server answers to besides localhost, 127.0.0.1, ::1, IP "
+        "literals and the bound address (comma separated; '.example.com' also matches its "
+        "subdomains; '*' turns the DNS-rebinding check off, unsafe: see docs/security.md).",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins (scheme://host[:port]) besides the server's own that may "
+        "send POST/PUT/PATCH/DELETE (comma separated; '*' turns the CSRF check off, unsafe).",
+    )
     rate_limit_rpm: int = Field(
         600, ge=1, description="Requests per minute allowed for each API key (or anonymous)."
     )
@@ -113,7 +124,7 @@ class Settings(BaseSettings):
         None, description="API key the `haneul chat` client sends (server side: unused)."
     )
 
-    @field_validator("preload", mode="before")
+    @field_validator("preload", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split_names(cls, value: Any) -> Any:
         if isinstance(value, str):

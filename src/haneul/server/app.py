@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -10,7 +11,8 @@ from importlib import resources
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,11 +40,12 @@ from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
+from haneul.server.security import SecurityMiddleware, docs_page
 from haneul.server.studio.routes import router as studio_router
 from haneul.skills.openapi import load_manifest
 from haneul.store.audit import AuditLog
 from haneul.store.db import connect
-from haneul.store.keys import KeyStore
+from haneul.store.keys import KeyStore, UsageStamps
 from haneul.studio.jobs import JobStore, Worker
 
 log = logging.getLogger(__name__)
@@ -101,16 +104,26 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         if worker:
             worker.stop()
         await manager.close()
+        await asyncio.to_thread(stamps.close)
         conn.close()
         library.conn.close()
         conversations.conn.close()
 
-    app = FastAPI(title="Haneul", version=__version__, lifespan=lifespan)
+    # The docs routes are added below, behind keys when keys are required.
+    app = FastAPI(
+        title="Haneul",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.manager = manager
     app.state.metrics = metrics
     app.state.limiter = limiter
-    app.state.keys = KeyStore(conn)
+    stamps = UsageStamps(settings.db_path)  # last-used times, written off the event loop
+    app.state.keys = KeyStore(conn, stamps)
     app.state.safety = SafetyFilter(learned=settings.safety_learned)
     app.state.audit = AuditLog(conn)
     library = Library(connect(settings.db_path))  # its own connection: its own transactions
@@ -138,6 +151,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(clova_chat_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(_RequestMetrics, metrics=metrics)
+    app.add_middleware(SecurityMiddleware, settings=settings)  # outermost: refusals first
+    _add_docs_routes(app)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -159,3 +174,21 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         return HTMLResponse(page.replace("{{DEFAULT_MODEL}}", settings.default_model))
 
     return app
+
+
+def _add_docs_routes(app: FastAPI) -> None:
+    """/openapi.json, /docs and /redoc: public in the open localhost mode, behind a key
+    whenever keys are required (the `authenticate` dependency decides)."""
+    guard = [Depends(authenticate)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=guard)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=guard)
+    async def swagger() -> HTMLResponse:
+        return docs_page(get_swagger_ui_html(openapi_url="/openapi.json", title="Haneul API"))
+
+    @app.get("/redoc", include_in_schema=False, dependencies=guard)
+    async def redoc() -> HTMLResponse:
+        return docs_page(get_redoc_html(openapi_url="/openapi.json", title="Haneul API"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,21 @@ from starlette.exceptions import HTTPException
 from haneul.errors import ContextLengthError, HaneulError, RateLimitError, UnsupportedError
 
 log = logging.getLogger(__name__)
+
+
+class StoreBusyError(HaneulError):
+    """The SQLite store stayed locked by another writer past its busy timeout."""
+
+    status = 503
+    type = "server_error"
+    code = "store_busy"
+    retry_after = 5.0
+
+
+def is_locked(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's 'database is locked' / 'database table is locked' / 'busy' errors."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def error_body(exc: HaneulError) -> dict[str, Any]:
@@ -41,7 +57,7 @@ def clova_code(exc: HaneulError) -> str:
 
 def error_response(exc: HaneulError, path: str = "") -> JSONResponse:
     headers = {}
-    if isinstance(exc, RateLimitError):
+    if isinstance(exc, RateLimitError | StoreBusyError):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     body: dict[str, Any] = error_body(exc)
     if path.startswith(CLOVA_ROUTES):
@@ -85,6 +101,16 @@ def install_error_handlers(app: FastAPI) -> None:
         err.status, err.type = exc.status_code, "invalid_request_error"
         err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(err, request.url.path)
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _store(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+        if not is_locked(exc):
+            log.error("store error on %s %s", request.method, request.url.path, exc_info=exc)
+            internal = HaneulError("internal error; see the server log")
+            return error_response(internal, request.url.path)
+        log.warning("store locked on %s %s: %s", request.method, request.url.path, exc)
+        busy = StoreBusyError("the store is busy (another writer holds the lock); retry shortly")
+        return error_response(busy, request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,20 +2,28 @@
 
 Keys are 32 random bytes, so a fast hash is enough (no password stretching needed): an
 attacker with the database cannot guess a 256-bit secret from its hash.
+
+In the server, verifying a key never writes: its last-used time goes to `UsageStamps`,
+which one thread writes in batches on its own connection, so a locked database never
+blocks the event loop (see docs/security.md).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.safety.policy import POLICIES
+from haneul.store.db import connect
 
+log = logging.getLogger(__name__)
 PREFIX = "hn-"
 
 
@@ -40,9 +48,73 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class UsageStamps:
+    """Last-used times kept in memory and written in batches by one daemon thread on its own
+    connection (started on the first stamp); a batch the lock refuses is kept for the next."""
+
+    def __init__(self, path: Path, interval_s: float = 2.0) -> None:
+        self.path = path
+        self.interval_s = interval_s
+        self._pending: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    def record(self, key_id: str, at: float) -> None:
+        with self._lock:
+            self._pending[key_id] = max(at, self._pending.get(key_id, 0.0))
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._run, name="key-stamps", daemon=True)
+                self._thread.start()
+
+    def pending(self, key_id: str) -> float | None:
+        with self._lock:
+            return self._pending.get(key_id)
+
+    def flush(self) -> bool:
+        """Write what is pending; False (and kept for later) when the database is locked."""
+        with self._lock:
+            batch, self._pending = self._pending, {}
+        if not batch:
+            return True
+        try:
+            if self._conn is None:
+                self._conn = connect(self.path)
+            with self._conn:  # one transaction
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.executemany(
+                    "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?)"
+                    " WHERE id = ?",
+                    [(at, key_id) for key_id, at in batch.items()],
+                )
+        except sqlite3.OperationalError as exc:
+            log.warning("key last-used stamps not written yet: %s", exc)
+            with self._lock:
+                for key_id, at in batch.items():
+                    self._pending[key_id] = max(at, self._pending.get(key_id, 0.0))
+            return False
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.flush()
+
+    def close(self) -> None:
+        """Stop the thread and write what is left (best effort)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.flush()
+        if self._conn is not None:
+            self._conn.close()
+
+
 class KeyStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, stamps: UsageStamps | None = None) -> None:
+        """`stamps`: where `verify` records last use (None: written at once, as the CLI does)."""
         self.conn = conn
+        self.stamps = stamps
         self._lock = threading.Lock()
 
     def create(
@@ -87,11 +159,17 @@ class KeyStore:
         row = self.conn.execute("SELECT * FROM api_keys WHERE id = ?", (key_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"API key '{key_id}' does not exist")
-        return _row(row)
+        return self._with_stamp(_row(row))
 
     def list(self) -> list[ApiKey]:
         rows = self.conn.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
-        return [_row(r) for r in rows]
+        return [self._with_stamp(_row(r)) for r in rows]
+
+    def _with_stamp(self, key: ApiKey) -> ApiKey:
+        at = self.stamps.pending(key.id) if self.stamps else None
+        if at is None or (key.last_used_at or 0.0) >= at:
+            return key
+        return replace(key, last_used_at=at)
 
     def has_active(self) -> bool:
         row = self.conn.execute("SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1")
@@ -107,6 +185,9 @@ class KeyStore:
         ).fetchone()
         if row is None:
             return None
+        if self.stamps is not None:
+            self.stamps.record(row["id"], time.time())
+            return _row(row)
         with self._lock:
             self.conn.execute(
                 "UPDATE api_keys SET last_used_at = ? WHERE id = ?", (time.time(), row["id"])
