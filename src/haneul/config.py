@@ -45,7 +45,11 @@ class Settings(BaseSettings):
         2, ge=1, description="CPU threads per llama.cpp model (OpenMP); keep <= physical cores."
     )
     parallel: int = Field(
-        8, ge=1, le=64, description="Parallel decoding slots per model (continuous batching)."
+        8,
+        ge=1,
+        le=64,
+        description="Parallel decoding slots per model (continuous batching); the server "
+        "admits no more generations per model than this.",
     )
     ctx_size: int = Field(
         2048,
@@ -66,7 +70,10 @@ class Settings(BaseSettings):
         32, ge=0, description="Requests that may wait for a free slot per key before a 429."
     )
     queue_timeout_s: float = Field(
-        30.0, gt=0, description="Seconds a queued request waits for a slot before a 429."
+        30.0,
+        gt=0,
+        description="Deadline of a queued request: by then it holds a slot of its key and of "
+        "the model's engine, or gets a 429 (key) or 503 (engine) with Retry-After.",
     )
     safety_policy: str = Field(
         "annotate",
