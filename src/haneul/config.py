@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         description="Run queued tuning tasks in this server (one at a time); off for servers "
         "that only serve (then run `haneul tune worker` somewhere).",
     )
+    datasets_dir: Path | None = Field(
+        None,
+        description="Data directory tenants may name tuning datasets in "
+        "(`trainingDatasetFilePath`); default `<home>/datasets`. Nothing outside it is read.",
+    )
     skill_manifests: str = Field(
         "",
         description="OpenAPI skill manifests to load, comma-separated: shipped ones by name "
@@ -130,6 +135,11 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.home / "haneul.db"
+
+    @property
+    def datasets_root(self) -> Path:
+        """Where `trainingDatasetFilePath` may point (HANEUL_DATASETS_DIR)."""
+        return self.datasets_dir or self.home / "datasets"
 
     @property
     def models_dir(self) -> Path:

@@ -3,13 +3,17 @@
 Replies are wrapped as CLOVA wraps them: `{"status": {"code": "20000", "message": "OK"},
 "result": ...}`; errors are `{"status": {"code": "40001", "message": ...}}` (server/errors.py).
 
-The dataset is a file on the server's disk (`trainingDatasetFilePath`, as CLOVA's object
-storage path) or uploaded in the request (`trainingDataset: {name, content}`), kept under
-`HANEUL_HOME/studio/datasets/` by content hash until no task uses it.
+The dataset is uploaded in the request (`trainingDataset: {name, content}`), kept under
+`HANEUL_HOME/studio/datasets/` by content hash until no task uses it, or names a file in the
+server's data directory (`trainingDatasetFilePath`, as CLOVA's object storage path;
+`HANEUL_DATASETS_DIR`). A path outside that directory (after symlinks), missing, or not a
+regular file gets one and the same refusal, so the answer says nothing of the disk; files are
+read off the event loop, never a FIFO or a device.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -24,12 +28,16 @@ from haneul.engine.catalog import NAME_PATTERN, Catalog
 from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.chat import V3Chat, ok, v3_chat
-from haneul.studio.datasets import read_dataset
+from haneul.studio.datasets import DatasetFileError, read_dataset, resolve_in_root
 from haneul.studio.jobs import Job, JobStore
 from haneul.studio.train import TrainConfig
 
 router = APIRouter()
 Auth = Annotated[Principal, Depends(authenticate)]
+PATH_REFUSED = (
+    "trainingDatasetFilePath must name a regular .jsonl or .csv file of at most 100 MiB in "
+    "the server's data directory (HANEUL_DATASETS_DIR); or send the file as trainingDataset"
+)
 
 
 class DatasetUpload(BaseModel):
@@ -48,7 +56,11 @@ class CreateTask(BaseModel):
     validationSplitRatio: float = Field(0.1, ge=0, lt=1)
     loraR: int = Field(8, ge=2, le=64)
     loraAlpha: int = Field(64, ge=2, le=512)
-    trainingDatasetFilePath: str | None = Field(None, description="a file on the server's disk")
+    trainingDatasetFilePath: str | None = Field(
+        None,
+        max_length=1000,
+        description="a .jsonl or .csv file in the server's data directory (HANEUL_DATASETS_DIR)",
+    )
     trainingDataset: DatasetUpload | None = None
     batchSize: int = Field(4, ge=1, le=64)
     maxSteps: int | None = Field(None, ge=1)
@@ -112,10 +124,12 @@ def _card(job: Job) -> dict[str, Any]:
 async def create_task(body: CreateTask, request: Request, principal: Auth) -> Any:
     store = _store(request)
     if body.trainingDataset is not None:
-        dataset = _save_upload(request, body.trainingDataset)
+        dataset = await asyncio.to_thread(_save_upload, request, body.trainingDataset)
     else:
-        dataset = Path(str(body.trainingDatasetFilePath)).resolve()
+        root = request.app.state.settings.datasets_root
+        dataset = await asyncio.to_thread(_named, root, str(body.trainingDatasetFilePath))
     try:
+        await asyncio.to_thread(_check_dataset, dataset, body.trainingDataset is None)
         job = _create(request, store, body, dataset, principal.key_id)
     except HaneulError:
         _forget_upload(request, dataset)  # a refused task leaves nothing behind
@@ -123,8 +137,25 @@ async def create_task(body: CreateTask, request: Request, principal: Auth) -> An
     return ok(_card(job))
 
 
+def _named(root: Path, name: str) -> Path:
+    """The dataset a tenant names: inside the data directory, else the one refusal."""
+    path = resolve_in_root(root, name)
+    if path is None:
+        raise InvalidRequestError(PATH_REFUSED, param="trainingDatasetFilePath")
+    return path
+
+
+def _check_dataset(dataset: Path, named: bool) -> None:
+    """Every problem of the dataset now, not after a start (runs in a thread)."""
+    try:
+        read_dataset(dataset).raise_for_problems()
+    except DatasetFileError:
+        if not named:
+            raise
+        raise InvalidRequestError(PATH_REFUSED, param="trainingDatasetFilePath") from None
+
+
 def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, owner: str) -> Job:
-    read_dataset(dataset).raise_for_problems()  # every problem now, not after a start
     catalog = Catalog(request.app.state.settings)
     taken = {e.name for e in catalog.entries()} | {j.name for j in store.of(None)}
     if body.name in taken:
