@@ -195,3 +195,21 @@ def test_limits_are_the_keys_own_and_survive_other_numbers() -> None:
         assert over.value.retry_after > 55
 
     asyncio.run(run())
+
+
+def test_a_full_queue_says_how_long_a_slot_is_held() -> None:
+    """Retry-After for a full queue comes from how long this key's generations last."""
+
+    async def run() -> float:
+        limiter = Limiter(rpm=600, max_concurrent=16, max_queue=0, queue_timeout_s=1)
+        first = await limiter.admit("k", max_concurrent=1)
+        await asyncio.sleep(1.5)
+        first.release()
+        second = await limiter.admit("k", max_concurrent=1)
+        with pytest.raises(RateLimitError) as full:
+            await limiter.admit("k", max_concurrent=1)
+        second.release()
+        assert full.value.code == "too_many_concurrent_requests"
+        return full.value.retry_after
+
+    assert asyncio.run(run()) > 1.4

@@ -83,6 +83,8 @@ def test_only_regular_files_in_the_data_directory(
         assert _task(http, "상담-링크", "안으로.jsonl").status_code == 200
         tasks = http.get("/tuning/v2/tasks").json()["result"]["tasks"]
         assert {t["name"] for t in tasks} == {"상담-이름", "상담-절대", "상담-링크"}
+        # shown as named in the data directory, never as the server's own path
+        assert {t["trainingDatasetFilePath"] for t in tasks} == {"상담.jsonl"}
 
 
 def test_a_fifo_is_refused_without_being_opened(tmp_path: Path) -> None:

@@ -99,7 +99,17 @@ def _store(request: Request) -> JobStore:
     return store
 
 
-def _card(job: Job) -> dict[str, Any]:
+def _shown(request: Request, dataset: str) -> str:
+    """The dataset as its tenant named it: relative to the data directory (an upload: its
+    stored name), never the server's own path."""
+    path = Path(dataset)
+    for base in (request.app.state.settings.datasets_root.resolve(), _datasets(request)):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return path.name
+
+
+def _card(request: Request, job: Job) -> dict[str, Any]:
     c = job.config
     return {
         "id": job.id,
@@ -114,7 +124,7 @@ def _card(job: Job) -> dict[str, Any]:
         "loraR": c["lora_r"],
         "loraAlpha": c["lora_alpha"],
         "validationSplitRatio": c["validation_split"],
-        "trainingDatasetFilePath": job.dataset,
+        "trainingDatasetFilePath": _shown(request, job.dataset),
         "createdDate": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.created_at)),
         "updatedDate": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.updated_at)),
     }
@@ -134,7 +144,7 @@ async def create_task(body: CreateTask, request: Request, principal: Auth) -> An
     except HaneulError:
         _forget_upload(request, dataset)  # a refused task leaves nothing behind
         raise
-    return ok(_card(job))
+    return ok(_card(request, job))
 
 
 def _named(root: Path, name: str) -> Path:
@@ -178,17 +188,17 @@ def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, 
 
 @router.get("/tuning/v2/tasks")
 async def list_tasks(request: Request, principal: Auth) -> Any:
-    return ok({"tasks": [_card(j) for j in _store(request).of(principal.key_id)]})
+    return ok({"tasks": [_card(request, j) for j in _store(request).of(principal.key_id)]})
 
 
 @router.get("/tuning/v2/tasks/{task_id}")
 async def get_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return ok(_card(_store(request).get(principal.key_id, task_id)))
+    return ok(_card(request, _store(request).get(principal.key_id, task_id)))
 
 
 @router.post("/tuning/v2/tasks/{task_id}/cancel")
 async def cancel_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return ok(_card(_store(request).cancel(principal.key_id, task_id)))
+    return ok(_card(request, _store(request).cancel(principal.key_id, task_id)))
 
 
 @router.delete("/tuning/v2/tasks/{task_id}")
