@@ -91,13 +91,15 @@ class Gate:
         self._wake()
 
     def wait_estimate(self) -> float:
-        """Seconds until a request arriving now would likely get a slot."""
-        now = time.monotonic()
-        oldest = now - self.started[0] if self.started else 0.0
-        each = self.hold_s if self.hold_s is not None else oldest
-        first = max(each - oldest, 0.0) if self.started else 0.0
-        ahead = len(self.waiters) / max(self.capacity, 1)
-        return max(1.0, first + each * ahead)
+        """Seconds until a request arriving now would likely get a slot: what is left of the
+        oldest running slot's usual hold, then a usual hold per `capacity` waiting ahead. With
+        no hold finished yet, the oldest is taken to run as long again as it has so far."""
+        if not self.started:
+            return 1.0
+        oldest = time.monotonic() - self.started[0]
+        each = self.hold_s if self.hold_s is not None else 2 * oldest
+        first = max(each - oldest, 1.0)
+        return max(1.0, first + each * len(self.waiters) / max(self.capacity, 1))
 
     def _took(self) -> None:
         self.running += 1
