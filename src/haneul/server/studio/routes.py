@@ -28,7 +28,12 @@ from haneul.engine.catalog import NAME_PATTERN, Catalog
 from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.chat import V3Chat, ok, v3_chat
-from haneul.studio.datasets import DatasetFileError, read_dataset, resolve_in_root
+from haneul.studio.datasets import (
+    MAX_DATASET_BYTES,
+    DatasetFileError,
+    read_dataset,
+    resolve_in_root,
+)
 from haneul.studio.jobs import Job, JobStore
 from haneul.studio.train import TrainConfig
 
@@ -84,6 +89,11 @@ def _save_upload(request: Request, upload: DatasetUpload) -> Path:
             "trainingDataset.name must end in .jsonl or .csv", param="trainingDataset.name"
         )
     data = upload.content.encode("utf-8")
+    if len(data) > MAX_DATASET_BYTES:
+        raise InvalidRequestError(
+            f"trainingDataset is over {MAX_DATASET_BYTES // 2**20} MiB as UTF-8",
+            param="trainingDataset.content",
+        )
     stem = re.sub(r"[^\w.-]+", "_", Path(upload.name).stem)[:60] or "dataset"
     path = _datasets(request) / f"{hashlib.sha256(data).hexdigest()[:16]}-{stem}{suffix}"
     if not path.exists():
