@@ -45,7 +45,11 @@ class Settings(BaseSettings):
         2, ge=1, description="CPU threads per llama.cpp model (OpenMP); keep <= physical cores."
     )
     parallel: int = Field(
-        8, ge=1, le=64, description="Parallel decoding slots per model (continuous batching)."
+        8,
+        ge=1,
+        le=64,
+        description="Parallel decoding slots per model (continuous batching); the server "
+        "admits no more generations per model than this.",
     )
     ctx_size: int = Field(
         2048,
@@ -77,7 +81,10 @@ class Settings(BaseSettings):
         32, ge=0, description="Requests that may wait for a free slot per key before a 429."
     )
     queue_timeout_s: float = Field(
-        30.0, gt=0, description="Seconds a queued request waits for a slot before a 429."
+        30.0,
+        gt=0,
+        description="Deadline of a queued request: by then it holds a slot of its key and of "
+        "the model's engine, or gets a 429 (key) or 503 (engine) with Retry-After.",
     )
     safety_policy: str = Field(
         "annotate",
@@ -98,6 +105,11 @@ class Settings(BaseSettings):
         True,
         description="Run queued tuning tasks in this server (one at a time); off for servers "
         "that only serve (then run `haneul tune worker` somewhere).",
+    )
+    datasets_dir: Path | None = Field(
+        None,
+        description="Data directory tenants may name tuning datasets in "
+        "(`trainingDatasetFilePath`); default `<home>/datasets`. Nothing outside it is read.",
     )
     skill_manifests: str = Field(
         "",
@@ -134,6 +146,11 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.home / "haneul.db"
+
+    @property
+    def datasets_root(self) -> Path:
+        """Where `trainingDatasetFilePath` may point (HANEUL_DATASETS_DIR)."""
+        return self.datasets_dir or self.home / "datasets"
 
     @property
     def models_dir(self) -> Path:

@@ -11,6 +11,7 @@
     │   └── ModelNotFoundError       404 model_not_found
     ├── ConflictError                409 conflict
     ├── RateLimitError               429 rate_limit_exceeded (carries retry_after)
+    │   └── EngineBusyError          503 engine_overloaded (the engine's slots stayed full)
     ├── EngineError                  500 engine_error
     ├── UpstreamError                502 upstream_error
     └── ModelLoadError               503 model_unavailable
@@ -89,6 +90,14 @@ class RateLimitError(HaneulError):
     def __init__(self, message: str, *, retry_after: float = 1.0, code: str | None = None):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class EngineBusyError(RateLimitError):
+    """Every engine slot of the model stayed busy past the queue deadline."""
+
+    status = 503
+    type = "server_error"
+    code = "engine_overloaded"
 
 
 class EngineError(HaneulError):

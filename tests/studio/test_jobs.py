@@ -47,7 +47,10 @@ def _v3_stream(http: httpx.Client, task: str, text: str) -> list[tuple[str, dict
 def test_a_task_runs_and_answers_as_a_task(
     studio_home: Path, trigger_data: Path, tmp_path: Path
 ) -> None:
-    srv = start_server(studio_home, default_model="echo", ctx_size="512", parallel="2")
+    srv = start_server(
+        studio_home, default_model="echo", ctx_size="512", parallel="2",
+        datasets_dir=str(trigger_data.parent),
+    )  # fmt: skip
     try:
         with httpx.Client(base_url=srv.url, timeout=120) as http:
             bad = tmp_path / "나쁜.jsonl"
@@ -126,7 +129,7 @@ def test_a_task_runs_and_answers_as_a_task(
 @pytest.mark.slow  # trains LoRA
 @pytest.mark.timeout(600)
 def test_cancel_stops_a_running_task(studio_home: Path, trigger_data: Path) -> None:
-    srv = start_server(studio_home, default_model="echo")
+    srv = start_server(studio_home, default_model="echo", datasets_dir=str(trigger_data.parent))
     try:
         with httpx.Client(base_url=srv.url, timeout=60) as http:
             body = {"name": "haneul-long", "trainingDatasetFilePath": str(trigger_data),
@@ -172,7 +175,7 @@ def test_a_task_whose_worker_died_goes_back_to_wait(tmp_path: Path, trigger_data
 def test_a_task_killed_from_outside_is_queued_again_and_finishes(
     studio_home: Path, trigger_data: Path
 ) -> None:
-    srv = start_server(studio_home, default_model="echo")
+    srv = start_server(studio_home, default_model="echo", datasets_dir=str(trigger_data.parent))
     try:
         with httpx.Client(base_url=srv.url, timeout=60) as http:
             body = {"name": "haneul-killed", "trainingDatasetFilePath": str(trigger_data),

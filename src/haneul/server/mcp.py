@@ -39,7 +39,6 @@ class McpEndpoint:
         request = Request(scope, receive)
         try:
             principal = await authenticate(request)
-            request.app.state.limiter.check_rate(principal.key_id, rpm=principal.rpm)
         except HaneulError as e:
             await error_response(e)(scope, receive, send)
             return

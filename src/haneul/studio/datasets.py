@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,8 @@ from typing import Any
 
 from haneul.errors import InvalidRequestError
 
+MAX_DATASET_BYTES = 100 * 1024 * 1024  # a dataset file, on disk or uploaded
+SUFFIXES = (".jsonl", ".json", ".csv")
 CSV_COLUMNS = ["System_Prompt", "C_ID", "T_ID", "Text", "Completion"]
 ROLES = ("system", "user", "assistant")
 BOM = "\ufeff"
@@ -60,20 +64,61 @@ class Dataset:
             )
 
 
-def read_dataset(path: Path) -> Dataset:
-    """Read and check a dataset; the format follows the suffix (.jsonl/.json or .csv)."""
+class DatasetFileError(InvalidRequestError):
+    """The dataset file itself cannot be read: missing, not a regular file, too large."""
+
+
+def read_dataset(path: Path, *, max_bytes: int = MAX_DATASET_BYTES) -> Dataset:
+    """Read and check a dataset; the format follows the suffix (.jsonl/.json or .csv).
+    Only a regular file of at most `max_bytes` is read (never a FIFO or a device)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidRequestError(
+            f"{path.name}: a dataset is .jsonl (OpenAI chat format) or .csv (CLOVA Studio)",
+            param="dataset",
+        )
+    raw = read_regular_file(path, max_bytes)
+    return parse_csv(raw) if suffix == ".csv" else parse_jsonl(raw)
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `max_bytes`. It is checked
+    before it is opened, opened without blocking (a FIFO swapped in meanwhile cannot stall
+    the caller) and checked again once open."""
     try:
-        raw = path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise DatasetFileError(f"{path.name}: not a regular file", param="dataset")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as e:
-        raise InvalidRequestError(f"cannot read {path}: {e.strerror}", param="dataset") from None
-    if path.suffix.lower() == ".csv":
-        return parse_csv(raw)
-    if path.suffix.lower() in (".jsonl", ".json"):
-        return parse_jsonl(raw)
-    raise InvalidRequestError(
-        f"{path.name}: a dataset is .jsonl (OpenAI chat format) or .csv (CLOVA Studio)",
-        param="dataset",
-    )
+        raise DatasetFileError(f"cannot read {path}: {e.strerror}", param="dataset") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise DatasetFileError(f"{path.name}: not a regular file", param="dataset")
+        if info.st_size > max_bytes:
+            raise DatasetFileError(
+                f"{path.name}: the dataset is over {max_bytes // 2**20} MiB", param="dataset"
+            )
+        with os.fdopen(os.dup(fd), "rb") as file:
+            raw = file.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(raw) > max_bytes:
+        raise DatasetFileError(
+            f"{path.name}: the dataset is over {max_bytes // 2**20} MiB", param="dataset"
+        )
+    return raw
+
+
+def resolve_in_root(root: Path, name: str) -> Path | None:
+    """`name` (relative to `root`, or absolute) with symlinks and `..` resolved, if that
+    lies inside `root`; else None. Nothing is opened."""
+    try:
+        base = root.resolve()
+        path = (base / name).resolve()
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop
+        return None
+    return path if path != base and path.is_relative_to(base) else None
 
 
 def _decode(raw: bytes, data: Dataset) -> str | None:

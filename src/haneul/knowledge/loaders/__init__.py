@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 SEPARATOR = "\n\n"  # between sections in LoadedDocument.text
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # a zip (DOCX, PPTX, XLSX, HWPX) may expand to this
 MAX_ZIP_ENTRIES = 20_000
+MAX_ZIP_RATIO = 200  # uncompressed / compressed, over the archive, once it passes MIN_RATIO_BYTES
+MIN_RATIO_BYTES = 16 * 1024 * 1024  # smaller archives may compress as well as they like
 MAX_HEADING_CHARS = 200  # a "heading" longer than this is a styled paragraph: kept as text
 
 
@@ -126,22 +128,38 @@ def _sniff(data: bytes) -> str | None:
         return ".pdf"
     if data.startswith(b"\xd0\xcf\x11\xe0") and b"HWP Document File" in data:
         return ".hwp"
-    if data.startswith(b"PK\x03\x04"):
+    if _is_zip(data):
         return _zip_kind(data)
     return None
 
 
+def _is_zip(data: bytes) -> bool:
+    """Whether `zipfile` would open `data`, whatever its first bytes (it finds the
+    archive from its end, so junk before `PK` does not stop it)."""
+    return zipfile.is_zipfile(io.BytesIO(data))
+
+
 def _check_zip(name: str, data: bytes) -> None:
-    """Refuse a zip that would expand beyond reason (a zip bomb) before a library opens it."""
+    """Refuse a zip that would expand beyond reason (a zip bomb) before a library opens it:
+    total size, ratio and entry count, from the directory the library itself will read.
+    `zipfile` never inflates an entry beyond its declared size, so the declared sizes bound
+    what any zipfile-based reader (python-docx, -pptx, openpyxl, the HWPX loader) can get."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         return  # not a readable zip: the loader says so in its own words
-    if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+    unzipped = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if len(infos) > MAX_ZIP_ENTRIES or unzipped > MAX_UNZIPPED_BYTES:
         raise UnreadableDocumentError(
             f"{name}: the file expands to more than {MAX_UNZIPPED_BYTES // 2**20} MiB "
             f"or {MAX_ZIP_ENTRIES} parts (a zip bomb?)"
+        )
+    if unzipped > MIN_RATIO_BYTES and unzipped > MAX_ZIP_RATIO * max(packed, 1):
+        raise UnreadableDocumentError(
+            f"{name}: the file expands {unzipped // max(packed, 1)} times its packed size "
+            f"(more than {MAX_ZIP_RATIO}: a zip bomb?)"
         )
 
 
@@ -178,8 +196,7 @@ def load_document(name: str, data: bytes) -> LoadedDocument:
     kind, load = registry[suffix]
     if not data:
         raise UnreadableDocumentError(f"{name}: the file is empty")
-    if data.startswith(b"PK\x03\x04"):
-        _check_zip(name, data)
+    _check_zip(name, data)  # whatever the first bytes: zipfile opens what it finds
     try:
         return _run(name, kind, load, data)
     except UnreadableDocumentError as failed:

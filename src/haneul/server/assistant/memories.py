@@ -22,7 +22,6 @@ class MemoryBody(BaseModel):
 
 
 def _store(request: Request, principal: Principal) -> MemoryStore:
-    request.app.state.limiter.check_rate(principal.key_id, rpm=principal.rpm)
     store: MemoryStore = request.app.state.memories
     return store
 

@@ -50,7 +50,6 @@ class SendMessage(BaseModel):
 
 
 def _service(request: Request, principal: Principal) -> AssistantService:
-    request.app.state.limiter.check_rate(principal.key_id, rpm=principal.rpm)
     service: AssistantService = request.app.state.assistant
     return service
 
@@ -167,9 +166,9 @@ async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -
         enabled_skills=body.skills,
         max_tokens=body.max_tokens,
     )
-    _, assistant = await service.assistant(body.model)
+    model, assistant = await service.assistant(body.model)
     await assistant.screen(turn)  # a blocked message is a 400 before anything streams
-    return await _respond(request, principal, cid, assistant.run(turn), body.stream, turn)
+    return await _respond(request, principal, cid, assistant.run(turn), body.stream, turn, model)
 
 
 @router.post("/{cid}/confirmations/{confirmation}")
@@ -180,7 +179,7 @@ async def confirm(
     finishes the turn, streamed like a message."""
     service: AssistantService = request.app.state.assistant
     service.conversations.get(principal.key_id, cid)
-    _, assistant = await service.assistant(body.model)
+    model, assistant = await service.assistant(body.model)
     store: Confirmations = request.app.state.confirmations
     pending = store.decide(principal.key_id, cid, confirmation, body.approve)
     if not body.approve:
@@ -190,7 +189,9 @@ async def confirm(
     turn = _turn(request, principal, cid, pending.text, max_tokens=body.max_tokens)
     turn.history = turn.history[:-2]  # the question and the request to confirm
     route = Route(pending.skill, pending.arguments, 1.0, {})
-    return await _respond(request, principal, cid, assistant.answer(turn, route), body.stream)
+    return await _respond(
+        request, principal, cid, assistant.answer(turn, route), body.stream, model=model
+    )
 
 
 async def _each(events: list[Event]) -> AsyncIterator[Event]:
@@ -205,14 +206,14 @@ async def _respond(
     run: AsyncIterator[Event],
     stream: bool,
     turn: Turn | None = None,
+    model: str | None = None,
 ) -> Any:
     """Stream or collect a turn's events; store it when done (with the user's message when
     `turn` is a new one), fold what the user said into memory, keep a pending confirmation."""
     service: AssistantService = request.app.state.assistant
     store = service.conversations
-    lease = await request.app.state.limiter.admit(
-        principal.key_id, rpm=principal.rpm, max_concurrent=principal.max_concurrent
-    )
+    serving = request.app.state.serving
+    lease = await serving.admit(principal, request.app.state.manager.resolve(model))
 
     async def events() -> AsyncIterator[Event]:
         try:

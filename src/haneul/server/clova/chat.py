@@ -133,7 +133,7 @@ async def v3_chat(request: Request, principal: Principal, model: str, body: V3Ch
     entry, backend = await serving.chat_backend(model)
     chat = serving.engine_body(body.openai(entry.name), backend)
     refused = await serving.guard.screen_input(chat, principal)
-    lease = await serving.admit(principal)
+    lease = await serving.admit(principal, entry)
     if "text/event-stream" in request.headers.get("accept", ""):
         events = _events(serving, entry.name, backend, chat, principal, body, refused, lease)
         return StreamingResponse(events, media_type="text/event-stream")

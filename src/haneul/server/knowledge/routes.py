@@ -28,7 +28,6 @@ MAX_FILES = 1000
 
 
 def _service(request: Request, principal: Principal) -> KnowledgeService:
-    request.app.state.limiter.check_rate(principal.key_id, rpm=principal.rpm)
     service: KnowledgeService = request.app.state.knowledge
     return service
 

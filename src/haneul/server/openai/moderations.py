@@ -63,7 +63,6 @@ def _scores(found: dict[str, float]) -> dict[str, float]:
 async def moderations(
     body: ModerationRequest, request: Request, principal: Principal = Depends(authenticate)
 ) -> dict[str, Any]:
-    request.app.state.limiter.check_rate(principal.key_id, rpm=principal.rpm)
     safety: SafetyFilter = request.app.state.safety
     texts = [body.input] if isinstance(body.input, str) else body.input
     results = []

@@ -20,7 +20,7 @@ from haneul.engine.protocol import Backend, Capability
 from haneul.errors import HaneulError, InvalidRequestError
 from haneul.server.auth import Principal
 from haneul.server.errors import error_body
-from haneul.server.limits import Lease, Limiter
+from haneul.server.limits import Lease, Limiter, engine_pool
 from haneul.server.metrics import Metrics
 from haneul.server.openai.guard import ChatGuard, refusal
 from haneul.server.openai.schemas import (
@@ -103,10 +103,15 @@ class OpenAIServing:
         body["max_tokens"] = max_tokens or min(self.settings.max_tokens_default, ctx // 2)
         return body
 
-    async def admit(self, principal: Principal) -> Lease:
-        """A lease under the key's rate and concurrency limits (a 429 when full)."""
+    async def admit(self, principal: Principal, entry: ModelEntry | None = None) -> Lease:
+        """A lease under the key's own limits and, for a generation on `entry`, one of its
+        engine slots: a 429/503 with Retry-After when none comes free by the queue deadline."""
         return await self.limiter.admit(
-            principal.key_id, rpm=principal.rpm, max_concurrent=principal.max_concurrent
+            principal.key_id,
+            rpm=principal.rpm,
+            max_concurrent=principal.max_concurrent,
+            charge=principal.charge,
+            pool=engine_pool(entry, self.settings) if entry is not None else None,
         )
 
     # -- chat and text completions -----------------------------------------------------
@@ -153,7 +158,7 @@ class OpenAIServing:
     async def _whole(
         self, entry: ModelEntry, call: Callable[[], Awaitable[dict[str, Any]]], principal: Principal
     ) -> dict[str, Any]:
-        lease = await self.admit(principal)
+        lease = await self.admit(principal, entry)
         self.metrics.inflight.labels(entry.name).inc()
         try:
             result = await call()
@@ -171,7 +176,7 @@ class OpenAIServing:
         include_usage: bool,
     ) -> StreamingResponse:
         start = time.perf_counter()
-        lease = await self.admit(principal)
+        lease = await self.admit(principal, entry)
         self.metrics.inflight.labels(entry.name).inc()
         try:
             # The first chunk comes before the response starts, so a bad request (context

@@ -3,13 +3,17 @@
 Replies are wrapped as CLOVA wraps them: `{"status": {"code": "20000", "message": "OK"},
 "result": ...}`; errors are `{"status": {"code": "40001", "message": ...}}` (server/errors.py).
 
-The dataset is a file on the server's disk (`trainingDatasetFilePath`, as CLOVA's object
-storage path) or uploaded in the request (`trainingDataset: {name, content}`), kept under
-`HANEUL_HOME/studio/datasets/` by content hash until no task uses it.
+The dataset is uploaded in the request (`trainingDataset: {name, content}`), kept under
+`HANEUL_HOME/studio/datasets/` by content hash until no task uses it, or names a file in the
+server's data directory (`trainingDatasetFilePath`, as CLOVA's object storage path;
+`HANEUL_DATASETS_DIR`). A path outside that directory (after symlinks), missing, or not a
+regular file gets one and the same refusal, so the answer says nothing of the disk; files are
+read off the event loop, never a FIFO or a device.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -24,12 +28,21 @@ from haneul.engine.catalog import NAME_PATTERN, Catalog
 from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.chat import V3Chat, ok, v3_chat
-from haneul.studio.datasets import read_dataset
+from haneul.studio.datasets import (
+    MAX_DATASET_BYTES,
+    DatasetFileError,
+    read_dataset,
+    resolve_in_root,
+)
 from haneul.studio.jobs import Job, JobStore
 from haneul.studio.train import TrainConfig
 
 router = APIRouter()
 Auth = Annotated[Principal, Depends(authenticate)]
+PATH_REFUSED = (
+    "trainingDatasetFilePath must name a regular .jsonl or .csv file of at most 100 MiB in "
+    "the server's data directory (HANEUL_DATASETS_DIR); or send the file as trainingDataset"
+)
 
 
 class DatasetUpload(BaseModel):
@@ -48,7 +61,11 @@ class CreateTask(BaseModel):
     validationSplitRatio: float = Field(0.1, ge=0, lt=1)
     loraR: int = Field(8, ge=2, le=64)
     loraAlpha: int = Field(64, ge=2, le=512)
-    trainingDatasetFilePath: str | None = Field(None, description="a file on the server's disk")
+    trainingDatasetFilePath: str | None = Field(
+        None,
+        max_length=1000,
+        description="a .jsonl or .csv file in the server's data directory (HANEUL_DATASETS_DIR)",
+    )
     trainingDataset: DatasetUpload | None = None
     batchSize: int = Field(4, ge=1, le=64)
     maxSteps: int | None = Field(None, ge=1)
@@ -72,6 +89,11 @@ def _save_upload(request: Request, upload: DatasetUpload) -> Path:
             "trainingDataset.name must end in .jsonl or .csv", param="trainingDataset.name"
         )
     data = upload.content.encode("utf-8")
+    if len(data) > MAX_DATASET_BYTES:
+        raise InvalidRequestError(
+            f"trainingDataset is over {MAX_DATASET_BYTES // 2**20} MiB as UTF-8",
+            param="trainingDataset.content",
+        )
     stem = re.sub(r"[^\w.-]+", "_", Path(upload.name).stem)[:60] or "dataset"
     path = _datasets(request) / f"{hashlib.sha256(data).hexdigest()[:16]}-{stem}{suffix}"
     if not path.exists():
@@ -87,7 +109,17 @@ def _store(request: Request) -> JobStore:
     return store
 
 
-def _card(job: Job) -> dict[str, Any]:
+def _shown(request: Request, dataset: str) -> str:
+    """The dataset as its tenant named it: relative to the data directory (an upload: its
+    stored name), never the server's own path."""
+    path = Path(dataset)
+    for base in (request.app.state.settings.datasets_root.resolve(), _datasets(request)):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return path.name
+
+
+def _card(request: Request, job: Job) -> dict[str, Any]:
     c = job.config
     return {
         "id": job.id,
@@ -102,7 +134,7 @@ def _card(job: Job) -> dict[str, Any]:
         "loraR": c["lora_r"],
         "loraAlpha": c["lora_alpha"],
         "validationSplitRatio": c["validation_split"],
-        "trainingDatasetFilePath": job.dataset,
+        "trainingDatasetFilePath": _shown(request, job.dataset),
         "createdDate": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.created_at)),
         "updatedDate": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(job.updated_at)),
     }
@@ -112,19 +144,38 @@ def _card(job: Job) -> dict[str, Any]:
 async def create_task(body: CreateTask, request: Request, principal: Auth) -> Any:
     store = _store(request)
     if body.trainingDataset is not None:
-        dataset = _save_upload(request, body.trainingDataset)
+        dataset = await asyncio.to_thread(_save_upload, request, body.trainingDataset)
     else:
-        dataset = Path(str(body.trainingDatasetFilePath)).resolve()
+        root = request.app.state.settings.datasets_root
+        dataset = await asyncio.to_thread(_named, root, str(body.trainingDatasetFilePath))
     try:
+        await asyncio.to_thread(_check_dataset, dataset, body.trainingDataset is None)
         job = _create(request, store, body, dataset, principal.key_id)
     except HaneulError:
         _forget_upload(request, dataset)  # a refused task leaves nothing behind
         raise
-    return ok(_card(job))
+    return ok(_card(request, job))
+
+
+def _named(root: Path, name: str) -> Path:
+    """The dataset a tenant names: inside the data directory, else the one refusal."""
+    path = resolve_in_root(root, name)
+    if path is None:
+        raise InvalidRequestError(PATH_REFUSED, param="trainingDatasetFilePath")
+    return path
+
+
+def _check_dataset(dataset: Path, named: bool) -> None:
+    """Every problem of the dataset now, not after a start (runs in a thread)."""
+    try:
+        read_dataset(dataset).raise_for_problems()
+    except DatasetFileError:
+        if not named:
+            raise
+        raise InvalidRequestError(PATH_REFUSED, param="trainingDatasetFilePath") from None
 
 
 def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, owner: str) -> Job:
-    read_dataset(dataset).raise_for_problems()  # every problem now, not after a start
     catalog = Catalog(request.app.state.settings)
     taken = {e.name for e in catalog.entries()} | {j.name for j in store.of(None)}
     if body.name in taken:
@@ -147,17 +198,17 @@ def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, 
 
 @router.get("/tuning/v2/tasks")
 async def list_tasks(request: Request, principal: Auth) -> Any:
-    return ok({"tasks": [_card(j) for j in _store(request).of(principal.key_id)]})
+    return ok({"tasks": [_card(request, j) for j in _store(request).of(principal.key_id)]})
 
 
 @router.get("/tuning/v2/tasks/{task_id}")
 async def get_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return ok(_card(_store(request).get(principal.key_id, task_id)))
+    return ok(_card(request, _store(request).get(principal.key_id, task_id)))
 
 
 @router.post("/tuning/v2/tasks/{task_id}/cancel")
 async def cancel_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return ok(_card(_store(request).cancel(principal.key_id, task_id)))
+    return ok(_card(request, _store(request).cancel(principal.key_id, task_id)))
 
 
 @router.delete("/tuning/v2/tasks/{task_id}")
