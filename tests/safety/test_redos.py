@@ -28,7 +28,7 @@ def _timed(run: object, text: str) -> float:
 def test_each_pii_pattern_reads_200k_characters_quickly(piece: str) -> None:
     text = (piece * (200_000 // len(piece) + 1))[:200_000]
     for kind in KINDS:
-        took = _timed(lambda t: list(kind.pattern.finditer(t)), text)
+        took = _timed(kind.pattern.findall, text)
         assert took < BOUND_S, (kind.category, piece, took)
 
 
