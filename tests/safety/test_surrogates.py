@@ -80,3 +80,13 @@ def test_conversations_refuse_a_lone_surrogate(srv: RunningServer) -> None:
         # pydantic's constrained str refuses it itself ("unable to parse ... unicode string")
         assert error["param"] == "content" and "unicode" in error["message"].lower()
         assert http.get(f"/conversations/{cid}").json()["messages"] == []  # nothing half-written
+
+
+def test_moderations_refuse_a_lone_surrogate(srv: RunningServer) -> None:
+    response = httpx.post(
+        srv.api + "/moderations",
+        content=b'{"input": ["\\uc548\\ub155", "\\ud800"]}',
+        headers=HEADERS,
+    )
+    assert response.status_code == 400, response.text
+    assert "input.1 holds a lone surrogate (U+D800)" in response.json()["error"]["message"]
