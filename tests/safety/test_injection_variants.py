@@ -5,6 +5,7 @@ span of the original text (the disguise included), so a document's highlight lan
 from __future__ import annotations
 
 import asyncio
+import random
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,15 @@ def test_ordinary_korean_chat_is_not_an_injection() -> None:
 )
 def test_ordinary_sentences_near_the_words_are_not_flagged(text: str) -> None:
     assert find_injection(text) == []
+
+
+def test_the_fast_fold_agrees_with_the_composing_one() -> None:
+    """Text without jamo takes a run-at-a-time path; it must give the same text and spans."""
+    from haneul.safety.normalise import _compose, _nfkc
+
+    rng = random.Random(7)
+    alphabet = list("가나다 라  ABｉｇ.,-1\u200b\u3000\t\n\ufeff") + ["\u00ad", "㈜", "ﬁ"]
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        fast, slow = fold(text), _compose(*_nfkc(text))
+        assert (fast.text, fast.starts, fast.ends) == (slow.text, slow.starts, slow.ends), text

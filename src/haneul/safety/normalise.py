@@ -13,6 +13,7 @@ on the folded text is reported on the original (`Folded.span`). One pass, linear
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -63,22 +64,65 @@ class Folded:
         )
 
 
+# characters NFKC leaves alone and that need no other care: copied a run at a time
+_PLAIN = re.compile(r"[ 가-힣a-z0-9!-@\[-`{-~]+")
+_JAMO = re.compile("[\u1100-\u11ff\u3131-\u318e]")
+_SPACES = re.compile("  +")
+
+
 def _nfkc(text: str) -> tuple[list[str], list[int]]:
     """Per character: NFKC (compatibility jamo kept), lower case, format chars dropped."""
     chars: list[str] = []
     where: list[int] = []
-    for i, ch in enumerate(text):
+    pos = 0
+    for m in _PLAIN.finditer(text):
+        _nfkc_slow(text, pos, m.start(), chars, where)
+        chars.extend(m.group())
+        where.extend(range(m.start(), m.end()))
+        pos = m.end()
+    _nfkc_slow(text, pos, len(text), chars, where)
+    return chars, where
+
+
+def _nfkc_slow(text: str, lo: int, hi: int, chars: list[str], where: list[int]) -> None:
+    for i in range(lo, hi):
+        ch = text[i]
         if ch in _DROP or unicodedata.category(ch) == "Cf":
             continue
         out = ch if "\u3131" <= ch <= "\u318e" else unicodedata.normalize("NFKC", ch).lower()
         for c in out:
             chars.append(" " if c.isspace() else c)
             where.append(i)
-    return chars, where
 
 
 def fold(text: str) -> Folded:
     chars, where = _nfkc(text)
+    joined = "".join(chars)
+    if _JAMO.search(joined) is None:  # nothing to compose: the fast way
+        return _collapse_spaces(joined, where)
+    return _compose(chars, where)
+
+
+def _collapse_spaces(text: str, where: list[int]) -> Folded:
+    """The text with each run of spaces as one (its span covers the whole run)."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    pos = 0
+    for m in _SPACES.finditer(text):
+        out.append(text[pos : m.start() + 1])
+        starts.extend(where[pos : m.start() + 1])
+        ends.extend(i + 1 for i in where[pos : m.start()])
+        ends.append(where[m.end() - 1] + 1)
+        pos = m.end()
+    out.append(text[pos:])
+    starts.extend(where[pos:])
+    ends.extend(i + 1 for i in where[pos:])
+    return Folded("".join(out), starts, ends)
+
+
+def _compose(chars: list[str], where: list[int]) -> Folded:
+    """Loose jamo composed into syllables, and runs of spaces as one."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
