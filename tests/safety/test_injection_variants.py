@@ -84,7 +84,7 @@ def test_the_fast_fold_agrees_with_the_composing_one() -> None:
     from haneul.safety.normalise import _compose, _nfkc
 
     rng = random.Random(7)
-    alphabet = list("가나다 라  ABｉｇ.,-1\u200b\u3000\t\n\ufeff") + ["\u00ad", "㈜", "ﬁ"]
+    alphabet = [*"가나다 라  ABｉｇ.,-1\u200b\u3000\t\n\ufeff", "\u00ad", "㈜", "ﬁ"]
     for _ in range(2000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
         fast, slow = fold(text), _compose(*_nfkc(text))
