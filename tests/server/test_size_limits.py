@@ -69,6 +69,16 @@ def test_a_long_prompt_is_refused_at_once_and_health_answers_throughout(
     assert_serving(srv)
 
 
+def test_completions_refuse_a_long_prompt_too(
+    server_factory: Callable[..., RunningServer],
+) -> None:
+    srv = server_factory()
+    with srv.http() as http:
+        response = http.post("/completions", json={"model": "echo", "prompt": "가" * 200_000})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "context_length_exceeded"
+
+
 def test_the_filter_reads_long_unspaced_text_without_blocking(
     server_factory: Callable[..., RunningServer],
 ) -> None:
