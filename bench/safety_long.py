@@ -167,6 +167,8 @@ def render(filters: list[tuple[str, int, float, float, float | None]], servers: 
         "| server | prompt chars | request | status | /health p50 | /health max |",
         "|---|---:|---:|---:|---:|---:|",
     ]
+    load, cores = os.getloadavg()[0], os.cpu_count()
+    lines.insert(1, f"Measured with a load average of {load:.1f} on {cores} cores.\n")
     for label, n, (took, p50, worst, status) in servers:
         lines.append(
             f"| {label} | {n:,} | {took * 1000:,.0f} ms | {status} | {p50 * 1000:.1f} ms "

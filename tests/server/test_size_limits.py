@@ -146,3 +146,15 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(
         srv.url + "/v3/chat-completions/echo", content=body.encode(), headers=headers, timeout=60
     )
     assert clova.status_code == 413 and clova.json()["status"]["code"] == "41300"
+    # a tuning task may carry its dataset in the JSON: bounded by that field, not the body
+    rows = f'{{"text": "{"안녕하세요 " * 20}"}}\n' * 1000  # > 100 kB, refused later for its shape
+    task = httpx.post(
+        srv.url + "/tuning/v2/tasks",
+        json={
+            "name": "큰-데이터",
+            "model": "echo",
+            "trainingDataset": {"name": "d.jsonl", "content": rows},
+        },
+        timeout=60,
+    )
+    assert task.status_code == 400 and "messages" in task.json()["status"]["message"]

@@ -2,8 +2,9 @@
 
 A pure ASGI middleware: a request whose `Content-Length` is over the limit is answered 413 at
 once; a body sent in chunks is counted as it arrives and refused as soon as it passes the limit,
-so no route ever parses (or holds) more than `max_bytes` of JSON. Multipart and other uploads
-pass untouched: their routes bound them per file.
+so no route ever parses (or holds) more than `max_bytes` of JSON. Multipart uploads pass
+untouched (their routes bound them per file), and so do CLOVA tuning tasks (`/tuning/`), whose
+JSON may carry a whole training dataset, bounded by its own field (100,000,000 characters).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from haneul.errors import RequestTooLargeError
 from haneul.server.errors import error_response
+
+EXEMPT = ("/tuning/",)
 
 
 def _is_json(scope: Scope) -> bool:
@@ -27,7 +30,12 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD") or not _is_json(scope):
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD")
+            or scope.get("path", "").startswith(EXEMPT)
+            or not _is_json(scope)
+        ):
             await self.app(scope, receive, send)
             return
         length = dict(scope.get("headers", [])).get(b"content-length")
