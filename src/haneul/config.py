@@ -57,6 +57,18 @@ class Settings(BaseSettings):
         description="Context window per request (tokens); each parallel slot has its own.",
     )
     max_tokens_default: int = Field(512, ge=1, description="max_tokens when a request sets none.")
+    chars_per_token: float = Field(
+        6.0,
+        gt=0,
+        description="A chat or completion prompt longer than the model's context size times this "
+        "many characters is refused (400) before the AI Filter or the tokenizer reads it.",
+    )
+    max_body_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=1024,
+        description="Largest JSON request body in bytes (413 beyond); uploads have their own "
+        "limits.",
+    )
     require_keys: bool = Field(
         False, description="Require an API key even on 127.0.0.1 (always required elsewhere)."
     )

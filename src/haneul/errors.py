@@ -4,7 +4,8 @@
     ├── InvalidRequestError          400 invalid_request_error
     │   ├── ContextLengthError       400 context_length_exceeded
     │   ├── UnsupportedError         400 unsupported
-    │   └── ContentFilterError       400 content_filter
+    │   ├── ContentFilterError       400 content_filter
+    │   └── RequestTooLargeError     413 request_too_large
     ├── AuthenticationError          401 invalid_api_key
     ├── PermissionDeniedError        403 permission_denied
     ├── NotFoundError                404 not_found
@@ -52,6 +53,11 @@ class UnsupportedError(InvalidRequestError):
 
 class ContentFilterError(InvalidRequestError):
     code = "content_filter"
+
+
+class RequestTooLargeError(InvalidRequestError):
+    status = 413
+    code = "request_too_large"
 
 
 class AuthenticationError(HaneulError):

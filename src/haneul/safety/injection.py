@@ -3,13 +3,23 @@
 Pattern-based, Korean and English. It is meant for text that should be *data* (a retrieved
 document, a web page, a tool result): there, an order to the model is suspicious whatever
 its wording. A user's own message is not checked with it.
+
+The patterns read the text after `normalise.fold` (full-width letters, zero-width characters,
+loose jamo, runs of spaces undone), and the Korean ones also read it squeezed (spaces and
+symbols dropped, so «이 전 지 시 를 무 시 하 고» and «이.전 지.시» match); every finding is
+reported on the original text's span. Each pattern is bounded on the folded text (spaces come
+one at a time), and long texts are read in windows (`windows.windowed`), so a check costs time
+linear in the text, in a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+from haneul.safety.normalise import Folded, fold
 from haneul.safety.protocol import Finding, Verdict
+from haneul.safety.windows import windowed
 
 PATTERNS: list[tuple[float, str]] = [
     (
@@ -43,18 +53,36 @@ PATTERNS: list[tuple[float, str]] = [
     (0.7, r"(?:대신|그\s*대신)\s*(?:다음|아래)\s*(?:명령|지시)(?:을|를)?\s*(?:수행|실행|따르)"),
 ]
 _COMPILED = [(score, re.compile(p, re.IGNORECASE)) for score, p in PATTERNS]
+_KOREAN = [(score, p) for score, p in _COMPILED if re.search("[가-힣]", p.pattern)]
+
+
+def _matches(view: Folded, patterns: list[tuple[float, re.Pattern[str]]]) -> list[Finding]:
+    found = []
+    for score, pattern in patterns:
+        for m in pattern.finditer(view.text):
+            if m.end() > m.start():
+                start, end = view.span(m.start(), m.end())
+                found.append(Finding("injection", score, start, end, "prompt injection"))
+    return found
+
+
+def _find(text: str) -> list[Finding]:
+    folded = fold(text)
+    found = _matches(folded, _COMPILED)
+    seen = [(f.start, f.end) for f in found]
+    for f in _matches(folded.squeezed(), _KOREAN):  # the spaced-out and dotted variants
+        if not any(f.start < e and s < f.end for s, e in seen):
+            found.append(f)
+    return sorted(found, key=lambda f: f.start)
 
 
 def find_injection(text: str) -> list[Finding]:
-    found = []
-    for score, pattern in _COMPILED:
-        for m in pattern.finditer(text):
-            found.append(Finding("injection", score, m.start(), m.end(), "prompt injection"))
-    return sorted(found, key=lambda f: f.start)
+    """Orders to the model in `text`, on the original text's spans, whatever the disguise."""
+    return windowed(_find, text)
 
 
 class InjectionCheck:
     name = "injection"
 
     async def check(self, text: str, context: str | None = None) -> Verdict:
-        return Verdict(find_injection(text))
+        return Verdict(await asyncio.to_thread(find_injection, text))

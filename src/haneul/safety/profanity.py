@@ -11,10 +11,14 @@ The lexicon is hand-written: no maintained Korean profanity list is packaged on 
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import re
 import unicodedata
+from itertools import accumulate
 
 from haneul.safety.protocol import Finding, Verdict
+from haneul.safety.windows import windowed
 
 # category -> words; each word carries its own score (1.0 unmistakable, 0.7 usually abusive)
 LEXICON: dict[str, dict[str, float]] = {
@@ -171,10 +175,13 @@ def _normalise(text: str) -> tuple[str, list[int]]:
 def _allowed_at(text: str, start: int, end: int) -> bool:
     """Whether the match lies inside an innocent word (시발점 around 시발)."""
     for word in ALLOWED:
-        for m in re.finditer(re.escape(word), text[max(0, start - len(word)) : end + len(word)]):
-            offset = max(0, start - len(word))
-            if m.start() + offset <= start and end <= m.end() + offset:
+        offset = max(0, start - len(word))
+        window = text[offset : end + len(word)]
+        at = window.find(word)
+        while at >= 0:
+            if at + offset <= start and end <= at + len(word) + offset:
                 return True
+            at = window.find(word, at + 1)
     return False
 
 
@@ -206,10 +213,11 @@ def find_abuse(text: str) -> list[Finding]:
         edges.add(pos)
     if len(pieces) > 1:
         seen = {(f.start, f.end, f.category) for f in findings}
+        spans = sorted((g.start, g.end) for g in findings)
+        starts, reach = [s for s, _ in spans], list(accumulate((e for _, e in spans), max))
         for f in _scan("".join(joined), jidx, edges):
-            if (f.start, f.end, f.category) not in seen and not any(
-                g.start <= f.start and f.end <= g.end for g in findings
-            ):
+            i = bisect.bisect_right(starts, f.start)  # inside an earlier finding?
+            if (f.start, f.end, f.category) not in seen and not (i and reach[i - 1] >= f.end):
                 findings.append(f)
     return sorted(findings, key=lambda f: f.start)
 
@@ -220,4 +228,5 @@ class AbuseCheck:
     name = "abuse"
 
     async def check(self, text: str, context: str | None = None) -> Verdict:
-        return Verdict(find_abuse(text))
+        # in a worker thread, a window at a time: the event loop keeps answering
+        return Verdict(await asyncio.to_thread(windowed, find_abuse, text))

@@ -38,7 +38,11 @@ class Verdict:
 
 @runtime_checkable
 class Check(Protocol):
-    """A safety check; `name` is the prefix of the categories it reports."""
+    """A safety check; `name` is the prefix of the categories it reports.
+
+    A check must never hold the event loop: CPU work runs in a worker thread
+    (`asyncio.to_thread`), patterns run in linear time, and a long text is read a window at a
+    time (`haneul.safety.windows.windowed`), as the built-in checks do."""
 
     name: str
 

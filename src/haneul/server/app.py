@@ -29,6 +29,7 @@ from haneul.server.assistant.routes import listing as assistant_listing
 from haneul.server.assistant.routes import router as assistant_router
 from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
+from haneul.server.bodylimit import BodyLimit
 from haneul.server.clova.chat import router as clova_chat_router
 from haneul.server.errors import install_error_handlers
 from haneul.server.knowledge.routes import router as knowledge_router
@@ -150,6 +151,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(studio_router)
     app.include_router(clova_chat_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(_RequestMetrics, metrics=metrics)
     app.add_middleware(SecurityMiddleware, settings=settings)  # outermost: refusals first
     _add_docs_routes(app)

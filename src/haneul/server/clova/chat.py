@@ -28,7 +28,8 @@ from haneul.safety.filter import clova_ai_filter
 from haneul.server.auth import Principal, authenticate
 from haneul.server.errors import clova_code
 from haneul.server.limits import Lease
-from haneul.server.openai.schemas import ChatCompletionRequest
+from haneul.server.openai.schemas import MAX_MESSAGES, ChatCompletionRequest
+from haneul.server.text import refuse_bad_text
 
 router = APIRouter()
 Auth = Annotated[Principal, Depends(authenticate)]
@@ -60,7 +61,7 @@ class V3Chat(BaseModel):
     """CLOVA's v3 request; fields Haneul does not use (`thinking`...) are ignored."""
 
     model_config = ConfigDict(extra="ignore")
-    messages: list[V3Message] = Field(min_length=1)
+    messages: list[V3Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     maxTokens: int | None = Field(None, ge=1, le=4096)
     maxCompletionTokens: int | None = Field(None, ge=1, le=4096)
     temperature: float = Field(0.5, ge=0, le=1)
@@ -70,6 +71,11 @@ class V3Chat(BaseModel):
     stop: list[str] = Field([], max_length=16)
     seed: int = Field(0, ge=0, le=4_294_967_295)
     includeAiFilters: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_unicode(cls, data: Any) -> Any:
+        return refuse_bad_text(data)  # no lone surrogate, a bounded amount of text
 
     @model_validator(mode="after")
     def _one_limit(self) -> V3Chat:

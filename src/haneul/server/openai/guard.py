@@ -3,6 +3,7 @@ the way out (`include_ai_filters`, in CLOVA's `aiFilter` shape), and the audit l
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
@@ -49,8 +50,8 @@ class ChatGuard:
             return REFUSAL_KO
         if policy == "mask":
             for m in users:
-                if isinstance(m.get("content"), str):
-                    m["content"] = mask(m["content"])
+                if isinstance(m.get("content"), str):  # off the event loop: it reads them all
+                    m["content"] = await asyncio.to_thread(mask, m["content"])
             if _pii(verdict):
                 self.audit.record(principal.key_id, "input", "masked", categories(verdict))
         elif verdict.flagged():

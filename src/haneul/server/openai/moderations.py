@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from haneul.safety.filter import SafetyFilter
 from haneul.safety.pii import mask
 from haneul.server.auth import Principal, authenticate
+from haneul.server.text import refuse_bad_text
 
 router = APIRouter(prefix="/v1")
 MODEL = "haneul-ai-filter-1"
@@ -28,6 +29,8 @@ CATEGORIES = (
     "pii/account",
     "pii/passport",
     "pii/address",
+    "pii/license",
+    "pii/business",
 )
 
 
@@ -37,6 +40,11 @@ class ModerationRequest(BaseModel):
     input: str | list[str] = Field(min_length=1)
     model: str | None = None
     kind: Literal["input", "output", "document", "skill"] = "document"  # extension
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_unicode(cls, data: Any) -> Any:
+        return refuse_bad_text(data)  # a lone surrogate could not be sent back as UTF-8
 
     @model_validator(mode="after")
     def _limits(self) -> ModerationRequest:

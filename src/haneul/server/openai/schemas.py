@@ -1,5 +1,11 @@
 """Wire schemas of the OpenAI-compatible API. Unknown fields are refused (a typo in a
-parameter name is a 400, not a silently ignored setting)."""
+parameter name is a 400, not a silently ignored setting).
+
+Size is checked before any work: at most `MAX_MESSAGES` messages and `MAX_TEXT_CHARS`
+characters in a request's texts together, with no lone surrogate (`server/text.py`); the real
+limit, the model's context size in characters, is `check_prompt_chars`, applied as soon as the
+model is known and before the AI Filter or the tokenizer reads a character.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,37 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haneul.errors import ContextLengthError
+from haneul.server.text import refuse_bad_text
+
+MAX_MESSAGES = 1024  # messages in one chat request
+
+
+def check_prompt_chars(texts: list[str], context_size: int, chars_per_token: float) -> None:
+    """Refuse a prompt that cannot fit the model's context, by its length in characters (a
+    token is rarely more than `chars_per_token` characters), before anything tokenizes it."""
+    limit = int(context_size * chars_per_token)
+    total = sum(map(len, texts))
+    if total > limit:
+        raise ContextLengthError(
+            f"the prompt has {total:,} characters, more than this model's context of "
+            f"{context_size} tokens can hold (about {limit:,} characters at "
+            f"HANEUL_CHARS_PER_TOKEN={chars_per_token:g}); shorten it",
+            param="messages",
+        )
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Request(_Strict):
+    """A whole request body: its texts are checked before its fields."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_unicode(cls, data: Any) -> Any:
+        return refuse_bad_text(data)
 
 
 class TextPart(_Strict):
@@ -89,7 +123,7 @@ class StreamOptions(_Strict):
     include_usage: bool = False
 
 
-class Sampling(_Strict):
+class Sampling(_Request):
     """Sampling parameters shared by chat and text completions."""
 
     model: str | None = None
@@ -119,7 +153,7 @@ class Sampling(_Strict):
 
 
 class ChatCompletionRequest(Sampling):
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     max_completion_tokens: int | None = Field(None, ge=1)
     response_format: ResponseFormat | None = None
     tools: list[Tool] | None = None
@@ -157,7 +191,7 @@ class CompletionRequest(Sampling):
         return self
 
 
-class EmbeddingRequest(_Strict):
+class EmbeddingRequest(_Request):
     model: str | None = None
     input: str | list[str] = Field(min_length=1)
     encoding_format: Literal["float", "base64"] = "float"
@@ -175,6 +209,22 @@ class EmbeddingRequest(_Strict):
         return self
 
 
-class TokenizeRequest(_Strict):
+class TokenizeRequest(_Request):
     model: str | None = None
     input: str = Field(min_length=1)
+
+
+def prompt_texts(req: Sampling) -> list[str]:
+    """The texts of a chat or completion request that go into the prompt."""
+    if isinstance(req, CompletionRequest):
+        return [req.prompt] if isinstance(req.prompt, str) else list(req.prompt)
+    if not isinstance(req, ChatCompletionRequest):
+        return []
+    texts: list[str] = []
+    for m in req.messages:
+        if isinstance(m.content, str):
+            texts.append(m.content)
+        elif m.content:
+            texts += [part.text for part in m.content]
+        texts += [call.function.arguments for call in m.tool_calls or []]
+    return texts

@@ -28,6 +28,8 @@ from haneul.server.openai.schemas import (
     CompletionRequest,
     EmbeddingRequest,
     Sampling,
+    check_prompt_chars,
+    prompt_texts,
 )
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class OpenAIServing:
         body = req.model_dump(exclude_none=True, by_alias=True, exclude=_NOT_FOR_ENGINE)
         max_tokens = getattr(req, "max_completion_tokens", None) or req.max_tokens
         ctx = backend.context_size
+        check_prompt_chars(prompt_texts(req), ctx, self.settings.chars_per_token)
         if max_tokens is not None and max_tokens >= ctx:
             raise InvalidRequestError(
                 f"max_tokens is {max_tokens}, but this model's context holds {ctx} tokens "
