@@ -113,7 +113,7 @@ def test_the_rankers_dense_features_are_neutral_without_vectors() -> None:
 def test_sentences_are_split_a_slice_at_a_time_with_the_same_spans(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    text = "\n".join(_paragraphs()[:6])
+    text = "\n".join(_paragraphs()[:12])
     whole = korean.sentences(text)
     monkeypatch.setattr(korean, "SENTENCE_SLICE", 700)
     sliced = korean.sentences(text)
