@@ -11,6 +11,7 @@ import html
 import json
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,8 +69,18 @@ def add(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (read recursively).")],
     collection: Collection = "default",
     owner: Owner = "anonymous",
+    lexical_only: Annotated[
+        bool,
+        typer.Option(
+            "--lexical-only",
+            help="Return once searchable by BM25; the e5 vectors stay queued (the server,"
+            " or the next `docs add`, fills them in).",
+        ),
+    ] = False,
 ) -> None:
-    """Index files into a collection (created if missing); unchanged files are skipped."""
+    """Index files into a collection (created if missing); unchanged files are skipped.
+    Lexical first: each document is searchable by BM25 as soon as it is written; then the
+    collection's queued chunks are embedded (resumed here after an interrupted run)."""
     library = _library()
     try:
         info = _collection(library, owner, collection, create=True)
@@ -84,7 +95,7 @@ def add(
         else:
             err.print(f"[red]{path}: no such file or folder[/red]")
             raise typer.Exit(2)
-    progress = asyncio.run(_ingest(library, info, files))
+    progress = asyncio.run(_ingest(library, info, files, lexical_only))
     for r in progress.results:
         if r.status == "failed":
             err.print(f"[red]failed[/red] {r.name}: {r.reason}")
@@ -92,38 +103,117 @@ def add(
         f"{info.name}: {progress.added} added, {progress.updated} updated, "
         f"{progress.unchanged} unchanged, {progress.failed} failed"
     )
+    state = library.progress(info.id)
+    err.print(
+        f"{info.name}: {state.lexical} chunks searchable, {state.embedded} embedded,"
+        f" {state.pending} queued"
+    )
     if progress.failed:
         raise typer.Exit(1)
 
 
-async def _ingest(
-    library: Library, info: CollectionInfo, files: list[tuple[str, Path]]
-) -> IngestProgress:
-    manager, backend = await _embedder(Settings())
+def _rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:.1f}/s" if seconds > 0 else "-"
 
-    async def embed(texts: list[str]) -> np.ndarray:
+
+async def _ingest(
+    library: Library, info: CollectionInfo, files: list[tuple[str, Path]], lexical_only: bool
+) -> IngestProgress:
+    settings = Settings()
+    manager = ModelManager(settings)
+
+    async def embed(texts: list[str]) -> np.ndarray:  # the model loads on first use
+        _, backend = await manager.get(settings.embedding_model)
         result = await backend.embed(texts, input_type="passage")
         return np.asarray(result.vectors, dtype=np.float32)
 
-    ingestor = Ingestor(library, embed)
+    ingestor = Ingestor(library, embed, wait_dense=False)
+    assert ingestor.queue is not None
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
     try:
         with Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task("indexing", total=len(files))
+            task = bar.add_task("lexical", total=len(files), rate="")
+            started = time.monotonic()
 
             def show(p: IngestProgress) -> None:
-                bar.update(task, completed=p.done, description=(p.current or "done")[-40:])
+                rate = _rate(p.chunks, time.monotonic() - started) + " chunks"
+                bar.update(task, completed=p.done, rate=rate, description=_label("lexical", p))
 
-            return await ingestor.ingest_many(
+            progress = await ingestor.ingest_many(
                 info.id, [(name, path.read_bytes) for name, path in files], show
             )
+            lexical_s = time.monotonic() - started
+            err.print(
+                f"lexical: {progress.chunks} chunks in {lexical_s:.1f} s"
+                f" ({_rate(progress.chunks, lexical_s)})"
+            )
+            if lexical_only:
+                return progress
+            pending = library.progress(info.id).pending
+            dense = bar.add_task("embedded", total=pending, rate="")
+            started = time.monotonic()
+            done = 0
+
+            def sliced(stored: int) -> None:
+                nonlocal done
+                done += stored
+                rate = _rate(done, time.monotonic() - started) + " chunks"
+                bar.update(dense, completed=done, rate=rate)
+
+            done = await ingestor.queue.drain(info.id, sliced)
+            dense_s = time.monotonic() - started
+            err.print(f"embedded {done} chunks in {dense_s:.1f} s ({_rate(done, dense_s)})")
+            return progress
     finally:
         await manager.close()
+
+
+def _label(phase: str, p: IngestProgress) -> str:
+    return f"{phase} {(p.current or 'done')[-40:]}"
+
+
+@app.command()
+def status(
+    collection: Annotated[
+        str | None, typer.Option("--collection", "-c", help="Only this collection.")
+    ] = None,
+    owner: Owner = "anonymous",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
+) -> None:
+    """Indexing progress per collection: chunks searchable by BM25, embedded, queued."""
+    library = _library()
+    try:
+        found = (
+            [library.collection(owner, collection)] if collection else library.collections(owner)
+        )
+    except HaneulError as exc:
+        raise _fail(exc) from None
+    rows = []
+    for c in found:
+        state = library.progress(c.id)
+        rows.append(
+            {
+                "name": c.name,
+                "documents": c.documents,
+                "lexical": state.lexical,
+                "embedded": state.embedded,
+                "pending": state.pending,
+            }
+        )
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+        return
+    table = Table("name", "documents", "lexical", "embedded", "pending")
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    out.print(table)
 
 
 @app.command("list")

@@ -69,6 +69,7 @@ class RankInputs:
 
     terms: list[str]  # its search terms in order (the heading's first)
     sentence_vectors: np.ndarray | None  # (sentences, dim), normalised rows
+    embedded: bool = True  # False while the chunk waits for its vectors
 
 
 def pack_vectors(vectors: np.ndarray | None) -> bytes | None:
@@ -163,7 +164,12 @@ class SearchIndex:
         return ids
 
     def delete_chunks(self, doc_id: str) -> None:
-        """Remove a document's chunks and their terms. Call inside a transaction."""
+        """Remove a document's chunks, their terms and their places in the embedding
+        queue. Call inside a transaction."""
+        self.conn.execute(
+            "DELETE FROM embed_queue WHERE chunk_id IN (SELECT id FROM chunks WHERE doc_id = ?)",
+            (doc_id,),
+        )
         self.conn.execute(
             "DELETE FROM chunk_terms WHERE rowid IN (SELECT id FROM chunks WHERE doc_id = ?)",
             (doc_id,),
@@ -406,8 +412,18 @@ class SearchIndex:
         ):
             dim = int(r[2] or 0) // 4
             vectors = unpack_vectors(r[1], dim) if dim else None
-            out[int(r[0])] = RankInputs(terms_of.get(int(r[0]), []), vectors)
+            out[int(r[0])] = RankInputs(terms_of.get(int(r[0]), []), vectors, bool(dim))
         return out
+
+    def unembedded(self, ids: Collection[int]) -> set[int]:
+        """Those of the given chunks that have no vector yet (still queued)."""
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"SELECT id FROM chunks WHERE id IN ({marks}) AND vector IS NULL", list(ids)
+        )
+        return {int(r[0]) for r in rows}
 
     def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
         if not ids:
@@ -438,18 +454,26 @@ def reciprocal_rank_fusion(
 
 
 def score_fusion(
-    lexical: list[tuple[int, float]], dense: list[tuple[int, float]], alpha: float = 0.8
+    lexical: list[tuple[int, float]],
+    dense: list[tuple[int, float]],
+    alpha: float = 0.8,
+    unembedded: Collection[int] = (),
 ) -> list[tuple[int, float]]:
     """Fuse by scores: BM25 divided by the best BM25, cosine min-max scaled over the
     candidates, mixed `alpha : 1 - alpha`. On KorQuAD this beats both rankers alone, where
-    plain reciprocal-rank fusion falls below BM25 (the dense ranker is much weaker)."""
+    plain reciprocal-rank fusion falls below BM25 (the dense ranker is much weaker).
+    A chunk in `unembedded` (no vector yet) is neither rewarded nor punished for it: its
+    dense part is the mean of the dense ranking's scaled scores (a chunk that has a vector
+    but that the dense ranking did not bring gets 0, as it always did)."""
     lex = dict(lexical)
     cos = dict(dense)
     top = max(lex.values(), default=1.0) or 1.0
     low, high = min(cos.values(), default=0.0), max(cos.values(), default=1.0)
+    scaled = {item: (c - low) / (high - low + 1e-9) for item, c in cos.items()}
+    neutral = sum(scaled.values()) / len(scaled) if scaled else 0.0
     fused = {
         item: alpha * lex.get(item, 0.0) / top
-        + (1 - alpha) * (cos.get(item, low) - low) / (high - low + 1e-9)
+        + (1 - alpha) * (neutral if item in unembedded else scaled.get(item, 0.0))
         for item in lex.keys() | cos.keys()
     }
     return sorted(fused.items(), key=lambda x: -x[1])

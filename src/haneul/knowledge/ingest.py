@@ -1,5 +1,8 @@
-"""Ingestion: file bytes -> loader -> Korean-aware chunks -> morpheme terms, e5 vectors of
-each chunk and of each of its sentences (the ranker's) -> one transaction per document.
+"""Ingestion, lexical first: file bytes -> loader -> Korean-aware chunks -> morpheme terms ->
+one transaction per document, which makes it searchable by BM25 and puts its chunks on
+the embedding queue; the e5 vectors of each chunk and of each of its sentences (the
+ranker's) fill in behind it (`embed_queue.py`), or before `ingest` returns when the
+Ingestor is asked to wait for them (`wait_dense`, today's embed-before-searchable path).
 A file whose content hash is unchanged is skipped; a
 changed one replaces its old version; a file that cannot be read is reported with its
 reason and the rest go on. Killed half-way, the store holds whole documents only, and
@@ -10,23 +13,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 from haneul.errors import HaneulError
 from haneul.knowledge.chunking import chunk_document
+from haneul.knowledge.embed_queue import EmbedPassages, EmbedQueue
 from haneul.knowledge.index import ChunkRecord, indexed_text
-from haneul.knowledge.korean import sentences
 from haneul.knowledge.library import DocumentInfo, Library
 from haneul.knowledge.loaders import LoadedDocument, load_document, supported_suffixes
 
 log = logging.getLogger(__name__)
 
-EmbedPassages = Callable[[list[str]], Awaitable[np.ndarray]]
 Status = Literal["added", "updated", "unchanged", "failed"]
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
@@ -47,12 +47,15 @@ class IngestProgress:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    chunks: int = 0  # written by this ingest, searchable by BM25
     current: str | None = None
     results: list[IngestResult] = field(default_factory=list)
 
     def record(self, result: IngestResult) -> None:
         self.done += 1
         setattr(self, result.status, getattr(self, result.status) + 1)
+        if result.status in ("added", "updated") and result.document:
+            self.chunks += result.document.chunks
         self.results.append(result)
 
 
@@ -71,20 +74,35 @@ def files_in(folder: Path) -> list[tuple[str, Path]]:
 
 
 class Ingestor:
-    def __init__(self, library: Library, embed: EmbedPassages | None, max_chars: int = 600):
+    """`embed` None: lexical only (nothing queued). `wait_dense`: `ingest` returns once the
+    collection's queue is empty (the old embed-before-searchable contract); otherwise as
+    soon as the document is searchable by BM25, its vectors left to a worker or a
+    later `queue.drain`."""
+
+    def __init__(
+        self,
+        library: Library,
+        embed: EmbedPassages | None,
+        max_chars: int = 600,
+        wait_dense: bool = True,
+    ):
         self.library = library
-        self.embed = embed
+        self.queue = EmbedQueue(library, embed) if embed else None
         self.max_chars = max_chars
+        self.wait_dense = wait_dense
 
     async def ingest(self, collection_id: str, name: str, data: bytes) -> IngestResult:
         """Index one file's bytes under `name`; never raises for a bad file."""
         try:
-            return await self._ingest(collection_id, name, data)
+            result = await self._ingest(collection_id, name, data)
         except HaneulError as e:
             return IngestResult(name, "failed", reason=e.message)
         except Exception as e:  # a loader bug must not stop a folder of files
             log.exception("ingesting %s failed", name)
             return IngestResult(name, "failed", reason=f"{type(e).__name__}: {e}")
+        if self.queue and self.wait_dense:
+            await self.queue.drain(collection_id)
+        return result
 
     async def _ingest(self, collection_id: str, name: str, data: bytes) -> IngestResult:
         if len(data) > MAX_FILE_BYTES:
@@ -93,8 +111,7 @@ class Ingestor:
         old = self.library.find_by_name(collection_id, name)
         if old is not None and old.sha256 == digest:
             return IngestResult(name, "unchanged", old)
-        doc, records, analyzed, pieces = await asyncio.to_thread(self._prepare, name, data)
-        vectors, sentence_vectors = await self._vectors(records, pieces)
+        doc, records, analyzed = await asyncio.to_thread(self._prepare, name, data)
         info = await asyncio.to_thread(
             lambda: self.library.write_document(
                 collection_id,
@@ -105,49 +122,24 @@ class Ingestor:
                 title=doc.title,
                 created=doc.created,
                 chunks=records,
-                vectors=vectors,
+                vectors=None,
                 analyzed=analyzed,
-                sentence_vectors=sentence_vectors,
+                queue=self.queue is not None,
             )
         )
         return IngestResult(name, "updated" if old else "added", info)
 
     def _prepare(
         self, name: str, data: bytes
-    ) -> tuple[LoadedDocument, list[ChunkRecord], list[str], list[list[str]]]:
+    ) -> tuple[LoadedDocument, list[ChunkRecord], list[str]]:
+        """Load, chunk and analyse: Kiwi's lock is taken a slice or a chunk at a time."""
         doc = load_document(name, data)
         records = [
             ChunkRecord(c.text, c.start, c.end, c.page, c.heading)
             for c in chunk_document(doc, self.max_chars)
         ]
         analyzed = [" ".join(self.library.index.analyze(indexed_text(r))) for r in records]
-        pieces = [
-            [r.text[a:b] for a, b in sentences(r.text) if r.text[a:b].strip()] or [r.text]
-            for r in records
-        ]
-        return doc, records, analyzed, pieces
-
-    async def _vectors(
-        self, records: list[ChunkRecord], pieces: list[list[str]]
-    ) -> tuple[np.ndarray | None, list[np.ndarray | None] | None]:
-        """The chunks' vectors and each chunk's sentences' vectors, in one batch (a chunk
-        of one sentence lends that sentence its own vector)."""
-        if not self.embed or not records:
-            return None, None
-        pairs = list(zip(records, pieces, strict=True))
-        own = [len(g) > 1 or g[0].strip() != r.text.strip() for r, g in pairs]
-        flat = [r.text for r in records]
-        flat += [p for (_, g), o in zip(pairs, own, strict=True) if o for p in g]
-        found = await self.embed(flat)
-        out: list[np.ndarray | None] = []
-        at = len(records)
-        for i, (group, separate) in enumerate(zip(pieces, own, strict=True)):
-            if separate:
-                out.append(found[at : at + len(group)])
-                at += len(group)
-            else:
-                out.append(found[i : i + 1])
-        return found[: len(records)], out
+        return doc, records, analyzed
 
     async def ingest_many(
         self,

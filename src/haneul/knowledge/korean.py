@@ -13,6 +13,7 @@ from typing import Any
 # foreign words, numbers, hanja
 _CONTENT = ("NN", "NP", "NR", "VV", "VA", "MAG", "XR", "SL", "SN", "SH")
 _lock = threading.Lock()
+SENTENCE_SLICE = 4000  # characters Kiwi splits under one hold of its lock
 
 
 @cache
@@ -56,7 +57,22 @@ def terms(text: str, *, bigrams: bool = False, compounds: bool = True) -> list[s
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in characters; works without punctuation."""
-    with _lock:
-        found = _kiwi().split_into_sents(text)
-    return [(s.start, s.end) for s in found]
+    """Sentence spans (start, end) in characters; works without punctuation.
+
+    A long text is split `SENTENCE_SLICE` characters at a time, Kiwi's lock taken for one
+    slice only, so that one large document never holds every other caller (another
+    tenant's search analysing its query) for the whole of its text. A slice's last
+    sentence may be cut by the slice's end: it is left out, and the next slice starts at
+    it (a single sentence longer than a slice is kept as Kiwi found it)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + SENTENCE_SLICE)
+        with _lock:
+            found = _kiwi().split_into_sents(text[start:end])
+        spans = [(start + s.start, start + s.end) for s in found]
+        if end < len(text) and len(spans) > 1:
+            end = spans.pop()[0]  # it may run on past the slice: split it again
+        out += spans
+        start = end
+    return out

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from haneul.errors import ConflictError, InvalidRequestError, NotFoundError
-from haneul.knowledge.index import ChunkRecord, SearchIndex
+from haneul.knowledge.index import ChunkRecord, SearchIndex, pack_vectors
 
 NAME = re.compile(r"^[\w.\-]{1,64}$")  # \w takes Hangul
 
@@ -49,6 +49,19 @@ class DocumentInfo:
     created: str | None
     chunks: int
     added_at: float
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """A collection's chunks indexed lexically (searchable by BM25) and those of them still
+    waiting for their e5 vectors; the rest are embedded."""
+
+    lexical: int
+    pending: int
+
+    @property
+    def embedded(self) -> int:
+        return self.lexical - self.pending
 
 
 @dataclass(frozen=True)
@@ -139,6 +152,7 @@ class Library:
                 (info.id,),
             )
             self.conn.execute("DELETE FROM chunks WHERE collection_id = ?", (info.id,))
+            self.conn.execute("DELETE FROM embed_queue WHERE collection_id = ?", (info.id,))
             self.conn.execute("DELETE FROM collections WHERE id = ?", (info.id,))
 
     # -- documents ----------------------------------------------------------------------
@@ -200,8 +214,12 @@ class Library:
         vectors: np.ndarray | None,
         analyzed: Sequence[str],
         sentence_vectors: Sequence[np.ndarray | None] | None = None,
+        queue: bool = False,
     ) -> DocumentInfo:
-        """Add a document, or replace the one of the same name, in one transaction."""
+        """Add a document, or replace the one of the same name, in one transaction. With
+        `queue` (and no vectors), its chunks join the embedding queue in the same
+        transaction: searchable by BM25 at once, their vectors filled in behind
+        (`embed_queue.py`)."""
         old = self.find_by_name(collection_id, name)
         doc_id = old.id if old else "doc_" + secrets.token_hex(8)
         with self._write():
@@ -224,9 +242,14 @@ class Library:
                     time.time(),
                 ),
             )
-            self.index.write_chunks(
+            ids = self.index.write_chunks(
                 collection_id, doc_id, chunks, vectors, analyzed, sentence_vectors
             )
+            if queue and vectors is None:
+                self.conn.executemany(
+                    "INSERT INTO embed_queue (chunk_id, collection_id) VALUES (?, ?)",
+                    [(i, collection_id) for i in ids],
+                )
             self._bump(collection_id)
         return self.document(collection_id, doc_id)
 
@@ -237,6 +260,53 @@ class Library:
             self.conn.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
             self._bump(collection_id)
         return doc
+
+    def progress(self, collection_id: str) -> IndexProgress:
+        """How far a collection's indexing has come: its chunks (all searchable by BM25)
+        and those still waiting in the embedding queue."""
+        row = self._rows(
+            "SELECT (SELECT count(*) FROM chunks WHERE collection_id = ?),"
+            " (SELECT count(*) FROM embed_queue WHERE collection_id = ?)",
+            (collection_id, collection_id),
+        )[0]
+        return IndexProgress(lexical=int(row[0]), pending=int(row[1]))
+
+    def queued(self, collection_id: str | None, limit: int) -> list[tuple[int, str]]:
+        """The oldest chunks waiting for vectors, of one collection or of any: (id, text)."""
+        sql = "SELECT q.chunk_id, c.text FROM embed_queue q JOIN chunks c ON c.id = q.chunk_id"
+        args: list[object] = []
+        if collection_id is not None:
+            sql += " WHERE q.collection_id = ?"
+            args.append(collection_id)
+        rows = self._rows(sql + " ORDER BY q.chunk_id LIMIT ?", [*args, limit])
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def fill_vectors(
+        self, items: Sequence[tuple[int, np.ndarray | None, np.ndarray | None]]
+    ) -> int:
+        """Store queued chunks' vectors (chunk id, vector, sentence vectors) and take them off
+        the queue, in one transaction; a chunk no longer queued (done by another process,
+        replaced or deleted meanwhile) is left alone, and one given no vector (the model
+        refused it) leaves the queue without one: BM25 still finds it. The number stored."""
+        stored = 0
+        touched: set[str] = set()
+        with self._write():
+            for chunk_id, vector, sentence_vectors in items:
+                row = self.conn.execute(
+                    "DELETE FROM embed_queue WHERE chunk_id = ? RETURNING collection_id",
+                    (chunk_id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                self.conn.execute(
+                    "UPDATE chunks SET vector = ?, sentence_vectors = ? WHERE id = ?",
+                    (pack_vectors(vector), pack_vectors(sentence_vectors), chunk_id),
+                )
+                stored += 1
+                touched.add(str(row[0]))
+            for collection_id in touched:
+                self._bump(collection_id)  # the dense matrix cache keys on it
+        return stored
 
     def _bump(self, collection_id: str) -> None:
         self.conn.execute(

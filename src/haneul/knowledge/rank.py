@@ -11,6 +11,8 @@ most often other paragraphs of the same article:
 - `bigrams`: the share of the query's character bigrams the chunk holds (catches what the
   morpheme analyser split differently: 데뷔작 / 데뷔);
 - `bigram_window`: the same share within the best 60 characters;
+- (the four dense features below take the embedded candidates' mean for a chunk whose
+  vectors are still queued: see `_neutral_dense`)
 - `sentence`: the best cosine between the e5 query vector and a sentence of the chunk,
   relative to the best candidate (a question matches one sentence, not a paragraph);
 - `dense`: the cosine of the query and the whole chunk, relative to the best candidate;
@@ -71,6 +73,7 @@ FEATURES = (
 WEIGHTS = np.array(
     [3.25, 1.43, 2.99, 1.98, 4.16, 4.87, 1.81, 1.06, 0.67, 1.11, -0.48, 1.24, 1.69, 1.64, -2.95]
 )
+DENSE = slice(6, 10)  # sentence, dense, dense_rank, sentence_rank: neutral when unembedded
 WINDOW = 12  # terms
 BIGRAM_WINDOW = 60  # characters
 UNRANKED = 60  # the dense place given to a candidate the dense ranking did not bring
@@ -97,6 +100,7 @@ class Candidate:
     terms: Sequence[str]  # the chunk's search terms, in order
     text: str
     sentence_vectors: np.ndarray | None  # (sentences, dim), normalised rows
+    embedded: bool = True  # False while its vectors wait in the queue: see `DENSE`
 
 
 def char_bigrams(text: str) -> set[str]:
@@ -205,6 +209,18 @@ def _cue_near(text: str, terms: set[str], cue: re.Pattern[str]) -> float:
     return 0.0
 
 
+def _neutral_dense(rows: np.ndarray, embedded: list[bool]) -> None:
+    """A candidate still waiting for its vectors gets, for each dense feature, the mean of
+    the embedded candidates' values: it is neither rewarded nor punished for having no
+    vector, and its place among the others is the lexical features' to decide. With no
+    candidate embedded the columns are constant (they then rank nothing)."""
+    waiting = ~np.array(embedded, dtype=bool)
+    if not waiting.any():
+        return
+    done = rows[~waiting, DENSE]
+    rows[waiting, DENSE] = done.mean(axis=0) if len(done) else 0.0
+
+
 def features(
     query_terms: Sequence[str],
     query_text: str,
@@ -239,6 +255,7 @@ def features(
     places = [UNRANKED if c.dense_rank is None else c.dense_rank for c in candidates]
     rows[:, 8] = 1 / (1 + np.array(places, dtype=np.float64))
     rows[:, 9] = 1 / (1 + np.array(_sentence_places(candidates, query_vector), dtype=np.float64))
+    _neutral_dense(rows, [c.embedded for c in candidates])
     lengths = np.log1p([len(c.terms) for c in candidates])
     rows[:, 10] = lengths - lengths.mean()
     long_terms = {t for t in qset if len(t) > 1}  # 년, 월: near every number

@@ -132,7 +132,8 @@ def _first_stage(
             if query_vector is not None
             else []
         )
-        fused = score_fusion(lexical, dense)[:keep]
+        waiting = index.unembedded([i for i, _ in lexical]) if dense else set()
+        fused = score_fusion(lexical, dense, unembedded=waiting)[:keep]
         chunks = index.chunks([i for i, _ in fused])
         inputs = index.rank_inputs([i for i, _ in fused]) if hybrid else {}
         docs = library.documents_by_id(collection_id, {c.doc_id for c in chunks.values()})
@@ -147,6 +148,7 @@ def _first_stage(
             terms=inputs[i].terms,
             text=chunks[i].record.text,
             sentence_vectors=inputs[i].sentence_vectors,
+            embedded=inputs[i].embedded,
         )
         for i, _ in fused
         if i in chunks and i in inputs and chunks[i].doc_id in docs

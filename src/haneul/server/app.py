@@ -100,7 +100,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         worker = Worker(app.state.tuning) if settings.tuning_worker else None
         if worker:
             worker.start()
-        async with app.state.mcp.running():
+        async with app.state.mcp.running(), app.state.knowledge.embedding():
             yield
         if worker:
             worker.stop()

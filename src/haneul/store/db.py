@@ -147,6 +147,13 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chunks ADD COLUMN sentence_vectors BLOB;
     CREATE VIRTUAL TABLE chunk_terms_vocab USING fts5vocab (chunk_terms, row)
     """,
+    """
+    CREATE TABLE embed_queue (
+        chunk_id INTEGER PRIMARY KEY,
+        collection_id TEXT NOT NULL
+    );
+    CREATE INDEX embed_queue_collection ON embed_queue (collection_id)
+    """,
 ]
 
 

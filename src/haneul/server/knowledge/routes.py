@@ -45,7 +45,8 @@ Auth = Annotated[Principal, Depends(authenticate)]
 @router.post("", status_code=201)
 async def create_collection(body: CreateCollection, request: Request, principal: Auth) -> Any:
     library = _service(request, principal).library
-    return collection_card(library.create_collection(principal.key_id, body.name, body.description))
+    info = library.create_collection(principal.key_id, body.name, body.description)
+    return collection_card(info, library.progress(info.id))
 
 
 @router.get("")
@@ -53,13 +54,17 @@ async def list_collections(request: Request, principal: Auth) -> Any:
     library = _service(request, principal).library
     return {
         "object": "list",
-        "data": [collection_card(c) for c in library.collections(principal.key_id)],
+        "data": [
+            collection_card(c, library.progress(c.id))
+            for c in library.collections(principal.key_id)
+        ],
     }
 
 
 @router.get("/{name}")
 async def get_collection(name: str, request: Request, principal: Auth) -> Any:
-    return collection_card(_collection(request, principal, name)[1])
+    library, info = _collection(request, principal, name)
+    return collection_card(info, library.progress(info.id))
 
 
 @router.delete("/{name}")
@@ -75,7 +80,13 @@ async def upload_documents(
     request: Request,
     principal: Auth,
     files: Annotated[list[UploadFile], File(description="One or more files")],
-    wait: Annotated[bool, Query(description="Answer when indexed (else 202 and a job)")] = True,
+    wait: Annotated[
+        bool,
+        Query(
+            description="Answer when indexed and embedded (else 202 and a job: each document"
+            " is searchable by BM25 as soon as the job has written it)"
+        ),
+    ] = True,
 ) -> Any:
     service = _service(request, principal)
     info = service.library.collection(principal.key_id, name)
@@ -89,10 +100,11 @@ async def upload_documents(
         contents.append((upload.filename, data))
     job = service.start_job(principal.key_id, info, contents)
     if not wait:
-        return JSONResponse(progress_card(job.id, job.progress, job.status), status_code=202)
+        card = progress_card(job.id, job.progress, job.status, service.library.progress(info.id))
+        return JSONResponse(card, status_code=202)
     assert job.task is not None
     progress = await job.task
-    return progress_card(job.id, progress, job.status)
+    return progress_card(job.id, progress, job.status, service.library.progress(info.id))
 
 
 @router.get("/{name}/jobs/{job_id}")
@@ -100,7 +112,7 @@ async def get_job(name: str, job_id: str, request: Request, principal: Auth) -> 
     service = _service(request, principal)
     info = service.library.collection(principal.key_id, name)
     job = service.job(principal.key_id, info, job_id)
-    return progress_card(job.id, job.progress, job.status)
+    return progress_card(job.id, job.progress, job.status, service.library.progress(info.id))
 
 
 @router.get("/{name}/documents")

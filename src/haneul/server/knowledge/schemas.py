@@ -9,7 +9,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from haneul.knowledge.ingest import IngestProgress, IngestResult
-from haneul.knowledge.library import CollectionInfo, DocumentFilters, DocumentInfo
+from haneul.knowledge.library import (
+    CollectionInfo,
+    DocumentFilters,
+    DocumentInfo,
+    IndexProgress,
+)
 from haneul.knowledge.retrieve import SearchHit
 
 
@@ -64,7 +69,7 @@ class SearchRequest(BaseModel):
     mode: str = Field("hybrid", pattern="^(hybrid|lexical|dense)$")
 
 
-def collection_card(info: CollectionInfo) -> dict[str, Any]:
+def collection_card(info: CollectionInfo, progress: IndexProgress) -> dict[str, Any]:
     return {
         "id": info.id,
         "object": "collection",
@@ -73,6 +78,17 @@ def collection_card(info: CollectionInfo) -> dict[str, Any]:
         "created_at": int(info.created_at),
         "documents": info.documents,
         "chunks": info.chunks,
+        "indexing": index_card(progress),
+    }
+
+
+def index_card(progress: IndexProgress) -> dict[str, Any]:
+    """How far indexing has come: chunks searchable by BM25, those with their e5 vectors,
+    and those still queued for them (`embedded + pending == lexical`)."""
+    return {
+        "lexical": progress.lexical,
+        "embedded": progress.embedded,
+        "pending": progress.pending,
     }
 
 
@@ -91,7 +107,9 @@ def result_card(result: IngestResult) -> dict[str, Any]:
     }
 
 
-def progress_card(job_id: str, progress: IngestProgress, status: str) -> dict[str, Any]:
+def progress_card(
+    job_id: str, progress: IngestProgress, status: str, index: IndexProgress
+) -> dict[str, Any]:
     return {
         "id": job_id,
         "object": "ingest_job",
@@ -103,6 +121,8 @@ def progress_card(job_id: str, progress: IngestProgress, status: str) -> dict[st
         "unchanged": progress.unchanged,
         "failed": progress.failed,
         "current": progress.current,
+        "chunks": progress.chunks,
+        "collection": index_card(index),
         "results": [result_card(r) for r in progress.results],
     }
 

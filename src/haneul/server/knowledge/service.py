@@ -1,21 +1,30 @@
 """The server side of document search: the library, the ingestor fed by the embedding
 model, and background ingest jobs with their progress.
 
+Documents go in lexical first: a job writes each document searchable by BM25 and queues
+its chunks for their e5 vectors, which the service's `EmbedWorker` fills in behind, a few
+chunks a slice (`knowledge/embed_queue.py`); a job is `indexing`, then `embedding` until
+its collection's queue is empty, then `completed`.
+
 Jobs live in memory: a server killed mid-job keeps every document it finished (each is
 written whole) and loses the rest of the upload, which the client sends again; unchanged
-files are then skipped by their content hash.
+files are then skipped by their content hash. The embedding queue is in the store: a
+restarted server's worker resumes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from haneul.engine.manager import ModelManager
 from haneul.errors import NotFoundError
+from haneul.knowledge.embed_queue import EmbedWorker
 from haneul.knowledge.ingest import Ingestor, IngestProgress
 from haneul.knowledge.library import CollectionInfo, DocumentFilters, Library
 from haneul.knowledge.retrieve import Mode, SearchHit, retrieve
@@ -29,7 +38,7 @@ class IngestJob:
     owner: str
     collection_id: str
     progress: IngestProgress
-    status: str = "running"  # running, completed
+    status: str = "indexing"  # indexing, embedding, completed
     task: asyncio.Task[IngestProgress] | None = field(default=None, repr=False)
 
 
@@ -38,8 +47,16 @@ class KnowledgeService:
         self.library = library
         self.manager = manager
         self.embedding_model = embedding_model
-        self.ingestor = Ingestor(library, self._embed_passages)
+        self.ingestor = Ingestor(library, self._embed_passages, wait_dense=False)
+        assert self.ingestor.queue is not None
+        self.worker = EmbedWorker(self.ingestor.queue)
         self.jobs: dict[str, IngestJob] = {}
+
+    @contextlib.asynccontextmanager
+    async def embedding(self) -> AsyncIterator[None]:
+        """The background embedding worker, for the server's life."""
+        async with self.worker.running_for():
+            yield
 
     async def _embed(self, texts: list[str], input_type: str) -> np.ndarray:
         _, backend = await self.manager.get(self.embedding_model)
@@ -81,6 +98,9 @@ class KnowledgeService:
                 done = await self.ingestor.ingest_many(
                     collection.id, items, on_progress=lambda p: setattr(job, "progress", p)
                 )
+                job.status = "embedding"
+                self.worker.wake()
+                await self.worker.wait_embedded(collection.id)
                 return done
             finally:
                 job.status = "completed"
