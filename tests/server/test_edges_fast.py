@@ -25,3 +25,13 @@ def test_a_conversation_max_tokens_over_the_context_is_a_clear_400(app: AppClien
     error = res.json()["error"]
     assert error["param"] == "max_tokens"
     assert "4096" in error["message"] and "-" not in error["message"]  # echo's context
+
+
+def test_snippet_marks_stay_on_their_words_after_a_dotted_capital_i() -> None:
+    from haneul.knowledge.retrieve import highlight, snippet, window
+
+    text = "İİİ 이스탄불 여행 뒤에 서울시청은 붐볐다"
+    spans = highlight(text, {"서울시청"})
+    assert [text[a:b] for a, b in spans] == ["서울시청"]
+    lo, hi = window(text, {"서울시청"})
+    assert "<mark>서울시청</mark>은" in snippet(text, spans, lo, hi)
