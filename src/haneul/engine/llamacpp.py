@@ -62,6 +62,11 @@ def _raise_for(error: dict[str, Any]) -> None:
     err = error.get("error", error)
     message = str(err.get("message", "llama.cpp error"))
     kind = err.get("type", "")
+    if "sampler" in message.lower():  # llama.cpp's own words; Haneul's instead
+        raise InvalidRequestError(
+            "the sampling parameters (temperature, top_p, top_k, min_p, penalties, "
+            "logit_bias) cannot be used together; change them and retry"
+        )
     if kind == "exceed_context_size_error":
         raise ContextLengthError(message, param="messages")
     if kind == "not_supported_error":
