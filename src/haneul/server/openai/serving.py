@@ -126,8 +126,9 @@ class OpenAIServing:
                 backend.stream_chat(body), principal, req.include_ai_filters
             )
             return await self._stream(entry, chunks, principal, include_usage)
-        response = await self._whole(entry, lambda: backend.chat(body), principal)
-        await _usage_over_choices(response, backend, body["max_tokens"])
+        response = await self._whole(
+            entry, lambda: _all_counted(backend.chat(body), backend, body), principal
+        )
         return JSONResponse(
             await self.guard.screen_output(response, principal, req.include_ai_filters)
         )
@@ -154,9 +155,11 @@ class OpenAIServing:
             return await self._stream(
                 entry, backend.stream_complete(body), principal, include_usage
             )
-        result = await self._whole(entry, lambda: backend.complete(body), principal)
-        await _usage_over_choices(result, backend, body["max_tokens"])
-        return JSONResponse(result)
+        return JSONResponse(
+            await self._whole(
+                entry, lambda: _all_counted(backend.complete(body), backend, body), principal
+            )
+        )
 
     async def _whole(
         self, entry: ModelEntry, call: Callable[[], Awaitable[dict[str, Any]]], principal: Principal
@@ -257,6 +260,14 @@ class OpenAIServing:
         self.metrics.prompt_tokens.labels(entry.name).inc(result.prompt_tokens)
         usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
         return JSONResponse({"object": "list", "data": data, "model": entry.name, "usage": usage})
+
+
+async def _all_counted(
+    reply: Awaitable[dict[str, Any]], backend: Backend, body: dict[str, Any]
+) -> dict[str, Any]:
+    response = await reply
+    await _usage_over_choices(response, backend, body["max_tokens"])
+    return response
 
 
 async def _usage_over_choices(response: dict[str, Any], backend: Backend, max_tokens: int) -> None:
