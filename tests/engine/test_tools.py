@@ -143,4 +143,6 @@ def test_finish_keeps_a_plain_answer_and_a_cut_off_reply() -> None:
             }
         ]
     }
-    assert tools.finish(cut)["choices"][0]["message"]["content"] == '{"tool_ca'
+    done = tools.finish(cut)["choices"][0]
+    assert done["message"]["content"] == ""  # never the internal JSON (issue 20)
+    assert done["finish_reason"] == "length"

@@ -25,6 +25,7 @@ import httpx
 from haneul.engine import tools
 from haneul.engine.base import BaseBackend
 from haneul.engine.protocol import Capability, Request, Response
+from haneul.engine.whole import complete_characters
 from haneul.errors import (
     ContextLengthError,
     EngineError,
@@ -61,6 +62,11 @@ def _raise_for(error: dict[str, Any]) -> None:
     err = error.get("error", error)
     message = str(err.get("message", "llama.cpp error"))
     kind = err.get("type", "")
+    if "sampler" in message.lower():  # llama.cpp's own words; Haneul's instead
+        raise InvalidRequestError(
+            "the sampling parameters (temperature, top_p, top_k, min_p, penalties, "
+            "logit_bias) cannot be used together; change them and retry"
+        )
     if kind == "exceed_context_size_error":
         raise ContextLengthError(message, param="messages")
     if kind == "not_supported_error":
@@ -156,7 +162,7 @@ class LlamaCppBackend(BaseBackend):
             _raise_for(result)
         result["model"] = self.name
         result.pop("timings", None)
-        return result
+        return complete_characters(result)
 
     async def _stream(self, fn: Callable[..., Any], body: Request) -> AsyncIterator[Response]:
         loop = asyncio.get_running_loop()
@@ -197,7 +203,8 @@ class LlamaCppBackend(BaseBackend):
                 await self._call(
                     self._server.handle_chat_completions,
                     self._engine_request(prepared, stream=False),
-                )
+                ),
+                parallel=request.get("parallel_tool_calls") is not False,
             )
         if not self.options.native_tools and any(
             m.get("role") == "tool" for m in request["messages"]

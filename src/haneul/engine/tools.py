@@ -10,6 +10,7 @@ generation and `finish` on the reply.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from haneul.engine.base import new_id
@@ -50,14 +51,14 @@ def _chosen_tools(request: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     return tools, choice
 
 
-def reply_schema(tools: list[dict[str, Any]], mode: str) -> dict[str, Any]:
+def reply_schema(tools: list[dict[str, Any]], mode: str, parallel: bool = True) -> dict[str, Any]:
     calls = {
         "type": "object",
         "properties": {
             "tool_calls": {
                 "type": "array",
                 "minItems": 1,
-                "maxItems": 4,
+                "maxItems": 4 if parallel else 1,
                 "items": {"anyOf": [_call_schema(t) for t in tools]},
             }
         },
@@ -106,7 +107,7 @@ def prepare(request: dict[str, Any]) -> dict[str, Any]:
     request = dict(request)
     tools = request.pop("tools", None)
     choice = request.pop("tool_choice", None)
-    request.pop("parallel_tool_calls", None)
+    parallel = request.pop("parallel_tool_calls", None) is not False
     messages = request["messages"]
     if not tools or choice == "none":
         request["messages"] = _rewrite_messages(messages)
@@ -126,37 +127,80 @@ def prepare(request: dict[str, Any]) -> dict[str, Any]:
     request["messages"] = [system, *rewritten]
     request["response_format"] = {
         "type": "json_schema",
-        "json_schema": {"name": "reply", "schema": reply_schema(picked, mode)},
+        "json_schema": {"name": "reply", "schema": reply_schema(picked, mode, parallel)},
     }
     return request
 
 
-def finish(response: dict[str, Any]) -> dict[str, Any]:
-    """Turn the constrained JSON reply back into an OpenAI message with `tool_calls`."""
+def finish(response: dict[str, Any], *, parallel: bool = True) -> dict[str, Any]:
+    """Turn the constrained JSON reply back into an OpenAI message with `tool_calls`. A reply
+    cut by `max_tokens` keeps its complete calls (or the answer's text so far) and its
+    `finish_reason: length`; with `parallel` False only the first call is kept."""
     for choice in response.get("choices", []):
         message = choice["message"]
+        raw = message.get("content") or ""
         try:
-            parsed = json.loads(message.get("content") or "")
+            parsed = json.loads(raw)
         except json.JSONDecodeError:
-            # Cut off by max_tokens: keep the raw text, the finish_reason says 'length'.
-            continue
-        if "tool_calls" in parsed:
+            parsed = _salvage(raw)
+        if not isinstance(parsed, dict):
+            parsed = {"content": ""}
+        calls = parsed.get("tool_calls") or []
+        if calls:
             message["content"] = None
-            message["tool_calls"] = [
-                {
-                    "id": new_id("call"),
-                    "type": "function",
-                    "function": {
-                        "name": c["name"],
-                        "arguments": json.dumps(c["arguments"], ensure_ascii=False),
-                    },
-                }
-                for c in parsed["tool_calls"]
-            ]
-            choice["finish_reason"] = "tool_calls"
+            message["tool_calls"] = [_call(c) for c in calls[: None if parallel else 1]]
+            if choice.get("finish_reason") != "length":
+                choice["finish_reason"] = "tool_calls"
+        elif "tool_calls" in parsed:  # cut before its first call was whole
+            message["content"] = ""
         else:
             message["content"] = parsed.get("content", "")
     return response
+
+
+def _call(call: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": new_id("call"),
+        "type": "function",
+        "function": {
+            "name": call["name"],
+            "arguments": json.dumps(call["arguments"], ensure_ascii=False),
+        },
+    }
+
+
+_CALLS_START = re.compile(r'^\s*\{\s*"tool_calls"\s*:\s*\[\s*')
+_CONTENT_START = re.compile(r'^\s*\{\s*"content"\s*:\s*"')
+
+
+def _salvage(raw: str) -> dict[str, Any]:
+    """What a cut reply holds whole: its complete tool calls, or its answer's text so far
+    (never the internal JSON itself)."""
+    if start := _CALLS_START.match(raw):
+        decoder, calls, at = json.JSONDecoder(), [], start.end()
+        while True:
+            try:
+                call, at = decoder.raw_decode(raw, at)
+            except json.JSONDecodeError:
+                break
+            if isinstance(call, dict) and "name" in call and "arguments" in call:
+                calls.append(call)
+            at = len(raw) - len(raw[at:].lstrip().removeprefix(",").lstrip())
+        return {"tool_calls": calls}
+    if start := _CONTENT_START.match(raw):
+        return {"content": _partial_string(raw[start.end() :])}
+    return {"content": ""}
+
+
+def _partial_string(body: str) -> str:
+    """The text of a JSON string cut before its closing quote (a cut escape dropped)."""
+    for end in range(len(body), max(len(body) - 12, -1), -1):
+        try:
+            text: str = json.loads(f'"{body[:end]}"')
+            return text
+        except json.JSONDecodeError:
+            continue
+    return ""
 
 
 def as_chunks(response: dict[str, Any]) -> list[dict[str, Any]]:

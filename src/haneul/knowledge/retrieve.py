@@ -50,13 +50,22 @@ class SearchHit:
     highlights: list[tuple[int, int]] = field(default_factory=list)  # spans in `text`
 
 
+def _lower(text: str) -> str:
+    """`text` lower-cased character by character, keeping its length (so offsets found in
+    it are offsets in `text`): a character whose lower case is longer (İ) stays as it is."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    return "".join(low if len(low := c.lower()) == 1 else c for c in text)
+
+
 def highlight(text: str, query_terms: set[str]) -> list[tuple[int, int]]:
     """Spans of `text` where the query's search terms are written, overlapping or adjacent
     spans merged. The terms are Kiwi's forms with their particles gone, so each is found
     as a string (서울시청 in 서울시청은); terms of one character are left unmarked (년, 곳:
     found inside too many words). Searching strings, not analysing the text again, keeps
     Kiwi off the hits: it cost more than the search itself."""
-    lower = text.lower()
+    lower = _lower(text)
     found = []
     for term in query_terms:
         if len(term) < 2:
@@ -77,7 +86,7 @@ def highlight(text: str, query_terms: set[str]) -> list[tuple[int, int]]:
 def window(text: str, query_terms: set[str], width: int = SNIPPET_CHARS) -> tuple[int, int]:
     """The part of a chunk a snippet shows: from a little before the first place a query
     term is written (found as a string: cheap, and close enough to place a window)."""
-    found = [i for i in (text.lower().find(t) for t in query_terms if len(t) > 1) if i >= 0]
+    found = [i for i in (_lower(text).find(t) for t in query_terms if len(t) > 1) if i >= 0]
     first = min(found, default=0)
     lo = max(0, min(first - width // 4, len(text) - width))
     return lo, min(len(text), lo + width)

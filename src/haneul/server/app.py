@@ -41,6 +41,7 @@ from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
+from haneul.server.openapi import install as install_openapi
 from haneul.server.security import SecurityMiddleware, docs_page
 from haneul.server.studio.routes import router as studio_router
 from haneul.skills.openapi import load_manifest
@@ -169,6 +170,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     @app.get("/metrics")
     async def prometheus(principal: Principal = Depends(authenticate)) -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    install_openapi(app)
 
     @app.get("/", response_class=HTMLResponse)
     async def index(request: Request) -> HTMLResponse:

@@ -100,7 +100,9 @@ def install_error_handlers(app: FastAPI) -> None:
         err = HaneulError(str(exc.detail))
         err.status, err.type = exc.status_code, "invalid_request_error"
         err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(err, request.url.path)
+        response = error_response(err, request.url.path)
+        response.headers.update(exc.headers or {})  # a 405's Allow
+        return response
 
     @app.exception_handler(sqlite3.OperationalError)
     async def _store(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:

@@ -166,6 +166,7 @@ async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -
         enabled_skills=body.skills,
         max_tokens=body.max_tokens,
     )
+    await _check_max_tokens(request, body.model, body.max_tokens)
     model, assistant = await service.assistant(body.model)
     await assistant.screen(turn)  # a blocked message is a 400 before anything streams
     return await _respond(request, principal, cid, assistant.run(turn), body.stream, turn, model)
@@ -179,6 +180,7 @@ async def confirm(
     finishes the turn, streamed like a message."""
     service: AssistantService = request.app.state.assistant
     service.conversations.get(principal.key_id, cid)
+    await _check_max_tokens(request, body.model, body.max_tokens)
     model, assistant = await service.assistant(body.model)
     store: Confirmations = request.app.state.confirmations
     pending = store.decide(principal.key_id, cid, confirmation, body.approve)
@@ -192,6 +194,19 @@ async def confirm(
     return await _respond(
         request, principal, cid, assistant.answer(turn, route), body.stream, model=model
     )
+
+
+async def _check_max_tokens(request: Request, model: str | None, max_tokens: int) -> None:
+    """A 400 naming the context when `max_tokens` alone fills the model's context."""
+    entry, backend = await request.app.state.manager.get(model)
+    ctx = backend.context_size
+    model = entry.name
+    if max_tokens >= ctx:
+        raise InvalidRequestError(
+            f"max_tokens is {max_tokens}, but model '{model}' holds {ctx} tokens of context "
+            f"for the conversation and the answer together; ask for fewer than {ctx}",
+            param="max_tokens",
+        )
 
 
 async def _each(events: list[Event]) -> AsyncIterator[Event]:

@@ -129,7 +129,9 @@ class OpenAIServing:
                 backend.stream_chat(body), principal, req.include_ai_filters
             )
             return await self._stream(entry, chunks, principal, include_usage)
-        response = await self._whole(entry, lambda: backend.chat(body), principal)
+        response = await self._whole(
+            entry, lambda: _all_counted(backend.chat(body), backend, body), principal
+        )
         return JSONResponse(
             await self.guard.screen_output(response, principal, req.include_ai_filters)
         )
@@ -156,7 +158,11 @@ class OpenAIServing:
             return await self._stream(
                 entry, backend.stream_complete(body), principal, include_usage
             )
-        return JSONResponse(await self._whole(entry, lambda: backend.complete(body), principal))
+        return JSONResponse(
+            await self._whole(
+                entry, lambda: _all_counted(backend.complete(body), backend, body), principal
+            )
+        )
 
     async def _whole(
         self, entry: ModelEntry, call: Callable[[], Awaitable[dict[str, Any]]], principal: Principal
@@ -257,6 +263,31 @@ class OpenAIServing:
         self.metrics.prompt_tokens.labels(entry.name).inc(result.prompt_tokens)
         usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
         return JSONResponse({"object": "list", "data": data, "model": entry.name, "usage": usage})
+
+
+async def _all_counted(
+    reply: Awaitable[dict[str, Any]], backend: Backend, body: dict[str, Any]
+) -> dict[str, Any]:
+    response = await reply
+    await _usage_over_choices(response, backend, body["max_tokens"])
+    return response
+
+
+async def _usage_over_choices(response: dict[str, Any], backend: Backend, max_tokens: int) -> None:
+    """With `n` > 1, llama.cpp's usage counts the first choice only: count every choice (a
+    choice cut by `max_tokens` used all of them; another is counted by tokenizing it)."""
+    choices, usage = response.get("choices") or [], response.get("usage")
+    if len(choices) < 2 or not isinstance(usage, dict):
+        return
+    total = 0
+    for choice in choices:
+        if choice.get("finish_reason") == "length":
+            total += max_tokens
+            continue
+        text = choice["message"].get("content") if "message" in choice else choice.get("text")
+        total += len(await backend.tokenize(text)) if text else 0
+    usage["completion_tokens"] = total
+    usage["total_tokens"] = usage.get("prompt_tokens", 0) + total
 
 
 def _encode(vector: list[float], fmt: str) -> list[float] | str:

@@ -1,0 +1,124 @@
+"""/openapi.json as the server really answers: FastAPI's 422 (never sent: a bad request is
+a 400) replaced by the statuses Haneul does send, each with its error body (OpenAI's shape,
+or CLOVA's on the CLOVA routes); streamed replies as `text/event-stream`; /metrics as
+Prometheus text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from haneul.server.errors import CLOVA_ROUTES
+
+PUBLIC = {"/", "/health"}
+STREAMS = {
+    "/v1/chat/completions",
+    "/v1/completions",
+    "/v3/chat-completions/{model}",
+    "/v1/conversations/{cid}/messages",
+    "/v1/conversations/{cid}/confirmations/{confirmation}",
+}
+_WHY = {
+    "400": "Invalid request (a bad or unknown parameter, a body that is not valid JSON, a "
+    "prompt over the context)",
+    "401": "Missing or invalid API key",
+    "404": "No such resource (or it belongs to another key)",
+    "409": "The resource's state or name conflicts with the request",
+    "429": "Rate limit or concurrency limit reached; see Retry-After",
+    "503": "No engine slot came free by the queue deadline, or the store is busy; see Retry-After",
+}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message", "type"],
+            "properties": {
+                "message": {"type": "string"},
+                "type": {"type": "string"},
+                "param": {"type": ["string", "null"]},
+                "code": {"type": ["string", "null"]},
+            },
+        }
+    },
+}
+CLOVA_ERROR = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+_RETRY = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+
+
+def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    """The error statuses one operation can answer with."""
+    if path in PUBLIC:
+        return []
+    codes = ["401", "429", "503"]
+    if operation.get("requestBody") or operation.get("parameters"):
+        codes.append("400")
+    if "{" in path:
+        codes.append("404")
+    if method in ("post", "put", "patch", "delete") and path.startswith(
+        ("/tuning/", "/v1/tasks", "/v3/tasks", "/v1/collections", "/v1/conversations")
+    ):
+        codes.append("409")
+    return sorted(codes)
+
+
+def describe(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's generated schema, corrected to what the server sends."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    components["Error"], components["ClovaError"] = ERROR, CLOVA_ERROR
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            ref = "ClovaError" if path.startswith(CLOVA_ROUTES) else "Error"
+            for code in statuses(path, method, operation):
+                answer: dict[str, Any] = {
+                    "description": _WHY[code],
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}
+                    },
+                }
+                if code in ("429", "503"):
+                    answer["headers"] = _RETRY
+                responses[code] = answer
+            ok = responses.setdefault("200", {"description": "Successful Response"})
+            if path in STREAMS:
+                ok.setdefault("content", {})["text/event-stream"] = {
+                    "schema": {"type": "string", "description": "Server-sent events"}
+                }
+            if path == "/metrics":
+                ok["content"] = {"text/plain": {"schema": {"type": "string"}}}
+    return schema
+
+
+def install(app: FastAPI) -> None:
+    """`app.openapi()` gives the corrected schema (built once)."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = build  # type: ignore[method-assign]
