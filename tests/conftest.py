@@ -192,7 +192,7 @@ def assert_serving(server: RunningServer) -> None:
 
 # -- the fast tier: the app in this process ------------------------------------------------
 
-ASGI_BASE = "http://haneul.test"
+ASGI_BASE = "http://localhost"  # a Host the security middleware allows by default
 
 
 def in_process_settings(home: Path, **settings: Any) -> Settings:

@@ -36,7 +36,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppClient]:
     home = tmp_path_factory.mktemp("edges")
     app = AppClient(
         in_process_settings(
-            home, default_model=BASE, parallel=2, ctx_size=512, allowed_hosts=["haneul.test"]
+            home, default_model=BASE, parallel=2, ctx_size=512
         )
     )
     yield app

@@ -8,12 +8,11 @@ import pytest
 
 from tests.conftest import AppClient
 
-HOSTS = {"allowed_hosts": ["haneul.test"]}
 
 
 @pytest.fixture
 def app(app_factory: Callable[..., AppClient]) -> AppClient:
-    return app_factory(**HOSTS)
+    return app_factory()
 
 
 def test_a_conversation_max_tokens_over_the_context_is_a_clear_400(app: AppClient) -> None:

@@ -13,13 +13,12 @@ import pytest
 from haneul.server.errors import CLOVA_ROUTES
 from tests.conftest import AppClient
 
-HOSTS = {"allowed_hosts": ["haneul.test"]}
 USER = [{"role": "user", "content": "하늘이 파랗다"}]
 
 
 @pytest.fixture
 def app(app_factory: Callable[..., AppClient]) -> AppClient:
-    return app_factory(**HOSTS)
+    return app_factory()
 
 
 @pytest.fixture
