@@ -34,11 +34,7 @@ WEATHER = {
 def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppClient]:
     saved = {k: os.environ.pop(k) for k in [k for k in os.environ if k.startswith("HANEUL_")]}
     home = tmp_path_factory.mktemp("edges")
-    app = AppClient(
-        in_process_settings(
-            home, default_model=BASE, parallel=2, ctx_size=512
-        )
-    )
+    app = AppClient(in_process_settings(home, default_model=BASE, parallel=2, ctx_size=512))
     yield app
     app.close()
     os.environ.update(saved)

@@ -9,7 +9,6 @@ import pytest
 from tests.conftest import AppClient
 
 
-
 @pytest.fixture
 def app(app_factory: Callable[..., AppClient]) -> AppClient:
     return app_factory()
