@@ -38,6 +38,7 @@ from haneul.server.mcp import mount as mount_mcp
 from haneul.server.metrics import Metrics
 from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
+from haneul.server.openai.routes import clova_openai_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
 from haneul.server.security import SecurityMiddleware, docs_page
@@ -149,6 +150,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.tuning = JobStore(settings)
     app.include_router(studio_router)
     app.include_router(clova_chat_router)
+    app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(_RequestMetrics, metrics=metrics)
     app.add_middleware(SecurityMiddleware, settings=settings)  # outermost: refusals first

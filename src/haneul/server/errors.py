@@ -48,6 +48,8 @@ _CLOVA_CODES = {400: "40001", 401: "40100", 413: "41300", 429: "42900", 500: "50
 def clova_code(exc: HaneulError) -> str:
     """CLOVA Studio's status.code: 40001 invalid parameter, 40003 context too long, 40009
     unsupported, 40100 auth, 42900 rate limit, 50000 server; other statuses as NNN00."""
+    if code := getattr(exc, "clova_code", None):  # e.g. 40080 for an unmapped CLOVA model name
+        return str(code)
     if isinstance(exc, ContextLengthError):
         return "40003"
     if isinstance(exc, UnsupportedError):
@@ -60,6 +62,8 @@ def error_response(exc: HaneulError, path: str = "") -> JSONResponse:
     if isinstance(exc, RateLimitError | StoreBusyError):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     body: dict[str, Any] = error_body(exc)
+    if path.startswith("/v1/openai/"):  # CLOVA's OpenAI-compatible path: CLOVA's codes
+        body["error"]["code"] = clova_code(exc)
     if path.startswith(CLOVA_ROUTES):
         body = {"status": {"code": clova_code(exc), "message": exc.message}}
     return JSONResponse(body, status_code=exc.status, headers=headers)
