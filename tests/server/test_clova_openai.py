@@ -12,12 +12,13 @@ import math
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
 from langchain_core.messages import HumanMessage
 from langchain_naver import ChatClovaX, ClovaXEmbeddings
+from pydantic import BaseModel
 
 from haneul.config import Settings
 from haneul.engine.catalog import Catalog, ModelEntry
@@ -192,6 +193,23 @@ def test_chatclovax_bind_tools_round_trip(app: AppClient) -> None:
     assert reply.tool_calls[0]["args"] == {"city": "서울"}
 
 
+class City(BaseModel):
+    name: str
+    country: str
+
+
+def test_chatclovax_structured_output_as_a_tool_call(app: AppClient) -> None:
+    model = _chat_clovax(app).with_structured_output(City, method="function_calling")
+    message = '/call City {"name": "서울", "country": "한국"}'
+    assert app.portal.call(model.ainvoke, [HumanMessage(message)]) == City(
+        name="서울", country="한국"
+    )
+
+
+class Capital(BaseModel):
+    capital: Literal["서울", "부산", "대구"]
+
+
 # -- a real server, the bundled models, the clients unchanged -------------------------------
 
 
@@ -217,3 +235,11 @@ def test_clovaxembeddings_documents_and_query(server: RunningServer) -> None:
     assert scores[0] > scores[1]
     async_query = asyncio.run(embeddings.aembed_query("한국의 수도는 어디인가?"))
     assert json.dumps(async_query[:384]) == json.dumps(query[:384])
+
+
+def test_chatclovax_structured_output_and_tools_on_the_real_model(server: RunningServer) -> None:
+    """`with_structured_output` (ChatClovaX's default: a named tool call), decoded under the
+    tool's schema by llama.cpp's grammar: the answer is a valid `Capital`."""
+    model = ChatClovaX(base_url=server.url + "/v1/openai", api_key="none", max_tokens=48)
+    out = model.with_structured_output(Capital).invoke("한국의 수도는?")
+    assert isinstance(out, Capital) and out.capital in ("서울", "부산", "대구")
