@@ -30,6 +30,7 @@ from haneul.server.assistant.routes import router as assistant_router
 from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.chat import router as clova_chat_router
+from haneul.server.clova.tools import router as clova_tools_router
 from haneul.server.errors import install_error_handlers
 from haneul.server.knowledge.routes import router as knowledge_router
 from haneul.server.knowledge.service import KnowledgeService
@@ -150,6 +151,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.tuning = JobStore(settings)
     app.include_router(studio_router)
     app.include_router(clova_chat_router)
+    app.include_router(clova_tools_router)  # /v1 and /v3 api-tools: tokenize, sliding window
     app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(_RequestMetrics, metrics=metrics)
