@@ -240,6 +240,9 @@ def test_clovaxembeddings_documents_and_query(server: RunningServer) -> None:
 def test_chatclovax_structured_output_and_tools_on_the_real_model(server: RunningServer) -> None:
     """`with_structured_output` (ChatClovaX's default: a named tool call), decoded under the
     tool's schema by llama.cpp's grammar: the answer is a valid `Capital`."""
-    model = ChatClovaX(base_url=server.url + "/v1/openai", api_key="none", max_tokens=48)
+    # room for the JSON wrapper (the grammar allows whitespace); a cut-off reply is no call
+    model = ChatClovaX(
+        base_url=server.url + "/v1/openai", api_key="none", max_tokens=160, temperature=0
+    )
     out = model.with_structured_output(Capital).invoke("한국의 수도는?")
     assert isinstance(out, Capital) and out.capital in ("서울", "부산", "대구")
