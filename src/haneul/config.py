@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         "multilingual-e5-small", description="Model used by /v1/embeddings when none is named."
     )
+    model_aliases: str = Field(
+        "",
+        description="Model aliases, comma separated NAME=TARGET, over the defaults: CLOVA "
+        "Studio's HCX-005, HCX-007, HCX-DASH-002, HCX-003 name the default model, "
+        "clir-emb-dolphin and bge-m3 the embedding model; NAME= removes one (see docs/clova.md).",
+    )
     preload: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Models loaded at start-up besides the default model (comma separated).",
@@ -153,6 +159,14 @@ class Settings(BaseSettings):
     def _split_names(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("model_aliases")
+    @classmethod
+    def _check_aliases(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            if "=" not in item or not item.partition("=")[0].strip():
+                raise ValueError(f"model_aliases: '{item}' is not NAME=TARGET")
         return value
 
     @property

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from haneul.config import Settings
+from haneul.engine.aliases import resolve_alias
 from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.engine.protocol import Backend
 from haneul.errors import ModelLoadError
@@ -31,7 +32,9 @@ class ModelManager:
         return dict(self._backends)
 
     def resolve(self, name: str | None) -> ModelEntry:
-        return self.catalog.resolve(name or self.settings.default_model)
+        return self.catalog.resolve(
+            resolve_alias(name or self.settings.default_model, self.settings)
+        )
 
     async def get(self, name: str | None) -> tuple[ModelEntry, Backend]:
         entry = self.resolve(name)

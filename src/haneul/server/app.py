@@ -31,6 +31,7 @@ from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.bodylimit import BodyLimit
 from haneul.server.clova.chat import router as clova_chat_router
+from haneul.server.clova.tools import router as clova_tools_router
 from haneul.server.errors import install_error_handlers
 from haneul.server.knowledge.routes import router as knowledge_router
 from haneul.server.knowledge.service import KnowledgeService
@@ -39,6 +40,7 @@ from haneul.server.mcp import mount as mount_mcp
 from haneul.server.metrics import Metrics
 from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
+from haneul.server.openai.routes import clova_openai_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
 from haneul.server.openapi import install as install_openapi
@@ -151,6 +153,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.tuning = JobStore(settings)
     app.include_router(studio_router)
     app.include_router(clova_chat_router)
+    app.include_router(clova_tools_router)  # /v1 and /v3 api-tools: tokenize, sliding window
+    app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(_RequestMetrics, metrics=metrics)

@@ -41,13 +41,16 @@ def error_body(exc: HaneulError) -> dict[str, Any]:
     }
 
 
-CLOVA_ROUTES = ("/tuning/", "/v3/tasks/", "/v1/tasks/", "/v3/chat-completions/")
+CLOVA_ROUTES: tuple[str, ...] = ("/tuning/", "/v3/tasks/", "/v1/tasks/", "/v3/chat-completions/")
+CLOVA_ROUTES += ("/v1/api-tools/", "/v3/api-tools/")  # server/clova/tools.py
 _CLOVA_CODES = {400: "40001", 401: "40100", 413: "41300", 429: "42900", 500: "50000"}
 
 
 def clova_code(exc: HaneulError) -> str:
     """CLOVA Studio's status.code: 40001 invalid parameter, 40003 context too long, 40009
     unsupported, 40100 auth, 42900 rate limit, 50000 server; other statuses as NNN00."""
+    if code := getattr(exc, "clova_code", None):  # e.g. 40080 for an unmapped CLOVA model name
+        return str(code)
     if isinstance(exc, ContextLengthError):
         return "40003"
     if isinstance(exc, UnsupportedError):
@@ -60,6 +63,8 @@ def error_response(exc: HaneulError, path: str = "") -> JSONResponse:
     if isinstance(exc, RateLimitError | StoreBusyError):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     body: dict[str, Any] = error_body(exc)
+    if path.startswith("/v1/openai/"):  # CLOVA's OpenAI-compatible path: CLOVA's codes
+        body["error"]["code"] = clova_code(exc)
     if path.startswith(CLOVA_ROUTES):
         body = {"status": {"code": clova_code(exc), "message": exc.message}}
     return JSONResponse(body, status_code=exc.status, headers=headers)

@@ -578,7 +578,7 @@ async function loadModels() {
   const chooser = $("model");
   const fallback = document.body.dataset.defaultModel;
   const { data } = await api("/v1/models").catch(() => ({ data: [{ id: fallback }] }));
-  for (const m of data) chooser.append(new Option(m.id, m.id));
+  for (const m of data) if (!m.alias_of) chooser.append(new Option(m.id, m.id)); // no aliases
   chooser.value = fallback;
 }
 

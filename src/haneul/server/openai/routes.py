@@ -1,4 +1,11 @@
-"""Thin routes: parse, authenticate, hand over to `OpenAIServing`."""
+"""Thin routes: parse, authenticate, hand over to `OpenAIServing`.
+
+The models, chat and embeddings routes are mounted twice: under `/v1` and under `/v1/openai`,
+CLOVA Studio's OpenAI-compatible base URL (langchain-naver's `ChatClovaX` and
+`ClovaXEmbeddings` talk to it). The same handlers serve both; on CLOVA's path errors carry
+CLOVA's codes (server/errors.py) and `dimensions` above the model's size zero-pads
+(server/clova/compat.py). Aliases (engine/aliases.py) are listed in `/models` with `alias_of`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from haneul.engine.aliases import model_aliases
 from haneul.engine.catalog import ModelEntry
+from haneul.engine.manager import ModelManager
+from haneul.errors import HaneulError
 from haneul.server.auth import Principal, authenticate
+from haneul.server.clova.compat import UNSUPPORTED_HEADER, reasoning_notice
 from haneul.server.openai.schemas import (
     ChatCompletionRequest,
     CompletionRequest,
@@ -18,6 +29,8 @@ from haneul.server.openai.schemas import (
 from haneul.server.openai.serving import OpenAIServing
 
 router = APIRouter(prefix="/v1")
+shared = APIRouter()  # the routes CLOVA serves on its OpenAI-compatible path as well
+CLOVA_OPENAI_PREFIX = "/v1/openai"
 
 
 def _serving(request: Request) -> OpenAIServing:
@@ -39,26 +52,50 @@ def _model_card(entry: ModelEntry, loaded: list[str]) -> dict[str, Any]:
     }
 
 
-@router.get("/models")
+def _alias_cards(manager: ModelManager) -> list[dict[str, Any]]:
+    """One card per alias (the setting's, then the catalog's) whose target exists."""
+    aliases = {**manager.catalog.aliases(), **model_aliases(manager.settings)}
+    cards = []
+    for alias, target in aliases.items():
+        try:
+            entry = manager.resolve(target)
+        except HaneulError:
+            continue  # an alias to a model not in this catalog is not offered
+        cards.append({**_model_card(entry, manager.loaded), "id": alias, "alias_of": entry.name})
+    return cards
+
+
+def _on_clova_path(request: Request) -> bool:
+    return request.url.path.startswith(CLOVA_OPENAI_PREFIX + "/")
+
+
+@shared.get("/models")
 async def list_models(request: Request, principal: Principal = Depends(authenticate)) -> Any:
     manager = request.app.state.manager
     cards = [_model_card(e, manager.loaded) for e in manager.catalog.entries()]
-    return {"object": "list", "data": cards}
+    return {"object": "list", "data": cards + _alias_cards(manager)}
 
 
-@router.get("/models/{model_id:path}")
+@shared.get("/models/{model_id:path}")
 async def get_model(
     model_id: str, request: Request, principal: Principal = Depends(authenticate)
 ) -> Any:
     manager = request.app.state.manager
-    return _model_card(manager.catalog.resolve(model_id), manager.loaded)
+    card = _model_card(manager.resolve(model_id), manager.loaded)
+    if card["id"] != model_id:
+        card.update(id=model_id, alias_of=card["id"])
+    return card
 
 
-@router.post("/chat/completions")
+@shared.post("/chat/completions")
 async def chat_completions(
     body: ChatCompletionRequest, request: Request, principal: Principal = Depends(authenticate)
 ) -> Any:
-    return await _serving(request).chat(body, principal)
+    response = await _serving(request).chat(body, principal)
+    effort = body.thinking.effort if body.thinking else None
+    if notice := reasoning_notice(body.reasoning_effort, effort):
+        response.headers[UNSUPPORTED_HEADER] = notice
+    return response
 
 
 @router.post("/completions")
@@ -68,11 +105,16 @@ async def completions(
     return await _serving(request).complete(body, principal)
 
 
-@router.post("/embeddings")
+@shared.post("/embeddings")
 async def embeddings(
     body: EmbeddingRequest, request: Request, principal: Principal = Depends(authenticate)
 ) -> JSONResponse:
-    return await _serving(request).embed(body, principal)
+    return await _serving(request).embed(body, principal, pad=_on_clova_path(request))
+
+
+router.include_router(shared)
+clova_openai_router = APIRouter(prefix=CLOVA_OPENAI_PREFIX, tags=["CLOVA Studio"])
+clova_openai_router.include_router(shared)
 
 
 @router.post("/tokenize")

@@ -152,6 +152,12 @@ class Sampling(_Request):
         return self
 
 
+class Thinking(_Strict):
+    """CLOVA Studio's `thinking` option (v3 shape)."""
+
+    effort: Literal["none", "low", "medium", "high"] = "none"
+
+
 class ChatCompletionRequest(Sampling):
     messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     max_completion_tokens: int | None = Field(None, ge=1)
@@ -160,6 +166,11 @@ class ChatCompletionRequest(Sampling):
     tool_choice: Literal["none", "auto", "required"] | NamedToolChoice | None = None
     parallel_tool_calls: bool | None = None
     include_ai_filters: bool = False  # CLOVA: attach the AI Filter's verdict on the answer
+    # CLOVA Studio's extras (docs/clova.md): v1's repeat penalty, and reasoning, which the
+    # small local models lack: accepted, answered without a trace, reported in a header
+    repeat_penalty: float | None = Field(None, gt=0, le=10)
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high"] | None = None
+    thinking: Thinking | None = None
 
     @model_validator(mode="after")
     def _check_tools(self) -> ChatCompletionRequest:

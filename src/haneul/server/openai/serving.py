@@ -19,6 +19,7 @@ from haneul.engine.manager import ModelManager
 from haneul.engine.protocol import Backend, Capability
 from haneul.errors import HaneulError, InvalidRequestError
 from haneul.server.auth import Principal
+from haneul.server.clova.compat import fit_dimensions, repetition_penalty
 from haneul.server.errors import error_body
 from haneul.server.limits import Lease, Limiter, engine_pool
 from haneul.server.metrics import Metrics
@@ -40,6 +41,9 @@ _NOT_FOR_ENGINE = {
     "include_ai_filters",
     "user",
     "max_completion_tokens",
+    "repeat_penalty",  # CLOVA's: translated in engine_body
+    "reasoning_effort",  # CLOVA's reasoning: no small model has it (docs/clova.md)
+    "thinking",
 }
 _WHAT = {
     Capability.CHAT: "chat completions",
@@ -104,6 +108,8 @@ class OpenAIServing:
                 param="max_tokens",
             )
         body["max_tokens"] = max_tokens or min(self.settings.max_tokens_default, ctx // 2)
+        if (repeat := getattr(req, "repeat_penalty", None)) is not None:
+            body.setdefault("repetition_penalty", repetition_penalty(repeat))
         return body
 
     async def admit(self, principal: Principal, entry: ModelEntry | None = None) -> Lease:
@@ -242,7 +248,11 @@ class OpenAIServing:
             self._end_stream(entry, lease)
 
     # -- embeddings --------------------------------------------------------------------
-    async def embed(self, req: EmbeddingRequest, principal: Principal) -> JSONResponse:
+    async def embed(
+        self, req: EmbeddingRequest, principal: Principal, *, pad: bool = False
+    ) -> JSONResponse:
+        """Embeddings; `dimensions` below the model's truncates and renormalises, above it
+        zero-pads where `pad` (CLOVA's path) and is a 400 elsewhere (docs/clova.md)."""
         entry, backend = await self._backend(req.model, Capability.EMBEDDING)
         texts = [req.input] if isinstance(req.input, str) else req.input
         lease = await self.admit(principal)
@@ -250,15 +260,10 @@ class OpenAIServing:
             result = await backend.embed(texts, input_type=req.input_type)
         finally:
             lease.release()
-        dim = len(result.vectors[0]) if result.vectors else 0
-        if req.dimensions is not None and req.dimensions != dim:
-            raise InvalidRequestError(
-                f"model '{entry.name}' gives {dim} dimensions, not {req.dimensions}",
-                param="dimensions",
-            )
+        vectors = fit_dimensions(result.vectors, req.dimensions, entry.name, pad=pad)
         data = [
             {"object": "embedding", "index": i, "embedding": _encode(v, req.encoding_format)}
-            for i, v in enumerate(result.vectors)
+            for i, v in enumerate(vectors)
         ]
         self.metrics.prompt_tokens.labels(entry.name).inc(result.prompt_tokens)
         usage = {"prompt_tokens": result.prompt_tokens, "total_tokens": result.prompt_tokens}
