@@ -97,7 +97,7 @@ def test_a_math_question_shows_the_math_skill_card(web: Web) -> None:
     card = page.locator(".skill-card[data-skill=math]")
     expect(card).to_be_visible(timeout=60_000)
     expect(card.locator(".result")).to_contain_text("0.447", timeout=60_000)
-    expect(card.locator(".steps li").first).to_be_visible()
+    expect(card.locator(".steps li").first).to_be_attached()  # collapsed under «풀이 과정»
     _answered(page)
     screenshot(page, "web-math-skill")
 
