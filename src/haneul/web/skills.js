@@ -14,15 +14,18 @@ const BUILTIN = {
   document_table: ["📊", "표 만들기", "문서의 표나 목록을 표로 정리합니다."],
 };
 
-// A manifest's operations are named `<manifest>__<operationId>`.
+// A manifest's operations are named `<manifest>__<operationId>`: [title, description].
 const FAMILIES = {
-  travel: ["✈️", "여행", { searchHotels: "호텔 찾기", searchFlights: "항공편 찾기" }],
-  car_rental: [
-    "🚗",
-    "렌터카",
-    { searchCars: "렌터카 찾기", createReservation: "렌터카 예약", cancelReservation: "예약 취소" },
-  ],
-};
+  travel: ["✈️", "여행", {
+    searchHotels: ["호텔 찾기", "도시의 호텔을 찾아 이름·지역·1박 요금·평점을 보여 줍니다."],
+    searchFlights: ["항공편 찾기", "국내선 항공편의 편명·항공사·시각·요금을 찾습니다."],
+  }],
+  car_rental: ["🚗", "렌터카", {
+    searchCars: ["차 찾기", "지역에서 빌릴 수 있는 차와 하루 요금을 찾습니다."],
+    createReservation: ["예약", "렌터카를 예약합니다."],
+    cancelReservation: ["예약 취소", "렌터카 예약을 취소합니다."],
+  }],
+}; // prettier-ignore
 
 /** {icon, title, description, family} for a skill name (and the server's description). */
 export function skillInfo(name, description = "") {
@@ -33,8 +36,8 @@ export function skillInfo(name, description = "") {
   const [family, operation] = name.split("__");
   if (operation && FAMILIES[family]) {
     const [icon, group, operations] = FAMILIES[family];
-    const title = `${group} · ${operations[operation] || operation}`;
-    return { icon, title, description: description || title, family };
+    const [label, text] = operations[operation] || [operation, description];
+    return { icon, title: `${group} · ${label}`, description: text || description, family };
   }
   return { icon: "🧩", title: name, description: description || name, family: name };
 }
