@@ -6,6 +6,7 @@ attachments from the message box, a URL per conversation."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -79,6 +80,7 @@ def answered(page: Page, count: int = 1) -> None:
     expect(page.locator(".msg.assistant:not(.streaming)")).to_have_count(count, timeout=300_000)
 
 
+@pytest.mark.timeout(900)  # the first turn builds the skill router (minutes on a busy machine)
 def test_the_first_screen_greets_and_an_example_is_sent_and_followed(
     server_factory: Callable[..., RunningServer], open_ui: Callable[..., Opened], tmp_path: Path
 ) -> None:
@@ -156,6 +158,7 @@ HOSTILE = (
 )
 
 
+@pytest.mark.timeout(900)  # the first turn builds the skill router (minutes on a busy machine)
 def test_a_hostile_document_loads_nothing_from_elsewhere(
     server_factory: Callable[..., RunningServer], open_ui: Callable[..., Opened], tmp_path: Path
 ) -> None:
@@ -236,6 +239,7 @@ def test_sources_memories_and_the_finish_reason_show_under_the_answer(
     expect(page.locator(".msg").last.locator(".citation")).to_have_count(2)
 
 
+@pytest.mark.timeout(900)  # the first turn builds the skill router (minutes on a busy machine)
 def test_a_document_turn_shows_chips_when_the_server_cites(
     server_factory: Callable[..., RunningServer], open_ui: Callable[..., Opened], tmp_path: Path
 ) -> None:
@@ -275,9 +279,11 @@ def test_the_phone_layout_shows_the_message_box(
     shot(page, tmp_path, "phone-first-screen")
     page.click("#open-sidebar")
     expect(page.locator("#new-conversation")).to_be_in_viewport()
+    page.wait_for_timeout(400)  # the drawer's slide
     shot(page, tmp_path, "phone-drawer")
 
 
+@pytest.mark.timeout(900)  # the first turn builds the skill router (minutes on a busy machine)
 def test_attached_files_show_as_chips_and_the_same_file_can_be_picked_twice(
     server_factory: Callable[..., RunningServer], open_ui: Callable[..., Opened], tmp_path: Path
 ) -> None:
@@ -305,6 +311,7 @@ def test_attached_files_show_as_chips_and_the_same_file_can_be_picked_twice(
     expect(card.locator(".result")).to_contain_text("3월 14일", timeout=300_000)
 
 
+@pytest.mark.timeout(900)  # the first turn builds the skill router (minutes on a busy machine)
 def test_a_reload_keeps_the_conversation_and_opens_at_the_bottom(
     server_factory: Callable[..., RunningServer], open_ui: Callable[..., Opened]
 ) -> None:
@@ -355,9 +362,14 @@ def test_skills_have_korean_names_and_travel_is_switchable(
     expect(page.locator("#skills li.missing")).to_have_count(0)
     hotels.locator("input").uncheck()
     sent: list[Any] = []
-    page.on(
-        "request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/messages") else None
-    )
+
+    def answer(route: Route) -> None:  # the request is what this test checks
+        sent.append(route.request.post_data_json)
+        done = {"type": "done", "message": {"id": "msg_t", "role": "assistant", "content": "안녕"}}
+        body = f"data: {json.dumps(done, ensure_ascii=False)}\n\ndata: [DONE]\n\n"
+        route.fulfill(status=200, content_type="text/event-stream", body=body)
+
+    page.route("**/messages", answer)
     page.fill("#input", "안녕")
     page.press("#input", "Enter")
     answered(page)

@@ -8,12 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import RunningServer
 from tests.web.conftest import screenshot
 
 Web = tuple[RunningServer, Page]
+# the first turn of a fresh server builds the skill router: minutes on a busy machine
+pytestmark = pytest.mark.timeout(900)
 STREAMING = ".msg.assistant.streaming .body"
 
 

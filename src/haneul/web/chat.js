@@ -65,11 +65,12 @@ async function deleteConversation(conversation) {
 }
 
 /** Back to the first screen (no conversation open). */
-export function closeConversation() {
+export function closeConversation(updateLocation = true) {
   state.conversation = null;
   $("log").querySelectorAll(".msg, .preset-banner").forEach((n) => n.remove());
+  $("passage").hidden = true;
   showWelcome();
-  setLocation(null);
+  if (updateLocation) setLocation(null);
 }
 
 function setLocation(id) {
@@ -88,7 +89,8 @@ export function conversationInLocation() {
 export async function newConversation(preset = state.preset) {
   state.preset = preset;
   $("preset").value = preset;
-  closeConversation();
+  closeConversation(false);
+  document.body.classList.remove("drawer-open");
   state.conversation = await api("/v1/conversations", { method: "POST", body: { preset } });
   setLocation(state.conversation.id);
   presetBanner(preset);
@@ -99,7 +101,7 @@ export async function newConversation(preset = state.preset) {
 
 export async function openConversation(id) {
   const conversation = await api(`/v1/conversations/${id}`);
-  closeConversation();
+  closeConversation(false);
   state.conversation = conversation;
   state.preset = conversation.preset;
   $("preset").value = conversation.preset;

@@ -2,7 +2,7 @@
 // paste) into a default collection created on demand, each shown as a chip with progress.
 import { $, el, button, state } from "./state.js";
 import { api, headers, ApiError, korean } from "./api.js";
-import { send, stop } from "./chat.js";
+import { report, send, stop } from "./chat.js";
 
 // While a syllable is being composed (compositionstart .. compositionend) Enter belongs to the
 // IME: it commits the syllable and must not send. Chromium also reports such keys as
@@ -18,11 +18,11 @@ export function wireInput() {
     if (event.key !== "Enter" || event.shiftKey) return;
     if (state.composing || event.isComposing || event.keyCode === 229) return;
     event.preventDefault();
-    send();
+    send().catch(report);
   });
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
-    send();
+    send().catch(report);
   });
   $("stop").addEventListener("click", stop);
   wireAttachments();
