@@ -1,0 +1,80 @@
+// The first screen: a greeting, example prompts (one per skill family) and the presets read
+// from GET /v1/presets; choosing a preset says what it does and starts a conversation with it.
+import { $, el, button, state } from "./state.js";
+import { api } from "./api.js";
+
+export const EXAMPLES = [
+  ["계산", "점 (2,5)와 직선 2x−y+2=0 사이의 거리는?"],
+  ["단위", "30평은 몇 제곱미터야?"],
+  ["달력·공휴일", "올해 추석 연휴는 언제야?"],
+  ["문서 검색", "올린 문서에서 연차 휴가 규정 찾아줘"],
+  ["여행", "제주도 호텔 찾아줘"],
+];
+
+// Names and openers for the shipped presets; a preset the UI does not know shows its name and
+// the first sentence of its system prompt.
+const KNOWN = {
+  chat: ["자유 대화", "무엇이든 묻고 답하는 기본 대화", "무엇이든 물어보세요. 계산, 단위, 날짜, 문서는 스킬이 정확히 답합니다."],
+  interview: ["모의 면접", "면접관이 직무에 맞는 질문을 하나씩 하고 답을 평가합니다", "지원하는 직무를 알려 주세요. 면접 질문을 한 번에 하나씩 드리고, 답을 들은 뒤 잘한 점과 보완할 점을 말씀드립니다."],
+  trip: ["여행 계획", "여행지·날짜·동행을 물어 날짜별 일정을 표로 짜 줍니다", "어디로, 언제, 누구와 가시나요? 여행지·날짜·동행을 알려 주시면 날짜별 일정을 표로 제안합니다."],
+}; // prettier-ignore
+
+function firstSentence(text) {
+  const match = (text || "").match(/^.*?[.!?다요](?=\s|$)/);
+  return (match ? match[0] : text || "").trim();
+}
+
+export function presetInfo(name) {
+  const preset = state.presets.find((p) => p.name === name) || { name, system: "" };
+  const [title, about, opener] = KNOWN[name] || [name, "", ""];
+  const first = firstSentence(preset.system);
+  return { name, title, about: about || first, opener: opener || first };
+}
+
+export async function loadPresets() {
+  const { data } = await api("/v1/presets").catch(() => ({ data: [{ name: "chat", system: "" }] }));
+  state.presets = data;
+  const select = $("preset");
+  select.replaceChildren();
+  for (const p of data) select.append(new Option(presetInfo(p.name).title, p.name));
+  select.value = state.preset;
+  const cards = $("presets");
+  cards.replaceChildren();
+  for (const p of data) {
+    const info = presetInfo(p.name);
+    const card = button("", "preset-card", `${info.title}: ${info.about}`);
+    card.dataset.preset = p.name;
+    card.append(el("strong", "", info.title), el("span", "", info.about));
+    cards.append(card);
+  }
+}
+
+/** What the chosen preset does, at the top of a new conversation (not stored). */
+export function presetBanner(name) {
+  const info = presetInfo(name);
+  const banner = el("div", "preset-banner");
+  banner.dataset.preset = name;
+  banner.append(el("strong", "", info.title), el("p", "", info.opener));
+  if (name === "trip" && document.body.dataset.travel !== "true") {
+    const hint = "호텔·항공·렌터카 검색은 서버를 HANEUL_SKILL_MANIFESTS=travel,car_rental 로 시작하면 켜집니다.";
+    banner.append(el("p", "hint", hint));
+  }
+  $("welcome").hidden = true;
+  $("log").prepend(banner);
+}
+
+export function showWelcome() {
+  $("welcome").hidden = false;
+}
+
+export function drawExamples(onPick) {
+  const list = $("examples");
+  list.replaceChildren();
+  for (const [family, text] of EXAMPLES) {
+    const example = button("", "example", `${family} 예시: ${text}`);
+    example.dataset.family = family;
+    example.append(el("span", "example-family", family), el("span", "example-text", text));
+    example.addEventListener("click", () => onPick(text));
+    list.append(example);
+  }
+}

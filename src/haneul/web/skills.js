@@ -1,0 +1,140 @@
+// Skills in Korean: display names and descriptions for the built-in skills and the shipped
+// travel / car-rental manifests (the server's description is the fallback), and the panel
+// that switches skills on and off for the next turns.
+import { $, el } from "./state.js";
+import { api } from "./api.js";
+
+const BUILTIN = {
+  math: ["🧮", "수학 계산", "식을 계산하고 방정식을 풀며, 풀이 과정을 보여 줍니다."],
+  units: ["📏", "단위 변환", "평·근·돈 같은 한국 단위와 미터법 단위를 바꿉니다."],
+  convert_units: ["📏", "단위 변환", "평·근·돈 같은 한국 단위와 미터법 단위를 바꿉니다."],
+  korean_calendar: ["📅", "달력·공휴일", "오늘 날짜, 요일, 음력, 한국 공휴일을 알려 줍니다."],
+  search_documents: ["📄", "문서 검색", "올린 문서에서 답이 되는 문단을 찾아 출처와 함께 보여 줍니다."],
+  table: ["📊", "표 만들기", "문서의 표나 목록을 표로 정리합니다."],
+  document_table: ["📊", "표 만들기", "문서의 표나 목록을 표로 정리합니다."],
+};
+
+// A manifest's operations are named `<manifest>__<operationId>`: [title, description].
+const FAMILIES = {
+  travel: ["✈️", "여행", {
+    searchHotels: ["호텔 찾기", "도시의 호텔을 찾아 이름·지역·1박 요금·평점을 보여 줍니다."],
+    searchFlights: ["항공편 찾기", "국내선 항공편의 편명·항공사·시각·요금을 찾습니다."],
+  }],
+  car_rental: ["🚗", "렌터카", {
+    searchCars: ["차 찾기", "지역에서 빌릴 수 있는 차와 하루 요금을 찾습니다."],
+    createReservation: ["예약", "렌터카를 예약합니다."],
+    cancelReservation: ["예약 취소", "렌터카 예약을 취소합니다."],
+  }],
+}; // prettier-ignore
+
+/** {icon, title, description, family} for a skill name (and the server's description). */
+export function skillInfo(name, description = "") {
+  if (BUILTIN[name]) {
+    const [icon, title, text] = BUILTIN[name];
+    return { icon, title, description: text, family: name };
+  }
+  const [family, operation] = name.split("__");
+  if (operation && FAMILIES[family]) {
+    const [icon, group, operations] = FAMILIES[family];
+    const [label, text] = operations[operation] || [operation, description];
+    return { icon, title: `${group} · ${label}`, description: text || description, family };
+  }
+  return { icon: "🧩", title: name, description: description || name, family: name };
+}
+
+const ARGUMENT_NAMES = {
+  expression: "식",
+  point: "점",
+  value: "값",
+  from_unit: "바꿀 단위",
+  to_unit: "바꾼 단위",
+  date: "날짜",
+  year: "연도",
+  month: "월",
+  holidays: "공휴일",
+  lunar: "음력",
+  name: "이름",
+  query: "검색어",
+  collection: "컬렉션",
+  top_k: "결과 수",
+  document: "문서",
+  rows: "행 수",
+  city: "도시",
+  location: "장소",
+  origin: "출발",
+  destination: "도착",
+  checkin: "체크인",
+  checkout: "체크아웃",
+  nights: "박",
+  days: "일수",
+  room: "회의실",
+  when: "일시",
+  time: "시간",
+};
+
+export function argumentName(key) {
+  return ARGUMENT_NAMES[key] || key;
+}
+
+export function argumentValue(value) {
+  if (value === true) return "예";
+  if (value === false) return "아니요";
+  if (value === null || value === undefined) return "—";
+  if (Array.isArray(value)) return `(${value.map(argumentValue).join(", ")})`;
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+// ---- the panel ---------------------------------------------------------------------------------
+
+function skillItem(skill) {
+  const info = skillInfo(skill.name, skill.description);
+  const li = el("li", "skill");
+  li.dataset.skill = skill.name;
+  const label = el("label");
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.checked = true;
+  box.value = skill.name;
+  const title = el("span", "skill-title", info.title);
+  label.append(box, title);
+  const text = el("small", "skill-description", info.description);
+  li.append(label, text);
+  if (skill.side_effects) li.append(el("small", "skill-note", "실행 전에 확인을 받습니다"));
+  return li;
+}
+
+/** The hint for the travel / car-rental skills when the server did not load them. */
+function missingFamilies(names) {
+  const missing = Object.keys(FAMILIES).filter((f) => !names.some((n) => n.startsWith(`${f}__`)));
+  if (!missing.length) return null;
+  const li = el("li", "skill missing");
+  const titles = missing.map((f) => FAMILIES[f][1]).join("·");
+  li.append(el("span", "skill-title", `${titles} (꺼짐)`));
+  li.append(
+    el(
+      "small",
+      "skill-description",
+      `서버를 HANEUL_SKILL_MANIFESTS=${missing.join(",")} 로 시작하면 쓸 수 있습니다 ` +
+        "(docs/openapi-skills.md).",
+    ),
+  );
+  return li;
+}
+
+export async function loadSkills() {
+  const list = $("skills");
+  const { data } = await api("/v1/skills").catch(() => ({ data: [] }));
+  list.replaceChildren();
+  for (const skill of data) list.append(skillItem(skill));
+  const hint = missingFamilies(data.map((s) => s.name));
+  if (hint) list.append(hint);
+  document.body.dataset.travel = String(data.some((s) => s.name.startsWith("travel__")));
+}
+
+/** The skills switched on, or null when all are (the server's default). */
+export function enabledSkills() {
+  const boxes = [...document.querySelectorAll("#skills input[type=checkbox]")];
+  const on = boxes.filter((b) => b.checked).map((b) => b.value);
+  return on.length === boxes.length ? null : on;
+}
