@@ -38,7 +38,7 @@ from haneul.store.db import migrate
 Op = Literal["PASS", "REPLACE", "APPEND", "DELETE"]
 Mode = Literal["set", "add", "remove"]
 MAX_CONTENT = 500
-RELEVANCE = 0.81  # e5 cosine (message as query, memory as passage); bench/memory_relevance.py
+RELEVANCE = 0.83  # e5 cosine (message as query, memory as passage); bench/memory_relevance.py
 
 LABELS = {
     "name": "이름",
