@@ -92,7 +92,10 @@ def test_memory_follows_a_fact_that_changes_across_sessions(
 
         cid = http.post("/conversations", json={}).json()["id"]  # session 3
         used = _say(http, cid, "이번 주말에 뭐 하면 좋을까?")["memories_used"]
-        assert sorted(used) == ["사는 곳: 서울", "좋아하는 것: 등산"]
+        assert (
+            "좋아하는 것: 등산" in used
+        )  # relevant ones only (e5; tests/assistant/test_memory_relevance.py)
+        assert set(used) <= {"사는 곳: 서울", "좋아하는 것: 등산"}
 
         log = http.get("/memories/log").json()["data"]
         assert [(e["op"], e["slot"]) for e in log] == [

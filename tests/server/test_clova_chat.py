@@ -153,7 +153,9 @@ def test_a_client_that_leaves_mid_stream_ends_the_generation(
         status = httpx.get(srv.url + "/health", timeout=10).json()["models"]["echo-slow"]
         return int(status.get("slots_busy", status.get("active", 0)))
 
-    body = _user("가" * 400)  # 20 s of tokens from the slow echo model
+    body = _user(
+        "".join(chr(0xAC00 + i * 97 % 11172) for i in range(400))
+    )  # 20 s of tokens from the slow echo model
     with httpx.stream(
         "POST", f"{srv.url}/v3/chat-completions/echo-slow", json=body,
         headers={"Accept": "text/event-stream"}, timeout=60,

@@ -88,7 +88,9 @@ def test_disconnect_frees_the_llama_slot(server: RunningServer) -> None:
 def test_disconnect_ends_the_generation_above_the_engine(server: RunningServer) -> None:
     body = {
         "model": "echo-slow",
-        "messages": [{"role": "user", "content": "가" * 400}],
+        "messages": [
+            {"role": "user", "content": "".join(chr(0xAC00 + i * 97 % 11172) for i in range(400))}
+        ],
         "stream": True,
     }
     with httpx.stream("POST", server.api + "/chat/completions", json=body, timeout=60) as res:

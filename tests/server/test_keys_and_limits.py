@@ -77,7 +77,9 @@ def test_full_queue_answers_429_not_a_hang(server_factory: Callable[..., Running
     headers = {"Authorization": f"Bearer {secret}"}
     long_body = {
         "model": "echo-slow",
-        "messages": [{"role": "user", "content": "가" * 60}],
+        "messages": [
+            {"role": "user", "content": "".join(chr(0xAC00 + i * 97 % 11172) for i in range(60))}
+        ],
         "stream": True,
     }
     results: dict[str, object] = {}

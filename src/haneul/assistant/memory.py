@@ -11,6 +11,12 @@ models are far too small to extract facts reliably, and patterns are exact, fast
 auditable. Each fact has a slot (residence, smoking, ...); a slot holds one memory. Every
 operation is logged, so what the memory did can be shown and tested. Memories a person adds by
 hand get a slot of their own and are never touched by extraction.
+
+A turn is given only the memories relevant to its message (`relevance`): e5 similarity between
+the message (as a query) and each memory (as a passage) at or above `RELEVANCE`, a threshold
+measured on labelled Korean pairs (bench/memory_relevance.py, docs/assistant.md), except that
+a memory naming other places or names than the message is left out, and one the message
+itself updates is kept.
 """
 
 from __future__ import annotations
@@ -23,12 +29,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from haneul.engine.e5 import passage_vector
 from haneul.errors import InvalidRequestError, NotFoundError
+from haneul.knowledge.korean import proper_nouns
+from haneul.safety.classifier import e5_query_cached
 from haneul.store.db import migrate
 
 Op = Literal["PASS", "REPLACE", "APPEND", "DELETE"]
 Mode = Literal["set", "add", "remove"]
 MAX_CONTENT = 500
+RELEVANCE = 0.83  # e5 cosine (message as query, memory as passage); bench/memory_relevance.py
 
 LABELS = {
     "name": "이름",
@@ -261,18 +271,36 @@ class MemoryStore:
         )
 
     def relevant(self, owner: str, text: str, limit: int = 8) -> list[str]:
-        """Memories to show the model for `text`: all of them while they are few, else those
-        sharing words with the message, then the newest."""
+        """The memories worth giving the model for `text`, most relevant first, at most
+        `limit` (see `relevance`)."""
         memories = self.of(owner)
-        if len(memories) <= limit:
-            return [m.content for m in memories]
-        words = set(re.findall(r"[가-힣A-Za-z0-9]{2,}", text))
+        if not memories or not text.strip():
+            return []
+        scores = relevance(text, [m.content for m in memories], [m.slot for m in memories])
+        ranked = sorted(zip(scores, memories, strict=True), key=lambda p: (-p[0], -p[1].updated_at))
+        return [m.content for score, m in ranked[:limit] if score >= RELEVANCE]
 
-        def overlap(m: Memory) -> int:
-            return sum(1 for w in re.findall(r"[가-힣A-Za-z0-9]{2,}", m.content) if w in words)
 
-        ranked = sorted(memories, key=lambda m: (-overlap(m), -m.updated_at))
-        return [m.content for m in ranked[:limit]]
+def relevance(text: str, contents: list[str], slots: list[str] | None = None) -> list[float]:
+    """How relevant each memory is to a message, on e5's cosine scale:
+
+    - 1.0 for a memory whose slot the message itself states (저 서울로 이사했어요 meets
+      «사는 곳: 부산», the fact it changes);
+    - 0.0 when both name places or other proper nouns and none is shared (a Jeju trip
+      question and «부산 여행을 다녀옴»: e5 alone finds these close, 0.86);
+    - else the e5 cosine of the message (as a query) and the memory (as a passage)."""
+    stated = {fact.slot for fact in extract(text)}
+    names = proper_nouns(text)
+    query = e5_query_cached([text])[0]
+    scores: list[float] = []
+    for i, content in enumerate(contents):
+        if slots is not None and slots[i] in stated:
+            scores.append(1.0)
+        elif names and (mine := proper_nouns(content)) and not mine & names:
+            scores.append(0.0)
+        else:
+            scores.append(float(passage_vector(content) @ query))
+    return scores
 
 
 def _checked(content: str) -> str:

@@ -17,6 +17,7 @@ err = Console(stderr=True)
 
 def _stream_reply(client: httpx.Client, body: dict[str, Any]) -> str:
     parts: list[str] = []
+    looped = False
     with client.stream("POST", "/v1/chat/completions", json=body) as res:
         if res.status_code >= 400:
             res.read()
@@ -36,7 +37,10 @@ def _stream_reply(client: httpx.Client, body: dict[str, Any]) -> str:
                 parts.append(text)
                 sys.stdout.write(text)
                 sys.stdout.flush()
+                looped = looped or choice.get("stop_reason") == "loop"
     sys.stdout.write("\n")
+    if looped:  # the server's loop guard stopped a repeating answer
+        err.print("[yellow](같은 말이 반복되어 답변을 멈췄습니다)[/yellow]")
     return "".join(parts)
 
 

@@ -47,6 +47,19 @@ class ModelEntry:
 
 MINI_KO = "haneul-mini-ko"
 
+# llama.cpp sampling defaults against loops for the bundled small models (a request's own
+# values win; see docs/models.md). DRY penalizes extending a sequence already seen in the
+# last `dry_penalty_last_n` tokens once it is `dry_allowed_length` long; the window is
+# kept short so the prompt's passage, far behind, can still be quoted.
+LOOP_SAMPLING: dict[str, Any] = {
+    "repeat_penalty": 1.1,
+    "repeat_last_n": 64,
+    "dry_multiplier": 0.8,
+    "dry_base": 1.75,
+    "dry_allowed_length": 4,
+    "dry_penalty_last_n": 128,
+}
+
 
 def template_file(family: str) -> Path:
     """A chat template shipped with Haneul (`engine/templates/<family>.jinja`)."""
@@ -79,6 +92,7 @@ def _mini_ko() -> list[ModelEntry]:
                 "base": "gemma3-270m",
                 "lora": [str(adapter)],
                 "chat_template_file": str(template_file("gemma")),
+                "sampling": dict(LOOP_SAMPLING),
             },
         )
     ]
@@ -98,6 +112,7 @@ def _bundled() -> list[ModelEntry]:
             context_length=8192,
             template="chatml",
             description="SmolLM2-135M-Instruct (HuggingFaceTB, Apache-2.0): English chat",
+            options={"sampling": dict(LOOP_SAMPLING)},
         ),
         ModelEntry(
             name="gemma3-270m",
@@ -109,6 +124,7 @@ def _bundled() -> list[ModelEntry]:
             context_length=32768,
             template="none",
             description="Gemma 3 270M base (Google, Gemma terms): Korean-capable 262k vocabulary",
+            options={"sampling": dict(LOOP_SAMPLING)},
         ),
         ModelEntry(
             name="multilingual-e5-small",

@@ -50,8 +50,26 @@ def query_vector(text: str) -> np.ndarray:
         return _query_vector(text)
 
 
+@lru_cache(maxsize=QUERY_CACHE)
+def _passage_vector(text: str) -> np.ndarray:
+    model = shared_model()
+    while len(text) > 1 and model.token_count(text, False) > MAX_TOKENS:
+        text = text[: int(len(text) * 0.8)]
+    vector = np.asarray(model.encode([text], False), dtype=np.float32).reshape(-1)
+    vector.flags.writeable = False
+    return vector
+
+
+def passage_vector(text: str) -> np.ndarray:
+    """The e5 passage vector of `text` (a unit row, read-only, cut to 512 tokens),
+    remembered like `query_vector`: short stored texts such as memories pay once."""
+    with MODEL_LOCK:
+        return _passage_vector(text)
+
+
 def clear_query_cache() -> None:
     _query_vector.cache_clear()
+    _passage_vector.cache_clear()
 
 
 class E5Backend(BaseBackend):

@@ -2,8 +2,11 @@
 
 Chat replies with the last user message, one character per chunk (so Hangul arrives whole);
 completions echo the prompt. `/call NAME {json}` as the user message produces a tool call,
-so tool round trips can be tested without a model. `delay_s` slows each chunk, for tests of
-concurrency, cancellation and limits. Tokens are characters.
+so tool round trips can be tested without a model. `/loop UNIT` repeats UNIT until
+`max_tokens` (a model stuck in a loop) and `/stall TEXT` sends TEXT and then chunks with no
+text until `max_tokens` (a model stuck on invisible tokens), for the loop guard's tests.
+`delay_s` slows each chunk, for tests of concurrency, cancellation and limits. Tokens are
+characters.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class EchoBackend(BaseBackend):
             }
             return "", [call], prompt_tokens
         limit = request.get("max_tokens") or len(text)
-        return text[:limit], None, prompt_tokens
+        return _expand(text, limit)[:limit], None, prompt_tokens
 
     async def chat(self, request: Request) -> Response:
         text, calls, prompt_tokens = self._reply(request)
@@ -94,7 +97,12 @@ class EchoBackend(BaseBackend):
             for ch in text:
                 await asyncio.sleep(self.delay_s)
                 yield chunk({"content": ch})
-            yield chunk({}, "tool_calls" if calls else "stop")
+            blanks = _blanks(last_user_text(request["messages"]), request, len(text))
+            for _ in range(blanks):
+                await asyncio.sleep(self.delay_s)
+                yield chunk({"content": ""})
+            finish = "tool_calls" if calls else ("length" if blanks else "stop")
+            yield chunk({}, finish)
             usage = chunk({})
             usage["choices"] = []
             usage["usage"] = _usage(prompt_tokens, len(text))
@@ -104,7 +112,8 @@ class EchoBackend(BaseBackend):
 
     async def complete(self, request: Request) -> Response:
         prompt = request["prompt"]
-        text = prompt[: request.get("max_tokens") or len(prompt)]
+        text = _expand(prompt, request.get("max_tokens") or len(prompt))
+        text = text[: request.get("max_tokens") or len(text)]
         return {
             "id": new_id("cmpl"),
             "object": "text_completion",
@@ -130,6 +139,23 @@ class EchoBackend(BaseBackend):
 
     async def tokenize(self, text: str) -> list[int]:
         return [ord(c) for c in text]
+
+
+def _expand(text: str, limit: int) -> str:
+    """The reply to `/loop UNIT` (UNIT repeated to `limit` characters) or `/stall TEXT`."""
+    if text.startswith("/loop ") and text[len("/loop ") :]:
+        unit = text[len("/loop ") :]
+        return unit * (limit // len(unit) + 1)
+    if text.startswith("/stall "):
+        return text[len("/stall ") :]
+    return text
+
+
+def _blanks(text: str, request: Request, sent: int) -> int:
+    """How many empty chunks follow a `/stall` reply (up to `max_tokens` in all)."""
+    if not text.startswith("/stall "):
+        return 0
+    return max(0, int(request.get("max_tokens") or 256) - sent)
 
 
 def _usage(prompt: int, completion: int) -> dict[str, int]:

@@ -1,4 +1,8 @@
-"""Loads backends from the catalog on first use and keeps them; one per model name."""
+"""Loads backends from the catalog on first use and keeps them; one per model name.
+
+Every backend is handed out inside a `GuardedBackend` (engine/guarded.py): the catalog's
+sampling defaults and the loop guard apply to every caller from this one place.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import logging
 from haneul.config import Settings
 from haneul.engine.aliases import resolve_alias
 from haneul.engine.catalog import Catalog, ModelEntry
+from haneul.engine.guarded import GuardedBackend
 from haneul.engine.protocol import Backend
 from haneul.errors import ModelLoadError
 from haneul.plugins import backend_factories
@@ -46,7 +51,11 @@ class ModelManager:
                 factory = self._factories.get(entry.kind)
                 if factory is None:
                     raise ModelLoadError(f"no backend for models of kind '{entry.kind}'")
-                backend = factory(entry, self.settings, self.catalog)
+                backend = GuardedBackend(
+                    factory(entry, self.settings, self.catalog),
+                    sampling=entry.options.get("sampling"),
+                    guard=bool(entry.options.get("loop_guard", True)),
+                )
                 await backend.start()
                 self._backends[entry.name] = backend
                 log.info("model %s ready", entry.name)

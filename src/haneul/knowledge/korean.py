@@ -76,3 +76,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
         out += spans
         start = end
     return out
+
+
+def proper_nouns(text: str) -> set[str]:
+    """The proper nouns Kiwi finds in `text` (부산, 제주도, 네이버, 김하늘)."""
+    with _lock:
+        tokens = _kiwi().tokenize(text)
+    return {t.form for t in tokens if t.tag == "NNP"}

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from haneul.engine.guarded import LOOP
 from haneul.engine.protocol import Backend
 from haneul.errors import HaneulError, InvalidRequestError
 from haneul.safety.filter import clova_ai_filter
@@ -114,7 +115,7 @@ def _result(
     usage = usage or {}
     result: dict[str, Any] = {
         "message": {"role": "assistant", "content": content},
-        "finishReason": finish,
+        "finishReason": "length" if finish == LOOP else finish,  # a loop stopped the model
         "created": int(time.time()),
         "seed": seed,
         "usage": {

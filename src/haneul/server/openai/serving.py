@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from haneul.config import Settings
 from haneul.engine.catalog import ModelEntry
+from haneul.engine.guarded import wire_response
 from haneul.engine.manager import ModelManager
 from haneul.engine.protocol import Backend, Capability
 from haneul.errors import HaneulError, InvalidRequestError
@@ -181,7 +182,7 @@ class OpenAIServing:
             lease.release()
             self.metrics.inflight.labels(entry.name).dec()
         self.metrics.count_usage(entry.name, result.get("usage"))
-        return result
+        return wire_response(result)  # finish_reason "loop" as "length" + stop_reason
 
     async def _stream(
         self,
@@ -234,7 +235,7 @@ class OpenAIServing:
                         continue
                     if not include_usage:
                         chunk = {k: v for k, v in chunk.items() if k != "usage"}
-                yield _sse(chunk)
+                yield _sse(wire_response(chunk))
                 chunk = await anext(chunks, None)
             finished = True
             yield _sse("[DONE]")
