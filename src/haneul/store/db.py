@@ -147,6 +147,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE chunks ADD COLUMN sentence_vectors BLOB;
     CREATE VIRTUAL TABLE chunk_terms_vocab USING fts5vocab (chunk_terms, row)
     """,
+    """
+    ALTER TABLE messages ADD COLUMN citations TEXT NOT NULL DEFAULT '[]'
+    """,
 ]
 
 
