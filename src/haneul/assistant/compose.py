@@ -188,6 +188,16 @@ def unsupported_number(text: str, grounds: list[str]) -> str | None:
     return None
 
 
+def contradicting_number(text: str, question: str) -> str | None:
+    """A number of the question written in `text` with another unit (30평 -> 30레벨)."""
+    asked = _quantities(question)
+    for number, unit in _quantities(text):
+        units = {u for n, u in asked if _value(n) == _value(number) and _is_unit(u)}
+        if units and _is_unit(unit) and unit not in units:
+            return number + unit
+    return None
+
+
 def check(
     text: str,
     *,
@@ -207,10 +217,14 @@ def check(
     loop = repeated(text, loop_width)
     if loop:
         return f"'{loop}' repeated"
+    plain = _MARKER.sub("", text)  # [n] markers are not numbers of the answer
     if numbers:
-        number = unsupported_number(text, [question, *grounds])
+        number = unsupported_number(plain, [question, *grounds])
         if number:
             return f"number {number} not in the result"
+    contradiction = contradicting_number(plain, question)
+    if contradiction:
+        return f"number {contradiction} contradicts the question"
     return None
 
 
