@@ -136,3 +136,8 @@ def test_tool_answer_templates_and_field_paths() -> None:
     assert answer_from("summary", data, {}, "...") == "부산은 맑습니다."
     assert answer_from("{missing}입니다.", data, {}, "긴 글") is None
     assert answer_from(None, data, {}, "도구의 짧은 답입니다.") == "도구의 짧은 답입니다."
+
+
+def test_a_cut_off_explanation_keeps_its_whole_sentences() -> None:
+    assert compose.whole_sentences("넓이는 약 99㎡입니다. 방 세 개와") == "넓이는 약 99㎡입니다."
+    assert compose.whole_sentences("방 세 개와") == ""

@@ -232,6 +232,12 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+def whole_sentences(text: str) -> str:
+    """`text` up to its last sentence end (what a cut-off generation said completely)."""
+    ends = [m.end() for m in re.finditer(r"[.!?。](?=\s|$)", text)]
+    return text[: ends[-1]] if ends else ""
+
+
 def _bigrams(text: str) -> set[str]:
     flat = _norm(text)
     return {flat[i : i + 2] for i in range(len(flat) - 1)}

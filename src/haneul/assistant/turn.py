@@ -248,10 +248,13 @@ class Assistant:
         async for piece, reason in self._generate(request):
             parts.append(piece)
             finish = reason
+        said = "".join(parts)
+        if finish == "length":  # an explanation cut short keeps its whole sentences only
+            said, finish = compose.whole_sentences(said), "stop"
         grounds = [str(result.get("model_input") or "")] + [c["text"] for c in cites]
         composed = compose.explain(
             skill_answer,
-            "".join(parts),
+            said,
             question=turn.text,
             grounds=grounds,
             prompts=self._prompts(turn),
