@@ -128,6 +128,7 @@ def test_document_answers_cite_only_real_hits_with_their_pages(scripted: Running
         cites = done["citations"]
         assert cites[0]["document"] == "휴가규정.pdf" and cites[0]["page"] == 2
         assert cites[0]["supported"] is True and "5일" in cites[0]["text"]
+        assert cites[0]["collection"] == "인사" and "경조사" in cites[0]["snippet"]
         result = next(e for e in events if e["type"] == "skill_result")
         assert [c["document_id"] for c in cites] == [
             h["citation"]["document_id"] for h in result["data"]

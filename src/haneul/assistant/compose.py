@@ -12,6 +12,7 @@ model invents («(출처: …)», «근거: "…"») is cut first, and `[n]` mar
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -287,6 +288,14 @@ def _alone(skill_answer: str | None, state: Explanation, reason: str | None) -> 
 # Document answers -------------------------------------------------------------------------
 
 
+def _snippet(hit: dict[str, Any], text: str) -> str:
+    """The search's excerpt as plain text (its <mark> tags gone), or the passage's start."""
+    marked = str(hit.get("snippet") or "")
+    if marked:
+        return html.unescape(re.sub(r"</?mark>", "", marked))
+    return text[:200] + ("…" if len(text) > 200 else "")
+
+
 def citations(hits: list[dict[str, Any]], supported: bool) -> list[dict[str, Any]]:
     """The citation list of the contract, numbered as the hits were given to the model."""
     out = []
@@ -300,7 +309,7 @@ def citations(hits: list[dict[str, Any]], supported: bool) -> list[dict[str, Any
                 "document_id": c.get("document_id") or hit.get("document_id"),
                 "collection": hit.get("collection"),
                 "page": c.get("page"),
-                "snippet": hit.get("excerpt") or (text[:200] + ("…" if len(text) > 200 else "")),
+                "snippet": _snippet(hit, text),
                 "text": text,
                 "supported": supported,
             }
