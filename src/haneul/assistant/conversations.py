@@ -15,6 +15,8 @@ from haneul.assistant.presets import PRESETS
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.store.db import migrate
 
+COLUMNS = "id, conversation_id, seq, role, content, skill_calls, citations, created_at"
+
 
 @dataclass(frozen=True)
 class Conversation:
@@ -33,6 +35,8 @@ class Message:
     content: str
     created_at: float
     skill_calls: list[dict[str, Any]] = field(default_factory=list)
+    # the document passages the answer's [n] markers refer to (the contract's citations)
+    citations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _title(title: str) -> str:
@@ -105,11 +109,11 @@ class Conversations:
     def messages(self, owner: str, cid: str) -> list[Message]:
         self.get(owner, cid)
         rows = self._rows(
-            "SELECT id, role, content, created_at, skill_calls FROM messages"
+            "SELECT id, role, content, created_at, skill_calls, citations FROM messages"
             " WHERE conversation_id = ? ORDER BY seq",
             (cid,),
         )
-        return [Message(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+        return [Message(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5])) for r in rows]
 
     def add_turn(self, owner: str, cid: str, user: str | None, answer: Message) -> Message:
         """Store a user message and the answer to it together (a turn is never half-saved);
@@ -122,7 +126,7 @@ class Conversations:
             at = time.time()
             question = [
                 (
-                    "INSERT INTO messages VALUES (?, ?, ?, 'user', ?, '[]', ?)",
+                    f"INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, 'user', ?, '[]', '[]', ?)",
                     ("msg_" + secrets.token_hex(8), cid, seq + 1, user, at),
                 )
             ]
@@ -130,13 +134,15 @@ class Conversations:
                 [
                     *(question if user is not None else []),
                     (
-                        "INSERT INTO messages VALUES (?, ?, ?, 'assistant', ?, ?, ?)",
+                        f"INSERT INTO messages ({COLUMNS})"
+                        " VALUES (?, ?, ?, 'assistant', ?, ?, ?, ?)",
                         (
                             answer.id,
                             cid,
                             seq + 2,
                             answer.content,
                             json.dumps(answer.skill_calls, ensure_ascii=False),
+                            json.dumps(answer.citations, ensure_ascii=False),
                             at,
                         ),
                     ),

@@ -27,6 +27,7 @@ from mcp.server.lowlevel import Server
 
 from haneul.errors import InvalidRequestError, UpstreamError
 from haneul.skills import Skill, SkillArgumentError, SkillContext, SkillResult, SkillSpec
+from haneul.skills.openapi import answer_from
 
 CONFIRM_NOTE = (
     "This tool has side effects (it writes or books). Ask the user first, then call it "
@@ -44,6 +45,9 @@ class McpServerConfig:
     headers: dict[str, str] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)  # tool -> utterances
     side_effects: bool | list[str] = False  # all tools, or those named
+    # tool -> its answer sentence: a template with {field.path} placeholders filled from the
+    # structured result (then the arguments), or a bare path; default: the tool's short text
+    answers: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 30.0
 
     @asynccontextmanager
@@ -127,7 +131,9 @@ class McpSkill:
         text = _text(result)
         if result.is_error:
             raise SkillArgumentError(f"{self.spec.name}: {text or 'the tool failed'}")
-        return SkillResult(text, data=result.structured_content)
+        data = result.structured_content
+        template = self.config.answers.get(self.tool.name)
+        return SkillResult(text, data=data, answer=answer_from(template, data, arguments, text))
 
 
 async def load_tools(config: McpServerConfig) -> list[Skill]:

@@ -56,6 +56,11 @@ class Manifest(BaseModel):
     parsers: dict[str, list[str]] = {}  # operationId -> regexes with named groups
     defaults: dict[str, dict[str, Any]] = {}  # operationId -> default arguments
     side_effects: dict[str, bool] = {}
+    # operationId -> the answer sentence: a template with {field.path} placeholders filled
+    # from the response (then the arguments), e.g. "{city}의 기온은 {current.temp}도입니다.",
+    # or a bare path ("summary") whose value is the sentence. Without one, a short text
+    # answer of the tool is the sentence.
+    answers: dict[str, str] = {}
     timeout_s: float = 15.0
 
 
@@ -204,7 +209,10 @@ class OpenApiSkill:
                 )
         except httpx.HTTPError as e:
             raise UpstreamError(f"{self.manifest.name_for_human}: {type(e).__name__}") from None
-        return self._result(response)
+        result = self._result(response)
+        template = self.manifest.answers.get(self.operation_id)
+        result.answer = answer_from(template, result.data, arguments, result.content)
+        return result
 
     def _result(self, response: httpx.Response) -> SkillResult:
         who = self.manifest.name_for_human
@@ -221,6 +229,49 @@ class OpenApiSkill:
             error = SkillArgumentError if response.status_code < 500 else UpstreamError
             raise error(f"{who}: {response.status_code} {detail}")
         return SkillResult(markdown(data), data=data)
+
+
+_PLACEHOLDER = re.compile(r"\{([\w가-힣.\-]+)\}")
+SHORT_ANSWER = 300  # characters: a tool's text at most this long is its answer sentence
+
+
+def field_at(data: Any, path: str) -> Any:
+    """The value at a dotted path (`current.temp`, `items.0.name`), or None."""
+    for part in path.split("."):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+def answer_from(
+    template: str | None, data: Any, arguments: dict[str, Any], text: str
+) -> str | None:
+    """A tool's answer sentence: its manifest template filled from the response (then the
+    arguments), a bare field path's value, or else its own text when that is short. None
+    when a placeholder has no value (the model then explains the raw result)."""
+    if template:
+        if "{" not in template:
+            value = field_at(data, template)
+            return None if value is None or isinstance(value, dict | list) else str(value)
+        missing = False
+
+        def fill(m: re.Match[str]) -> str:
+            nonlocal missing
+            value = field_at(data, m.group(1))
+            value = field_at(arguments, m.group(1)) if value is None else value
+            if value is None or isinstance(value, dict | list):
+                missing = True
+                return ""
+            return f"{value:g}" if isinstance(value, float) else str(value)
+
+        filled = _PLACEHOLDER.sub(fill, template)
+        return None if missing else filled
+    text = text.strip()
+    return text if text and len(text) <= SHORT_ANSWER and "\n\n" not in text else None
 
 
 def markdown(data: Any) -> str:

@@ -154,6 +154,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX embed_queue_collection ON embed_queue (collection_id)
     """,
+    """
+    ALTER TABLE messages ADD COLUMN citations TEXT NOT NULL DEFAULT '[]'
+    """,
 ]
 
 

@@ -255,6 +255,10 @@ async def _respond(
                 "skill_calls": done["message"]["skill_calls"],
                 "ai_filter": done["ai_filter"],
                 "memory": done.get("memory", []),
+                "memories_used": done.get("memories_used", []),
+                "citations": done.get("citations", []),
+                "composed": done.get("composed"),
+                "finish_reason": done.get("finish_reason"),
                 "events": collected,
             }
         )

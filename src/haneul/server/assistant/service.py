@@ -94,12 +94,13 @@ class AssistantService:
     ) -> list[dict[str, Any]]:
         """Search one of the owner's collections, or all of them (best hits first)."""
         library = self.knowledge.library
-        found: list[SearchHit] = []
+        found: list[tuple[SearchHit, str]] = []
         for info in library.collections(owner):
             if collection in (None, info.name):
-                found += await self.knowledge.search(info, query, top_k, None)
-        found.sort(key=lambda h: -h.score)
-        return [hit_card(h) for h in found[:top_k]]
+                hits = await self.knowledge.search(info, query, top_k, None)
+                found += [(h, info.name) for h in hits]
+        found.sort(key=lambda pair: -pair[0].score)
+        return [{**hit_card(h), "collection": name} for h, name in found[:top_k]]
 
     async def document(self, owner: str, name: str | None) -> dict[str, Any]:
         """One of the owner's documents as sentences with their page and heading: the one

@@ -6,6 +6,7 @@ one from `korean-lunar-calendar` (KARI's tables)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -130,7 +131,8 @@ async def korean_calendar(
             + (f" {name}" if name else "")
         )
         content = f"{scope} 공휴일:\n" + ("\n".join(lines) if lines else "없음")
-        return SkillResult(content, [{"date": d.isoformat(), "name": n} for d, n in listed])
+        found = [{"date": d.isoformat(), "name": n} for d, n in listed]
+        return SkillResult(content, found, answer=_holidays_answer(scope, name, listed))
     name = kr.get(day)
     label = f"{day.year}년 {day.month}월 {day.day}일 {WEEKDAYS[day.weekday()]}요일"
     moon = _lunar(day)
@@ -141,7 +143,47 @@ async def korean_calendar(
             f", 공휴일({name})" if name else ""
         )
     data = {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "holiday": name}
-    return SkillResult(content, {**data, "lunar": moon})
+    if date is None:
+        answer = f"지금은 {_day(day, year=True)} {now:%H시 %M분}입니다(한국 시간)."
+    else:
+        holiday = f"공휴일({name})입니다" if name else "공휴일이 아닙니다"
+        weekday = f"{WEEKDAYS[day.weekday()]}요일"
+        answer = f"{day.year}년 {day.month}월 {day.day}일은 {weekday}이고, {holiday}."
+        answer += f" 음력으로는 {moon}입니다." if moon else ""
+    return SkillResult(content, {**data, "lunar": moon}, answer=answer)
+
+
+def _day(day: dt.date, year: bool = False) -> str:
+    """2026년 9월 25일 금요일 (year) or 9월 25일(금)."""
+    if year:
+        return f"{day.year}년 {day.month}월 {day.day}일 {WEEKDAYS[day.weekday()]}요일"
+    return f"{day.month}월 {day.day}일({WEEKDAYS[day.weekday()]})"
+
+
+def _holidays_answer(scope: str, name: str | None, listed: list[tuple[dt.date, str]]) -> str:
+    """«2026년 추석 연휴는 9월 24일(목)부터 9월 26일(토)까지입니다 (추석 당일 9월 25일(금)).»"""
+    if not listed:
+        return f"{scope}에는 공휴일이 없습니다."
+    days = [d for d, _ in listed]
+    consecutive = all((b - a).days == 1 for a, b in itertools.pairwise(days))
+    if name and len(days) > 1 and consecutive:
+        answer = f"{scope} 연휴는 {_day(days[0])}부터 {_day(days[-1])}까지입니다"
+        main = [d for d, n in listed if n == name]
+        if main:
+            answer += f" ({name} 당일은 {_day(main[0])})"
+        return answer + "."
+    if name and len(days) == 1:
+        return f"{scope}{_topic(scope)} {_day(days[0])}입니다."
+    shown = ", ".join(f"{_day(d)} {n}" for d, n in listed[:8])
+    more = f" 외 {len(listed) - 8}일" if len(listed) > 8 else ""
+    return f"{scope} 공휴일은 {shown}{more}입니다."
+
+
+def _topic(word: str) -> str:
+    last = word[-1:]
+    if "가" <= last <= "힣":
+        return "은" if (ord(last) - 0xAC00) % 28 else "는"
+    return "는"
 
 
 def _lunar(day: dt.date) -> str | None:

@@ -3,9 +3,74 @@ is a service the server puts in the skill context (skills sit below `knowledge/`
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
+
+# The least `support` of the best hit for the documents to count as answering the question;
+# below it the answer says so and shows the closest passages. Measured on KorQuAD with
+# scripts/doc_support_threshold.py (docs/assistant.md).
+SUPPORT_THRESHOLD = 0.625
+NOT_FOUND_KO = "문서에서 답을 찾지 못했습니다. 질문과 가장 가까운 부분을 함께 보여 드립니다."
+NO_DOCUMENTS_KO = "관련 문서를 찾지 못했습니다."
+_QUESTION_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        "무엇 뭐 며칠 무슨 어떤 어느 누구 누가 언제 어디 어디서 어떻게 왜 얼마 얼마나 몇 것 "
+        "수 있어 있나 있나요 알려줘 알려 주세요 줘 해줘 찾아줘 찾아 문서 문서에서 "
+        "나와 나온 내용 관련 업로드한 업로드 올린 사내 우리 회사 기준",
+    )
+)
+_PARTICLES = re.findall(
+    r"\S+",
+    "이에요 인가요 입니까 에서는 에게서 으로는 이라는 이라고 라는 에서 에게 으로 부터 까지 "
+    "처럼 보다 하고 이나 인가 인지 이고 이야 이지 은 는 이 가 을 를 의 에 로 와 과 도 만 나 야 요",
+)
+
+
+def question_terms(question: str) -> list[str]:
+    """The content words of a question (question words and particles gone)."""
+    words = []
+    for word in re.findall(r"[가-힣]+|[A-Za-z]+|\d+", question):
+        for particle in _PARTICLES:
+            if len(word) > len(particle) + 1 and word.endswith(particle):
+                word = word[: -len(particle)]
+                break
+        if word not in _QUESTION_WORDS and len(word) >= 2:
+            words.append(word)
+    return words
+
+
+def _bigrams(text: str) -> list[str]:
+    flat = re.sub(r"\s+", "", text.lower())
+    return [flat[i : i + 2] for i in range(len(flat) - 1)]
+
+
+def support(question: str, passage: str) -> float:
+    """How much of the question's content the passage holds: the share of its content
+    words' character bigrams found in the passage (0..1)."""
+    grams = [g for w in question_terms(question) for g in _bigrams(w)]
+    if not grams:
+        return 0.0
+    flat = re.sub(r"\s+", "", passage.lower())
+    return sum(g in flat for g in grams) / len(grams)
+
+
+def best_sentence(question: str, passage: str) -> str:
+    """The passage's sentence that holds most of the question."""
+    parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
+    return max(parts, key=lambda s: support(question, s), default=passage.strip())
+
+
+def _answer(question: str, hits: list[dict[str, Any]]) -> str:
+    if not hits[0]["supported"]:
+        return NOT_FOUND_KO
+    c = hits[0]["citation"]
+    where = c["document_name"] + (f" {c['page']}쪽" if c.get("page") else "")
+    quote = best_sentence(question, hits[0]["text"])
+    quote = quote if len(quote) <= 300 else quote[:300] + "…"
+    return f'{where}에 따르면 "{quote}" [1]'
 
 
 def parse(utterance: str) -> dict[str, Any] | None:
@@ -44,10 +109,19 @@ async def search(
         raise SkillArgumentError("search_documents: top_k is 1 to 10", param="top_k")
     hits: list[dict[str, Any]] = await run(context.owner, collection, query, top_k)
     if not hits:
-        return SkillResult("관련 문서를 찾지 못했습니다.", [])
+        return SkillResult(NO_DOCUMENTS_KO, [], answer=NO_DOCUMENTS_KO)
+    best = support(query, hits[0]["text"])
+    hits = [
+        {
+            **h,
+            "support": round(support(query, h["text"]), 3),
+            "supported": best >= SUPPORT_THRESHOLD,
+        }
+        for h in hits
+    ]
     lines = []
     for n, hit in enumerate(hits, start=1):
         c = hit["citation"]
         where = c["document_name"] + (f" p.{c['page']}" if c.get("page") else "")
         lines.append(f"[{n}] ({where}) {hit['text']}")
-    return SkillResult("\n\n".join(lines), hits)
+    return SkillResult("\n\n".join(lines), hits, answer=_answer(query, hits))

@@ -81,4 +81,5 @@ async def document_table(
     ]
     table = "\n".join(lines)
     data = [{"item": c[2], "content": c[3], "source": c[4]} for c in chosen]
-    return SkillResult(f"**{doc['name']}** 핵심 내용\n\n{table}", data=data)
+    content = f"**{doc['name']}** 핵심 내용\n\n{table}"
+    return SkillResult(content, data=data, answer=content)

@@ -117,4 +117,57 @@ async def convert_units(value: float, from_unit: str, to_unit: str) -> SkillResu
             f"convert_units: cannot convert {from_unit} to {to_unit} ({e})"
         ) from None
     shown = f"{value:g} {from_unit} = {result.magnitude:.6g} {to_unit}"
-    return SkillResult(shown, {"value": float(result.magnitude), "unit": str(result.units)})
+    data = {"value": float(result.magnitude), "unit": str(result.units)}
+    return SkillResult(shown, data, answer=_sentence(value, from_unit, result.magnitude, to_unit))
+
+
+SYMBOLS = {  # how a unit is written in an answer sentence
+    "제곱미터": "㎡",
+    "m**2": "㎡",
+    "m2": "㎡",
+    "m^2": "㎡",
+    "섭씨": "℃",
+    "도씨": "℃",
+    "degC": "℃",
+    "화씨": "℉",
+    "degF": "℉",
+}
+_SUBJECT = set("평근돈리")  # Korean units read after the number as they are written
+
+
+def _number(value: float) -> str:
+    """99.1736 -> 99.17, 160934.4 -> 160,934.4, 3.0 -> 3."""
+    if abs(value) >= 100:
+        text = f"{value:,.1f}"
+    elif abs(value) >= 0.01:
+        text = f"{value:,.2f}"
+    else:
+        text = f"{value:.3g}"
+    return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
+
+
+def _name(unit: str) -> str:
+    unit = unit.strip()
+    unit = SYMBOLS.get(unit, unit)
+    return " " + unit if unit[:1].isascii() and unit[:1].isalpha() else unit
+
+
+def _topic(word: str) -> str:
+    """The topic particle that fits the word's last sound (은/는)."""
+    last = word[-1:]
+    if "가" <= last <= "힣":
+        return "은" if (ord(last) - 0xAC00) % 28 else "는"
+    return "은" if last in "0136789lmnLMN㎡" else "는"
+
+
+def _sentence(value: float, source: str, result: float, target: str) -> str:
+    """«30평은 약 99.17㎡입니다.», «화씨 100도는 섭씨 약 37.78도입니다.»"""
+    if _unit(source) in ("degC", "degF") and source in KOREAN_UNITS:
+        head = f"{source} {_number(value)}도"
+        tail = f"{target} {_number(result)}도" if target in KOREAN_UNITS else ""
+        tail = tail or f"{_number(result)}{_name(target)}"
+    else:
+        head = f"{_number(value)}{_name(source)}"
+        tail = f"{_number(result)}{_name(target)}"
+    about = "" if float(_number(result).replace(",", "")) == result else "약 "
+    return f"{head}{_topic(head)} {about}{tail}입니다."

@@ -1,0 +1,68 @@
+"""Time to first token of turns 1..5 of one conversation on a real server (haneul-mini-ko),
+to see the prompt-prefix reuse of the assistant's message order. Not a benchmark: a quick
+check, run on a busy 2-core machine.
+
+Usage: PYTHONPATH=<the src to measure> python scripts/ttft_turns.py [--model haneul-mini-ko]
+Prints, per turn, the seconds to the first `delta` event and to the `done` event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.conftest import start_server, stop_server
+
+TURNS = [
+    "30평은 몇 제곱미터야?",
+    "서울에서 가볼 만한 곳 하나만 알려줘",
+    "2026년 추석은 언제야?",
+    "제주도 여행 팁 하나만 알려줘",
+    "100마일은 몇 킬로미터야?",
+]
+
+
+def turn(http: httpx.Client, cid: str, text: str, max_tokens: int) -> tuple[float, float, str]:
+    start = time.perf_counter()
+    first, answer = None, ""
+    body = {"content": text, "stream": True, "max_tokens": max_tokens}
+    with http.stream("POST", f"/conversations/{cid}/messages", json=body) as response:
+        for line in response.iter_lines():
+            if not line.startswith("data: ") or line == "data: [DONE]":
+                continue
+            event = json.loads(line[6:])
+            if event["type"] == "delta" and first is None:
+                first = time.perf_counter() - start
+            if event["type"] == "done":
+                answer = event["message"]["content"]
+    return first or float("nan"), time.perf_counter() - start, answer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="haneul-mini-ko")
+    parser.add_argument("--max-tokens", type=int, default=64)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp), default_model=args.model, parallel="1")
+        try:
+            with httpx.Client(base_url=server.api, timeout=900) as http:
+                warm = http.post("/conversations", json={}).json()["id"]
+                turn(http, warm, "안녕", args.max_tokens)  # loads the model and the router
+                cid = http.post("/conversations", json={}).json()["id"]
+                for n, text in enumerate(TURNS, start=1):
+                    first, total, answer = turn(http, cid, text, args.max_tokens)
+                    print(f"turn {n}: first delta {first:.2f} s, done {total:.2f} s  {answer!r}")
+        finally:
+            stop_server(server)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,409 @@
+"""Answer composition: what the user reads agrees with what the skills and documents
+returned, whatever the model writes.
+
+A turn's answer starts with the skill's own sentence (`SkillResult.answer`). The model's text
+after it is an explanation, kept only when it passes `check`: no number, date or quantity that
+the skill result, the question or the sources do not hold; no prompt text (leaks); no repeated
+spans (loops); no JSON unless the user asked for JSON or to-dos. Citation-looking text the
+model invents («(출처: …)», «근거: "…"») is cut first, and `[n]` markers are kept only when
+`n` is one of the real hits. All functions here are pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Explanation = Literal["kept", "dropped", "none"]
+
+FALLBACK_KO = "죄송합니다. 이 질문에는 제대로 답하기 어렵습니다. 조금 다르게 물어봐 주시겠어요?"
+GREETING_KO = "안녕하세요! 저는 하늘입니다. 무엇을 도와드릴까요?"
+INTRODUCTION_KO = (
+    "안녕하세요! 저는 하늘(Haneul)입니다. 한국어로 대화하는 AI 어시스턴트로, 계산과 단위 변환, "
+    "날짜와 공휴일 확인, 올려 주신 문서에서 내용 찾기 같은 일을 도와드려요. "
+    "무엇을 도와드릴까요?"
+)
+
+_INTRO = re.compile(
+    r"자기\s*소개|너는?\s*(?:누구|뭐야|뭐니|무엇)|넌\s*누구|당신은\s*누구|누구(?:세요|신가요|야)|"
+    r"이름이\s*(?:뭐|무엇)|introduce yourself|who are you",
+    re.I,
+)
+_GREETING = re.compile(
+    r"^\s*(?:안녕(?:하세요|하십니까)?|반가워(?:요)?|반갑습니다|하이|헬로|hello|hi)[\s!~.?]*$", re.I
+)
+_WANTS_JSON = re.compile(r"json|제이슨|할\s*일|할일|to-?do|투두|목록으로", re.I)
+_CITATION_PAREN = re.compile(r"\s*[(（]\s*(?:출처|근거|참고|source)\s*[:：][^)）]*[)）]?", re.I)
+_CITATION_LINE = re.compile(r"^\s*(?:근거|출처|참고|source|질문|답)\s*[:：].*$", re.I | re.M)
+_MARKER = re.compile(r"\s?\[(\d{1,2})\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
+
+
+@dataclass
+class Composed:
+    """A turn's final text and how it was made (the `composed` field of the done event)."""
+
+    text: str
+    skill_answer: str | None = None
+    explanation: Explanation = "none"
+    reason: str | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "skill_answer": self.skill_answer,
+            "explanation": self.explanation,
+            "reason": self.reason,
+        }
+
+
+def is_introduction(question: str) -> bool:
+    return bool(_INTRO.search(question))
+
+
+def is_greeting(question: str) -> bool:
+    return bool(_GREETING.match(question))
+
+
+def wants_json(question: str) -> bool:
+    return bool(_WANTS_JSON.search(question))
+
+
+def strip_citations(text: str, allowed: int = 0) -> str:
+    """`text` without invented citations: «(출처: …)» parentheticals, «근거: …»/«출처: …»
+    lines, and `[n]` markers whose `n` is not 1..`allowed`."""
+    text = _CITATION_PAREN.sub("", text)
+    text = _CITATION_LINE.sub("", text)
+    text = _MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= allowed else "", text)
+    return re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _clauses(prompt: str) -> list[str]:
+    parts = re.split(r"[.!?\n:()]|\s(?=-\s)", prompt)
+    return [p for p in (_norm(x) for x in parts) if len(p) >= 8]
+
+
+def leak(text: str, prompts: list[str]) -> str | None:
+    """The prompt clause `text` repeats, if any (a system prompt, the data note)."""
+    flat = _norm(text)
+    if "skill_result" in flat or "<document" in flat:
+        return "skill_result"
+    for prompt in prompts:
+        for clause in _clauses(prompt):
+            if clause in flat:
+                return clause
+    return None
+
+
+def repeated(text: str, width: int = 8) -> str | None:
+    """A span of `width` characters (spaces aside) that occurs twice: a loop."""
+    flat = _norm(text)
+    seen: set[str] = set()
+    for i in range(len(flat) - width + 1):
+        gram = flat[i : i + width]
+        if gram in seen:
+            return gram
+        seen.add(gram)
+    return None
+
+
+def looks_like_json(text: str) -> bool:
+    body = text.strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
+    if re.search(r"[\[{]\s*\{?\s*\"\w+\"\s*:", body):
+        return True
+    if body[:1] in "[{":
+        try:
+            json.loads(body)
+            return True
+        except ValueError:
+            return False
+    return False
+
+
+def _dates(text: str) -> str:
+    """ISO dates of `text` also written the Korean way (2026-09-25 -> 2026년 9월 25일)."""
+    extra = []
+    for y, m, d in re.findall(r"(\d{4})-(\d{2})-(\d{2})", text):
+        try:
+            day = dt.date(int(y), int(m), int(d))
+        except ValueError:
+            continue
+        extra.append(f"{day.year}년 {day.month}월 {day.day}일")
+    return text + "\n" + "\n".join(extra)
+
+
+def _value(number: str) -> float | None:
+    try:
+        return float(number.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _quantities(text: str) -> list[tuple[str, str]]:
+    """(number, the character written right after it) pairs: 30평 -> ("30", "평")."""
+    found = []
+    for m in _NUMBER.finditer(text):
+        after = text[m.end() : m.end() + 2].lstrip(" ")
+        found.append((m.group(0).rstrip(".,"), after[:1]))
+    return found
+
+
+def _grounded(number: str, unit: str, grounds: list[tuple[str, str]]) -> bool:
+    value = _value(number)
+    if value is None:
+        return False
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    for known, known_unit in grounds:
+        other = _value(known)
+        if other is None:
+            continue
+        same = other == value or (decimals and round(other, decimals) == value)
+        if same and (not _is_unit(unit) or not _is_unit(known_unit) or unit == known_unit):
+            return True
+    return False
+
+
+def _is_unit(ch: str) -> bool:
+    """A character that reads as a unit or counter after a number (평, 레, ㎡, m), not a
+    particle (은, 는, 이...) or punctuation."""
+    if not ch or not (ch.isalpha() or ch in "㎡㎢㎏㎝㎜℃%°"):
+        return False
+    return ch not in "은는이가을를의에와과도만로으인입이며"
+
+
+def unsupported_number(text: str, grounds: list[str]) -> str | None:
+    """The first number (with its unit) in `text` that none of `grounds` holds."""
+    known = [q for g in grounds for q in _quantities(_dates(g))]
+    for number, unit in _quantities(text):
+        if not _grounded(number, unit, known):
+            return number + (unit if _is_unit(unit) else "")
+    return None
+
+
+def contradicting_number(text: str, question: str) -> str | None:
+    """A number of the question written in `text` with another unit (30평 -> 30레벨)."""
+    asked = _quantities(question)
+    for number, unit in _quantities(text):
+        units = {u for n, u in asked if _value(n) == _value(number) and _is_unit(u)}
+        if units and _is_unit(unit) and unit not in units:
+            return number + unit
+    return None
+
+
+def check(
+    text: str,
+    *,
+    question: str,
+    grounds: list[str],
+    prompts: list[str],
+    numbers: bool = True,
+    loop_width: int = 8,
+) -> str | None:
+    """Why the model's `text` cannot be shown, or None when it can. `grounds` are the skill
+    result and the sources; the question counts as ground too."""
+    if looks_like_json(text) and not wants_json(question):
+        return "JSON the user did not ask for"
+    leaked = leak(text, prompts)
+    if leaked:
+        return f"prompt text '{leaked[:30]}' leaked"
+    loop = repeated(text, loop_width)
+    if loop:
+        return f"'{loop}' repeated"
+    plain = _MARKER.sub("", text)  # [n] markers are not numbers of the answer
+    if numbers:
+        number = unsupported_number(plain, [question, *grounds])
+        if number:
+            return f"number {number} not in the result"
+    contradiction = contradicting_number(plain, question)
+    if contradiction:
+        return f"number {contradiction} contradicts the question"
+    return None
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def whole_sentences(text: str) -> str:
+    """`text` up to its last sentence end (what a cut-off generation said completely)."""
+    ends = [m.end() for m in re.finditer(r"[.!?。](?=\s|$)", text)]
+    return text[: ends[-1]] if ends else ""
+
+
+def _bigrams(text: str) -> set[str]:
+    flat = _norm(text)
+    return {flat[i : i + 2] for i in range(len(flat) - 1)}
+
+
+def _same(a: str, b: str) -> bool:
+    x, y = _bigrams(a), _bigrams(b)
+    return bool(x and y) and len(x & y) / len(x | y) >= 0.6
+
+
+def explain(
+    skill_answer: str | None,
+    model_text: str,
+    *,
+    question: str,
+    grounds: list[str],
+    prompts: list[str],
+    markers: int = 0,
+    max_sentences: int = 3,
+) -> Composed:
+    """The final text: the skill's sentence, then the model's explanation if it passes
+    `check` (numbers checked only when there is something to check them against)."""
+    cleaned = strip_citations(model_text, markers)
+    kept = [s for s in sentences(cleaned) if not (skill_answer and _same(s, skill_answer))]
+    explanation = " ".join(kept[:max_sentences]).strip()
+    if not explanation:
+        reason = "only repeated the answer" if model_text.strip() and skill_answer else None
+        return _alone(skill_answer, "none" if not model_text.strip() else "dropped", reason)
+    grounded = skill_answer is not None or bool(grounds)
+    why = check(
+        explanation,
+        question=question,
+        grounds=[skill_answer or "", *grounds],
+        prompts=prompts,
+        numbers=grounded,
+    )
+    if why:
+        return _alone(skill_answer, "dropped", why)
+    text = f"{skill_answer}\n\n{explanation}" if skill_answer else explanation
+    return Composed(text, skill_answer, "kept")
+
+
+def _alone(skill_answer: str | None, state: Explanation, reason: str | None) -> Composed:
+    return Composed(skill_answer or FALLBACK_KO, skill_answer, state, reason)
+
+
+# Document answers -------------------------------------------------------------------------
+
+
+def _snippet(hit: dict[str, Any], text: str) -> str:
+    """The search's excerpt as plain text (its <mark> tags gone), or the passage's start."""
+    marked = str(hit.get("snippet") or "")
+    if marked:
+        return html.unescape(re.sub(r"</?mark>", "", marked))
+    return text[:200] + ("…" if len(text) > 200 else "")
+
+
+def citations(hits: list[dict[str, Any]], supported: bool) -> list[dict[str, Any]]:
+    """The citation list of the contract, numbered as the hits were given to the model."""
+    out = []
+    for n, hit in enumerate(hits, start=1):
+        c = hit.get("citation") or {}
+        text = str(hit.get("text") or "")
+        out.append(
+            {
+                "n": n,
+                "document": c.get("document_name") or hit.get("document_name"),
+                "document_id": c.get("document_id") or hit.get("document_id"),
+                "collection": hit.get("collection"),
+                "page": c.get("page"),
+                "snippet": _snippet(hit, text),
+                "text": text,
+                "supported": supported,
+            }
+        )
+    return out
+
+
+# Streaming a plain answer ---------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n+")
+
+
+class Gate:
+    """Streams a model's plain answer (no skill) sentence by sentence, each shown only once
+    checked: invented citations cut, and the stream stopped at the first sentence that leaks
+    prompt text or repeats an earlier span. An answer that opens like JSON is held whole
+    and shown only if the user asked for JSON. `close()` gives what is left to show and
+    the verdict."""
+
+    def __init__(self, question: str, prompts: list[str], markers: int = 0) -> None:
+        self.question, self.prompts, self.markers = question, prompts, markers
+        self.buffer = ""
+        self.shown: list[str] = []
+        self.gap = " "  # what goes before the next sentence shown
+        self.reason: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.shown)
+
+    def _held(self) -> bool:
+        head = self.buffer.lstrip()
+        return head[:1] in ("{", "`") or (head[:1] == "[" and not re.match(r"\[\d", head))
+
+    def feed(self, piece: str) -> str:
+        if self.reason is not None:
+            return ""
+        self.buffer += piece
+        if self._held():
+            return ""
+        out = ""
+        while self.reason is None:
+            found = _BOUNDARY.search(self.buffer)
+            if not found or found.end() == len(self.buffer):
+                break  # the sentence may go on (or more newlines may come)
+            sentence = self.buffer[: found.start()]
+            gap = self.buffer[found.start() : found.end()]
+            self.buffer = self.buffer[found.end() :]
+            out += self._show(sentence)
+            if self.shown:
+                self.gap = "\n\n" if gap.count("\n") > 1 else ("\n" if "\n" in gap else " ")
+        return out
+
+    def _show(self, sentence: str) -> str:
+        clean = strip_citations(sentence, self.markers)
+        if not clean:
+            return ""
+        why = check(
+            self.text + " " + clean,
+            question=self.question,
+            grounds=[],
+            prompts=self.prompts,
+            numbers=False,
+            loop_width=16,
+        )
+        if why:
+            self.reason = why
+            return ""
+        return self._append(clean)
+
+    def _append(self, body: str) -> str:
+        piece = (self.gap if self.shown else "") + body
+        self.shown.append(piece)
+        return piece
+
+    def close(self) -> tuple[str, Composed]:
+        """What is left to show, and the composed answer."""
+        rest = ""
+        if self.reason is None and self.buffer.strip():
+            if self._held():
+                body = strip_citations(self.buffer, self.markers)
+                why = check(
+                    body, question=self.question, grounds=[], prompts=self.prompts, numbers=False
+                )
+                if why:
+                    self.reason = why
+                else:
+                    rest = self._append(body)
+            else:
+                rest = self._show(self.buffer)
+        self.buffer = ""
+        if not self.shown:
+            fallback = GREETING_KO if is_greeting(self.question) else FALLBACK_KO
+            state: Explanation = "dropped" if self.reason else "none"
+            reason = self.reason or "the model wrote nothing"
+            return fallback, Composed(fallback, None, state, reason)
+        return rest, Composed(self.text, None, "kept", self.reason)

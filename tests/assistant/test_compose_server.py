@@ -1,0 +1,180 @@
+"""Answer composition on a real server: the echo double told what to say (scripted_plugin),
+the real e5 router, real skills and real document search. What the user reads agrees with
+the skill result and the documents whatever the model writes."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from haneul.assistant.compose import FALLBACK_KO, GREETING_KO, INTRODUCTION_KO
+from haneul.config import Settings
+from haneul.engine.catalog import Catalog, ModelEntry
+from tests.conftest import RunningServer, add_echo_models
+
+SCRIPT = {
+    "30평": '30평은 30레벨입니다. (출처: "자기소개 해 주세요.")',
+    "경조사": "본인 결혼 시 5일입니다 [1][4]. (출처: 인사규정 제7조)\n"
+    '근거: "출처가 있으면 밝히세요."',
+    "기분": "한국어로 정확하고 친절하게, 간결하게 답합니다.",
+    "안녕하세요": '[{"task": "답", "due": null}]',
+}
+PAGES = (
+    "연차 유급휴가는 1년간 80% 이상 출근한 직원에게 15일이 주어진다.",
+    "경조사 휴가는 본인 결혼 시 5일, 자녀 결혼 시 1일이다.",
+)
+
+
+@pytest.fixture
+def scripted(server_factory: Callable[..., RunningServer], tmp_path: Path) -> RunningServer:
+    home = tmp_path / "scripted"
+    add_echo_models(home)
+    catalog = Catalog(Settings(home=home))
+    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test")
+    catalog.add(ModelEntry(**{**entry.__dict__, "options": {"script": SCRIPT}}))
+    return server_factory(home, plugins="tests.assistant.scripted_plugin", default_model="scripted")
+
+
+def _http(server: RunningServer) -> httpx.Client:
+    http = server.http()
+    http.timeout = httpx.Timeout(600)  # the first turn builds the router (e5, slow when busy)
+    return http
+
+
+def _stream(http: httpx.Client, cid: str, content: str, **body: Any) -> list[dict[str, Any]]:
+    events = []
+    with http.stream(
+        "POST", f"/conversations/{cid}/messages", json={"content": content, "stream": True, **body}
+    ) as response:
+        assert response.status_code == 200, response.read()
+        for line in response.iter_lines():
+            if line.startswith("data: ") and line != "data: [DONE]":
+                events.append(json.loads(line[6:]))
+    return events
+
+
+def _text(events: list[dict[str, Any]]) -> str:
+    return "".join(e["content"] for e in events if e["type"] == "delta")
+
+
+def _pdf() -> bytes:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("HYSMyeongJo-Medium"))
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    for text in PAGES:
+        page.setFont("HYSMyeongJo-Medium", 12)
+        page.drawString(72, 700, text)
+        page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def test_a_wrong_explanation_is_dropped_and_the_skill_sentence_stands(
+    scripted: RunningServer,
+) -> None:
+    with _http(scripted) as http:
+        cid = http.post("/conversations", json={}).json()["id"]
+        events = _stream(http, cid, "30평은 몇 제곱미터야?")
+        deltas = [e["content"] for e in events if e["type"] == "delta"]
+        assert deltas[0] == "30평은 약 99.17㎡입니다."  # the skill's sentence comes first
+        done = events[-1]
+        assert done["message"]["content"] == "".join(deltas) == "30평은 약 99.17㎡입니다."
+        assert done["composed"]["explanation"] == "dropped"
+        assert "30레" in done["composed"]["reason"]
+        assert done["composed"]["skill_answer"] == "30평은 약 99.17㎡입니다."
+        assert done["citations"] == [] and "레벨" not in _text(events)
+        whole = http.post(
+            f"/conversations/{cid}/messages", json={"content": "30평은 몇 제곱미터인지 알려줘"}
+        )
+        assert whole.json()["message"]["content"] == "30평은 약 99.17㎡입니다."
+        stored = http.get(f"/conversations/{cid}").json()["messages"]
+        assert [m["content"] for m in stored if m["role"] == "assistant"] == [
+            "30평은 약 99.17㎡입니다."
+        ] * 2
+        plain = _stream(http, cid, "30평 아파트 살기 좋아?", skills=[])  # no skill at all
+        assert "레벨" not in _text(plain) and "30레" in plain[-1]["composed"]["reason"]
+
+
+def test_document_answers_cite_only_real_hits_with_their_pages(scripted: RunningServer) -> None:
+    with _http(scripted) as http:
+        http.post("/collections", json={"name": "인사"})
+        upload = http.post(
+            "/collections/인사/documents", files=[("files", ("휴가규정.pdf", _pdf()))]
+        ).json()
+        assert upload["added"] == 1
+        cid = http.post("/conversations", json={}).json()["id"]
+        ask = {"skills": ["search_documents"]}
+        events = _stream(http, cid, "문서에서 경조사 휴가는 본인 결혼 때 며칠이야?", **ask)
+        streamed, done = _text(events), events[-1]
+        whole = http.post(
+            f"/conversations/{cid}/messages",
+            json={"content": "문서에서 경조사 휴가는 본인 결혼 때 며칠이야?", **ask},
+        ).json()
+        for text in (streamed, done["message"]["content"], whole["message"]["content"]):
+            assert "출처" not in text and "근거" not in text and "[4]" not in text
+            assert text.startswith('휴가규정.pdf 2쪽에 따르면 "경조사 휴가는 본인 결혼 시')
+            assert "본인 결혼 시 5일입니다 [1]." in text  # the model's explanation, cleaned
+        cites = done["citations"]
+        assert cites[0]["document"] == "휴가규정.pdf" and cites[0]["page"] == 2
+        assert cites[0]["supported"] is True and "5일" in cites[0]["text"]
+        assert cites[0]["collection"] == "인사" and "경조사" in cites[0]["snippet"]
+        result = next(e for e in events if e["type"] == "skill_result")
+        assert [c["document_id"] for c in cites] == [
+            h["citation"]["document_id"] for h in result["data"]
+        ]
+        assert {int(n) for n in re.findall(r"\[(\d+)\]", streamed)} <= {c["n"] for c in cites}
+        stored = http.get(f"/conversations/{cid}").json()["messages"][1]
+        assert stored["citations"] == cites  # a reopened conversation shows the chips again
+
+        events = _stream(http, cid, "문서에서 주차장 요금 알려줘", **ask)
+        done = events[-1]
+        assert done["message"]["content"].startswith("문서에서 답을 찾지 못했습니다")
+        assert done["citations"] and all(c["supported"] is False for c in done["citations"])
+        assert done["composed"]["explanation"] == "none"
+
+
+def test_leaks_and_unasked_json_never_reach_the_user(scripted: RunningServer) -> None:
+    with _http(scripted) as http:
+        cid = http.post("/conversations", json={}).json()["id"]
+        events = _stream(http, cid, "요즘 기분이 어때?", skills=[])
+        assert _text(events) == FALLBACK_KO == events[-1]["message"]["content"]
+        assert "leaked" in events[-1]["composed"]["reason"]
+        events = _stream(http, cid, "안녕하세요!")
+        assert _text(events) == GREETING_KO
+        assert events[-1]["composed"]["reason"].startswith("JSON")
+        events = _stream(http, cid, "안녕하세요! 자기소개 해 주세요.")
+        assert _text(events) == INTRODUCTION_KO and "하늘" in INTRODUCTION_KO
+        assert not [e for e in events if e["type"].startswith("skill")]
+        plain = _stream(http, cid, "제주도 여행 가고 싶다")  # no script: the echo
+        assert _text(plain) == "제주도 여행 가고 싶다"
+        assert plain[-1]["composed"] == {
+            "skill_answer": None,
+            "explanation": "kept",
+            "reason": None,
+        }
+
+
+@pytest.mark.slow
+def test_a_real_korean_turn_on_haneul_mini_ko(server_factory: Callable[..., RunningServer]) -> None:
+    srv = server_factory(default_model="haneul-mini-ko")
+    with _http(srv) as http:
+        cid = http.post("/conversations", json={}).json()["id"]
+        events = _stream(http, cid, "30평은 몇 제곱미터야?", max_tokens=64)
+        done = events[-1]
+        content = done["message"]["content"]
+        assert content.startswith("30평은 약 99.17㎡입니다.")
+        assert done["composed"]["explanation"] in ("kept", "dropped", "none")
+        assert "출처" not in content and "근거:" not in content
+        if done["composed"]["explanation"] == "dropped":
+            assert content == "30평은 약 99.17㎡입니다."
