@@ -10,7 +10,7 @@ from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
 
 # The least `support` of the best hit for the documents to count as answering the question;
 # below it the answer says so and shows the closest passages. Measured on KorQuAD with
-# scripts/doc_support_threshold.py (docs/assistant.md).
+# research/doc_support_threshold.py (docs/assistant.md).
 SUPPORT_THRESHOLD = 0.625
 NOT_FOUND_KO = "문서에서 답을 찾지 못했습니다. 질문과 가장 가까운 부분을 함께 보여 드립니다."
 NO_DOCUMENTS_KO = "관련 문서를 찾지 못했습니다."

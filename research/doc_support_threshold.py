@@ -6,7 +6,7 @@ real Ingestor (e5 vectors, default chunking). Each question is searched (the rea
 (unanswerable); the top hit's `support(question, passage)` and ranker score are recorded.
 The threshold is chosen on the even-numbered questions and reported on the odd ones.
 
-Usage: PYTHONPATH=src python scripts/doc_support_threshold.py [--articles 40]
+Usage: PYTHONPATH=src python research/doc_support_threshold.py [--articles 40]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 to see the prompt-prefix reuse of the assistant's message order. Not a benchmark: a quick
 check, run on a busy 2-core machine.
 
-Usage: PYTHONPATH=<the src to measure> python scripts/ttft_turns.py [--model haneul-mini-ko]
+Usage: PYTHONPATH=<the src to measure> python research/ttft_turns.py [--model haneul-mini-ko]
 Prints, per turn, the seconds to the first `delta` event and to the `done` event.
 """
 
