@@ -43,6 +43,8 @@ NO_SKILL_EXAMPLES = (
     "수학을 잘하려면 어떻게 공부해야 해?",
     "적분이 실생활에서 어디에 쓰여?",
     "여름휴가 때 어디 갈지 추천해줘",
+    "내일 할 일 정리해서 JSON으로 줘: 병원, 세탁",
+    "장보기 목록을 json 배열로 만들어줘",
 )
 
 # Examples the router adds to a skill's own: the questions people ask that the skill's

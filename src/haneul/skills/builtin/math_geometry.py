@@ -83,12 +83,18 @@ def _lengths(text: str) -> tuple[dict[str, Any], dict[str, str], str | None]:
     return values, shown, unit
 
 
+_ENGLISH = {"r": "radius", "d": "diameter", "top": "top side", "bottom": "bottom side",
+            "base": "base", "h": "height", "w": "width", "l": "length", "a": "side",
+            "d1": "diagonal"}  # fmt: skip
+
+
 def _need(values: dict[str, Any], *keys: str) -> list[Any]:
     missing = [k for k in keys if k not in values]
     if missing:
         names = ", ".join(_LENGTHS[k].split("|")[0].split("(")[0] for k in missing)
+        english = ", ".join(_ENGLISH[k] for k in missing)
         raise SkillArgumentError(
-            f"math: 도형의 {names} 값을 찾지 못했습니다 (could not find the figure's {missing})"
+            f"math: 도형의 {names} 값을 찾지 못했습니다 (could not find the figure's {english})"
         )
     return [values[k] for k in keys]
 
@@ -101,7 +107,11 @@ def _side(values: dict[str, Any]) -> Any:
 
 
 def _radius(values: dict[str, Any]) -> Any:
-    return values["r"] if "r" in values else _need(values, "d")[0] / 2
+    if "r" not in values and "d" not in values:
+        raise SkillArgumentError(
+            "math: 반지름이나 지름 값을 찾지 못했습니다 (could not find the radius or the diameter)"
+        )
+    return values["r"] if "r" in values else values["d"] / 2
 
 
 def _box_surface(w: Any, d: Any, h: Any) -> Any:
