@@ -148,23 +148,41 @@ def documents(
 # ---------------------------------------------------------------- the checks
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip("0").rstrip(".") or "0" for n in NUMBER.findall(text)}
+def _numbers(text: str) -> list[str]:
+    return [n.replace(",", "") for n in NUMBER.findall(text)]
+
+
+def unsupported_numbers(answer: str, sources: list[str]) -> list[str]:
+    """Numbers of the answer that no source has, allowing for the answer's rounding
+    (28.27 is 28.274333…; 9 is 09)."""
+    known = [float(n) for s in sources for n in _numbers(s)]
+    extra = []
+    for n in _numbers(answer):
+        decimals = len(n.split(".")[1]) if "." in n else 0
+        tolerance = 0.5 * 10**-decimals + 1e-9 if decimals else 1e-9
+        if not any(abs(float(n) - k) <= tolerance for k in known):
+            extra.append(n)
+    return extra
 
 
 def states(answer: str, values: list[str]) -> bool:
     """Any expected value is in the answer: as text (spaces and commas ignored) or as a
     number within the rounding it is written with."""
     flat = re.sub(r"[\s,]", "", answer)
-    found = [float(n.replace(",", "")) for n in NUMBER.findall(answer)]
+    found = _numbers(answer)
     for value in values:
         if re.sub(r"[\s,]", "", value) in flat:
             return True
-        if re.fullmatch(r"-?\d+(?:,\d{3})*(?:\.\d+)?", value.strip()):
-            x = float(value.replace(",", ""))
-            decimals = len(value.split(".")[1]) if "." in value else 0
-            tolerance = max(0.5 * 10**-decimals, 1e-3 * abs(x)) if decimals else 1e-9
-            if any(abs(n - x) <= tolerance for n in found):
+        if not re.fullmatch(r"-?\d+(?:,\d{3})*(?:\.\d+)?", value.strip()):
+            continue
+        x = float(value.replace(",", ""))
+        if "." not in value:
+            if any(float(n) == x for n in found):
+                return True
+            continue
+        for n in (n for n in found if "." in n):  # 28.27 or 28.3, each within its rounding
+            places = min(len(n.split(".")[1]), len(value.split(".")[1]))
+            if abs(float(n) - x) <= 0.5 * 10**-places + 1e-9:
                 return True
     return False
 
@@ -213,11 +231,6 @@ def is_json(answer: str) -> bool:
         return '":' in text
 
 
-def allowed_numbers(turn: dict[str, Any], reply: Reply) -> set[str]:
-    sources = [turn["text"], *turn["expect"].get("values", []), *reply.sources]
-    return set().union(*(_numbers(s) for s in sources))
-
-
 def check(turn: dict[str, Any], reply: Reply, kind: str) -> dict[str, Any]:
     expect, answer = turn["expect"], reply.text
     result: dict[str, Any] = {
@@ -236,8 +249,8 @@ def check(turn: dict[str, Any], reply: Reply, kind: str) -> dict[str, Any]:
         result["memory_kept_out"] = not any(w in answer for w in expect["absent"])
     if kind in ("skill", "doc", "conversation") and expect.get("values"):
         body = re.sub(r"\[\d+\]|^\s*\d+[.)]\s", " ", answer, flags=re.M)
-        extra = _numbers(body) - allowed_numbers(turn, reply)
-        result["contradiction"] = sorted(extra)[:5] if extra else []
+        sources = [turn["text"], *expect.get("values", []), *reply.sources]
+        result["contradiction"] = unsupported_numbers(body, sources)[:5]
     bad = (
         result["loop"]
         or result["leak"]

@@ -65,11 +65,13 @@ _QUANTITY_NAMES = {
 def _lengths(text: str) -> tuple[dict[str, Any], dict[str, str], str | None]:
     values: dict[str, Any] = {}
     shown: dict[str, str] = {}
+    where: dict[str, int] = {}
     unit = None
     for key, name in _LENGTHS.items():
         found = re.search(f"(?:{name}){_PARTICLE}{NUM}{_UNIT}", text)
         if found:
             values[key], shown[key] = number(found[1]), found[1]
+            where[key] = found.start()
             unit = unit or (found[2] and _UNIT_NAMES.get(found[2], found[2]))
     if "w" not in values and "r" not in values and ("a" not in values or "두 변" in text):
         # 3cm, 4cm인 직사각형 / 가로세로 3, 4 / 두 변이 3과 4인 직각삼각형
@@ -80,7 +82,8 @@ def _lengths(text: str) -> tuple[dict[str, Any], dict[str, str], str | None]:
             shown.pop("a", None)
             shown["pair"] = f"{pair[1]}{josa(pair[1], '과와')} {pair[3]}"
             unit = unit or pair[2] or pair[4]
-    return values, shown, unit
+    ordered = dict(sorted(shown.items(), key=lambda kv: where.get(kv[0], 0)))
+    return values, ordered, unit
 
 
 _ENGLISH = {"r": "radius", "d": "diameter", "top": "top side", "bottom": "bottom side",
