@@ -550,8 +550,11 @@ def main() -> None:
                 uploaded.raise_for_status()
                 rows: list[dict[str, Any]] = []
                 for number, item in enumerate(items, 1):
-                    forget_all(http)
-                    rows += run_item(http, item, args.model, args.max_tokens)
+                    try:
+                        forget_all(http)
+                        rows += run_item(http, item, args.model, args.max_tokens)
+                    except httpx.HTTPError as e:  # one stuck turn does not end the run
+                        print(f"{item['id']}: {e!r}", file=sys.stderr)
                     print(f"{number}/{len(items)} {item['id']}", file=sys.stderr)
         finally:
             process.terminate()
