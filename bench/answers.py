@@ -538,6 +538,8 @@ def main() -> None:
     args = parser.parse_args()
     kq = korquad()
     items = resolve(load_items(args.limit), kq)
+    if args.out:
+        args.out.write_text("", encoding="utf-8")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="haneul-answers-") as tmp:
         process, url = start_server(Path(tmp), args.model)
@@ -552,7 +554,13 @@ def main() -> None:
                 for number, item in enumerate(items, 1):
                     try:
                         forget_all(http)
-                        rows += run_item(http, item, args.model, args.max_tokens)
+                        new = run_item(http, item, args.model, args.max_tokens)
+                        rows += new
+                        if args.out:  # as it goes, so a long run that stops keeps its turns
+                            with args.out.open("a", encoding="utf-8") as out:
+                                out.writelines(
+                                    json.dumps(r, ensure_ascii=False) + "\n" for r in new
+                                )
                     except httpx.HTTPError as e:  # one stuck turn does not end the run
                         print(f"{item['id']}: {e!r}", file=sys.stderr)
                     print(f"{number}/{len(items)} {item['id']}", file=sys.stderr)
@@ -561,10 +569,6 @@ def main() -> None:
             process.wait(timeout=30)
     seconds = time.perf_counter() - started
     results = {system: summarise(rows, system) for system in ("pipeline", "peer")}
-    if args.out:
-        args.out.write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-        )
     section = render(args.model, results, rows, len(items), seconds)
     print(section)
     if args.write:
