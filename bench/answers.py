@@ -528,6 +528,31 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def run_all(
+    url: str, items: list[dict[str, Any]], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    """Upload the collection, then every item through both systems; with `--out`, each
+    item's turns are appended as it finishes, so a long run that stops keeps them."""
+    rows: list[dict[str, Any]] = []
+    with httpx.Client(base_url=url, timeout=600) as http:
+        http.post("/v1/collections", json={"name": COLLECTION})
+        files = [("files", f) for f in documents(load_items(None), korquad())]
+        http.post(f"/v1/collections/{COLLECTION}/documents", files=files).raise_for_status()
+        for number, item in enumerate(items, 1):
+            try:
+                forget_all(http)
+                new = run_item(http, item, args.model, args.max_tokens)
+            except httpx.HTTPError as e:  # one stuck turn does not end the run
+                print(f"{item['id']}: {e!r}", file=sys.stderr)
+                continue
+            rows += new
+            if args.out:
+                with args.out.open("a", encoding="utf-8") as out:
+                    out.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in new)
+            print(f"{number}/{len(items)} {item['id']}", file=sys.stderr)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="haneul-mini-ko")
@@ -536,34 +561,14 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="put the table into this Markdown file")
     parser.add_argument("--out", type=Path, help="write every scored turn as JSON lines")
     args = parser.parse_args()
-    kq = korquad()
-    items = resolve(load_items(args.limit), kq)
+    items = resolve(load_items(args.limit), korquad())
     if args.out:
         args.out.write_text("", encoding="utf-8")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="haneul-answers-") as tmp:
         process, url = start_server(Path(tmp), args.model)
         try:
-            with httpx.Client(base_url=url, timeout=600) as http:
-                http.post("/v1/collections", json={"name": COLLECTION})
-                collection = documents(load_items(None), kq)
-                files = [("files", (name, data)) for name, data in collection]
-                uploaded = http.post(f"/v1/collections/{COLLECTION}/documents", files=files)
-                uploaded.raise_for_status()
-                rows: list[dict[str, Any]] = []
-                for number, item in enumerate(items, 1):
-                    try:
-                        forget_all(http)
-                        new = run_item(http, item, args.model, args.max_tokens)
-                        rows += new
-                        if args.out:  # as it goes, so a long run that stops keeps its turns
-                            with args.out.open("a", encoding="utf-8") as out:
-                                out.writelines(
-                                    json.dumps(r, ensure_ascii=False) + "\n" for r in new
-                                )
-                    except httpx.HTTPError as e:  # one stuck turn does not end the run
-                        print(f"{item['id']}: {e!r}", file=sys.stderr)
-                    print(f"{number}/{len(items)} {item['id']}", file=sys.stderr)
+            rows = run_all(url, items, args)
         finally:
             process.terminate()
             process.wait(timeout=30)
