@@ -129,7 +129,7 @@ def test_word_problems_route_to_math_in_a_conversation(
         ("시속 60km로 2시간 30분 가면 몇 km야?", 150),
     ]
     # the first turn builds the router (e5 over every example): slow on a busy machine
-    with httpx.Client(base_url=srv.api, timeout=600) as http:
+    with httpx.Client(base_url=srv.api, timeout=1100) as http:
         cid = http.post("/conversations", json={}).json()["id"]
         for utterance, value in asked:
             reply: dict[str, Any] = http.post(

@@ -55,7 +55,9 @@ def parse(utterance: str) -> dict[str, Any] | None:
         if solve_words(text) is not None:
             return {"expression": utterance.strip()}
     except SkillArgumentError:
-        return {"expression": utterance.strip()}  # a word problem missing a value: say so
+        if re.search(r"[0-9a-zA-Z]", text):  # a word problem missing a value: say so
+            return {"expression": utterance.strip()}
+        return None  # a question about math (미분이 뭐야?), not a problem to solve
     formulas = [p for p in formula_pieces(text) if re.search(r"\d", p)]
     if not formulas:
         return None
