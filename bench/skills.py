@@ -51,7 +51,10 @@ def arguments_right(row: dict[str, Any], arguments: dict[str, Any]) -> bool:
         return False
     if "answer" in expect:
         return bool(result.content.startswith(expect["answer"]))
-    return bool(abs(result.data["value"] - expect["value"]) <= 1e-3 * max(1, abs(expect["value"])))
+    got = result.data.get("value") if isinstance(result.data, dict) else None
+    if not isinstance(got, int | float):
+        return False
+    return bool(abs(got - expect["value"]) <= 1e-3 * max(1, abs(expect["value"])))
 
 
 def parsers_only(text: str) -> tuple[str, dict[str, Any] | None]:

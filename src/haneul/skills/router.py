@@ -40,7 +40,58 @@ NO_SKILL_EXAMPLES = (
     "다이어트 식단 추천해줘",
     "write a short poem about autumn",
     "tell me a joke",
+    "수학을 잘하려면 어떻게 공부해야 해?",
+    "적분이 실생활에서 어디에 쓰여?",
+    "여름휴가 때 어디 갈지 추천해줘",
+    "내일 할 일 정리해서 JSON으로 줘: 병원, 세탁",
+    "장보기 목록을 json 배열로 만들어줘",
 )
+
+# Examples the router adds to a skill's own: the questions people ask that the skill's
+# examples do not cover. Math word problems (figures, calculus, series, counting, money,
+# motion) and document questions asked about a rule without naming a document, which
+# otherwise sit closest to the calendar's "며칠/언제".
+ROUTER_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "math": (
+        "지름이 8인 원의 둘레 구해줘",
+        "가로 4cm 세로 6cm인 직사각형 넓이는?",
+        "윗변 2, 아랫변 6, 높이 3인 사다리꼴의 넓이는?",
+        "반지름 4인 구의 부피는 얼마야?",
+        "반지름 1, 높이 3인 원기둥의 겉넓이",
+        "x^2의 도함수는?",
+        "f(x)=x^2-x의 x=1에서 미분계수",
+        "sin(x)를 0부터 pi까지 적분해줘",
+        "x가 0으로 갈 때 (1-cos(x))/x^2의 극한은?",
+        "1부터 1000까지 자연수의 합",
+        "첫째항 3, 공비 2인 등비수열의 6항까지의 합은?",
+        "x^2-1을 인수분해하면?",
+        "4x-3<9를 풀어줘",
+        "x+2y=5, 3x-y=1 연립방정식",
+        "9명 중 4명을 선택하는 방법은 몇 가지야?",
+        "6C2 값은?",
+        "주사위를 두 번 던져 눈의 합이 10 이상일 확률",
+        "동전을 5번 던질 때 앞면이 3번 나올 확률은?",
+        "120000원에서 15% 할인된 가격은?",
+        "1000만원을 연 2% 복리로 10년 두면 얼마가 돼?",
+        "250의 8%는 얼마야?",
+        "시속 100km로 1시간 45분 가면 몇 km?",
+        "90km를 시속 45km로 가면 몇 시간 걸려?",
+        "24와 36의 최대공약수",
+        "5 팩토리얼은?",
+    ),
+    "search_documents": (
+        "연차는 몇 개월 일하면 생겨?",
+        "출장비는 하루에 얼마까지 받을 수 있어?",
+        "육아휴직 기간이 어떻게 돼?",
+        "경조사 휴가는 며칠 쓸 수 있어?",
+        "여름 휴가 신청은 언제 해야 돼?",
+        "퇴직금은 언제 지급돼?",
+        "복지 포인트는 어디에 쓸 수 있어?",
+        "야간 근무 수당은 얼마야?",
+        "계약서상 납품 기한이 언제야?",
+        "휴가 규정에 따르면 반차도 쓸 수 있어?",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -58,7 +109,7 @@ class SkillRouter:
         self.top = top
         self.examples: dict[str, list[str]] = {NO_SKILL: list(NO_SKILL_EXAMPLES)}
         for name, item in self.skills.items():
-            self.examples[name] = list(item.spec.examples)
+            self.examples[name] = [*item.spec.examples, *ROUTER_EXAMPLES.get(name, ())]
         self._fit()
 
     def _fit(self) -> None:

@@ -1,0 +1,194 @@
+"""Word problems about percentages, money and motion: 할인, 몇 퍼센트, 증가율, 단리/복리,
+and speed × time with mixed units (시속 60km로 2시간 30분)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from haneul.skills import SkillResult
+from haneul.skills.builtin.math_format import NUM, approx, josa, number, result
+
+_PCT = NUM + r"\s*(?:%|퍼센트|프로)"
+_SCALE = {
+    "천": 1000,
+    "만": 10_000,
+    "십만": 100_000,
+    "백만": 1_000_000,
+    "천만": 10_000_000,
+    "억": 10**8,
+}
+_MONEY = NUM + r"\s*(십만|백만|천만|천|만|억)?\s*원"
+
+
+def _won(found: re.Match[str], at: int = 1) -> Any:
+    return number(found[at]) * _SCALE.get(found[at + 1] or "", 1)
+
+
+def _money(value: Any) -> str:
+    return f"{approx(value, money=True)}원"
+
+
+def discount(text: str) -> SkillResult | None:
+    price, pct = re.search(_MONEY, text), re.search(_PCT, text)
+    if not (price and pct and re.search(r"할인|세일|깎|인상|올리|오르|부가세|추가", text)):
+        return None
+    p, rate = _won(price), number(pct[1])
+    up = bool(re.search(r"인상|올리|오르|부가세|추가", text)) and not re.search(
+        r"할인|세일|깎", text
+    )
+    value = p * (1 + rate / 100) if up else p * (1 - rate / 100)
+    change = abs(value - p)
+    verb = "올리면" if up else "할인하면"
+    answer = f"{_money(p)}에서 {pct[1]}% {verb} {_money(value)}입니다."
+    steps = [
+        f"{_money(p)} × {pct[1]}% = {_money(change)}",
+        f"{_money(p)} {'+' if up else '−'} {_money(change)} = {_money(value)}",
+    ]
+    return result(answer, value, steps)
+
+
+def interest(text: str) -> SkillResult | None:
+    kind = "복리" if "복리" in text else "단리" if "단리" in text else None
+    principal, pct = re.search(_MONEY, text), re.search(_PCT, text)
+    years = re.search(NUM + r"\s*년", text.replace(pct[0], "") if pct else text)
+    if not (kind and principal and pct and years):
+        return None
+    p, rate, n = _won(principal), number(pct[1]) / 100, number(years[1])
+    total = p * (1 + rate) ** n if kind == "복리" else p * (1 + rate * n)
+    gained = total - p
+    rule = "원금 × (1 + r)^n" if kind == "복리" else "원금 × (1 + r × n)"
+    asks_interest = re.search(r"이자(?:는|가|만)|이자\s*(?:얼마|총)", text)
+    answer = (
+        f"{_money(p)}을 연 {pct[1]}% {kind}로 {years[1]}년 두면 "
+        f"원리금은 {_money(total)}(이자 {_money(gained)})입니다."
+    )
+    value = gained if asks_interest else total
+    return result(
+        answer, value, [f"{kind}: {rule}", f"원리금 = {_money(total)}", f"이자 = {_money(gained)}"]
+    )
+
+
+def percent(text: str) -> SkillResult | None:
+    of = re.search(NUM + r"\s*(?:원|명|개|점|kg|g)?\s*의\s*" + _PCT, text)
+    if of and not re.search(r"할인|복리|단리", text):
+        whole, rate = number(of[1]), number(of[2])
+        value = whole * rate / 100
+        what = f"{of[1]}의 {of[2]}%"
+        return result(
+            f"{what}{josa(what, '은는')} {approx(value)}입니다.",
+            value,
+            [f"{of[1]} × {of[2]}/100 = {approx(value)}"],
+        )
+    share = re.search(
+        NUM + r"\D{0,3}?(?:은|는|이|가)\s*" + NUM + r"\D{0,3}?의\s*몇\s*(?:%|퍼센트|프로)", text
+    )
+    if share:
+        part, whole = number(share[1]), number(share[2])
+        value = part / whole * 100
+        return result(
+            f"{share[1]}{josa(share[1], '은는')} {share[2]}의 {approx(value)}%입니다.",
+            value,
+            [f"{share[1]} ÷ {share[2]} × 100 = {approx(value)}%"],
+        )
+    change = re.search(
+        NUM
+        + r"\D{0,3}?(?:에서)\s*"
+        + NUM
+        + r"\D{0,3}?(?:으로|로)\s*.*(?:증가율|감소율|변화율|몇\s*(?:%|퍼센트|프로))",
+        text,
+    )
+    if change:
+        old, new = number(change[1]), number(change[2])
+        value = (new - old) / old * 100
+        word = "증가" if value >= 0 else "감소"
+        moved = f"{change[1]}에서 {change[2]}{josa(change[2], '으로')} 바뀌면"
+        return result(
+            f"{moved} {approx(abs(value))}% {word}입니다.",
+            value,
+            [f"({change[2]} − {change[1]}) ÷ {change[1]} × 100 = {approx(value)}%"],
+        )
+    return None
+
+
+_DIST = NUM + r"\s*(km|킬로미터|킬로|m|미터)"
+_SPEED = r"(?:시속|속력\s*(?:이|은)?|평균\s*시속)\s*" + NUM + r"\s*(?:km|킬로미터|킬로)?"
+_DURATION = r"(?:(\d+(?:\.\d+)?)\s*시간)?\s*(?:(\d+)\s*분)?"
+
+
+def _hours(text: str) -> tuple[Any, str] | None:
+    found = re.search(r"(\d+(?:\.\d+)?)\s*시간(?:\s*(\d+)\s*분)?|(\d+)\s*분(?!의)", text)
+    if not found:
+        return None
+    if found[3]:
+        return number(found[3]) / 60, found[0].strip()
+    minutes = number(found[2]) if found[2] else 0
+    return number(found[1]) + minutes / 60, found[0].strip()
+
+
+def _duration_text(hours: Any) -> str:
+    minutes = round(float(hours) * 60)
+    h, m = divmod(minutes, 60)
+    return f"{h}시간 {m}분" if h and m else f"{h}시간" if h else f"{m}분"
+
+
+def motion(text: str) -> SkillResult | None:
+    speed = re.search(_SPEED, text)
+    rest = text.replace(speed[0], " ") if speed else text
+    distance = re.search(_DIST, rest)
+    duration = _hours(rest)
+    if speed and duration and not re.search(r"몇\s*시간|얼마나\s*걸|걸리", text):
+        v, (t, shown) = number(speed[1]), duration
+        value = v * t
+        answer = f"시속 {speed[1]}km로 {shown} 동안 가면 {approx(value)}km를 갑니다."
+        return result(
+            answer,
+            value,
+            [
+                f"{shown} = {approx(t)}시간",
+                f"거리 = 속력 × 시간 = {speed[1]} × {approx(t)} = {approx(value)}km",
+            ],
+        )
+    if speed and distance:
+        d = number(distance[1]) / (1000 if distance[2] in ("m", "미터") else 1)
+        t = d / number(speed[1])
+        answer = f"{distance[0]}를 시속 {speed[1]}km로 가면 {_duration_text(t)}이 걸립니다."
+        return result(
+            answer, t, [f"시간 = 거리 ÷ 속력 = {approx(d)} ÷ {speed[1]} = {approx(t)}시간"]
+        )
+    if distance and duration and re.search(r"시속|속력|속도|빠르기", text):
+        d, (t, shown) = number(distance[1]), duration
+        value = d / t
+        answer = f"{distance[0]}를 {shown}에 가면 시속 {approx(value)}km입니다."
+        return result(
+            answer,
+            value,
+            [f"속력 = 거리 ÷ 시간 = {distance[1]} ÷ {approx(t)} = {approx(value)}km/h"],
+        )
+    return durations(text)
+
+
+def durations(text: str) -> SkillResult | None:
+    found = re.findall(r"(\d+)\s*시간\s*(?:(\d+)\s*분)?", text)
+    op = re.search(r"더하|합치|빼|차이", text)
+    if len(found) != 2 or not op:
+        return None
+    first, second = (int(h) * 60 + int(m or 0) for h, m in found)
+    total = first - second if op[0] in ("빼", "차이") else first + second
+    hours = abs(total) / 60
+    verb = "빼면" if op[0] == "빼" else "차이는" if op[0] == "차이" else "더하면"
+    answer = (
+        f"두 시간을 {verb} {_duration_text(hours)}입니다."
+        if verb != "차이는"
+        else f"두 시간의 차이는 {_duration_text(hours)}입니다."
+    )
+    import sympy
+
+    return result(
+        answer,
+        sympy.Rational(abs(total), 60),
+        [f"{first}분 {'−' if verb != '더하면' else '+'} {second}분 = {abs(total)}분"],
+    )
+
+
+SOLVERS = (interest, discount, percent, motion)
