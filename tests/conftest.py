@@ -78,6 +78,8 @@ def haneul_env(home: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANEUL_")}
     env["HANEUL_HOME"] = str(home)
     env["HANEUL_LOG_LEVEL"] = "warning"
+    # The repository root first, so a server can load a test plugin (`tests.assistant....`).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.update({f"HANEUL_{k.upper()}": v for k, v in settings.items()})
     return env
 
