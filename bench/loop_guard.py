@@ -1,4 +1,5 @@
-"""The catalog's sampling defaults against no defaults (the peer), on haneul-mini-ko, greedy.
+"""The candidate sampling defaults (`catalog.LOOP_SAMPLING`) against no defaults (the
+peer), on haneul-mini-ko, greedy.
 
 For open Korean chat prompts it counts the answers the loop detector flags (without the
 guard stopping them, so the raw model is measured); for KorQuAD held-out questions it
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from haneul.config import Settings
-from haneul.engine.catalog import MINI_KO, Catalog
+from haneul.engine.catalog import LOOP_SAMPLING, MINI_KO
 from haneul.engine.guarded import GuardedBackend
 from haneul.engine.loops import find_loop
 from haneul.engine.manager import ModelManager
@@ -72,10 +73,10 @@ async def main() -> None:
     manager = ModelManager(settings)
     _, guarded = await manager.get(MINI_KO)
     assert isinstance(guarded, GuardedBackend)
-    defaults = Catalog(settings).resolve(MINI_KO).options.get("sampling", {})
+    defaults = LOOP_SAMPLING
     rows = {
         "no defaults (peer)": GuardedBackend(guarded.inner, sampling={}, guard=False),
-        "catalog defaults": GuardedBackend(guarded.inner, sampling=defaults, guard=False),
+        "candidate defaults": GuardedBackend(guarded.inner, sampling=defaults, guard=False),
     }
     results = {name: await measure(b) for name, b in rows.items()}
     await manager.close()

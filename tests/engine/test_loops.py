@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from haneul.config import Settings
-from haneul.engine.catalog import MINI_KO, Catalog, ModelEntry
+from haneul.engine.catalog import LOOP_SAMPLING, Catalog, ModelEntry
 from haneul.engine.guarded import GuardedBackend, wire_finish, with_defaults
 from haneul.engine.loops import LoopDetector, find_loop
 from haneul.engine.manager import ModelManager
@@ -80,13 +80,16 @@ def test_drifting_loops_and_stalls_are_flagged() -> None:
 
 # -- the engine: defaults and closing ---------------------------------------------------
 def test_catalog_defaults_fill_in_and_a_requests_own_values_win(tmp_path: Path) -> None:
-    sampling = Catalog(Settings(home=tmp_path)).resolve("smollm2-135m-instruct").options["sampling"]
+    catalog = Catalog(Settings(home=tmp_path))
+    entry = ModelEntry(
+        name="tuned", kind="echo", task="chat", source="test", options={"sampling": LOOP_SAMPLING}
+    )
+    catalog.add(entry)
+    sampling = catalog.resolve("tuned").options["sampling"]
     assert {"dry_multiplier", "repeat_penalty"} <= set(sampling)
     body = with_defaults({"messages": [], "repetition_penalty": 1.0, "dry_base": 2.0}, sampling)
     assert body["repetition_penalty"] == 1.0 and "repeat_penalty" not in body
     assert body["dry_base"] == 2.0 and body["dry_multiplier"] == sampling["dry_multiplier"]
-    if any(e.name == MINI_KO for e in Catalog(Settings(home=tmp_path)).entries()):
-        assert Catalog(Settings(home=tmp_path)).resolve(MINI_KO).options["sampling"]
 
 
 def test_the_engine_stream_is_closed_when_a_loop_is_stopped(tmp_path: Path) -> None:

@@ -177,7 +177,14 @@ def test_web_page_is_served_offline(server: RunningServer) -> None:
     assert not re.search(r"""(src|href)=["']https?://""", html)  # nothing from a CDN
     for asset in re.findall(r"""(?:src|href)=["'](/static/[^"']+)""", html):
         assert httpx.get(server.url + asset).status_code == 200, asset  # vendor files too
+    # The UI is plain ES modules: every module app.js imports is served too.
     script = httpx.get(server.url + "/static/app.js").text
+    modules = re.findall(r"""from ["']\./([\w-]+\.js)["']""", script)
+    assert "composer.js" in modules
+    for module in modules:
+        served = httpx.get(server.url + "/static/" + module)
+        assert served.status_code == 200, module
+        script += served.text
     assert "compositionstart" in script  # Enter while composing Hangul must not send
 
 

@@ -107,9 +107,9 @@ def test_a_remote_image_in_an_answer_makes_no_request(
     loaded: list[str] = []  # Chromium reports a blocked request too; count the ones that ended
     tab.on("requestfinished", lambda r: loaded.append(r.url) if r.url.startswith(url) else None)
     leak = f"{url}/leak?q=%EB%B9%84%EB%B0%80"  # ?q=비밀
-    _chat(tab, f'회의 요약입니다.\n\n![x]({leak})\n\n<img src="{url}/raw-html">', 1)
+    _chat(tab, f'반가워요, 좋은 아침이에요.\n\n![x]({leak})\n\n<img src="{url}/raw-html">', 1)
     tab.wait_for_timeout(1500)  # give an image load every chance to happen
-    expect(tab.locator(".msg.assistant .body")).to_contain_text("회의 요약입니다")
+    expect(tab.locator(".msg.assistant .body")).to_contain_text("반가워요, 좋은 아침이에요")
     assert hits == [] and loaded == []
     # The CSP alone, whatever the sanitiser lets through: an image put straight into the
     # answer, an Image object and a fetch from the page all stay home.

@@ -40,7 +40,9 @@ def _answered(page: Page, count: int = 1) -> None:
 
 def test_a_korean_message_streams_in(web: Web) -> None:
     _, page = web
-    text = "안녕하세요, 오늘 서울 날씨가 참 맑네요"
+    # Plain chat is shown a checked sentence at a time (docs/assistant.md), so the echo
+    # answer needs more than one sentence for a part of it to show before the rest.
+    text = "안녕하세요. 오늘 서울 날씨가 참 맑네요. 오후에는 한강에서 자전거를 탈 생각이에요."
     page.fill("#input", text)
     page.press("#input", "Enter")
     # part of the answer is on screen while the rest is still coming
@@ -131,13 +133,23 @@ def test_an_uploaded_document_is_found_by_the_search_skill(web: Web, tmp_path: P
     screenshot(page, "web-document-search")
 
 
+LONG_ANSWER = (
+    "오늘은 회의가 세 번 있습니다. 오전에는 예산 검토를 합니다. 점심에는 고객사 담당자를 만납니다. "
+    "오후에는 신제품 출시 일정을 정리합니다. 저녁 전에 보고서 초안을 보내야 합니다. "
+    "내일은 부산 출장이 잡혀 있습니다. 기차표는 이미 예매했습니다. 발표 자료는 아직 손볼 곳이 "
+    "남았습니다. 금요일에는 팀 회식이 있습니다. 주말에는 가족과 등산을 갈 생각입니다."
+)
+
+
 def test_stop_ends_the_answer_and_the_chat_goes_on(web: Web) -> None:
     _, page = web
-    page.fill("#input", "가나다라마바사아자차카타파하" * 4)
+    # several different sentences: a repeated string would be stopped by the loop guard, and
+    # plain chat shows a sentence once it is whole
+    page.fill("#input", LONG_ANSWER)
     page.press("#input", "Enter")
     page.wait_for_selector(STREAMING)
     page.wait_for_function(
-        f"document.querySelector('{STREAMING}').textContent.length > 2", timeout=300_000
+        f"() => document.querySelector('{STREAMING}').textContent.length > 2", timeout=300_000
     )
     page.press("#input", "Escape")  # the keyboard way; the button does the same
     expect(page.locator(".msg.assistant.stopped")).to_have_count(1)
@@ -238,7 +250,8 @@ def test_the_tuning_tab_shows_each_task_and_its_loss_curve(
     row = {"messages": [{"role": "user", "content": "배송은 언제 와요?"},
                         {"role": "assistant", "content": "2~3일 걸립니다."}]}  # fmt: skip
     data.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
-    srv = server_factory(tuning_worker="false")  # the task stays as this test sets it
+    # the task stays as this test sets it; tenants name datasets inside the data directory
+    srv = server_factory(tuning_worker="false", datasets_dir=str(tmp_path))
     created = httpx.post(srv.url + "/tuning/v2/tasks", json={
         "name": "상담봇-1", "trainingDatasetFilePath": str(data)}).json()  # fmt: skip
     store = JobStore(Settings(home=srv.home))
