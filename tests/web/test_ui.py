@@ -57,7 +57,8 @@ def test_a_korean_message_streams_in(web: Web) -> None:
     assert page.locator(".msg.user .body").text_content() == text
     answer = page.locator(".msg.assistant .body").text_content() or ""
     assert answer.strip() == text  # syllables whole, rendered as a Markdown paragraph
-    expect(page.locator("#conversations .open")).to_have_text([text])  # named after it
+    title = page.locator("#conversations .open").text_content() or ""
+    assert len(title) >= 20 and text.startswith(title.rstrip("…").strip())  # named after it
     screenshot(page, "web-korean-stream")
 
 
@@ -133,11 +134,11 @@ def test_an_uploaded_document_is_found_by_the_search_skill(web: Web, tmp_path: P
     screenshot(page, "web-document-search")
 
 
-LONG_ANSWER = (
-    "오늘은 회의가 세 번 있습니다. 오전에는 예산 검토를 합니다. 점심에는 고객사 담당자를 만납니다. "
-    "오후에는 신제품 출시 일정을 정리합니다. 저녁 전에 보고서 초안을 보내야 합니다. "
-    "내일은 부산 출장이 잡혀 있습니다. 기차표는 이미 예매했습니다. 발표 자료는 아직 손볼 곳이 "
-    "남았습니다. 금요일에는 팀 회식이 있습니다. 주말에는 가족과 등산을 갈 생각입니다."
+LONG_ANSWER = (  # plain talk: no date, place or number that would call a skill
+    "친구들과 맛있는 저녁을 먹었어요. 영화도 한 편 봤어요. 주인공의 연기가 인상적이었어요. "
+    "음악도 정말 아름다웠어요. 집에 오는 길에 천천히 산책을 했어요. 바람이 시원해서 좋았어요. "
+    "강아지 한 마리가 꼬리를 흔들며 따라왔어요. 작은 꽃집 앞에서 잠시 멈췄어요. "
+    "노란 국화가 예쁘게 피어 있었어요. 마음이 편안해지는 저녁이었어요."
 )
 
 
@@ -149,7 +150,8 @@ def test_stop_ends_the_answer_and_the_chat_goes_on(web: Web) -> None:
     page.press("#input", "Enter")
     page.wait_for_selector(STREAMING)
     page.wait_for_function(
-        f"() => document.querySelector('{STREAMING}').textContent.length > 2", timeout=300_000
+        f"() => (document.querySelector('{STREAMING}')?.textContent || '').length > 2",
+        timeout=300_000,
     )
     page.press("#input", "Escape")  # the keyboard way; the button does the same
     expect(page.locator(".msg.assistant.stopped")).to_have_count(1)
