@@ -15,7 +15,7 @@ OpenAI and CLOVA routes, the CLI through the server): the `ModelManager` wraps e
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -96,41 +96,51 @@ class GuardedBackend:
         return self.guard and not request.get("ignore_eos")
 
     async def chat(self, request: Request) -> Response:
-        body = self._request(request)
-        if not self._guarded(body):
-            return await self.inner.chat(body)
-        if any(body.get(k) for k in _WHOLE_AS_STREAM_BLOCKERS) or (body.get("n") or 1) > 1:
-            return _trim(await self.inner.chat(body), "message")
-        return await _gather_chat(self.stream_chat(body))
+        return await self._whole(
+            request, self.inner.chat, self.stream_chat, _gather_chat, "message"
+        )
 
     async def stream_chat(self, request: Request) -> AsyncIterator[Response]:
         body = self._request(request)
-        chunks = self.inner.stream_chat(body)
-        if not self._guarded(body):
-            async with aclosing(chunks):  # type: ignore[type-var]
-                async for chunk in chunks:
-                    yield chunk
-            return
-        async for chunk in self._watch(chunks, body, "delta"):
+        async for chunk in self._stream(self.inner.stream_chat(body), body, "delta"):
             yield chunk
 
     async def complete(self, request: Request) -> Response:
-        body = self._request(request)
-        if not self._guarded(body):
-            return await self.inner.complete(body)
-        if any(body.get(k) for k in _WHOLE_AS_STREAM_BLOCKERS) or (body.get("n") or 1) > 1:
-            return _trim(await self.inner.complete(body), "text")
-        return await _gather_completion(self.stream_complete(body))
+        return await self._whole(
+            request, self.inner.complete, self.stream_complete, _gather_completion, "text"
+        )
 
     async def stream_complete(self, request: Request) -> AsyncIterator[Response]:
         body = self._request(request)
-        chunks = self.inner.stream_complete(body)
+        async for chunk in self._stream(self.inner.stream_complete(body), body, "text"):
+            yield chunk
+
+    async def _whole(
+        self,
+        request: Request,
+        whole: Callable[[Request], Awaitable[Response]],
+        stream: Callable[[Request], AsyncIterator[Response]],
+        gather: Callable[[AsyncIterator[Response]], Awaitable[Response]],
+        field: str,
+    ) -> Response:
+        """A whole answer: watched as a stream (so a loop stops as early), or, where the
+        request cannot stream (tools, response formats, n > 1...), trimmed once complete."""
+        body = self._request(request)
+        if not self._guarded(body):
+            return await whole(body)
+        if any(body.get(k) for k in _WHOLE_AS_STREAM_BLOCKERS) or (body.get("n") or 1) > 1:
+            return _trim(await whole(body), field)
+        return await gather(stream(body))
+
+    async def _stream(
+        self, chunks: AsyncIterator[Response], body: Request, field: str
+    ) -> AsyncIterator[Response]:
         if not self._guarded(body):
             async with aclosing(chunks):  # type: ignore[type-var]
                 async for chunk in chunks:
                     yield chunk
             return
-        async for chunk in self._watch(chunks, body, "text"):
+        async for chunk in self._watch(chunks, body, field):
             yield chunk
 
     async def _watch(
