@@ -113,6 +113,8 @@ def prepare(request: dict[str, Any]) -> dict[str, Any]:
         request["messages"] = _rewrite_messages(messages)
         return request
     picked, mode = _chosen_tools({"tools": tools, "tool_choice": choice})
+    if isinstance(choice, dict):
+        parallel = False  # a named function is called once, as OpenAI's tool_choice does
     rule = (
         "You must call a tool."
         if mode == "required"
