@@ -60,8 +60,19 @@ function wireTheme() {
 
 function wireLayout() {
   const log = $("log");
+  // Only the reader lets go of the bottom (wheel or finger upwards, paging keys): a scroll
+  // the page makes itself (a card opening, an element scrolled into view) must not stop the
+  // log following the answer. Back at the bottom, it follows again.
+  const atBottom = () => log.scrollTop + log.clientHeight >= log.scrollHeight - 48;
   log.addEventListener("scroll", () => {
-    state.stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 48; // reading above
+    if (atBottom()) state.stick = true;
+  });
+  log.addEventListener("wheel", (e) => {
+    if (e.deltaY < 0) state.stick = false;
+  }, { passive: true });
+  log.addEventListener("touchmove", () => (state.stick = false), { passive: true });
+  log.addEventListener("keydown", (e) => {
+    if (["PageUp", "ArrowUp", "Home"].includes(e.key)) state.stick = false;
   });
   const toggle = (name) => document.body.classList.toggle(name);
   $("open-sidebar").addEventListener("click", () => toggle("drawer-open"));
