@@ -97,7 +97,7 @@ def test_the_first_screen_greets_and_an_example_is_sent_and_followed(
     shot(page, tmp_path, "first-screen")
     page.locator("#examples .example", has_text="직선").click()
     card = page.locator(".skill-card[data-skill=math]")
-    expect(card.locator("summary")).to_have_text("수학 계산", timeout=300_000)
+    expect(card.locator("summary").first).to_have_text("수학 계산", timeout=300_000)
     expect(card.locator("dl.arguments dt").first).to_have_text("식")  # a readable list
     expect(card.locator(".raw-arguments")).to_be_hidden()
     card.locator(".json-toggle").click()
@@ -334,6 +334,8 @@ def test_a_reload_keeps_the_conversation_and_opens_at_the_bottom(
     assert at_bottom
     page.click("#new-conversation")
     expect(page.locator(".msg")).to_have_count(0)
+    # the new conversation is in the address once the server has made it; back goes there
+    page.wait_for_function("(old) => window.location.href !== old", arg=url)
     page.go_back()
     expect(page.locator(".msg.user")).to_have_count(3)
 
