@@ -96,9 +96,7 @@ class GuardedBackend:
         return self.guard and not request.get("ignore_eos")
 
     async def chat(self, request: Request) -> Response:
-        return await self._whole(
-            request, self.inner.chat, self.stream_chat, _gather_chat, "message"
-        )
+        return await self._whole(request, self.inner.chat, self.stream_chat, "delta", "message")
 
     async def stream_chat(self, request: Request) -> AsyncIterator[Response]:
         body = self._request(request)
@@ -106,9 +104,7 @@ class GuardedBackend:
             yield chunk
 
     async def complete(self, request: Request) -> Response:
-        return await self._whole(
-            request, self.inner.complete, self.stream_complete, _gather_completion, "text"
-        )
+        return await self._whole(request, self.inner.complete, self.stream_complete, "text", "text")
 
     async def stream_complete(self, request: Request) -> AsyncIterator[Response]:
         body = self._request(request)
@@ -120,7 +116,7 @@ class GuardedBackend:
         request: Request,
         whole: Callable[[Request], Awaitable[Response]],
         stream: Callable[[Request], AsyncIterator[Response]],
-        gather: Callable[[AsyncIterator[Response]], Awaitable[Response]],
+        stream_field: str,
         field: str,
     ) -> Response:
         """A whole answer: watched as a stream (so a loop stops as early), or, where the
@@ -130,7 +126,7 @@ class GuardedBackend:
             return await whole(body)
         if any(body.get(k) for k in _WHOLE_AS_STREAM_BLOCKERS) or (body.get("n") or 1) > 1:
             return _trim(await whole(body), field)
-        return await gather(stream(body))
+        return await _gather(stream(body), stream_field)
 
     async def _stream(
         self, chunks: AsyncIterator[Response], body: Request, field: str
@@ -217,8 +213,9 @@ def _trim(response: Response, field: str) -> Response:
     return response
 
 
-async def _gather_chat(chunks: AsyncIterator[Response]) -> Response:
-    """A whole `chat.completion` from a stream of chunks."""
+async def _gather(chunks: AsyncIterator[Response], field: str) -> Response:
+    """A whole `chat.completion` (field "delta") or `text_completion` (field "text") from a
+    stream of chunks."""
     parts: list[str] = []
     head: Response = {}
     finish: str | None = None
@@ -228,34 +225,23 @@ async def _gather_chat(chunks: AsyncIterator[Response]) -> Response:
             head = head or chunk
             usage = chunk.get("usage") or usage
             for choice in chunk.get("choices") or []:
-                parts.append(str(choice.get("delta", {}).get("content") or ""))
-                finish = choice.get("finish_reason") or finish
-    message = {"role": "assistant", "content": "".join(parts)}
-    whole = {k: v for k, v in head.items() if k not in ("choices", "usage")}
-    whole["object"] = "chat.completion"
-    whole["choices"] = [{"index": 0, "message": message, "finish_reason": finish or "stop"}]
-    if usage is not None:
-        whole["usage"] = usage
-    return whole
-
-
-async def _gather_completion(chunks: AsyncIterator[Response]) -> Response:
-    """A whole `text_completion` from a stream of chunks."""
-    parts: list[str] = []
-    head: Response = {}
-    finish: str | None = None
-    usage: dict[str, Any] | None = None
-    async with aclosing(chunks):  # type: ignore[type-var]
-        async for chunk in chunks:
-            head = head or chunk
-            usage = chunk.get("usage") or usage
-            for choice in chunk.get("choices") or []:
-                parts.append(str(choice.get("text") or ""))
+                piece = (
+                    choice.get("delta", {}).get("content")
+                    if field == "delta"
+                    else choice.get("text")
+                )
+                parts.append(str(piece or ""))
                 finish = choice.get("finish_reason") or finish
     whole = {k: v for k, v in head.items() if k not in ("choices", "usage")}
-    whole["object"] = "text_completion"
-    choice = {"index": 0, "text": "".join(parts), "finish_reason": finish or "stop"}
-    whole["choices"] = [{**choice, "logprobs": None}]
+    text, finish = "".join(parts), finish or "stop"
+    if field == "delta":
+        whole["object"] = "chat.completion"
+        message = {"role": "assistant", "content": text}
+        whole["choices"] = [{"index": 0, "message": message, "finish_reason": finish}]
+    else:
+        whole["object"] = "text_completion"
+        choice = {"index": 0, "text": text, "finish_reason": finish, "logprobs": None}
+        whole["choices"] = [choice]
     if usage is not None:
         whole["usage"] = usage
     return whole
