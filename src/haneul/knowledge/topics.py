@@ -168,7 +168,17 @@ def segment(
     post: tuple[int, int] | None = None,
 ) -> Segmentation:
     """`text` in topic segments; `post` = (min, max) characters asks for post-processing."""
-    sentences = split_sentences(text)
+    return segment_sentences(split_sentences(text), alpha=alpha, count=count, post=post)
+
+
+def segment_sentences(
+    sentences: list[str],
+    *,
+    alpha: float = 0.0,
+    count: int = -1,
+    post: tuple[int, int] | None = None,
+) -> Segmentation:
+    """Sentences already split, in topic segments (as `segment`)."""
     if len(sentences) < 2:
         return Segmentation(sentences, [list(range(len(sentences)))] if sentences else [], 0)
     vectors, tokens = sentence_vectors(sentences)

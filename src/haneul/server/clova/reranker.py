@@ -20,6 +20,7 @@ questions are generated).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Annotated, Any
 
@@ -33,6 +34,7 @@ from haneul.server.clova.chat import ok
 from haneul.server.clova.generate import generate
 from haneul.server.text import refuse_bad_text
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 Auth = Annotated[Principal, Depends(authenticate)]
 CONTEXT_DOCS = 3  # documents given to the model
@@ -113,6 +115,7 @@ async def reranker(body: RerankerBody, request: Request, principal: Auth) -> Any
     given = {r.index + 1 for r in chosen}
     answer = cited_answer(out.text, given, body.query, [texts[r.index] for r in chosen])
     if answer is None:
+        log.info("reranker answer replaced by the top document's sentence: %r", out.text[:80])
         top = ranked[0]
         answer = f"{top.best_sentence} <doc{top.index + 1}>"
     order = list(dict.fromkeys(int(n) for n in MARKER.findall(answer)))

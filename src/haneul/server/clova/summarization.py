@@ -23,6 +23,7 @@ answer is always made of the source's own words or a checked summary of them.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Annotated, Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from haneul.server.clova.chat import ok
 from haneul.server.clova.generate import generate, screen
 from haneul.server.text import refuse_bad_text
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 Auth = Annotated[Principal, Depends(authenticate)]
 MAX_CHARS = 35_000
@@ -115,6 +117,9 @@ class _Summarizer:
             why = check(text, question="", grounds=[source], prompts=[INSTRUCTION])
             if why is None:
                 return text
+            log.info("summary replaced by the central sentence: %s", why)
+        else:
+            log.info("summary replaced by the central sentence: empty, too long or copied")
         return await asyncio.to_thread(central_sentence, source)
 
     async def lines(self, segments: list[str]) -> list[str]:
