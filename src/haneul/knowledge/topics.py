@@ -26,7 +26,7 @@ import numpy as np
 from haneul.knowledge import korean
 
 WINDOW = 2  # sentences averaged on each side of a gap
-BIAS = 0.0  # the threshold in standard deviations above the mean depth at alpha 0
+BIAS = 1.25  # standard deviations above the mean depth at alpha 0 (bench/clova_tools.py --sweep)
 AUTO_ALPHA = -100.0  # CLOVA's "choose for me": the default rule
 EMBED_CHARS = 400  # a sentence is cut to this many characters for its vector (e5 reads 512 tokens)
 
