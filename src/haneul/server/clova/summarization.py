@@ -15,9 +15,11 @@ Length guard: the small local models sometimes repeat their input, loop, or inve
 summary is kept only if it is shorter than `RATIO` of its source, is not a run of its
 source's sentences copied verbatim, and passes the assistant's
 answer check (no loop, no leaked instruction, no number the source does not hold); a
-summary cut by its token budget keeps its whole sentences. Otherwise the segment's most
-central sentence (nearest the mean of its e5 sentence vectors) stands in for it, so the
-answer is always made of the source's own words or a checked summary of them.
+summary cut by its token budget keeps its whole sentences, and citations the model invents
+(«(출처: …)», as the assistant's answers) are removed. Otherwise the segment's first
+sentence stands in for it (Lead-1, the usual extractive baseline; on bench/clova_tools.py's
+texts it kept more key facts than the sentence nearest the segment's mean e5 vector, the
+first fallback tried), so the answer is always a checked summary or the source's own words.
 """
 
 from __future__ import annotations
@@ -26,11 +28,10 @@ import asyncio
 import logging
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haneul.assistant.compose import check, whole_sentences
+from haneul.assistant.compose import check, strip_citations, whole_sentences
 from haneul.engine.catalog import ModelEntry
 from haneul.engine.protocol import Backend
 from haneul.knowledge import topics
@@ -105,22 +106,22 @@ class _Summarizer:
         ]
 
     async def summary(self, source: str) -> str:
-        """A checked model summary of `source`, or its most central sentence."""
+        """A checked model summary of `source`, or its first sentence."""
         budget = max(16, min(MAX_SUMMARY_TOKENS, await self.tokens(source) // 2))
         messages = [{"role": "system", "content": INSTRUCTION}, {"role": "user", "content": source}]
         out = await generate(
             self.serving, self.principal, self.entry, self.backend, messages, budget
         )
         text = whole_sentences(out.text) if out.finish == "length" else out.text
-        text = " ".join(text.split())
+        text = " ".join(strip_citations(text).split())  # no invented «(출처: …)»
         if text and len(text) < RATIO * len(source) and not copied(text, source):
             why = check(text, question="", grounds=[source], prompts=[INSTRUCTION])
             if why is None:
                 return text
-            log.info("summary replaced by the central sentence: %s", why)
+            log.info("summary replaced by the lead sentence: %s", why)
         else:
-            log.info("summary replaced by the central sentence: empty, too long or copied")
-        return await asyncio.to_thread(central_sentence, source)
+            log.info("summary replaced by the lead sentence: empty, too long or copied")
+        return await asyncio.to_thread(lead_sentence, source)
 
     async def lines(self, segments: list[str]) -> list[str]:
         out: list[str] = []
@@ -137,14 +138,10 @@ def copied(summary: str, source: str) -> bool:
     return flat in "".join(source.split()) and len(topics.split_sentences(summary)) > 1
 
 
-def central_sentence(text: str) -> str:
-    """The sentence of `text` nearest the mean of its sentences' e5 vectors."""
+def lead_sentence(text: str) -> str:
+    """The first sentence of `text` (Lead-1: in news and notices the topic sentence)."""
     sentences = topics.split_sentences(text)
-    if len(sentences) < 2:
-        return " ".join(text.split())
-    vectors, _ = topics.sentence_vectors(sentences)
-    centre = vectors.mean(axis=0)
-    return sentences[int(np.argmax(vectors @ centre))]
+    return sentences[0] if sentences else " ".join(text.split())
 
 
 def _segments(body: SummarizationBody) -> list[str]:
