@@ -1,8 +1,12 @@
 """NAVER's documented curl requests for CLOVA Studio's text API tools (summarization v2,
-segmentation, embedding v2, reranker), replayed over HTTP against a real server on the
-bundled models (the default chat model haneul-mini-ko, e5), with Korean text."""
+segmentation, embedding v2, reranker) and router, replayed over HTTP against a real server on
+the bundled models (the default chat model haneul-mini-ko, e5), with Korean text."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
@@ -93,3 +97,31 @@ def test_reranker_answers_with_citations(server: RunningServer) -> None:
         assert f"<doc{VPC_DOCS.index(doc) + 1}>" in answer
     usage = result["usage"]
     assert isinstance(usage, dict) and usage["promptTokens"] > 0
+
+
+def test_router_over_http(server_factory: Callable[..., RunningServer], tmp_path: Path) -> None:
+    """NAVER's router example against a real server reading its routers file."""
+    routers = {
+        "weather": {
+            "1": {
+                "domains": [
+                    {"name": "날씨", "examples": ["내일 비 와?", "주말 날씨 어때?"]},
+                    {"name": "맛집", "examples": ["강남역 근처 맛집 추천해 줘"]},
+                ],
+                "safety": True,
+            }
+        }
+    }
+    path = tmp_path / "routers.json"
+    path.write_text(json.dumps(routers, ensure_ascii=False), encoding="utf-8")
+    running = server_factory(clova_routers=str(path))
+    body = {
+        "query": "미세먼지 정보 알려줘",
+        "chatHistory": [{"role": "user", "content": "내일 서울의 강수 예보 알려줘"}],
+    }
+    result = _post(running, "/v1/routers/weather/versions/1/route", body)
+    assert result["domain"] == {"result": "날씨", "called": True}
+    assert result["blockedContent"] == {"result": [], "called": False}
+    with httpx.Client(base_url=running.url, timeout=60) as http:
+        missing = http.post("/v1/routers/weather/versions/2/route", json=body)
+    assert missing.status_code == 404 and missing.json()["status"]["code"] == "40400"
