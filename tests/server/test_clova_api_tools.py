@@ -163,3 +163,23 @@ def test_reranker_cites_the_relevant_document(app: AppClient) -> None:
         "/v1/api-tools/reranker", json={"query": "서울", "documents": documents, "maxTokens": 4096}
     )
     assert big.json()["status"]["code"] == "40001"
+
+
+def test_reranker_fits_long_documents_into_the_context(app: AppClient) -> None:
+    """Three 3,000-character documents do not fit the echo model's 4,096 tokens (a token a
+    character) with the answer: each is cut around its best sentence until they do."""
+    filler = "이 문단은 회사의 일반적인 안내 사항을 설명하는 문장으로 채워져 있다. " * 37
+    documents = [
+        {"id": "a", "doc": filler * 2},
+        {"id": "b", "doc": filler + SEOUL[1] + " " + filler},
+        {"id": "c", "doc": filler * 2},
+    ]
+    assert all(len(d["doc"]) > 2900 for d in documents)
+    res = app.post(
+        "/v1/api-tools/reranker",
+        json={"query": "서울의 인구는 몇 명인가요?", "documents": documents, "maxTokens": 512},
+    )
+    assert res.status_code == 200, res.text
+    result = res.json()["result"]
+    assert result["result"] == f"{SEOUL[1]} <doc2>"
+    assert 2000 < result["usage"]["promptTokens"] <= 4096 - 512  # uncut: 3,600 and more

@@ -7,14 +7,15 @@ answer citing its sources as `<docN>`, N the document's 1-based place in `docume
 `totalTokens`).
 
 The documents are ranked by Haneul's own second stage (knowledge/passages.py: the fitted
-ranker of document search over BM25, e5 and coverage features); the best `CONTEXT_DOCS`
-go to the server's default chat model, each under its `<docN>` tag. The answer follows the
-assistant's citation rules (assistant/compose.py): a marker naming a document the model was
-not given is removed, and an answer that loops, leaks the instruction or states a number
-no document holds is not shown. When the model's answer is dropped or cites nothing, the
-answer is the top document's sentence most similar to the query, cited: every answer
-rests on a cited document. **Differs:** `suggestedQueries` is always empty (no follow-up
-questions are generated).
+ranker of document search over BM25, e5 and coverage features); the best `CONTEXT_DOCS` go
+to the server's default chat model, each under its `<docN>` tag, cut around its best
+sentence until together they fit the model's context with the answer's budget. The answer
+follows the assistant's citation rules (assistant/compose.py): a marker naming a document
+the model was not given is removed, and an answer that loops, leaks the instruction or
+states a number no document holds is not shown. When the model's answer is dropped or cites
+nothing, the answer is the top document's sentence most similar to the query, cited: every
+answer rests on a cited document. **Differs:** `suggestedQueries` is always empty (no
+follow-up questions are generated).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haneul.assistant.compose import check
+from haneul.engine.protocol import Backend
 from haneul.knowledge.passages import Ranked, rank_texts
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.chat import ok
@@ -39,6 +41,8 @@ router = APIRouter()
 Auth = Annotated[Principal, Depends(authenticate)]
 CONTEXT_DOCS = 3  # documents given to the model
 DOC_CHARS = 1200  # characters of each document the model reads (around its best sentence)
+MIN_DOC_CHARS = 150  # the least of each document kept when the context is small
+PROMPT_MARGIN = 96  # tokens of the instruction, the question and the chat template
 MAX_DOCUMENTS = 100
 MARKER = re.compile(r"<doc(\d+)>")
 INSTRUCTION = (
@@ -65,15 +69,32 @@ class RerankerBody(BaseModel):
         return refuse_bad_text(data)
 
 
-def excerpt(doc: str, best: str) -> str:
-    """At most DOC_CHARS characters of `doc`, from its start or around its best sentence."""
-    if len(doc) <= DOC_CHARS:
+def excerpt(doc: str, best: str, size: int = DOC_CHARS) -> str:
+    """At most `size` characters of `doc`, from its start or around its best sentence."""
+    if len(doc) <= size:
         return doc
     at = max(doc.find(best), 0)
-    if at + len(best) <= DOC_CHARS:
-        return doc[:DOC_CHARS]
-    start = max(0, min(at - DOC_CHARS // 3, len(doc) - DOC_CHARS))
-    return doc[start : start + DOC_CHARS]
+    if at + len(best) <= size:
+        return doc[:size]
+    start = max(0, min(at - size // 3, len(doc) - size))
+    return doc[start : start + size]
+
+
+async def fitted_context(
+    backend: Backend, texts: list[str], chosen: list[Ranked], room: int
+) -> str:
+    """The chosen documents under their `<docN>` tags, cut (around each one's best
+    sentence) until they take at most `room` tokens of the model's context."""
+    size = DOC_CHARS
+    while True:
+        context = "\n\n".join(
+            f"<doc{r.index + 1}>\n{excerpt(texts[r.index], r.best_sentence, size)}\n"
+            f"</doc{r.index + 1}>"
+            for r in chosen
+        )
+        if size <= MIN_DOC_CHARS or len(await backend.tokenize(context)) <= room:
+            return context
+        size = max(MIN_DOC_CHARS, int(size * 0.7))
 
 
 def cited_answer(text: str, given: set[int], query: str, grounds: list[str]) -> str | None:
@@ -101,16 +122,14 @@ async def reranker(body: RerankerBody, request: Request, principal: Auth) -> Any
     finally:
         lease.release()
     chosen = sorted(ranked[:CONTEXT_DOCS], key=lambda r: r.index)
-    context = "\n\n".join(
-        f"<doc{r.index + 1}>\n{excerpt(texts[r.index], r.best_sentence)}\n</doc{r.index + 1}>"
-        for r in chosen
-    )
     entry, backend = await serving.chat_backend(None)
+    budget = min(body.maxTokens, backend.context_size // 4)
+    room = backend.context_size - budget - PROMPT_MARGIN - len(await backend.tokenize(body.query))
+    context = await fitted_context(backend, texts, chosen, room)
     messages = [
         {"role": "system", "content": INSTRUCTION},
         {"role": "user", "content": f"{context}\n\n질문: {body.query}"},
     ]
-    budget = min(body.maxTokens, backend.context_size // 4)
     out = await generate(serving, principal, entry, backend, messages, budget)
     given = {r.index + 1 for r in chosen}
     answer = cited_answer(out.text, given, body.query, [texts[r.index] for r in chosen])
