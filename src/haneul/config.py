@@ -41,7 +41,14 @@ class Settings(BaseSettings):
         "",
         description="Model aliases, comma separated NAME=TARGET, over the defaults: CLOVA "
         "Studio's HCX-005, HCX-007, HCX-DASH-002, HCX-003 name the default model, "
-        "clir-emb-dolphin and bge-m3 the embedding model; NAME= removes one (see docs/clova.md).",
+        "clir-emb-dolphin, clir-sts-dolphin and bge-m3 the embedding model; NAME= removes one "
+        "(see docs/clova.md).",
+    )
+    clova_routers: Path | None = Field(
+        None,
+        description="JSON file of CLOVA Studio routers (domains with example queries, "
+        "blocked-content filters, safety) served at /v1/routers/{id}/versions/{v}/route "
+        "(see docs/clova.md); unset, no router is configured.",
     )
     preload: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -20,7 +20,7 @@ from haneul.config import Settings
 from haneul.errors import InvalidRequestError, ModelNotFoundError
 
 CLOVA_CHAT = ("HCX-005", "HCX-007", "HCX-DASH-002", "HCX-003")
-CLOVA_EMBEDDING = ("clir-emb-dolphin", "bge-m3")
+CLOVA_EMBEDDING = ("clir-emb-dolphin", "clir-sts-dolphin", "bge-m3")
 _CLOVA_STYLE = re.compile(r"^(hcx-|clir-)", re.IGNORECASE)
 
 

@@ -31,6 +31,11 @@ from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.bodylimit import BodyLimit
 from haneul.server.clova.chat import router as clova_chat_router
+from haneul.server.clova.embedding import router as clova_embedding_router
+from haneul.server.clova.reranker import router as clova_reranker_router
+from haneul.server.clova.router import router as clova_router_router
+from haneul.server.clova.segmentation import router as clova_segmentation_router
+from haneul.server.clova.summarization import router as clova_summarization_router
 from haneul.server.clova.tools import router as clova_tools_router
 from haneul.server.errors import install_error_handlers
 from haneul.server.knowledge.routes import router as knowledge_router
@@ -154,6 +159,11 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(studio_router)
     app.include_router(clova_chat_router)
     app.include_router(clova_tools_router)  # /v1 and /v3 api-tools: tokenize, sliding window
+    app.include_router(clova_summarization_router)  # /v1/api-tools/summarization/v2
+    app.include_router(clova_segmentation_router)  # /v1/api-tools/segmentation
+    app.include_router(clova_embedding_router)  # /v1/api-tools/embedding/v2 and v1
+    app.include_router(clova_reranker_router)  # /v1/api-tools/reranker
+    app.include_router(clova_router_router)  # /v1/routers/{id}/versions/{v}/route
     app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
