@@ -41,11 +41,13 @@ def test_sign_in_cookie_csrf_and_sign_out(server_factory: Callable[..., RunningS
     client = sign_in(srv, "김민수")
     me = client.get("/v1/auth/me").json()
     assert me["user"]["display_name"] == "김민수 과장" and me["user"]["role"] == "member"
-    assert httpx.get(srv.url + "/", cookies=client.cookies, follow_redirects=False).status_code == 200
+    home = httpx.get(srv.url + "/", cookies=client.cookies, follow_redirects=False)
+    assert home.status_code == 200
 
     # The session cookie is HttpOnly and SameSite=Lax (not Secure: this server is on loopback).
     fresh = browser(srv).post("/v1/auth/signin", json={"name": "김민수", "password": PASSWORD})
-    session = next(h for h in fresh.headers.get_list("set-cookie") if h.startswith("haneul_session="))
+    set_cookies = fresh.headers.get_list("set-cookie")
+    session = next(h for h in set_cookies if h.startswith("haneul_session="))
     assert "HttpOnly" in session and "SameSite=lax" in session and "Secure" not in session
     token = fresh.cookies["haneul_session"]
     db = sqlite3.connect(srv.home / "haneul.db")
