@@ -3,6 +3,13 @@
 const $ = (id) => document.getElementById(id);
 const ROLE = { admin: "관리자", member: "구성원" };
 const POLICIES = ["", "annotate", "mask", "refuse", "block"];
+const ACTIONS = {
+  signin: "로그인", signin_failed: "로그인 실패", signin_locked: "잠긴 계정 로그인 시도", signout: "로그아웃",
+  password_change: "비밀번호 변경", user_create: "사용자 추가", user_role: "역할 변경",
+  user_disable: "사용 중지", user_enable: "사용 재개", user_password_reset: "비밀번호 재설정",
+  user_unlock: "잠금 해제", team_create: "팀 추가", team_delete: "팀 삭제", team_limits: "팀 설정",
+  team_member_add: "팀원 추가", team_member_remove: "팀원 제외", key_create: "키 발급", key_revoke: "키 폐기",
+};
 let names = {};
 
 function csrf() {
@@ -102,7 +109,7 @@ const usageRow = (label, u) =>
   el("tr", {}, el("td", {}, label), el("td", {}, String(u.requests)), el("td", {}, String(u.tokens)), el("td", {}, String(u.documents)));
 
 function auditRows(audit) {
-  const rows = audit.accounts.map((e) => ({ at: e.at, who: names[e.actor] || e.actor, what: e.action, target: names[e.target] || e.target, detail: e.detail }));
+  const rows = audit.accounts.map((e) => ({ at: e.at, who: names[e.actor] || e.actor, what: ACTIONS[e.action] || e.action, target: names[e.target] || e.target, detail: names[e.detail] || e.detail }));
   for (const s of audit.safety) rows.push({ at: s.at, who: s.key_id, what: `AI 필터 ${s.action} (${s.direction})`, target: "", detail: s.categories.join(", ") });
   rows.sort((a, b) => b.at - a.at);
   return rows.slice(0, 100).map((r) => el("tr", {}, el("td", {}, when(r.at)), el("td", {}, r.who), el("td", {}, r.what), el("td", {}, r.target), el("td", {}, r.detail)));
@@ -111,7 +118,7 @@ function auditRows(audit) {
 async function refresh() {
   const [users, teams, keys, usage, audit] = await Promise.all(
     ["users", "teams", "keys", "usage", "audit"].map((p) => call(`/v1/admin/${p}`)));
-  names = Object.fromEntries(users.data.map((u) => [u.id, u.name]));
+  names = Object.fromEntries([...users.data, ...teams.data].map((x) => [x.id, x.name]));
   $("users").replaceChildren(...users.data.map(userRow));
   $("teams").replaceChildren(...teams.data.map(teamRow));
   $("keys").replaceChildren(...keys.data.map(keyRow));
