@@ -160,3 +160,22 @@ def test_admin_api(server_factory: Callable[..., RunningServer]) -> None:
     actions = [e["action"] for e in admin.get("/v1/admin/audit").json()["accounts"]]
     for action in ("team_create", "team_member_add", "team_limits", "user_create", "signin"):
         assert action in actions
+
+
+def test_team_safety_policy_applies_to_members(
+    server_factory: Callable[..., RunningServer],
+) -> None:
+    srv = server_factory()
+    add_user(srv, "김민수")
+    add_user(srv, "이서연")
+    add_team(srv, "민원팀", "김민수")
+    assert srv.cli("teams", "set", "민원팀", "--safety-policy", "mask").returncode == 0
+    said = "제 번호는 010-2345-6789 입니다"
+    replies = {}
+    for name in ("김민수", "이서연"):
+        secret = sign_in(srv, name).post("/v1/me/keys", json={"name": "봇"}).json()["secret"]
+        reply = srv.client(secret).chat.completions.create(
+            model="echo", messages=[{"role": "user", "content": said}]
+        )
+        replies[name] = reply.choices[0].message.content
+    assert replies == {"김민수": "제 번호는 [전화번호] 입니다", "이서연": said}
