@@ -222,7 +222,8 @@ def _row(row: sqlite3.Row) -> User:
 def adopt_unowned(conn: sqlite3.Connection, user_id: str) -> dict[str, int]:
     """Give `user_id` every row owned by an API key or by `anonymous` (every table with an
     `owner` column, so tables added later are covered too) and every key without a user.
-    A row whose (owner, ...) uniqueness would clash keeps its old owner and is logged."""
+    A row whose (owner, ...) uniqueness would clash keeps its old owner and is logged: the
+    oldest row wins."""
     keys = [r[0] for r in conn.execute("SELECT id FROM api_keys")]
     old = [ANONYMOUS, *keys]
     marks = ", ".join("?" for _ in old)
@@ -232,8 +233,18 @@ def adopt_unowned(conn: sqlite3.Connection, user_id: str) -> dict[str, int]:
         columns = {r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')}
         if "owner" not in columns:
             continue
-        ids = conn.execute(f'SELECT rowid FROM "{table}" WHERE owner IN ({marks})', old)
-        for (rowid,) in ids.fetchall():
+        try:
+            ids = conn.execute(
+                f'SELECT rowid FROM "{table}" WHERE owner IN ({marks}) ORDER BY rowid', old
+            ).fetchall()
+        except sqlite3.OperationalError:  # a WITHOUT ROWID table: clashing rows stay
+            done = conn.execute(
+                f'UPDATE OR IGNORE "{table}" SET owner = ? WHERE owner IN ({marks})',
+                [user_id, *old],
+            )
+            moved[table] = done.rowcount
+            continue
+        for (rowid,) in ids:
             try:
                 conn.execute(f'UPDATE "{table}" SET owner = ? WHERE rowid = ?', (user_id, rowid))
                 moved[table] = moved.get(table, 0) + 1
