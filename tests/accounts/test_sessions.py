@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from tests.accounts.helpers import PASSWORD, WRONG, add_user, browser, sign_in
-from tests.conftest import RunningServer
+from tests.conftest import AppClient, RunningServer
 
 USER = [{"role": "user", "content": "안녕하세요"}]
 
@@ -122,3 +122,15 @@ def test_no_default_password(server_factory: Callable[..., RunningServer]) -> No
     assert short.returncode != 0 and "8" in short.stderr
     listed = srv.cli("users", "list", "--json")
     assert listed.stdout.strip() == "[]"
+
+
+def test_cookie_is_secure_beyond_loopback(app_factory: Callable[..., AppClient]) -> None:
+    app = app_factory(host="0.0.0.0")
+    app.app.state.users.create("김민수", PASSWORD)
+    signed = app.post("/v1/auth/signin", json={"name": "김민수", "password": PASSWORD})
+    assert signed.status_code == 200
+    for cookie in signed.headers.get_list("set-cookie"):
+        assert "Secure" in cookie and "SameSite=lax" in cookie
+    session = next(c for c in signed.headers.get_list("set-cookie") if "haneul_session" in c)
+    csrf = next(c for c in signed.headers.get_list("set-cookie") if "haneul_csrf" in c)
+    assert "HttpOnly" in session and "HttpOnly" not in csrf
