@@ -96,6 +96,20 @@ class Settings(BaseSettings):
         description="Browser origins (scheme://host[:port]) besides the server's own that may "
         "send POST/PUT/PATCH/DELETE (comma separated; '*' turns the CSRF check off, unsafe).",
     )
+    session_ttl_s: float = Field(
+        12 * 3600.0,
+        gt=0,
+        description="How long a web sign-in lasts (seconds) before the user signs in again.",
+    )
+    signin_max_failures: int = Field(
+        5, ge=1, description="Wrong passwords in a row that lock an account (see docs/accounts.md)."
+    )
+    signin_lockout_s: float = Field(
+        900.0, gt=0, description="How long a locked account refuses sign-in (seconds)."
+    )
+    password_min_length: int = Field(
+        8, ge=8, description="Fewest characters a user's password may have (8 at least)."
+    )
     rate_limit_rpm: int = Field(
         600, ge=1, description="Requests per minute allowed for each API key (or anonymous)."
     )

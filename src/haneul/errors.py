@@ -7,6 +7,7 @@
     │   ├── ContentFilterError       400 content_filter
     │   └── RequestTooLargeError     413 request_too_large
     ├── AuthenticationError          401 invalid_api_key
+    ├── AccountLockedError           423 account_locked (carries retry_after)
     ├── PermissionDeniedError        403 permission_denied
     ├── NotFoundError                404 not_found
     │   └── ModelNotFoundError       404 model_not_found
@@ -120,3 +121,15 @@ class ModelLoadError(HaneulError):
     status = 503
     type = "server_error"
     code = "model_unavailable"
+
+
+class AccountLockedError(HaneulError):
+    """Too many wrong passwords: the account refuses sign-in until `retry_after` passes."""
+
+    status = 423
+    type = "authentication_error"
+    code = "account_locked"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -16,6 +16,7 @@ from haneul.config import Settings
 from haneul.errors import HaneulError
 from haneul.store.db import connect
 from haneul.store.keys import KeyStore
+from haneul.store.users import UserStore
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 out = Console(width=None if sys.stdout.isatty() else 200)  # pipes get whole rows
@@ -36,11 +37,20 @@ def create(
     safety_policy: Annotated[
         str | None, typer.Option(help="AI Filter policy: annotate, mask, refuse or block.")
     ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="User (id or name) the key acts as (docs/accounts.md).")
+    ] = None,
 ) -> None:
     """Create a key and print its secret (shown once; only a hash is stored)."""
     try:
-        key, secret = _store().create(
-            name, rpm=rpm, max_concurrent=max_concurrent, safety_policy=safety_policy
+        store = _store()
+        user_id = UserStore(store.conn).resolve(user).id if user else None
+        key, secret = store.create(
+            name,
+            rpm=rpm,
+            max_concurrent=max_concurrent,
+            safety_policy=safety_policy,
+            user_id=user_id,
         )
     except HaneulError as exc:
         err.print(f"[red]{exc.message}[/red]")

@@ -18,6 +18,7 @@ from haneul.cli import mcp as mcp_cmd
 from haneul.cli import models as models_cmd
 from haneul.cli import safety as safety_cmd
 from haneul.cli import tune as tune_cmd
+from haneul.cli import users as users_cmd
 from haneul.config import Settings
 from haneul.errors import HaneulError
 
@@ -28,6 +29,8 @@ app = typer.Typer(
 )
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(users_cmd.app, name="users")
+app.add_typer(users_cmd.teams_app, name="teams")
 app.add_typer(safety_cmd.app, name="safety")
 app.add_typer(docs_cmd.app, name="docs")
 app.add_typer(mcp_cmd.app, name="mcp")
@@ -61,6 +64,7 @@ def serve(
     from haneul.server.auth import is_loopback
     from haneul.store.db import connect
     from haneul.store.keys import KeyStore
+    from haneul.store.users import UserStore
 
     settings = _settings(
         host=host,
@@ -77,12 +81,12 @@ def serve(
     )
     if not is_loopback(settings.host):
         conn = connect(settings.db_path)
-        has_keys = KeyStore(conn).has_active()
+        has_keys = KeyStore(conn).has_active() or UserStore(conn).any()
         conn.close()
         if not has_keys:
             err.print(
                 f"[red]refusing to listen on {settings.host} without API keys.[/red] "
-                "Create one first: haneul keys create NAME"
+                "Create one first: haneul keys create NAME (or haneul users create --admin NAME)"
             )
             raise typer.Exit(2)
     err.print(

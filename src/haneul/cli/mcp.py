@@ -50,8 +50,8 @@ async def _serve(settings: Settings, api_key: str | None) -> None:
         if key is None:
             err.print("[red]invalid or revoked API key[/]")
             raise typer.Exit(2)
-        owner = key.id
-    elif keys_required(settings.host, settings.require_keys, app_.state.keys):
+        owner = key.user_id or key.id
+    elif keys_required(settings.host, settings.require_keys, app_.state.keys, app_.state.users):
         err.print("[red]this Haneul needs an API key: --api-key or HANEUL_API_KEY[/]")
         raise typer.Exit(2)
     service = app_.state.assistant

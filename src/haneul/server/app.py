@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,9 @@ from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.knowledge.library import Library
 from haneul.safety.filter import SafetyFilter
+from haneul.server.accounts.admin import router as admin_router
+from haneul.server.accounts.routes import router as accounts_router
+from haneul.server.accounts.routes import signin_redirect
 from haneul.server.assistant.memories import router as memories_router
 from haneul.server.assistant.routes import listing as assistant_listing
 from haneul.server.assistant.routes import router as assistant_router
@@ -52,9 +56,13 @@ from haneul.server.openapi import install as install_openapi
 from haneul.server.security import SecurityMiddleware, docs_page
 from haneul.server.studio.routes import router as studio_router
 from haneul.skills.openapi import load_manifest
-from haneul.store.audit import AuditLog
+from haneul.store.audit import AuditLog, EventLog
 from haneul.store.db import connect
 from haneul.store.keys import KeyStore, UsageStamps
+from haneul.store.sessions import SessionStore
+from haneul.store.teams import TeamStore
+from haneul.store.usage import UsageMeter
+from haneul.store.users import UserStore
 from haneul.studio.jobs import JobStore, Worker
 
 log = logging.getLogger(__name__)
@@ -114,6 +122,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
             worker.stop()
         await manager.close()
         await asyncio.to_thread(stamps.close)
+        await asyncio.to_thread(app.state.usage.close)
         conn.close()
         library.conn.close()
         conversations.conn.close()
@@ -135,6 +144,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.keys = KeyStore(conn, stamps)
     app.state.safety = SafetyFilter(learned=settings.safety_learned)
     app.state.audit = AuditLog(conn)
+    _add_accounts(app, settings, conn)
     library = Library(connect(settings.db_path))  # its own connection: its own transactions
     app.state.knowledge = KnowledgeService(library, manager, settings.embedding_model)
     conversations = Conversations(connect(settings.db_path))
@@ -147,6 +157,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.confirmations = Confirmations(connect(settings.db_path))
     guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
     app.state.serving = OpenAIServing(settings, manager, limiter, metrics, guard)
+    app.state.serving.usage = app.state.usage
     install_error_handlers(app)
     app.include_router(openai_router)
     app.include_router(moderations_router)
@@ -165,6 +176,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(clova_reranker_router)  # /v1/api-tools/reranker
     app.include_router(clova_router_router)  # /v1/routers/{id}/versions/{v}/route
     app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
+    app.include_router(accounts_router)  # /v1/auth, /v1/me/keys, /signin, /admin
+    app.include_router(admin_router)  # /v1/admin/...
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(_RequestMetrics, metrics=metrics)
@@ -188,11 +201,27 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     install_openapi(app)
 
     @app.get("/", response_class=HTMLResponse)
-    async def index(request: Request) -> HTMLResponse:
+    async def index(request: Request) -> Response:
+        if (to_signin := signin_redirect(request)) is not None:
+            return to_signin
         page = resources.files("haneul.web").joinpath("index.html").read_text(encoding="utf-8")
         return HTMLResponse(page.replace("{{DEFAULT_MODEL}}", settings.default_model))
 
     return app
+
+
+def _add_accounts(app: FastAPI, settings: Settings, conn: sqlite3.Connection) -> None:
+    """Users, teams, sessions, the account audit log and the usage meter (docs/accounts.md)."""
+    app.state.users = UserStore(
+        conn,
+        max_failures=settings.signin_max_failures,
+        lockout_s=settings.signin_lockout_s,
+        min_password=settings.password_min_length,
+    )
+    app.state.teams = TeamStore(conn)
+    app.state.sessions = SessionStore(conn, settings.session_ttl_s)
+    app.state.events = EventLog(conn)
+    app.state.usage = UsageMeter(settings.db_path)
 
 
 def _add_docs_routes(app: FastAPI) -> None:

@@ -42,7 +42,7 @@ class McpEndpoint:
         except HaneulError as e:
             await error_response(e)(scope, receive, send)
             return
-        scope.setdefault("state", {})[OWNER] = principal.key_id
+        scope.setdefault("state", {})[OWNER] = principal.owner
         await self.sessions.handle_request(scope, receive, send)
 
     @asynccontextmanager

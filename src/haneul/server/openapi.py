@@ -24,7 +24,10 @@ _WHY = {
     "400": "Invalid request (a bad or unknown parameter, a body that is not valid JSON, a "
     "prompt over the context)",
     "401": "Missing or invalid API key",
+    "403": "Not allowed: an admin route for a member, a cross-site request, or a session "
+    "request without its X-CSRF-Token",
     "404": "No such resource (or it belongs to another key)",
+    "423": "The account is locked after repeated wrong passwords",
     "409": "The resource's state or name conflicts with the request",
     "429": "Rate limit or concurrency limit reached; see Retry-After",
     "503": "No engine slot came free by the queue deadline, or the store is busy; see Retry-After",
@@ -68,6 +71,10 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
         codes.append("400")
     if "{" in path:
         codes.append("404")
+    if path.startswith("/v1/admin") or method in ("post", "put", "patch", "delete"):
+        codes.append("403")  # a member on the admin API; a cookie request without its CSRF token
+    if path == "/v1/auth/signin":
+        codes.append("423")
     if method in ("post", "put", "patch", "delete") and path.startswith(
         ("/tuning/", "/v1/tasks", "/v3/tasks", "/v1/collections", "/v1/conversations")
     ):

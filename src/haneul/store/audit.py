@@ -42,3 +42,36 @@ class AuditLog:
             )
             for r in rows
         ]
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    at: float
+    actor: str  # user id, key id, `cli` or `anonymous`
+    action: str  # signin, signin_failed, signout, password, user_create, key_create, ...
+    target: str
+    detail: str
+
+
+class EventLog:
+    """The account audit log: sign-ins, failures, lockouts and every admin change."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._lock = threading.Lock()
+
+    def record(self, actor: str, action: str, target: str = "", detail: str = "") -> None:
+        with self._lock:
+            self.conn.execute(
+                "INSERT INTO account_events (at, actor, action, target, detail)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (time.time(), actor, action, target, detail),
+            )
+
+    def recent(self, limit: int = 100) -> list[AccountEvent]:
+        rows = self.conn.execute(
+            "SELECT * FROM account_events ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [
+            AccountEvent(r["at"], r["actor"], r["action"], r["target"], r["detail"]) for r in rows
+        ]

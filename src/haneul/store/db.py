@@ -157,6 +157,57 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE messages ADD COLUMN citations TEXT NOT NULL DEFAULT '[]'
     """,
+    """
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        disabled_at REAL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until REAL
+    );
+    CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        safety_policy TEXT,
+        rpm INTEGER,
+        max_concurrent INTEGER
+    );
+    CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        PRIMARY KEY (team_id, user_id)
+    );
+    CREATE TABLE sessions (
+        hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions (user_id);
+    CREATE TABLE account_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE usage (
+        owner TEXT NOT NULL,
+        day TEXT NOT NULL,
+        requests INTEGER NOT NULL DEFAULT 0,
+        tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (owner, day)
+    );
+    ALTER TABLE api_keys ADD COLUMN user_id TEXT;
+    ALTER TABLE collections ADD COLUMN created_by TEXT
+    """,
 ]
 
 

@@ -38,6 +38,7 @@ class ApiKey:
     rpm: int | None  # per-key override of the requests-per-minute limit
     max_concurrent: int | None  # per-key override of concurrent generations
     safety_policy: str | None = None  # annotate, mask, refuse or block; None: the default
+    user_id: str | None = None  # the user the key acts as (None: a key of its own)
 
     @property
     def active(self) -> bool:
@@ -124,6 +125,7 @@ class KeyStore:
         rpm: int | None = None,
         max_concurrent: int | None = None,
         safety_policy: str | None = None,
+        user_id: str | None = None,
     ) -> tuple[ApiKey, str]:
         """A new key and its secret (the only time the secret is available)."""
         name = name.strip()
@@ -141,7 +143,7 @@ class KeyStore:
         with self._lock:
             self.conn.execute(
                 "INSERT INTO api_keys (id, name, prefix, hash, created_at, rpm, max_concurrent,"
-                " safety_policy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " safety_policy, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     key_id,
                     name,
@@ -151,6 +153,7 @@ class KeyStore:
                     rpm,
                     max_concurrent,
                     safety_policy,
+                    user_id,
                 ),
             )
         return self.get(key_id), secret
@@ -161,8 +164,14 @@ class KeyStore:
             raise NotFoundError(f"API key '{key_id}' does not exist")
         return self._with_stamp(_row(row))
 
-    def list(self) -> list[ApiKey]:
-        rows = self.conn.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
+    def list(self, user_id: str | None = None) -> list[ApiKey]:
+        """Every key, or only `user_id`'s."""
+        if user_id is None:
+            rows = self.conn.execute("SELECT * FROM api_keys ORDER BY created_at").fetchall()
+        else:
+            rows = self.conn.execute(
+                "SELECT * FROM api_keys WHERE user_id = ? ORDER BY created_at", (user_id,)
+            ).fetchall()
         return [self._with_stamp(_row(r)) for r in rows]
 
     def _with_stamp(self, key: ApiKey) -> ApiKey:
@@ -194,10 +203,13 @@ class KeyStore:
             )
         return _row(row)
 
-    def revoke(self, key_id_or_name: str) -> ApiKey:
+    def revoke(self, key_id_or_name: str, user_id: str | None = None) -> ApiKey:
+        """Revoke a key by id or name; with `user_id`, only among that user's keys (another
+        user's key is then a 404 like a missing one)."""
         rows = self.conn.execute(
-            "SELECT * FROM api_keys WHERE (id = ? OR name = ?) AND revoked_at IS NULL",
-            (key_id_or_name, key_id_or_name),
+            "SELECT * FROM api_keys WHERE (id = ? OR name = ?) AND revoked_at IS NULL"
+            " AND (? IS NULL OR user_id = ?)",
+            (key_id_or_name, key_id_or_name, user_id, user_id),
         ).fetchall()
         if not rows:
             raise NotFoundError(f"no active API key with id or name '{key_id_or_name}'")
@@ -221,4 +233,5 @@ def _row(row: sqlite3.Row) -> ApiKey:
         rpm=row["rpm"],
         max_concurrent=row["max_concurrent"],
         safety_policy=row["safety_policy"],
+        user_id=row["user_id"],
     )

@@ -10,6 +10,8 @@ export class ApiError extends Error {
 
 export function headers(extra = {}) {
   const key = $("key").value.trim();
+  const csrf = document.cookie.match(/(?:^|; )haneul_csrf=([^;]*)/); // a signed-in session's
+  if (csrf) extra = { ...extra, "X-CSRF-Token": decodeURIComponent(csrf[1]) };
   return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
 }
 
@@ -21,6 +23,9 @@ export function revealKey() {
 export async function failure(response) {
   const data = await response.json().catch(() => ({}));
   const message = data?.error?.message || data?.status?.message; // OpenAI's or CLOVA's shape
+  if (response.status === 401 && data?.error?.code === "signin_required") {
+    location.assign(`/signin?next=${encodeURIComponent(location.pathname)}`); // accounts exist
+  }
   if (response.status === 401) revealKey();
   return new ApiError(response.status, message || `HTTP ${response.status}`);
 }

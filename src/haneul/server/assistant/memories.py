@@ -37,7 +37,7 @@ def _card(m: Memory) -> dict[str, Any]:
 
 @router.get("")
 async def list_memories(request: Request, principal: Auth) -> Any:
-    data = [_card(m) for m in _store(request, principal).of(principal.key_id)]
+    data = [_card(m) for m in _store(request, principal).of(principal.owner)]
     return {"object": "list", "data": data}
 
 
@@ -45,20 +45,20 @@ async def list_memories(request: Request, principal: Auth) -> Any:
 async def memory_log(
     request: Request, principal: Auth, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> Any:
-    return {"object": "list", "data": _store(request, principal).log(principal.key_id, limit)}
+    return {"object": "list", "data": _store(request, principal).log(principal.owner, limit)}
 
 
 @router.post("", status_code=201)
 async def add_memory(body: MemoryBody, request: Request, principal: Auth) -> Any:
-    return _card(_store(request, principal).add(principal.key_id, body.content))
+    return _card(_store(request, principal).add(principal.owner, body.content))
 
 
 @router.patch("/{mid}")
 async def edit_memory(mid: str, body: MemoryBody, request: Request, principal: Auth) -> Any:
-    return _card(_store(request, principal).edit(principal.key_id, mid, body.content))
+    return _card(_store(request, principal).edit(principal.owner, mid, body.content))
 
 
 @router.delete("/{mid}")
 async def delete_memory(mid: str, request: Request, principal: Auth) -> Any:
-    _store(request, principal).delete(principal.key_id, mid)
+    _store(request, principal).delete(principal.owner, mid)
     return {"id": mid, "object": "memory", "deleted": True}

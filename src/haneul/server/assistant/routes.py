@@ -100,31 +100,31 @@ async def list_presets(request: Request, principal: Auth) -> Any:
 @router.post("", status_code=201)
 async def create(body: CreateConversation, request: Request, principal: Auth) -> Any:
     store = _service(request, principal).conversations
-    return _card(store.create(principal.key_id, body.title, body.preset))
+    return _card(store.create(principal.owner, body.title, body.preset))
 
 
 @router.get("")
 async def list_conversations(request: Request, principal: Auth) -> Any:
     store = _service(request, principal).conversations
-    return {"object": "list", "data": [_card(c) for c in store.of(principal.key_id)]}
+    return {"object": "list", "data": [_card(c) for c in store.of(principal.owner)]}
 
 
 @router.get("/{cid}")
 async def get(cid: str, request: Request, principal: Auth) -> Any:
     store = _service(request, principal).conversations
-    card = _card(store.get(principal.key_id, cid))
-    return {**card, "messages": [_message(m) for m in store.messages(principal.key_id, cid)]}
+    card = _card(store.get(principal.owner, cid))
+    return {**card, "messages": [_message(m) for m in store.messages(principal.owner, cid)]}
 
 
 @router.patch("/{cid}")
 async def rename(cid: str, body: RenameConversation, request: Request, principal: Auth) -> Any:
     store = _service(request, principal).conversations
-    return _card(store.rename(principal.key_id, cid, body.title))
+    return _card(store.rename(principal.owner, cid, body.title))
 
 
 @router.delete("/{cid}")
 async def delete(cid: str, request: Request, principal: Auth) -> Any:
-    _service(request, principal).conversations.delete(principal.key_id, cid)
+    _service(request, principal).conversations.delete(principal.owner, cid)
     return {"id": cid, "object": "conversation", "deleted": True}
 
 
@@ -141,13 +141,13 @@ def _turn(request: Request, principal: Principal, cid: str, text: str, **kw: Any
     memories: MemoryStore = request.app.state.memories
     remembered = request.app.state.settings.memory
     return Turn(
-        owner=principal.key_id,
-        preset=service.conversations.get(principal.key_id, cid).preset,
-        history=service.conversations.messages(principal.key_id, cid),
+        owner=principal.owner,
+        preset=service.conversations.get(principal.owner, cid).preset,
+        history=service.conversations.messages(principal.owner, cid),
         text=text,
         policy=principal.safety_policy or request.app.state.settings.safety_policy,
         services=service.services,
-        memories=memories.relevant(principal.key_id, text) if remembered else [],
+        memories=memories.relevant(principal.owner, text) if remembered else [],
         **kw,
     )
 
@@ -179,11 +179,11 @@ async def confirm(
     """Approve or decline a side-effect skill a turn asked for; approving runs it and
     finishes the turn, streamed like a message."""
     service: AssistantService = request.app.state.assistant
-    service.conversations.get(principal.key_id, cid)
+    service.conversations.get(principal.owner, cid)
     await _check_max_tokens(request, body.model, body.max_tokens)
     model, assistant = await service.assistant(body.model)
     store: Confirmations = request.app.state.confirmations
-    pending = store.decide(principal.key_id, cid, confirmation, body.approve)
+    pending = store.decide(principal.owner, cid, confirmation, body.approve)
     if not body.approve:
         return await _respond(
             request, principal, cid, _each(assistant.declined(pending.skill)), body.stream
@@ -237,10 +237,10 @@ async def _respond(
                     pending = Pending(
                         event["id"], cid, turn.text, event["name"], event["arguments"]
                     )
-                    request.app.state.confirmations.add(principal.key_id, pending)
+                    request.app.state.confirmations.add(principal.owner, pending)
                 if event["type"] == "done":
                     user = turn.text if turn is not None else None
-                    stored = store.add_turn(principal.key_id, cid, user, event["message"])
+                    stored = store.add_turn(principal.owner, cid, user, event["message"])
                     event = {**event, "message": stored, **_remember(request, principal, cid, turn)}
                 yield _wire(event)
         finally:
@@ -283,5 +283,5 @@ def _remember(
     if turn is None or not request.app.state.settings.memory:
         return {}
     memories: MemoryStore = request.app.state.memories
-    ops = memories.update(principal.key_id, extract(turn.text), source=cid)
+    ops = memories.update(principal.owner, extract(turn.text), source=cid)
     return {"memories_used": turn.memories, "memory": [asdict(o) for o in ops]}

@@ -1,6 +1,7 @@
 """Thin routes for `/v1/collections`: authenticate, check the rate, hand over to the
-`KnowledgeService`. A collection is looked up by its owner and name, so another key's
-collection answers 404 exactly like a missing one."""
+`KnowledgeService`. A collection is looked up among those the principal may see (their own,
+their teams': server/knowledge/access.py), so another user's or team's collection answers
+404 exactly like a missing one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ from haneul.errors import InvalidRequestError
 from haneul.knowledge.ingest import MAX_FILE_BYTES
 from haneul.knowledge.library import CollectionInfo, Library
 from haneul.server.auth import Principal, authenticate
+from haneul.server.knowledge.access import (
+    check_writable,
+    find_collection,
+    team_of,
+    visible_collections,
+)
+from haneul.server.knowledge.access import create_collection as create_collection_for
 from haneul.server.knowledge.schemas import (
     CreateCollection,
     SearchRequest,
@@ -33,20 +41,38 @@ def _service(request: Request, principal: Principal) -> KnowledgeService:
 
 
 def _collection(
-    request: Request, principal: Principal, name: str
+    request: Request, principal: Principal, name: str, *, change: bool = False
 ) -> tuple[Library, CollectionInfo]:
+    """The collection `name` as the principal sees it; with `change`, a 403 unless they
+    may change it."""
     library = _service(request, principal).library
-    return library, library.collection(principal.key_id, name)
+    info = find_collection(library, principal, request.app.state.teams, name)
+    if change:
+        check_writable(library, principal, info)
+    return library, info
+
+
+def _card(request: Request, library: Library, info: CollectionInfo) -> dict[str, Any]:
+    return {
+        **collection_card(info, library.progress(info.id)),
+        "team": team_of(info, request.app.state.teams),
+    }
 
 
 Auth = Annotated[Principal, Depends(authenticate)]
 
 
 @router.post("", status_code=201)
-async def create_collection(body: CreateCollection, request: Request, principal: Auth) -> Any:
+async def create_collection(
+    body: CreateCollection,
+    request: Request,
+    principal: Auth,
+    team: Annotated[str | None, Query(description="Team (id or name) that owns it")] = None,
+) -> Any:
     library = _service(request, principal).library
-    info = library.create_collection(principal.key_id, body.name, body.description)
-    return collection_card(info, library.progress(info.id))
+    teams = request.app.state.teams
+    info = create_collection_for(library, principal, teams, body.name, body.description, team)
+    return _card(request, library, info)
 
 
 @router.get("")
@@ -55,8 +81,8 @@ async def list_collections(request: Request, principal: Auth) -> Any:
     return {
         "object": "list",
         "data": [
-            collection_card(c, library.progress(c.id))
-            for c in library.collections(principal.key_id)
+            _card(request, library, c)
+            for c in visible_collections(library, principal, request.app.state.teams)
         ],
     }
 
@@ -64,13 +90,13 @@ async def list_collections(request: Request, principal: Auth) -> Any:
 @router.get("/{name}")
 async def get_collection(name: str, request: Request, principal: Auth) -> Any:
     library, info = _collection(request, principal, name)
-    return collection_card(info, library.progress(info.id))
+    return _card(request, library, info)
 
 
 @router.delete("/{name}")
 async def delete_collection(name: str, request: Request, principal: Auth) -> Any:
-    library, info = _collection(request, principal, name)
-    library.delete_collection(principal.key_id, name)
+    library, info = _collection(request, principal, name, change=True)
+    library.delete_collection(info.owner, name)
     return {"id": info.id, "object": "collection", "name": name, "deleted": True}
 
 
@@ -89,7 +115,7 @@ async def upload_documents(
     ] = True,
 ) -> Any:
     service = _service(request, principal)
-    info = service.library.collection(principal.key_id, name)
+    _, info = _collection(request, principal, name, change=True)
     if len(files) > MAX_FILES:
         raise InvalidRequestError(f"at most {MAX_FILES} files per upload", param="files")
     contents = []
@@ -98,7 +124,7 @@ async def upload_documents(
             raise InvalidRequestError("every file needs a file name", param="files")
         data = await upload.read(MAX_FILE_BYTES + 1)
         contents.append((upload.filename, data))
-    job = service.start_job(principal.key_id, info, contents)
+    job = service.start_job(principal.owner, info, contents)
     if not wait:
         card = progress_card(job.id, job.progress, job.status, service.library.progress(info.id))
         return JSONResponse(card, status_code=202)
@@ -110,8 +136,8 @@ async def upload_documents(
 @router.get("/{name}/jobs/{job_id}")
 async def get_job(name: str, job_id: str, request: Request, principal: Auth) -> Any:
     service = _service(request, principal)
-    info = service.library.collection(principal.key_id, name)
-    job = service.job(principal.key_id, info, job_id)
+    _, info = _collection(request, principal, name)
+    job = service.job(principal.owner, info, job_id)
     return progress_card(job.id, job.progress, job.status, service.library.progress(info.id))
 
 
@@ -129,7 +155,7 @@ async def get_document(name: str, document: str, request: Request, principal: Au
 
 @router.delete("/{name}/documents/{document}")
 async def delete_document(name: str, document: str, request: Request, principal: Auth) -> Any:
-    library, info = _collection(request, principal, name)
+    library, info = _collection(request, principal, name, change=True)
     doc = library.delete_document(info.id, document)
     return {"id": doc.id, "object": "document", "name": doc.name, "deleted": True}
 
@@ -137,7 +163,7 @@ async def delete_document(name: str, document: str, request: Request, principal:
 @router.post("/{name}/search")
 async def search(name: str, body: SearchRequest, request: Request, principal: Auth) -> Any:
     service = _service(request, principal)
-    info = service.library.collection(principal.key_id, name)
+    _, info = _collection(request, principal, name)
     filters = body.filters.to_filters() if body.filters else None
     hits = await service.search(info, body.query, body.top_k, filters, body.mode)  # type: ignore[arg-type]
     return {"object": "list", "query": body.query, "data": [hit_card(h) for h in hits]}

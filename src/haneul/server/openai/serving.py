@@ -33,6 +33,7 @@ from haneul.server.openai.schemas import (
     check_prompt_chars,
     prompt_texts,
 )
+from haneul.store.usage import UsageMeter
 
 log = logging.getLogger(__name__)
 _NOT_FOR_ENGINE = {
@@ -76,6 +77,7 @@ class OpenAIServing:
         self.limiter = limiter
         self.metrics = metrics
         self.guard = guard
+        self.usage: UsageMeter | None = None  # tokens per owner (set by the app)
 
     async def _backend(self, model: str | None, need: Capability) -> tuple[ModelEntry, Backend]:
         if need == Capability.EMBEDDING and not model:
@@ -182,6 +184,7 @@ class OpenAIServing:
             lease.release()
             self.metrics.inflight.labels(entry.name).dec()
         self.metrics.count_usage(entry.name, result.get("usage"))
+        self._count_tokens(principal.owner, result.get("usage"))
         return wire_response(result)  # finish_reason "loop" as "length" + stop_reason
 
     async def _stream(
@@ -204,10 +207,14 @@ class OpenAIServing:
             raise
         self.metrics.ttft.labels(entry.name).observe(time.perf_counter() - start)
         return StreamingResponse(
-            self._events(entry, first, chunks, lease, include_usage),
+            self._events(entry, first, chunks, lease, include_usage, principal.owner),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
+
+    def _count_tokens(self, owner: str, usage: Any) -> None:
+        if self.usage is not None and owner and isinstance(usage, dict):
+            self.usage.add(owner, tokens=int(usage.get("total_tokens") or 0))
 
     def _end_stream(self, entry: ModelEntry, lease: Lease) -> None:
         if lease._state is not None:
@@ -221,6 +228,7 @@ class OpenAIServing:
         chunks: AsyncIterator[dict[str, Any]],
         lease: Lease,
         include_usage: bool,
+        owner: str = "",
     ) -> AsyncIterator[bytes]:
         finished = False
         try:
@@ -228,6 +236,7 @@ class OpenAIServing:
             while chunk is not None:
                 if chunk.get("usage"):
                     self.metrics.count_usage(entry.name, chunk["usage"])
+                    self._count_tokens(owner, chunk["usage"])
                     if not chunk.get("choices"):
                         if include_usage:
                             yield _sse(chunk)
