@@ -9,10 +9,10 @@ loose jamo, runs of spaces undone), and the Korean ones also read it squeezed (s
 symbols dropped, so «이 전 지 시 를 무 시 하 고» and «이.전 지.시» match). The English ones also
 read the text with spaced-out letters joined («i g n o r e  p r e v i o u s», «i.g.n.o.r.e»), with
 the spaces between words optional there; a finding of that reading counts only where it covers
-such a run, so ordinary English («you are nowadays») is never read without its spaces. Every finding is
-reported on the original text's span. Each pattern is bounded on the folded text (spaces come
-one at a time), and long texts are read in windows (`windows.windowed`), so a check costs time
-linear in the text, in a worker thread.
+such a run, so ordinary English («you are nowadays») is never read without its spaces.
+Every finding is reported on the original text's span. Each pattern is bounded on the folded
+text (spaces come one at a time), and long texts are read in windows (`windows.windowed`), so a
+check costs time linear in the text, in a worker thread.
 """
 
 from __future__ import annotations
