@@ -16,7 +16,8 @@ gives the cheap calls' p50 and p99 under load against idle, as a ratio. The load
 Then 8 streaming clients leave mid-answer, and the time for a fresh request to get its first
 token is measured. RSS of the server before and after.
 
-Usage: python -m bench.load [--model echo-slow] [--clients 64] [--seconds 60] [--write docs/benchmarks.md]
+Usage: python -m bench.load [--model echo-slow] [--clients 64] [--seconds 60]
+                           [--write docs/benchmarks.md]
 A short run: `nice python -m bench.load --clients 24 --seconds 25` (about a minute and a half).
 """
 
@@ -134,7 +135,7 @@ async def search_client(url: str, until: float, tally: Tally) -> None:
 async def slow_client(url: str, seconds: float) -> str:
     """A body declared as 400 bytes, sent a byte every 100 ms, then dropped."""
     host, port = url.removeprefix("http://").split(":")
-    reader, writer = await asyncio.open_connection(host, int(port))
+    _reader, writer = await asyncio.open_connection(host, int(port))
     writer.write(
         b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{"
@@ -205,7 +206,8 @@ async def run(url: str, pid: int, model: str, clients: int, seconds: float) -> d
     async with httpx.AsyncClient(base_url=url, timeout=120) as http:
         await http.post("/v1/collections", json={"name": "부하-규정"})
         files = {"files": ("규정.txt", DOCUMENT.encode(), "text/plain")}
-        await http.post("/v1/collections/부하-규정/documents", files=files)
+        # searchable by BM25 as soon as parsed; e5 fills in behind (a busy machine: minutes)
+        await http.post("/v1/collections/부하-규정/documents?wait=false", files=files)
     rss_before = rss_mib(pid)
     idle = await probe(url, time.monotonic() + min(10.0, seconds / 2))
     tally = Tally()
