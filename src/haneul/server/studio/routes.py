@@ -150,9 +150,9 @@ async def create_task(body: CreateTask, request: Request, principal: Auth) -> An
         dataset = await asyncio.to_thread(_named, root, str(body.trainingDatasetFilePath))
     try:
         await asyncio.to_thread(_check_dataset, dataset, body.trainingDataset is None)
-        job = _create(request, store, body, dataset, principal.key_id)
+        job = await asyncio.to_thread(_create, request, store, body, dataset, principal.key_id)
     except HaneulError:
-        _forget_upload(request, dataset)  # a refused task leaves nothing behind
+        await asyncio.to_thread(_forget_upload, request, dataset)  # a refused task leaves nothing
         raise
     return ok(_card(request, job))
 
@@ -198,23 +198,27 @@ def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, 
 
 @router.get("/tuning/v2/tasks")
 async def list_tasks(request: Request, principal: Auth) -> Any:
-    return ok({"tasks": [_card(request, j) for j in _store(request).of(principal.key_id)]})
+    jobs = await asyncio.to_thread(_store(request).of, principal.key_id)
+    return ok({"tasks": [_card(request, j) for j in jobs]})
 
 
 @router.get("/tuning/v2/tasks/{task_id}")
 async def get_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return ok(_card(request, _store(request).get(principal.key_id, task_id)))
+    return ok(
+        _card(request, await asyncio.to_thread(_store(request).get, principal.key_id, task_id))
+    )
 
 
 @router.post("/tuning/v2/tasks/{task_id}/cancel")
 async def cancel_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return ok(_card(request, _store(request).cancel(principal.key_id, task_id)))
+    job = await asyncio.to_thread(_store(request).cancel, principal.key_id, task_id)
+    return ok(_card(request, job))
 
 
 @router.delete("/tuning/v2/tasks/{task_id}")
 async def delete_task(task_id: str, request: Request, principal: Auth) -> Any:
-    job = _store(request).delete(principal.key_id, task_id)
-    _forget_upload(request, Path(job.dataset))
+    job = await asyncio.to_thread(_store(request).delete, principal.key_id, task_id)
+    await asyncio.to_thread(_forget_upload, request, Path(job.dataset))
     return ok({"id": job.id, "deleted": True})
 
 
@@ -231,7 +235,7 @@ def _forget_upload(request: Request, dataset: Path) -> None:
 async def loss_curve(task_id: str, request: Request, principal: Auth) -> Response:
     """The task's loss curve so far (written at every checkpoint and at the end)."""
     store = _store(request)
-    job = store.get(principal.key_id, task_id)
+    job = await asyncio.to_thread(store.get, principal.key_id, task_id)
     svg = store.run_dir(job.id) / "loss.svg"
     if not svg.is_file():
         raise NotFoundError(f"tuning task '{task_id}' has no loss curve yet ({job.status})")
@@ -243,7 +247,7 @@ async def task_chat(task_id: str, body: V3Chat, request: Request, principal: Aut
     """A tuned model by its task id, in CLOVA Studio's v3 shape (server/clova/chat.py):
     `Accept: text/event-stream` streams `event: token` deltas, then `event: result`.
     The key's rate limit and safety policy apply as on `/v1/chat/completions`."""
-    job = _store(request).get(principal.key_id, task_id)
+    job = await asyncio.to_thread(_store(request).get, principal.key_id, task_id)
     if job.status != "SUCCEEDED":
         raise ConflictError(f"tuning task '{task_id}' is {job.status}, not SUCCEEDED")
     return await v3_chat(request, principal, job.name, body)
