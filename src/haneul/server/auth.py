@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from haneul.engine.owners import current_owner
 from haneul.errors import AuthenticationError
 from haneul.server.limits import Charge, Limiter
 from haneul.store.keys import KeyStore
@@ -56,6 +57,7 @@ async def authenticate(request: Request) -> Principal:
     )
     charged = dataclasses.replace(principal, charge=charge)
     request.state.principal = charged
+    current_owner.set(charged.key_id)  # models one tenant owns resolve for it alone
     return charged
 
 

@@ -25,6 +25,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haneul.engine.catalog import NAME_PATTERN, Catalog
+from haneul.engine.owners import visible
 from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.chat import V3Chat, ok, v3_chat
@@ -34,7 +35,7 @@ from haneul.studio.datasets import (
     read_dataset,
     resolve_in_root,
 )
-from haneul.studio.jobs import Job, JobStore
+from haneul.studio.jobs import MAX_TENANT_NAME, SHARED_OWNER, Job, JobStore, served_name
 from haneul.studio.train import TrainConfig
 
 router = APIRouter()
@@ -177,8 +178,16 @@ def _check_dataset(dataset: Path, named: bool) -> None:
 
 def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, owner: str) -> Job:
     catalog = Catalog(request.app.state.settings)
-    taken = {e.name for e in catalog.entries()} | {j.name for j in store.of(None)}
-    if body.name in taken:
+    served = served_name(owner, body.name)
+    if owner != SHARED_OWNER and len(body.name) > MAX_TENANT_NAME:
+        raise InvalidRequestError(
+            f"a tuning task's name is at most {MAX_TENANT_NAME} characters", param="name"
+        )
+    # names are the owner's own: another tenant's tasks and models are never compared (a 409
+    # would tell that they exist), and a tenant's model is served under its own suffixed name
+    mine = {j.name for j in store.of(owner)}
+    seen = {e.name for e in catalog.entries() if visible(e.options, owner)}
+    if body.name in mine or body.name in seen or served in seen:
         raise ConflictError(f"a model or tuning task named '{body.name}' exists", param="name")
     if catalog.resolve(body.model).kind != "gguf":
         raise InvalidRequestError(f"model '{body.model}' cannot be tuned", param="model")
@@ -250,4 +259,4 @@ async def task_chat(task_id: str, body: V3Chat, request: Request, principal: Aut
     job = await asyncio.to_thread(_store(request).get, principal.key_id, task_id)
     if job.status != "SUCCEEDED":
         raise ConflictError(f"tuning task '{task_id}' is {job.status}, not SUCCEEDED")
-    return await v3_chat(request, principal, job.name, body)
+    return await v3_chat(request, principal, job.served, body)
