@@ -149,6 +149,16 @@ async def slow_client(url: str, seconds: float) -> str:
     return "slow client dropped"
 
 
+def _said(res: httpx.Response) -> str:
+    """The status, with the error code when there is one (`400 context_length_exceeded`)."""
+    if res.status_code < 400:
+        return str(res.status_code)
+    try:
+        return f"{res.status_code} {res.json()['error']['code']}"
+    except (ValueError, KeyError, TypeError):
+        return str(res.status_code)
+
+
 async def hostile_client(url: str, model: str, until: float, tally: Tally) -> None:
     huge = b'{"model": "echo", "messages": [{"role": "user", "content": "' + b"a" * (9 << 20)
     huge += b'"}]}'
@@ -160,12 +170,12 @@ async def hostile_client(url: str, model: str, until: float, tally: Tally) -> No
                 content=huge,
                 headers={"Content-Type": "application/json"},
             )
-            tally.hostile[f"9 MiB body: {res.status_code}"] += 1
+            tally.hostile[f"9 MiB body: {_said(res)}"] += 1
             body = {"model": model, "messages": [{"role": "user", "content": line}]}
             res = await http.post("/v1/chat/completions", json=body)
-            tally.hostile[f"10k Korean chat: {res.status_code}"] += 1
+            tally.hostile[f"10k Korean chat: {_said(res)}"] += 1
             res = await http.post("/v1/moderations", json={"input": line})
-            tally.hostile[f"10k Korean moderation: {res.status_code}"] += 1
+            tally.hostile[f"10k Korean moderation: {_said(res)}"] += 1
             tally.hostile[await slow_client(url, 3.0)] += 1
 
 
@@ -244,7 +254,9 @@ def render(result: dict[str, object], model: str, clients: int, seconds: float) 
         f"`{model}`, {clients} streaming clients on one key for {seconds:g} s, with 2 search "
         "clients and the hostile mix (9 MiB bodies, slow clients, 10,000-character Korean "
         f"lines); load average {load:.1f} on {cores} cores at the end. The peer is the same "
-        "server idle, just before, in the same run.\n",
+        "server idle, just before, in the same run. Command: "
+        f"`nice python -m bench.load --model {model} --clients {clients} --seconds {seconds:g}`"
+        " (the default is 64 clients for 60 s).\n",
         "| cheap call | idle p50 | idle p99 | loaded p50 | loaded p99 | p50 ratio | p99 ratio |"
         " calls idle / loaded |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -289,6 +301,9 @@ def main() -> None:
         "default_model": "echo",
         "tuning_worker": "false",
         "preload": "multilingual-e5-small",
+        # one key for all: the per-minute limit would refuse the probes themselves; the
+        # concurrency limits (16 at once, a queue of 32, a 30 s deadline) stay as shipped
+        "rate_limit_rpm": "1000000",
     }
     if args.model not in ("echo", "echo-slow"):
         settings["preload"] += "," + args.model
