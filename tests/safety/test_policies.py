@@ -5,6 +5,7 @@ The echo model answers with the user's message, so what reaches the model is vis
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 
 import httpx
@@ -87,11 +88,16 @@ def test_audit_log_keeps_decisions_not_data(server_factory: Callable[..., Runnin
     _say(masked, f"주민번호 {RRN}")
     with pytest.raises(openai.BadRequestError):
         _say(blocked, "씨@발")
-    rows = (
-        sqlite3.connect(srv.home / "haneul.db")
-        .execute("SELECT direction, action, categories FROM safety_audit ORDER BY id")
-        .fetchall()
-    )
+    deadline = time.monotonic() + 30  # the audit log is written in batches, off the loop
+    while True:
+        rows = (
+            sqlite3.connect(srv.home / "haneul.db")
+            .execute("SELECT direction, action, categories FROM safety_audit ORDER BY id")
+            .fetchall()
+        )
+        if len(rows) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
     assert ("input", "masked", '["pii.rrn"]') in rows
     assert ("input", "blocked", '["profanity"]') in rows
     raw = b"".join(p.read_bytes() for p in srv.home.glob("haneul.db*"))

@@ -68,6 +68,9 @@ def train(
     batch_size: Annotated[int, typer.Option(help="Conversations per step.")] = 4,
     max_tokens: Annotated[int, typer.Option(help="Longer conversations are cut.")] = 512,
     max_steps: Annotated[int | None, typer.Option(help="Stop after this many steps.")] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="Only this key's owner may use the model (the server).")
+    ] = None,
     checkpoint_every: Annotated[int, typer.Option(help="Steps between checkpoints.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Progress as JSON lines.")] = False,
 ) -> None:
@@ -109,7 +112,7 @@ def train(
                 metrics = run(settings, config, dataset, out_dir, progress=show)
         adapter = export_gguf_lora(out_dir / "adapter", out_dir / "adapter.gguf")
         if name:
-            register_tuned(settings, name, base, adapter)
+            register_tuned(settings, name, base, adapter, owner=owner)
     summary = {k: v for k, v in metrics.items() if k != "losses"}
     summary.update(adapter=str(adapter), model=name)
     typer.echo(json.dumps({"done": summary}, ensure_ascii=False))

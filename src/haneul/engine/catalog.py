@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from haneul.config import Settings
+from haneul.engine.owners import current_owner, visible
 from haneul.errors import ConflictError, InvalidRequestError, ModelLoadError, ModelNotFoundError
 
 SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
@@ -188,8 +189,14 @@ class Catalog:
         for entry in self.entries():
             if entry.name == target:
                 return entry
-        known = ", ".join(e.name for e in self.entries())
-        raise ModelNotFoundError(
+        raise self.not_found(name)
+
+    def not_found(self, name: str) -> ModelNotFoundError:
+        """The error for a missing model, listing only the models the caller may use (another
+        tenant's tuned model is neither listed nor told apart from a missing one)."""
+        owner = current_owner.get()
+        known = ", ".join(e.name for e in self.entries() if visible(e.options, owner))
+        return ModelNotFoundError(
             f"model '{name}' does not exist; available: {known}", param="model"
         )
 

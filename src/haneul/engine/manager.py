@@ -13,6 +13,7 @@ from haneul.config import Settings
 from haneul.engine.aliases import resolve_alias
 from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.engine.guarded import GuardedBackend
+from haneul.engine.owners import current_owner, visible
 from haneul.engine.protocol import Backend
 from haneul.errors import ModelLoadError
 from haneul.plugins import backend_factories
@@ -37,9 +38,13 @@ class ModelManager:
         return dict(self._backends)
 
     def resolve(self, name: str | None) -> ModelEntry:
-        return self.catalog.resolve(
-            resolve_alias(name or self.settings.default_model, self.settings)
-        )
+        """The catalog entry of `name` (an alias followed); a model another tenant owns (a
+        tuned model) is answered as missing to everyone else (`owners.current_owner`)."""
+        wanted = resolve_alias(name or self.settings.default_model, self.settings)
+        entry = self.catalog.resolve(wanted)
+        if not visible(entry.options, current_owner.get()):
+            raise self.catalog.not_found(wanted)
+        return entry
 
     async def get(self, name: str | None) -> tuple[ModelEntry, Backend]:
         entry = self.resolve(name)

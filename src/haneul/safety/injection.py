@@ -6,10 +6,13 @@ its wording. A user's own message is not checked with it.
 
 The patterns read the text after `normalise.fold` (full-width letters, zero-width characters,
 loose jamo, runs of spaces undone), and the Korean ones also read it squeezed (spaces and
-symbols dropped, so «이 전 지 시 를 무 시 하 고» and «이.전 지.시» match); every finding is
-reported on the original text's span. Each pattern is bounded on the folded text (spaces come
-one at a time), and long texts are read in windows (`windows.windowed`), so a check costs time
-linear in the text, in a worker thread.
+symbols dropped, so «이 전 지 시 를 무 시 하 고» and «이.전 지.시» match). The English ones also
+read the text with spaced-out letters joined («i g n o r e  p r e v i o u s», «i.g.n.o.r.e»), with
+the spaces between words optional there; a finding of that reading counts only where it covers
+such a run, so ordinary English («you are nowadays») is never read without its spaces.
+Every finding is reported on the original text's span. Each pattern is bounded on the folded
+text (spaces come one at a time), and long texts are read in windows (`windows.windowed`), so a
+check costs time linear in the text, in a worker thread.
 """
 
 from __future__ import annotations
@@ -54,6 +57,12 @@ PATTERNS: list[tuple[float, str]] = [
 ]
 _COMPILED = [(score, re.compile(p, re.IGNORECASE)) for score, p in PATTERNS]
 _KOREAN = [(score, p) for score, p in _COMPILED if re.search("[가-힣]", p.pattern)]
+# the English patterns with the spaces between words optional, for letters written apart
+_LOOSE = [
+    (score, re.compile(p.pattern.replace(r"\s+", r"\s*"), re.IGNORECASE))
+    for score, p in _COMPILED
+    if not re.search("[가-힣]", p.pattern)
+]
 
 
 def _matches(view: Folded, patterns: list[tuple[float, re.Pattern[str]]]) -> list[Finding]:
@@ -73,6 +82,14 @@ def _find(text: str) -> list[Finding]:
     for f in _matches(folded.squeezed(), _KOREAN):  # the spaced-out and dotted variants
         if not any(f.start < e and s < f.end for s, e in seen):
             found.append(f)
+            seen.append((f.start, f.end))
+    joined, runs = folded.despaced()
+    if runs:  # «i g n o r e  p r e v i o u s»: only findings over a joined run count
+        for f in _matches(joined, _LOOSE):
+            spaced = any(f.start < e and s < f.end for s, e in runs)
+            if spaced and not any(f.start < e and s < f.end for s, e in seen):
+                found.append(f)
+                seen.append((f.start, f.end))
     return sorted(found, key=lambda f: f.start)
 
 

@@ -5,7 +5,9 @@
 (U+200B, U+200C, U+200D, U+2060, U+FEFF, U+00AD, Hangul fillers), loose jamo composed into
 syllables (ㅁㅜㅅㅣ -> 무시, also the conjoining jamo of NFD text) and runs of whitespace as one
 space. `Folded.squeezed()` also drops every space and symbol, so that spaced-out syllables
-(이 전 지 시 를) and symbols put between them (무.시) read as one word.
+(이 전 지 시 를) and symbols put between them (무.시) read as one word. `Folded.despaced()` joins
+only runs of single Latin letters split by spaces or symbols («i g n o r e», «i.g.n.o.r.e»),
+leaving ordinary English words apart, and says where those runs are.
 
 Every folded character remembers the span of the original characters it came from, so a match
 on the folded text is reported on the original (`Folded.span`). One pass, linear in the text.
@@ -63,6 +65,29 @@ class Folded:
             [self.ends[i] for i in keep],
         )
 
+    def despaced(self) -> tuple[Folded, list[tuple[int, int]]]:
+        """The text with each run of three or more single letters split by spaces or symbols
+        joined into one word; and the runs' spans on the original text."""
+        keep: list[int] = []
+        runs: list[tuple[int, int]] = []
+        pos = 0
+        for m in _SPACED_LETTERS.finditer(self.text):
+            keep.extend(range(pos, m.start()))
+            keep.extend(i for i in range(m.start(), m.end()) if self.text[i].isalpha())
+            runs.append(self.span(m.start(), m.end()))
+            pos = m.end()
+        keep.extend(range(pos, len(self.text)))
+        view = Folded(
+            "".join(self.text[i] for i in keep),
+            [self.starts[i] for i in keep],
+            [self.ends[i] for i in keep],
+        )
+        return view, runs
+
+
+# single letters with one or two separators between them: «i g n o r e», «p.r.e.v»; no letter
+# may touch another, so ordinary words are never joined (each step is one letter: linear)
+_SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ .,\-_*/|·:;~+]{1,2}[a-z](?![a-z0-9])){2,}")
 
 # characters NFKC leaves alone and that need no other care: copied a run at a time
 _PLAIN = re.compile(r"[ 가-힣a-z0-9!-@\[-`{-~]+")

@@ -123,6 +123,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         await manager.close()
         await asyncio.to_thread(stamps.close)
         await asyncio.to_thread(app.state.usage.close)
+        await asyncio.to_thread(app.state.audit.close)
         conn.close()
         library.conn.close()
         conversations.conn.close()
@@ -143,7 +144,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     stamps = UsageStamps(settings.db_path)  # last-used times, written off the event loop
     app.state.keys = KeyStore(conn, stamps)
     app.state.safety = SafetyFilter(learned=settings.safety_learned)
-    app.state.audit = AuditLog(conn)
+    app.state.audit = AuditLog(connect(settings.db_path))  # its own connection: batched writes
     _add_accounts(app, settings, conn)
     library = Library(connect(settings.db_path))  # its own connection: its own transactions
     app.state.knowledge = KnowledgeService(library, manager, settings.embedding_model)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from haneul.engine.owners import current_owner
 from haneul.errors import AuthenticationError, HaneulError, PermissionDeniedError
 from haneul.server.limits import Charge, Limiter
 from haneul.store.keys import ApiKey, KeyStore
@@ -96,6 +97,7 @@ async def authenticate(request: Request) -> Principal:
     usage = getattr(request.app.state, "usage", None)
     if usage is not None:
         usage.add(charged.owner, requests=1)
+    current_owner.set(charged.owner)  # models one tenant owns resolve for it alone
     return charged
 
 

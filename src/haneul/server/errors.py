@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import sqlite3
 from typing import Any
 
@@ -85,6 +86,29 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     return (f"{param}: {msg}" if param else msg), param
 
 
+def allowed_methods(request: Request) -> str | None:
+    """Every method the API documents for this path (Starlette's own `Allow` names only the
+    first route's, and one path often has a GET route and a POST route). A literal path
+    (`/v1/memories/log`) counts only itself, not a template it also fits (`/v1/memories/{mid}`).
+    None for a path the schema does not list."""
+    path = request.scope["path"]
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    if path not in paths:
+        fits = [t for t in paths if re.fullmatch(_template(t), path)]
+        if len(fits) != 1:
+            return None
+        path = fits[0]
+    return ", ".join(m.upper() for m in _METHODS if m in paths[path])
+
+
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _template(path: str) -> str:
+    """A regex for an OpenAPI path template: `/v1/collections/{name}` -> `/v1/collections/[^/]+`."""
+    return re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HaneulError)
     async def _haneul(request: Request, exc: HaneulError) -> JSONResponse:
@@ -107,7 +131,9 @@ def install_error_handlers(app: FastAPI) -> None:
         err.status, err.type = exc.status_code, "invalid_request_error"
         err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         response = error_response(err, request.url.path)
-        response.headers.update(exc.headers or {})  # a 405's Allow
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405 and (allow := allowed_methods(request)):
+            response.headers["Allow"] = allow
         return response
 
     @app.exception_handler(sqlite3.OperationalError)

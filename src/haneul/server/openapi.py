@@ -1,7 +1,7 @@
 """/openapi.json as the server really answers: FastAPI's 422 (never sent: a bad request is
 a 400) replaced by the statuses Haneul does send, each with its error body (OpenAI's shape,
 or CLOVA's on the CLOVA routes); streamed replies as `text/event-stream`; /metrics as
-Prometheus text."""
+Prometheus text; each main route's success body from `server/responses.py`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
 from haneul.server.errors import CLOVA_ROUTES
+from haneul.server.responses import RESPONSES
 
 PUBLIC = {"/", "/health"}
 STREAMS = {
     "/v1/chat/completions",
+    "/v1/openai/chat/completions",
     "/v1/completions",
     "/v3/chat-completions/{model}",
     "/v1/conversations/{cid}/messages",
@@ -59,6 +62,18 @@ CLOVA_ERROR = {
         }
     },
 }
+# one server-sent event (`data: {...}` lines; the last is `data: [DONE]` on the OpenAI routes)
+SSE_EVENT = {
+    "type": "object",
+    "description": "Server-sent events, one JSON chunk per `data:` line",
+    "required": ["data"],
+    "properties": {
+        "data": {"type": "string"},
+        "event": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer"},
+    },
+}
 _RETRY = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 
 
@@ -69,7 +84,7 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     codes = ["401", "429", "503"]
     if operation.get("requestBody") or operation.get("parameters"):
         codes.append("400")
-    if "{" in path:
+    if "{" in path or operation.get("requestBody"):  # a body may name an unknown model
         codes.append("404")
     if path.startswith("/v1/admin") or method in ("post", "put", "patch", "delete"):
         codes.append("403")  # a member on the admin API; a cookie request without its CSRF token
@@ -88,6 +103,7 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     components["Error"], components["ClovaError"] = ERROR, CLOVA_ERROR
+    bodies = _response_schemas(components)
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
@@ -103,14 +119,35 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
                 if code in ("429", "503"):
                     answer["headers"] = _RETRY
                 responses[code] = answer
-            ok = responses.setdefault("200", {"description": "Successful Response"})
-            if path in STREAMS:
-                ok.setdefault("content", {})["text/event-stream"] = {
-                    "schema": {"type": "string", "description": "Server-sent events"}
+            success = [c for c in responses if c.startswith("2")] or ["200"]
+            ok = responses.setdefault(success[0], {"description": "Successful Response"})
+            if path == "/v1/collections/{name}/documents" and method == "post":
+                responses["202"] = {
+                    "description": "Accepted: large uploads are parsed in the background; "
+                    "poll the job",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
                 }
+            if (method, path) in bodies:
+                ok.setdefault("content", {})["application/json"] = {"schema": bodies[method, path]}
+            if path in STREAMS:
+                ok.setdefault("content", {})["text/event-stream"] = {"schema": SSE_EVENT}
             if path == "/metrics":
                 ok["content"] = {"text/plain": {"schema": {"type": "string"}}}
     return schema
+
+
+def _response_schemas(components: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The success-body schemas of `RESPONSES`, their models added to `components`."""
+    keys = list(RESPONSES)
+    models = list(dict.fromkeys(RESPONSES.values()))
+    refs, defs = models_json_schema(
+        [(m, "serialization") for m in models], ref_template="#/components/schemas/{model}"
+    )
+    for name, schema in defs.get("$defs", {}).items():
+        if name in components and components[name] != schema:
+            raise RuntimeError(f"response model {name} clashes with a request model's name")
+        components[name] = schema
+    return {key: refs[RESPONSES[key], "serialization"] for key in keys}
 
 
 def install(app: FastAPI) -> None:

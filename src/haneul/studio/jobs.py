@@ -10,6 +10,7 @@ the job ends FAILED with `failureReason` "cancelled".
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -32,6 +33,19 @@ from haneul.studio.train import TrainConfig
 
 log = logging.getLogger(__name__)
 CANCELLED = "cancelled by the user"
+# the one owner of an open (no-key) server and of the CLI (`server.auth.ANONYMOUS`): its tuned
+# models are served by their plain names; every other owner's get a suffix of their own
+SHARED_OWNER = "anonymous"
+MAX_TENANT_NAME = 55  # a tenant's name plus ":" and its 8-character tag fits a model name's 64
+
+
+def served_name(owner: str, name: str) -> str:
+    """The catalog name of the model a tuning task makes: the task's own name for the shared
+    owner, `name:<tag>` (a hash of the owner) for a tenant, so that two tenants may both call
+    a task «상담봇» without either learning of the other, and neither can replace the other's."""
+    if owner == SHARED_OWNER:
+        return name
+    return f"{name}:{hashlib.sha256(owner.encode()).hexdigest()[:8]}"
 
 
 @dataclass
@@ -47,6 +61,11 @@ class Job:
     created_at: float = 0.0
     updated_at: float = 0.0
     pid: int | None = None
+
+    @property
+    def served(self) -> str:
+        """The catalog name of the model this task makes (`served_name`)."""
+        return served_name(self.owner, self.name)
 
 
 class JobStore:
@@ -120,8 +139,8 @@ class JobStore:
         from haneul.engine.catalog import Catalog
 
         catalog = Catalog(self.settings)
-        if job.status == "SUCCEEDED" and any(e.name == job.name for e in catalog.entries()):
-            catalog.remove(job.name)
+        if job.status == "SUCCEEDED" and any(e.name == job.served for e in catalog.entries()):
+            catalog.remove(job.served)
         return job
 
     def recover(self) -> int:
@@ -185,7 +204,7 @@ class Worker:
         c = job.config
         command = [
             sys.executable, "-m", "haneul.cli.main", "tune", "train", job.dataset,
-            "--out", str(self.store.run_dir(job.id)), "--name", job.name, "--base", job.base,
+            "--out", str(self.store.run_dir(job.id)), "--name", job.served, "--base", job.base,
             "--epochs", str(c["epochs"]), "--learning-rate", str(c["learning_rate"]),
             "--lora-r", str(c["lora_r"]), "--lora-alpha", str(c["lora_alpha"]),
             "--validation-split", str(c["validation_split"]),
@@ -194,6 +213,8 @@ class Worker:
         ]  # fmt: skip
         if c.get("max_steps"):
             command += ["--max-steps", str(c["max_steps"])]
+        if job.owner != SHARED_OWNER:  # only its owner may use the model
+            command += ["--owner", job.owner]
         env = {**os.environ, "HANEUL_HOME": str(self.store.settings.home)}
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -222,7 +243,7 @@ class Worker:
         if current.status != "RUNNING":  # cancelled (or deleted) meanwhile
             return
         if code == 0 and result is not None:
-            info.update(validationLoss=result.get("validation_loss"), model=job.name)
+            info.update(validationLoss=result.get("validation_loss"), model=job.served)
             self.store.update(job.id, status="SUCCEEDED", pid=None, info=info)
         elif code < 0 and info.get("restarts", 0) < MAX_RESTARTS:
             # Killed from outside (the OOM killer, an operator): queue it again; the rerun

@@ -11,7 +11,10 @@ from haneul.studio.base import gguf_path
 from haneul.studio.chatformat import template_path
 
 
-def register_tuned(settings: Settings, name: str, base: str, adapter: Path) -> ModelEntry:
+def register_tuned(
+    settings: Settings, name: str, base: str, adapter: Path, owner: str | None = None
+) -> ModelEntry:
+    """The tuned model in the catalog; with an `owner`, only that owner may use it."""
     catalog = Catalog(settings)
     entry = ModelEntry(
         name=name,
@@ -25,6 +28,7 @@ def register_tuned(settings: Settings, name: str, base: str, adapter: Path) -> M
             "lora": [str(adapter)],
             "chat_template_file": str(template_path()),
             "base": base,
+            **({"owner": owner} if owner else {}),
         },
     )
     return catalog.add(entry)

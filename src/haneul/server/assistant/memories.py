@@ -1,8 +1,11 @@
 """`/v1/memories`: what the assistant remembers about the caller, to see, add, edit and
-delete; `/v1/memories/log` lists the operations (PASS, REPLACE, APPEND, DELETE) in order."""
+delete; `/v1/memories/log` lists the operations (PASS, REPLACE, APPEND, DELETE) in order.
+Every store call runs in a worker thread: a locked database delays this request, never the
+event loop."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -37,7 +40,8 @@ def _card(m: Memory) -> dict[str, Any]:
 
 @router.get("")
 async def list_memories(request: Request, principal: Auth) -> Any:
-    data = [_card(m) for m in _store(request, principal).of(principal.owner)]
+    memories = await asyncio.to_thread(_store(request, principal).of, principal.owner)
+    data = [_card(m) for m in memories]
     return {"object": "list", "data": data}
 
 
@@ -45,20 +49,23 @@ async def list_memories(request: Request, principal: Auth) -> Any:
 async def memory_log(
     request: Request, principal: Auth, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> Any:
-    return {"object": "list", "data": _store(request, principal).log(principal.owner, limit)}
+    data = await asyncio.to_thread(_store(request, principal).log, principal.owner, limit)
+    return {"object": "list", "data": data}
 
 
 @router.post("", status_code=201)
 async def add_memory(body: MemoryBody, request: Request, principal: Auth) -> Any:
-    return _card(_store(request, principal).add(principal.owner, body.content))
+    store = _store(request, principal)
+    return _card(await asyncio.to_thread(store.add, principal.owner, body.content))
 
 
 @router.patch("/{mid}")
 async def edit_memory(mid: str, body: MemoryBody, request: Request, principal: Auth) -> Any:
-    return _card(_store(request, principal).edit(principal.owner, mid, body.content))
+    store = _store(request, principal)
+    return _card(await asyncio.to_thread(store.edit, principal.owner, mid, body.content))
 
 
 @router.delete("/{mid}")
 async def delete_memory(mid: str, request: Request, principal: Auth) -> Any:
-    _store(request, principal).delete(principal.owner, mid)
+    await asyncio.to_thread(_store(request, principal).delete, principal.owner, mid)
     return {"id": mid, "object": "memory", "deleted": True}

@@ -5,6 +5,7 @@ their teams': server/knowledge/access.py), so another user's or team's collectio
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -71,7 +72,9 @@ async def create_collection(
 ) -> Any:
     library = _service(request, principal).library
     teams = request.app.state.teams
-    info = create_collection_for(library, principal, teams, body.name, body.description, team)
+    info = await asyncio.to_thread(
+        create_collection_for, library, principal, teams, body.name, body.description, team
+    )
     return _card(request, library, info)
 
 
@@ -96,7 +99,7 @@ async def get_collection(name: str, request: Request, principal: Auth) -> Any:
 @router.delete("/{name}")
 async def delete_collection(name: str, request: Request, principal: Auth) -> Any:
     library, info = _collection(request, principal, name, change=True)
-    library.delete_collection(info.owner, name)
+    await asyncio.to_thread(library.delete_collection, info.owner, name)
     return {"id": info.id, "object": "collection", "name": name, "deleted": True}
 
 
@@ -156,7 +159,7 @@ async def get_document(name: str, document: str, request: Request, principal: Au
 @router.delete("/{name}/documents/{document}")
 async def delete_document(name: str, document: str, request: Request, principal: Auth) -> Any:
     library, info = _collection(request, principal, name, change=True)
-    doc = library.delete_document(info.id, document)
+    doc = await asyncio.to_thread(library.delete_document, info.id, document)
     return {"id": doc.id, "object": "document", "name": doc.name, "deleted": True}
 
 

@@ -21,7 +21,7 @@ from haneul.knowledge.retrieve import SearchHit
 class CreateCollection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(pattern=r"^[\w.\-]{1,64}$")  # \w takes Hangul (as the library's NAME)
     description: str = Field("", max_length=1000)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -37,7 +37,10 @@ CATEGORIES = (
 class ModerationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    input: str | list[str] = Field(min_length=1)
+    input: (
+        Annotated[str, Field(min_length=1)]
+        | Annotated[list[str], Field(min_length=1, max_length=256)]
+    )
     model: str | None = None
     kind: Literal["input", "output", "document", "skill"] = "document"  # extension
 

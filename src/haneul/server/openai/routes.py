@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from haneul.engine.aliases import model_aliases
 from haneul.engine.catalog import ModelEntry
 from haneul.engine.manager import ModelManager
+from haneul.engine.owners import visible
 from haneul.errors import HaneulError
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.compat import UNSUPPORTED_HEADER, reasoning_notice
@@ -72,7 +73,8 @@ def _on_clova_path(request: Request) -> bool:
 @shared.get("/models")
 async def list_models(request: Request, principal: Principal = Depends(authenticate)) -> Any:
     manager = request.app.state.manager
-    cards = [_model_card(e, manager.loaded) for e in manager.catalog.entries()]
+    entries = [e for e in manager.catalog.entries() if visible(e.options, principal.key_id)]
+    cards = [_model_card(e, manager.loaded) for e in entries]
     return {"object": "list", "data": cards + _alias_cards(manager)}
 
 

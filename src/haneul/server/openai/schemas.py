@@ -9,7 +9,7 @@ model is known and before the AI Filter or the tokenizer reads a character.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -34,7 +34,10 @@ def check_prompt_chars(texts: list[str], context_size: int, chars_per_token: flo
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """No unknown fields, and no coercion: `"stream": 0` or `"n": "2"` is a 400, as the schema
+    says (an integer still passes for a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Request(_Strict):
@@ -62,7 +65,39 @@ class ToolCall(_Strict):
     function: FunctionCall
 
 
+# what the role-dependent checks below require, said in the schema too (JSON Schema's if/then)
+_ROLE_FIELDS: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"properties": {"role": {"const": "tool"}}},
+            "then": {
+                "required": ["tool_call_id"],
+                "properties": {"tool_call_id": {"type": "string", "minLength": 1}},
+            },
+        },
+        {
+            "if": {"properties": {"role": {"enum": ["system", "developer", "user"]}}},
+            "then": {"required": ["content"], "properties": {"content": {"not": {"type": "null"}}}},
+        },
+        {
+            "if": {"properties": {"role": {"const": "assistant"}}},
+            "then": {
+                "anyOf": [
+                    {"required": ["content"], "properties": {"content": {"not": {"type": "null"}}}},
+                    {
+                        "required": ["tool_calls"],
+                        "properties": {"tool_calls": {"type": "array", "minItems": 1}},
+                    },
+                ]
+            },
+        },
+    ]
+}
+
+
 class ChatMessage(_Strict):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_ROLE_FIELDS)
+
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[TextPart] | None = None
     name: str | None = None
@@ -186,7 +221,10 @@ class ChatCompletionRequest(Sampling):
 
 
 class CompletionRequest(Sampling):
-    prompt: str | list[str]
+    prompt: (
+        Annotated[str, Field(min_length=1)]
+        | Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1, max_length=1)]
+    )
     echo: bool = False
     suffix: str | None = None
     response_format: ResponseFormat | None = None
@@ -204,7 +242,12 @@ class CompletionRequest(Sampling):
 
 class EmbeddingRequest(_Request):
     model: str | None = None
-    input: str | list[str] = Field(min_length=1)
+    input: (
+        Annotated[str, Field(pattern=r"\S")]
+        | Annotated[
+            list[Annotated[str, Field(pattern=r"\S")]], Field(min_length=1, max_length=2048)
+        ]
+    )
     encoding_format: Literal["float", "base64"] = "float"
     dimensions: int | None = Field(None, ge=1)
     input_type: Literal["query", "passage"] = "query"

@@ -25,6 +25,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haneul.engine.catalog import NAME_PATTERN, Catalog
+from haneul.engine.owners import visible
 from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.chat import V3Chat, ok, v3_chat
@@ -34,7 +35,7 @@ from haneul.studio.datasets import (
     read_dataset,
     resolve_in_root,
 )
-from haneul.studio.jobs import Job, JobStore
+from haneul.studio.jobs import MAX_TENANT_NAME, SHARED_OWNER, Job, JobStore, served_name
 from haneul.studio.train import TrainConfig
 
 router = APIRouter()
@@ -150,9 +151,9 @@ async def create_task(body: CreateTask, request: Request, principal: Auth) -> An
         dataset = await asyncio.to_thread(_named, root, str(body.trainingDatasetFilePath))
     try:
         await asyncio.to_thread(_check_dataset, dataset, body.trainingDataset is None)
-        job = _create(request, store, body, dataset, principal.owner)
+        job = await asyncio.to_thread(_create, request, store, body, dataset, principal.owner)
     except HaneulError:
-        _forget_upload(request, dataset)  # a refused task leaves nothing behind
+        await asyncio.to_thread(_forget_upload, request, dataset)  # a refused task leaves nothing
         raise
     return ok(_card(request, job))
 
@@ -177,8 +178,16 @@ def _check_dataset(dataset: Path, named: bool) -> None:
 
 def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, owner: str) -> Job:
     catalog = Catalog(request.app.state.settings)
-    taken = {e.name for e in catalog.entries()} | {j.name for j in store.of(None)}
-    if body.name in taken:
+    served = served_name(owner, body.name)
+    if owner != SHARED_OWNER and len(body.name) > MAX_TENANT_NAME:
+        raise InvalidRequestError(
+            f"a tuning task's name is at most {MAX_TENANT_NAME} characters", param="name"
+        )
+    # names are the owner's own: another tenant's tasks and models are never compared (a 409
+    # would tell that they exist), and a tenant's model is served under its own suffixed name
+    mine = {j.name for j in store.of(owner)}
+    seen = {e.name for e in catalog.entries() if visible(e.options, owner)}
+    if body.name in mine or body.name in seen or served in seen:
         raise ConflictError(f"a model or tuning task named '{body.name}' exists", param="name")
     if catalog.resolve(body.model).kind != "gguf":
         raise InvalidRequestError(f"model '{body.model}' cannot be tuned", param="model")
@@ -198,23 +207,27 @@ def _create(request: Request, store: JobStore, body: CreateTask, dataset: Path, 
 
 @router.get("/tuning/v2/tasks")
 async def list_tasks(request: Request, principal: Auth) -> Any:
-    return ok({"tasks": [_card(request, j) for j in _store(request).of(principal.owner)]})
+    jobs = await asyncio.to_thread(_store(request).of, principal.owner)
+    return ok({"tasks": [_card(request, j) for j in jobs]})
 
 
 @router.get("/tuning/v2/tasks/{task_id}")
 async def get_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return ok(_card(request, _store(request).get(principal.owner, task_id)))
+    return ok(
+        _card(request, await asyncio.to_thread(_store(request).get, principal.owner, task_id))
+    )
 
 
 @router.post("/tuning/v2/tasks/{task_id}/cancel")
 async def cancel_task(task_id: str, request: Request, principal: Auth) -> Any:
-    return ok(_card(request, _store(request).cancel(principal.owner, task_id)))
+    job = await asyncio.to_thread(_store(request).cancel, principal.owner, task_id)
+    return ok(_card(request, job))
 
 
 @router.delete("/tuning/v2/tasks/{task_id}")
 async def delete_task(task_id: str, request: Request, principal: Auth) -> Any:
-    job = _store(request).delete(principal.owner, task_id)
-    _forget_upload(request, Path(job.dataset))
+    job = await asyncio.to_thread(_store(request).delete, principal.owner, task_id)
+    await asyncio.to_thread(_forget_upload, request, Path(job.dataset))
     return ok({"id": job.id, "deleted": True})
 
 
@@ -231,7 +244,7 @@ def _forget_upload(request: Request, dataset: Path) -> None:
 async def loss_curve(task_id: str, request: Request, principal: Auth) -> Response:
     """The task's loss curve so far (written at every checkpoint and at the end)."""
     store = _store(request)
-    job = store.get(principal.owner, task_id)
+    job = await asyncio.to_thread(store.get, principal.owner, task_id)
     svg = store.run_dir(job.id) / "loss.svg"
     if not svg.is_file():
         raise NotFoundError(f"tuning task '{task_id}' has no loss curve yet ({job.status})")
@@ -243,7 +256,7 @@ async def task_chat(task_id: str, body: V3Chat, request: Request, principal: Aut
     """A tuned model by its task id, in CLOVA Studio's v3 shape (server/clova/chat.py):
     `Accept: text/event-stream` streams `event: token` deltas, then `event: result`.
     The key's rate limit and safety policy apply as on `/v1/chat/completions`."""
-    job = _store(request).get(principal.owner, task_id)
+    job = await asyncio.to_thread(_store(request).get, principal.owner, task_id)
     if job.status != "SUCCEEDED":
         raise ConflictError(f"tuning task '{task_id}' is {job.status}, not SUCCEEDED")
-    return await v3_chat(request, principal, job.name, body)
+    return await v3_chat(request, principal, job.served, body)
