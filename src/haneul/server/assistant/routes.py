@@ -47,6 +47,7 @@ class SendMessage(BaseModel):
     model: str | None = None
     skills: list[str] | None = Field(None, description="Skills allowed in this turn; null: all")
     max_tokens: int = Field(512, ge=1, le=8192)
+    memory: bool = Field(True, description="false: this turn neither uses nor keeps memories")
 
 
 def _service(request: Request, principal: Principal) -> AssistantService:
@@ -139,7 +140,7 @@ class Confirm(BaseModel):
 def _turn(request: Request, principal: Principal, cid: str, text: str, **kw: Any) -> Turn:
     service: AssistantService = request.app.state.assistant
     memories: MemoryStore = request.app.state.memories
-    remembered = request.app.state.settings.memory
+    remembered = request.app.state.settings.memory and kw.pop("memory", True)
     return Turn(
         owner=principal.key_id,
         preset=service.conversations.get(principal.key_id, cid).preset,
@@ -165,11 +166,15 @@ async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -
         body.content,
         enabled_skills=body.skills,
         max_tokens=body.max_tokens,
+        memory=body.memory,
     )
     await _check_max_tokens(request, body.model, body.max_tokens)
     model, assistant = await service.assistant(body.model)
     await assistant.screen(turn)  # a blocked message is a 400 before anything streams
-    return await _respond(request, principal, cid, assistant.run(turn), body.stream, turn, model)
+    kept = turn if body.memory else None  # what the user said is folded into memory
+    return await _respond(
+        request, principal, cid, assistant.run(turn), body.stream, turn, model, kept
+    )
 
 
 @router.post("/{cid}/confirmations/{confirmation}")
@@ -222,6 +227,7 @@ async def _respond(
     stream: bool,
     turn: Turn | None = None,
     model: str | None = None,
+    remembered: Turn | None = None,
 ) -> Any:
     """Stream or collect a turn's events; store it when done (with the user's message when
     `turn` is a new one), fold what the user said into memory, keep a pending confirmation."""
@@ -241,7 +247,11 @@ async def _respond(
                 if event["type"] == "done":
                     user = turn.text if turn is not None else None
                     stored = store.add_turn(principal.key_id, cid, user, event["message"])
-                    event = {**event, "message": stored, **_remember(request, principal, cid, turn)}
+                    event = {
+                        **event,
+                        "message": stored,
+                        **_remember(request, principal, cid, remembered),
+                    }
                 yield _wire(event)
         finally:
             lease.release()
