@@ -150,3 +150,23 @@ class Conversations:
                 ]
             )
         return replace(answer, created_at=at)
+
+    def cut(self, owner: str, cid: str, mid: str) -> list[str]:
+        """Remove message `mid`'s whole turn and every later message (regenerate, or edit a
+        question and resend): an answer goes with the question before it. The ids removed."""
+        self.get(owner, cid)
+        rows = self._rows(
+            "SELECT id, role, seq FROM messages WHERE conversation_id = ? ORDER BY seq", (cid,)
+        )
+        at = next((i for i, r in enumerate(rows) if r[0] == mid), None)
+        if at is None:
+            raise NotFoundError(f"no message '{mid}' in conversation '{cid}'", param="message_id")
+        if rows[at][1] == "assistant" and at > 0 and rows[at - 1][1] == "user":
+            at -= 1
+        self._write(
+            [
+                ("DELETE FROM messages WHERE conversation_id = ? AND seq >= ?", (cid, rows[at][2])),
+                ("UPDATE conversations SET updated_at = ? WHERE id = ?", (time.time(), cid)),
+            ]
+        )
+        return [r[0] for r in rows[at:]]

@@ -12,6 +12,7 @@ import { drawExamples, loadPresets } from "./home.js";
 import { wirePanels } from "./panels.js";
 import { bubble, localSource, openPassage, renderMarkdown, showExtras, showMessage } from "./render.js";
 import { loadSkills } from "./skills.js";
+import { applySaved, closeSettings, openSettings, settingsInLocation, wireSettings } from "./settings.js";
 
 // ---- models: chat models only ---------------------------------------------------------------------
 
@@ -85,6 +86,8 @@ function wireLayout() {
 // ---- start ----------------------------------------------------------------------------------------------
 
 async function route() {
+  if (settingsInLocation()) return openSettings();
+  closeSettings();
   const id = conversationInLocation();
   if (id && id !== state.conversation?.id) await openConversation(id).catch((e) => {
     report(e);
@@ -95,6 +98,7 @@ async function route() {
 
 async function refresh() {
   await Promise.all([loadModels(), loadSkills(), loadPresets(), loadConversations()]).catch(report);
+  applySaved();
 }
 
 async function start() {
@@ -103,6 +107,7 @@ async function start() {
   wireLayout();
   wireInput();
   wirePanels();
+  wireSettings();
   drawExamples((text) => send(text).catch(report));
   $("presets").addEventListener("click", (event) => {
     const card = event.target.closest(".preset-card");

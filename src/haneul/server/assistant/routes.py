@@ -129,6 +129,15 @@ async def delete(cid: str, request: Request, principal: Auth) -> Any:
     return {"id": cid, "object": "conversation", "deleted": True}
 
 
+@router.delete("/{cid}/messages/{mid}")
+async def cut(cid: str, mid: str, request: Request, principal: Auth) -> Any:
+    """Cut the conversation at a message: its turn (an answer with its question) and every
+    later message are removed, so a regenerated or edited turn replaces them."""
+    store = _service(request, principal).conversations
+    removed = store.cut(principal.key_id, cid, mid)
+    return {"object": "list", "data": [{"id": m, "deleted": True} for m in removed]}
+
+
 class Confirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     approve: bool
