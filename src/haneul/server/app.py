@@ -24,6 +24,7 @@ from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.knowledge.library import Library
 from haneul.safety.filter import SafetyFilter
+from haneul.server.assistant.feedback import router as feedback_router
 from haneul.server.assistant.memories import router as memories_router
 from haneul.server.assistant.routes import listing as assistant_listing
 from haneul.server.assistant.routes import router as assistant_router
@@ -149,6 +150,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(assistant_router)
     app.include_router(assistant_listing)
     app.include_router(memories_router)
+    app.include_router(feedback_router)
     app.state.mcp = mount_mcp(app, app.state.assistant)
     app.state.tuning = JobStore(settings)
     app.include_router(studio_router)

@@ -12,6 +12,7 @@ import { drawExamples, loadPresets } from "./home.js";
 import { wirePanels } from "./panels.js";
 import { bubble, localSource, openPassage, renderMarkdown, showExtras, showMessage } from "./render.js";
 import { loadSkills } from "./skills.js";
+import { wireFeedbackExport } from "./feedback.js";
 import { applySaved, closeSettings, openSettings, settingsInLocation, wireSettings } from "./settings.js";
 
 // ---- models: chat models only ---------------------------------------------------------------------
@@ -108,6 +109,7 @@ async function start() {
   wireInput();
   wirePanels();
   wireSettings();
+  wireFeedbackExport();
   drawExamples((text) => send(text).catch(report));
   $("presets").addEventListener("click", (event) => {
     const card = event.target.closest(".preset-card");

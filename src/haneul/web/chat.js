@@ -8,6 +8,7 @@ import { enabledSkills } from "./skills.js";
 import { showWelcome, presetBanner } from "./home.js";
 import { memoryOn } from "./settings.js";
 import { clearFollowups, showFollowups } from "./followups.js";
+import { sendRating } from "./feedback.js";
 
 // ---- conversations ---------------------------------------------------------------------------------
 
@@ -305,7 +306,7 @@ function cancelEdit() {
   setStatus("");
 }
 
-const RATINGS = "haneul.ratings"; // thumbs up/down, kept in this browser
+const RATINGS = "haneul.ratings"; // thumbs up/down as shown here; the server keeps them too
 
 function rate(answer, value, buttons) {
   const id = answer.dataset.messageId;
@@ -313,6 +314,7 @@ function rate(answer, value, buttons) {
   ratings[id] = ratings[id] === value ? undefined : value;
   localStorage.setItem(RATINGS, JSON.stringify(ratings));
   for (const [v, b] of buttons) b.setAttribute("aria-pressed", String(ratings[id] === v));
+  sendRating(answer, ratings[id] ?? null); // stored on the server, with a comment box
 }
 
 export function addActions(answer) {

@@ -60,8 +60,11 @@ const BY_FAMILY = {
   car_rental: () => ["가장 저렴한 차로 예약해 줘", "호텔도 찾아줘"],
 };
 
-function documentFollowups(citations) {
-  const names = [...new Set(citations.filter((c) => c.supported !== false).map((c) => c.document).filter(Boolean))];
+/** From the documents the answer cites: those its text marks ([n]) when it marks any. */
+function documentFollowups(citations, content = "") {
+  const supported = citations.filter((c) => c.supported !== false);
+  const marked = supported.filter((c) => content.includes(`[${c.n}]`));
+  const names = [...new Set((marked.length ? marked : supported).map((c) => c.document).filter(Boolean))];
   const out = [];
   for (const name of names.slice(0, 2)) out.push(`«${name}» 내용을 요약해 줘`);
   if (names.length) out.push(`«${names[0]}»에서 비슷한 내용을 더 찾아줘`);
@@ -79,7 +82,7 @@ export function followupsFor(done, preset = "chat") {
     if (BY_SKILL[call.name]) out.push(...BY_SKILL[call.name](call.arguments, call.data));
     else if (BY_FAMILY[family]) out.push(...BY_FAMILY[family](names));
   }
-  out.push(...documentFollowups(done.citations || done.message?.citations || []));
+  out.push(...documentFollowups(done.citations || done.message?.citations || [], done.message?.content));
   if (preset === "trip" && !out.length) out.push("날짜별 일정을 표로 짜 줘");
   return [...new Set(out.filter(Boolean))].slice(0, MAX);
 }
