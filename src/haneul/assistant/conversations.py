@@ -170,3 +170,31 @@ class Conversations:
             ]
         )
         return [r[0] for r in rows[at:]]
+
+    def search(self, owner: str, query: str, limit: int = 50) -> list[tuple[Conversation, str]]:
+        """The owner's conversations whose title and messages hold every word of `query`,
+        newest first, each with the first text that matched. Words are Korean morphemes
+        (휴가는 finds 휴가를, 규정에서 finds 규정), or the query as typed when it has none."""
+        from haneul.knowledge.korean import terms
+
+        typed = " ".join(query.split()).lower()
+        wanted = set(terms(query)) or {typed}
+        found: list[tuple[Conversation, str]] = []
+        for conversation in self.of(owner):
+            texts = [conversation.title] + [
+                m.content for m in self.messages(owner, conversation.id)
+            ]
+            have: set[str] = set()
+            first = ""
+            for text in texts:
+                words = set(terms(text)) if typed not in text.lower() else wanted | set(terms(text))
+                if wanted & words and not first:
+                    first = text
+                have |= wanted & words
+                if have == wanted:
+                    break
+            if have == wanted:
+                found.append((conversation, " ".join(first.split())[:120]))
+            if len(found) >= limit:
+                break
+        return found

@@ -13,6 +13,7 @@ import { wirePanels } from "./panels.js";
 import { bubble, localSource, openPassage, renderMarkdown, showExtras, showMessage } from "./render.js";
 import { loadSkills } from "./skills.js";
 import { wireFeedbackExport } from "./feedback.js";
+import { wireConversationTools } from "./convtools.js";
 import { applySaved, closeSettings, openSettings, settingsInLocation, wireSettings } from "./settings.js";
 
 // ---- models: chat models only ---------------------------------------------------------------------
@@ -110,6 +111,7 @@ async function start() {
   wirePanels();
   wireSettings();
   wireFeedbackExport();
+  wireConversationTools();
   drawExamples((text) => send(text).catch(report));
   $("presets").addEventListener("click", (event) => {
     const card = event.target.closest(".preset-card");

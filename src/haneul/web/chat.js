@@ -9,6 +9,7 @@ import { showWelcome, presetBanner } from "./home.js";
 import { memoryOn } from "./settings.js";
 import { clearFollowups, showFollowups } from "./followups.js";
 import { sendRating } from "./feedback.js";
+import { groups, pinned, searchResults, togglePin } from "./convtools.js";
 
 // ---- conversations ---------------------------------------------------------------------------------
 
@@ -21,24 +22,38 @@ export async function loadConversations() {
 
 export function drawConversations() {
   const list = $("conversations");
-  const query = $("search").value.trim().toLowerCase();
+  const query = $("search").value.trim();
   list.replaceChildren();
-  for (const c of listed) {
-    const title = c.title || DEFAULT_TITLE;
-    if (query && !title.toLowerCase().includes(query)) continue;
-    const li = el("li");
-    li.dataset.id = c.id;
-    if (state.conversation?.id === c.id) li.classList.add("current");
-    const open = button(title, "open");
-    open.addEventListener("click", () => openConversation(c.id).catch(report));
-    const rename = button("이름", "rename", `${title} 이름 바꾸기`);
-    rename.addEventListener("click", () => startRename(li, c));
-    const remove = button("삭제", "delete", `${title} 삭제`);
-    remove.addEventListener("click", () => deleteConversation(c).catch(report));
-    li.append(open, rename, remove);
-    list.append(li);
+  // while the server searches titles and messages, the titles that match are shown
+  const found = query ? searchResults(query, drawConversations) : null;
+  const shown = !query ? listed : found || listed.filter((c) => (c.title || DEFAULT_TITLE).toLowerCase().includes(query.toLowerCase()));
+  for (const [label, items] of groups(shown)) {
+    list.append(el("li", "group-label", label));
+    for (const c of items) list.append(conversationRow(c));
   }
-  if (query && !list.childElementCount) list.append(el("li", "hint", "찾는 대화가 없습니다"));
+  if (query && !shown.length) list.append(el("li", "hint", "찾는 대화가 없습니다"));
+}
+
+function conversationRow(c) {
+  const title = c.title || DEFAULT_TITLE;
+  const li = el("li", "conversation");
+  li.dataset.id = c.id;
+  if (state.conversation?.id === c.id) li.classList.add("current");
+  const open = button(title, "open");
+  open.addEventListener("click", () => openConversation(c.id).catch(report));
+  if (c.match && c.match !== title) open.append(el("small", "match", c.match));
+  const pin = button("고정", "pin", `${title} 고정`);
+  pin.setAttribute("aria-pressed", String(pinned().has(c.id)));
+  pin.addEventListener("click", () => {
+    togglePin(c.id);
+    drawConversations();
+  });
+  const rename = button("이름", "rename", `${title} 이름 바꾸기`);
+  rename.addEventListener("click", () => startRename(li, c));
+  const remove = button("삭제", "delete", `${title} 삭제`);
+  remove.addEventListener("click", () => deleteConversation(c).catch(report));
+  li.append(open, pin, rename, remove);
+  return li;
 }
 
 function startRename(li, conversation) {

@@ -4,12 +4,13 @@ A turn is stored only when it is complete."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,8 +106,17 @@ async def create(body: CreateConversation, request: Request, principal: Auth) ->
 
 
 @router.get("")
-async def list_conversations(request: Request, principal: Auth) -> Any:
+async def list_conversations(
+    request: Request,
+    principal: Auth,
+    q: Annotated[str | None, Query(max_length=200, description="words to find")] = None,
+) -> Any:
+    """Newest first; with `q`, those whose title or messages hold every word of it (Korean
+    morphemes), each with `match`: the first text that matched."""
     store = _service(request, principal).conversations
+    if q and q.strip():
+        found = await asyncio.to_thread(store.search, principal.key_id, q)
+        return {"object": "list", "data": [{**_card(c), "match": m} for c, m in found]}
     return {"object": "list", "data": [_card(c) for c in store.of(principal.key_id)]}
 
 
