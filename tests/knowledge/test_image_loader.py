@@ -49,3 +49,28 @@ def test_a_blank_or_broken_image_is_refused_clearly() -> None:
         load_document("빈그림.png", blank.getvalue())
     with pytest.raises(UnreadableDocumentError, match="not a readable image"):
         load_document("깨진그림.png", b"\x89PNG not really")
+
+
+def scanned_pdf(png: bytes) -> bytes:
+    """A PDF whose only page is an image (no text layer), as a scanner makes."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawImage(ImageReader(io.BytesIO(png)), 40, 600, width=480, height=90)
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def test_a_scanned_pdf_is_read_with_ocr_page_by_page(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pdf = scanned_pdf(korean_png(["주차장 이용 안내", "지하 주차장은 밤 11시에 문을 닫습니다."]))
+    doc = load_document("스캔공지.pdf", pdf)
+    assert doc.kind == "pdf" and [s.page for s in doc.sections] == [1]
+    assert "주차장은 밤 11시에 문을 닫습니다" in doc.text
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract: the reason says so
+    with pytest.raises(UnreadableDocumentError, match=r"no text layer .*install tesseract-ocr"):
+        load_document("스캔공지.pdf", pdf)

@@ -55,12 +55,17 @@ def _tesseract(image: Path, mode: str) -> tuple[str, float]:
     return text, _confidence(out.with_suffix(".tsv").read_text("utf-8", "replace"))
 
 
-def load_image(name: str, data: bytes) -> LoadedDocument:
+def ocr_text(data: bytes) -> str:
+    """The text of an image (PNG, JPEG, TIFF...): the more confident reading of `MODES`."""
     with tempfile.TemporaryDirectory(prefix="haneul-ocr-") as tmp:
         image = Path(tmp) / "image"
         image.write_bytes(data)
         text, _ = max((_tesseract(image, mode) for mode in MODES), key=lambda r: r[1])
-    found = sections([Section(text)])
+    return text
+
+
+def load_image(name: str, data: bytes) -> LoadedDocument:
+    found = sections([Section(ocr_text(data))])
     if not found:
         raise UnreadableDocumentError("no text found in the image (OCR read nothing)")
     return LoadedDocument(name, "image", found)
