@@ -33,10 +33,13 @@ $(VENDOR)/.installed: web/package.json web/package-lock.json
 	cp $(NPM)/@highlightjs/cdn-assets/LICENSE $(VENDOR)/LICENSE.highlight
 	touch $@
 
-# Headless Chromium for the web UI's tests: Debian's package, driven by Playwright.
+# Headless Chromium for the web UI's tests (Debian's package, driven by Playwright), and
+# Tesseract with its Korean data, which reads the text of attached images (PNG, JPEG).
+SYSTEM_PACKAGES := chromium fonts-nanum tesseract-ocr tesseract-ocr-kor
 browser:
-	@command -v chromium >/dev/null && fc-list | grep -q Nanum || apt-get install -y -q chromium fonts-nanum \
-	    || (apt-get update -q && apt-get install -y -q chromium fonts-nanum)
+	@command -v chromium >/dev/null && fc-list | grep -q Nanum && command -v tesseract >/dev/null \
+	    || apt-get install -y -q $(SYSTEM_PACKAGES) \
+	    || (apt-get update -q && apt-get install -y -q $(SYSTEM_PACKAGES))
 
 run: setup
 	$(BIN)/haneul serve

@@ -85,7 +85,9 @@ def test_models_pull_shows_progress(tmp_path: Path, hub: Hub) -> None:  # noqa: 
 
 def test_chat_one_message_in_korean(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory()
-    done = srv.cli("chat", "--url", srv.url, "--model", "echo", "서울시청은 어디에 있나요?")
+    done = srv.cli(
+        "chat", "--url", srv.url, "--raw", "--model", "echo", "서울시청은 어디에 있나요?"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "서울시청은 어디에 있나요?"
 

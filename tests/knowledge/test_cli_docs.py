@@ -38,7 +38,7 @@ def _folder(root: Path) -> Path:
         "사내 식당은 서울시청 옆 별관 지하에 있다.", encoding="cp949"
     )
     (root / ".숨김.txt").write_text("보이면 안 되는 파일", encoding="utf-8")
-    (root / "그림.png").write_bytes(b"\x89PNG not a document")
+    (root / "그림.gif").write_bytes(b"GIF89a not a document")  # PNG and JPEG are OCR'd
     return root
 
 

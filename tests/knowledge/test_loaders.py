@@ -314,8 +314,8 @@ def test_suffix_is_case_insensitive_and_content_is_sniffed() -> None:
     assert load_document("결재", hwp_file([[CITY]])).kind == "hwp"
     assert load_document("이름만바뀐.hwp", _hwpx()).kind == "hwpx"  # HWPX saved as .hwp
     assert load_document("잘못된.pdf", _docx()).kind == "docx"
-    with pytest.raises(UnreadableDocumentError, match=r"unsupported file type '\.png'"):
-        load_document("그림.png", b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(UnreadableDocumentError, match=r"unsupported file type '\.gif'"):
+        load_document("그림.gif", b"GIF89a\x01\x00\x01\x00")  # PNG and JPEG are OCR'd
     with pytest.raises(UnreadableDocumentError, match=r"unsupported file type '\.xyz'"):
         load_document("자료.xyz", b"\xd0\xcf\x11\xe0 an OLE file, but not HWP")
     expected = {".pdf", ".hwp", ".hwpx", ".docx", ".pptx", ".xlsx", ".html", ".md", ".txt"}

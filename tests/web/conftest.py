@@ -5,12 +5,13 @@ Screenshots go to `tests/artifacts/` (or `$HANEUL_TEST_ARTIFACTS`), kept after t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from tests.conftest import RunningServer
 
@@ -42,6 +43,61 @@ def web(
     page.wait_for_selector("body[data-ready=true]")
     yield srv, page
     page.close()
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'"
+)
+
+
+class Opened:
+    """A page on a server, with every request and CSP/JS error it caused."""
+
+    def __init__(self, server: RunningServer, page: Page) -> None:
+        self.server, self.page = server, page
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "console",
+            lambda m: self.errors.append(m.text) if m.type == "error" else None,
+        )
+
+    def foreign(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(self.server.url)]
+
+
+@pytest.fixture
+def open_ui(browser: Browser, tmp_path: Path) -> Iterator[Callable[..., Opened]]:
+    pages: list[Page] = []
+
+    def _open(
+        server: RunningServer, width: int = 1280, height: int = 800, path: str = "/"
+    ) -> Opened:
+        page = browser.new_page(locale="ko-KR", viewport={"width": width, "height": height})
+        pages.append(page)
+        page.on("dialog", lambda dialog: dialog.accept())
+
+        def with_csp(route: Route) -> None:
+            response = route.fetch()
+            headers = {**response.headers, "content-security-policy": CSP}
+            route.fulfill(response=response, headers=headers)
+
+        page.route(re.compile(re.escape(server.url) + r"/(\?.*)?$"), with_csp)
+        opened = Opened(server, page)
+        page.goto(server.url + path)
+        page.wait_for_selector("body[data-ready=true]")
+        return opened
+
+    yield _open
+    for page in pages:
+        page.close()
+
+
+def answered(page: Page, count: int = 1) -> None:
+    expect(page.locator(".msg.assistant:not(.streaming)")).to_have_count(count, timeout=300_000)
 
 
 def screenshot(page: Page, name: str) -> Path:

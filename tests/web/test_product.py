@@ -7,77 +7,26 @@ attachments from the message box, a URL per conversation."""
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.conftest import RunningServer
+from tests.web.conftest import ARTIFACTS, Opened, answered
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'"
-)
 Web = tuple[RunningServer, Page]
 
 
-class Opened:
-    """A page on a server, with every request and CSP/JS error it caused."""
-
-    def __init__(self, server: RunningServer, page: Page) -> None:
-        self.server, self.page = server, page
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on(
-            "console",
-            lambda m: self.errors.append(m.text) if m.type == "error" else None,
-        )
-
-    def foreign(self) -> list[str]:
-        return [u for u in self.requests if not u.startswith(self.server.url)]
-
-
-@pytest.fixture
-def open_ui(browser: Browser, tmp_path: Path) -> Iterator[Callable[..., Opened]]:
-    pages: list[Page] = []
-
-    def _open(
-        server: RunningServer, width: int = 1280, height: int = 800, path: str = "/"
-    ) -> Opened:
-        page = browser.new_page(locale="ko-KR", viewport={"width": width, "height": height})
-        pages.append(page)
-        page.on("dialog", lambda dialog: dialog.accept())
-
-        def with_csp(route: Route) -> None:
-            response = route.fetch()
-            headers = {**response.headers, "content-security-policy": CSP}
-            route.fulfill(response=response, headers=headers)
-
-        page.route(re.compile(re.escape(server.url) + r"/(\?.*)?$"), with_csp)
-        opened = Opened(server, page)
-        page.goto(server.url + path)
-        page.wait_for_selector("body[data-ready=true]")
-        return opened
-
-    yield _open
-    for page in pages:
-        page.close()
-
-
 def shot(page: Page, tmp_path: Path, name: str) -> Path:
-    path = tmp_path / f"{name}.png"
+    """A screenshot of the viewport, kept in tests/artifacts/ (`tmp_path` is unused)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
-
-
-def answered(page: Page, count: int = 1) -> None:
-    expect(page.locator(".msg.assistant:not(.streaming)")).to_have_count(count, timeout=300_000)
 
 
 @pytest.mark.timeout(900)  # the first turn builds the skill router (minutes on a busy machine)

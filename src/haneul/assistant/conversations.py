@@ -150,3 +150,51 @@ class Conversations:
                 ]
             )
         return replace(answer, created_at=at)
+
+    def cut(self, owner: str, cid: str, mid: str) -> list[str]:
+        """Remove message `mid`'s whole turn and every later message (regenerate, or edit a
+        question and resend): an answer goes with the question before it. The ids removed."""
+        self.get(owner, cid)
+        rows = self._rows(
+            "SELECT id, role, seq FROM messages WHERE conversation_id = ? ORDER BY seq", (cid,)
+        )
+        at = next((i for i, r in enumerate(rows) if r[0] == mid), None)
+        if at is None:
+            raise NotFoundError(f"no message '{mid}' in conversation '{cid}'", param="message_id")
+        if rows[at][1] == "assistant" and at > 0 and rows[at - 1][1] == "user":
+            at -= 1
+        self._write(
+            [
+                ("DELETE FROM messages WHERE conversation_id = ? AND seq >= ?", (cid, rows[at][2])),
+                ("UPDATE conversations SET updated_at = ? WHERE id = ?", (time.time(), cid)),
+            ]
+        )
+        return [r[0] for r in rows[at:]]
+
+    def search(self, owner: str, query: str, limit: int = 50) -> list[tuple[Conversation, str]]:
+        """The owner's conversations whose title and messages hold every word of `query`,
+        newest first, each with the first text that matched. Words are Korean morphemes
+        (휴가는 finds 휴가를, 규정에서 finds 규정), or the query as typed when it has none."""
+        from haneul.knowledge.korean import terms
+
+        typed = " ".join(query.split()).lower()
+        wanted = set(terms(query)) or {typed}
+        found: list[tuple[Conversation, str]] = []
+        for conversation in self.of(owner):
+            texts = [conversation.title] + [
+                m.content for m in self.messages(owner, conversation.id)
+            ]
+            have: set[str] = set()
+            first = ""
+            for text in texts:
+                words = set(terms(text)) if typed not in text.lower() else wanted | set(terms(text))
+                if wanted & words and not first:
+                    first = text
+                have |= wanted & words
+                if have == wanted:
+                    break
+            if have == wanted:
+                found.append((conversation, " ".join(first.split())[:120]))
+            if len(found) >= limit:
+                break
+        return found

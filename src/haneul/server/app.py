@@ -28,6 +28,7 @@ from haneul.safety.filter import SafetyFilter
 from haneul.server.accounts.admin import router as admin_router
 from haneul.server.accounts.routes import router as accounts_router
 from haneul.server.accounts.routes import signin_redirect
+from haneul.server.assistant.feedback import router as feedback_router
 from haneul.server.assistant.memories import router as memories_router
 from haneul.server.assistant.routes import listing as assistant_listing
 from haneul.server.assistant.routes import router as assistant_router
@@ -166,6 +167,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(assistant_router)
     app.include_router(assistant_listing)
     app.include_router(memories_router)
+    app.include_router(feedback_router)
     app.state.mcp = mount_mcp(app, app.state.assistant)
     app.state.tuning = JobStore(settings)
     app.include_router(studio_router)

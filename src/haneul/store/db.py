@@ -208,6 +208,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE api_keys ADD COLUMN user_id TEXT;
     ALTER TABLE collections ADD COLUMN created_by TEXT
     """,
+    """
+    CREATE TABLE message_feedback (
+        message_id TEXT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+        owner TEXT NOT NULL,
+        rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+        comment TEXT NOT NULL DEFAULT '',
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX message_feedback_owner ON message_feedback (owner, updated_at)
+    """,
 ]
 
 

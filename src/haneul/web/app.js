@@ -12,6 +12,9 @@ import { drawExamples, loadPresets } from "./home.js";
 import { wirePanels } from "./panels.js";
 import { bubble, localSource, openPassage, renderMarkdown, showExtras, showMessage } from "./render.js";
 import { loadSkills } from "./skills.js";
+import { wireFeedbackExport } from "./feedback.js";
+import { wireConversationTools } from "./convtools.js";
+import { applySaved, closeSettings, openSettings, settingsInLocation, wireSettings } from "./settings.js";
 
 // ---- models: chat models only ---------------------------------------------------------------------
 
@@ -85,6 +88,8 @@ function wireLayout() {
 // ---- start ----------------------------------------------------------------------------------------------
 
 async function route() {
+  if (settingsInLocation()) return openSettings();
+  closeSettings();
   const id = conversationInLocation();
   if (id && id !== state.conversation?.id) await openConversation(id).catch((e) => {
     report(e);
@@ -95,6 +100,7 @@ async function route() {
 
 async function refresh() {
   await Promise.all([loadModels(), loadSkills(), loadPresets(), loadConversations()]).catch(report);
+  applySaved();
 }
 
 async function start() {
@@ -103,6 +109,9 @@ async function start() {
   wireLayout();
   wireInput();
   wirePanels();
+  wireSettings();
+  wireFeedbackExport();
+  wireConversationTools();
   drawExamples((text) => send(text).catch(report));
   $("presets").addEventListener("click", (event) => {
     const card = event.target.closest(".preset-card");

@@ -6,6 +6,10 @@ import { bubble, fillCard, follow, renderMarkdown, showExtras, showFilter, showM
   skillCard } from "./render.js"; // prettier-ignore
 import { enabledSkills } from "./skills.js";
 import { showWelcome, presetBanner } from "./home.js";
+import { memoryOn } from "./settings.js";
+import { clearFollowups, showFollowups } from "./followups.js";
+import { sendRating } from "./feedback.js";
+import { groups, pinned, searchResults, togglePin } from "./convtools.js";
 
 // ---- conversations ---------------------------------------------------------------------------------
 
@@ -18,24 +22,38 @@ export async function loadConversations() {
 
 export function drawConversations() {
   const list = $("conversations");
-  const query = $("search").value.trim().toLowerCase();
+  const query = $("search").value.trim();
   list.replaceChildren();
-  for (const c of listed) {
-    const title = c.title || DEFAULT_TITLE;
-    if (query && !title.toLowerCase().includes(query)) continue;
-    const li = el("li");
-    li.dataset.id = c.id;
-    if (state.conversation?.id === c.id) li.classList.add("current");
-    const open = button(title, "open");
-    open.addEventListener("click", () => openConversation(c.id).catch(report));
-    const rename = button("이름", "rename", `${title} 이름 바꾸기`);
-    rename.addEventListener("click", () => startRename(li, c));
-    const remove = button("삭제", "delete", `${title} 삭제`);
-    remove.addEventListener("click", () => deleteConversation(c).catch(report));
-    li.append(open, rename, remove);
-    list.append(li);
+  // while the server searches titles and messages, the titles that match are shown
+  const found = query ? searchResults(query, drawConversations) : null;
+  const shown = !query ? listed : found || listed.filter((c) => (c.title || DEFAULT_TITLE).toLowerCase().includes(query.toLowerCase()));
+  for (const [label, items] of groups(shown)) {
+    list.append(el("li", "group-label", label));
+    for (const c of items) list.append(conversationRow(c));
   }
-  if (query && !list.childElementCount) list.append(el("li", "hint", "찾는 대화가 없습니다"));
+  if (query && !shown.length) list.append(el("li", "hint", "찾는 대화가 없습니다"));
+}
+
+function conversationRow(c) {
+  const title = c.title || DEFAULT_TITLE;
+  const li = el("li", "conversation");
+  li.dataset.id = c.id;
+  if (state.conversation?.id === c.id) li.classList.add("current");
+  const open = button(title, "open");
+  open.addEventListener("click", () => openConversation(c.id).catch(report));
+  if (c.match && c.match !== title) open.append(el("small", "match", c.match));
+  const pin = button("고정", "pin", `${title} 고정`);
+  pin.setAttribute("aria-pressed", String(pinned().has(c.id)));
+  pin.addEventListener("click", () => {
+    togglePin(c.id);
+    drawConversations();
+  });
+  const rename = button("이름", "rename", `${title} 이름 바꾸기`);
+  rename.addEventListener("click", () => startRename(li, c));
+  const remove = button("삭제", "delete", `${title} 삭제`);
+  remove.addEventListener("click", () => deleteConversation(c).catch(report));
+  li.append(open, pin, rename, remove);
+  return li;
 }
 
 function startRename(li, conversation) {
@@ -67,6 +85,7 @@ async function deleteConversation(conversation) {
 /** Back to the first screen (no conversation open). */
 export function closeConversation(updateLocation = true) {
   state.conversation = null;
+  state.editing = null;
   $("log").querySelectorAll(".msg, .preset-banner").forEach((n) => n.remove());
   $("passage").hidden = true;
   showWelcome();
@@ -126,14 +145,22 @@ function busy(on) {
 export async function send(text = $("input").value.trim()) {
   if (!text || state.controller) return;
   $("input").value = "";
+  if (state.editing) {
+    const edited = state.editing;
+    state.editing = null;
+    setStatus("");
+    await cutAt(edited);
+  }
   const conversation = state.conversation || (await newConversation());
   const first = !$("log").querySelector(".msg");
+  clearFollowups();
   bubble("user", text);
   const ok = await streamAnswer(`/v1/conversations/${conversation.id}/messages`, {
     content: text,
     stream: true,
     model: $("model").value || null,
     skills: enabledSkills(),
+    ...(memoryOn() ? {} : { memory: false }),
   });
   if (ok && first && [DEFAULT_TITLE, ""].includes(conversation.title)) {
     await nameConversation(conversation, text);
@@ -210,6 +237,7 @@ export function finish(answer, event) {
   showFilter(answer, event.ai_filter);
   showExtras(answer, event);
   addActions(answer);
+  showFollowups(answer, event, state.conversation?.preset, (text) => send(text).catch(report));
   if (event.memory?.some((o) => o.op !== "PASS")) window.dispatchEvent(new Event("haneul:memory"));
   follow();
 }
@@ -247,7 +275,8 @@ async function nameConversation(conversation, text) {
 }
 
 export function stop() {
-  state.controller?.abort();
+  if (state.controller) state.controller.abort();
+  else if (state.editing) cancelEdit();
 }
 
 // ---- actions under an answer ------------------------------------------------------------------------
@@ -255,10 +284,44 @@ export function stop() {
 function questionBefore(answer) {
   let node = answer.previousElementSibling;
   while (node && !node.classList.contains("user")) node = node.previousElementSibling;
-  return node?.querySelector(".body").textContent || "";
+  return node;
 }
 
-const RATINGS = "haneul.ratings"; // thumbs up/down, kept in this browser
+/** Cut the conversation at this answer's turn, on the server (stored turns) and on screen:
+ * the question, the answer and everything after them go, so what is sent next replaces them. */
+async function cutAt(answer) {
+  const id = answer.dataset.messageId;
+  if (id && state.conversation) {
+    await api(`/v1/conversations/${state.conversation.id}/messages/${id}`, { method: "DELETE" }).catch((e) => {
+      if (e.status !== 404) throw e; // a turn cut off by Stop was never stored
+    });
+  }
+  let node = questionBefore(answer) || answer;
+  while (node) {
+    const next = node.nextElementSibling;
+    if (node.classList.contains("msg")) node.remove();
+    node = next;
+  }
+}
+
+function startEdit(answer) {
+  const question = questionBefore(answer);
+  $("log").querySelectorAll(".msg.editing").forEach((n) => n.classList.remove("editing"));
+  state.editing = answer;
+  question?.classList.add("editing");
+  $("input").value = question?.querySelector(".body").textContent || "";
+  $("input").focus();
+  setStatus("고친 질문을 보내면 이 질문부터 대화가 다시 이어집니다 (Esc: 취소)");
+}
+
+function cancelEdit() {
+  state.editing = null;
+  $("log").querySelectorAll(".msg.editing").forEach((n) => n.classList.remove("editing"));
+  $("input").value = "";
+  setStatus("");
+}
+
+const RATINGS = "haneul.ratings"; // thumbs up/down as shown here; the server keeps them too
 
 function rate(answer, value, buttons) {
   const id = answer.dataset.messageId;
@@ -266,6 +329,7 @@ function rate(answer, value, buttons) {
   ratings[id] = ratings[id] === value ? undefined : value;
   localStorage.setItem(RATINGS, JSON.stringify(ratings));
   for (const [v, b] of buttons) b.setAttribute("aria-pressed", String(ratings[id] === v));
+  sendRating(answer, ratings[id] ?? null); // stored on the server, with a comment box
 }
 
 export function addActions(answer) {
@@ -277,14 +341,16 @@ export function addActions(answer) {
     copy.textContent = "복사됨";
   });
   const again = button("다시 답하기", "regenerate", "같은 질문으로 다시 답하기");
-  again.addEventListener("click", () => send(questionBefore(answer)));
-  const edit = button("질문 고치기", "edit", "질문을 고쳐서 다시 보내기");
-  edit.addEventListener("click", () => {
-    $("input").value = questionBefore(answer);
-    $("input").focus();
+  again.addEventListener("click", async () => {
+    if (state.controller) return;
+    const text = questionBefore(answer)?.querySelector(".body").textContent || "";
+    await cutAt(answer).catch(report);
+    if (text) await send(text).catch(report);
   });
-  const up = button("좋아요", "thumb up", "좋은 답");
-  const down = button("아쉬워요", "thumb down", "아쉬운 답");
+  const edit = button("질문 고치기", "edit", "질문 고치기: 입력창에서 고쳐 다시 보내기");
+  edit.addEventListener("click", () => startEdit(answer));
+  const up = button("좋아요", "thumb up", "좋아요: 좋은 답");
+  const down = button("아쉬워요", "thumb down", "아쉬워요: 아쉬운 답");
   const thumbs = [["up", up], ["down", down]]; // prettier-ignore
   const saved = JSON.parse(localStorage.getItem(RATINGS) || "{}")[answer.dataset.messageId];
   for (const [v, b] of thumbs) {

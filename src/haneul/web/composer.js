@@ -33,20 +33,19 @@ export function wireInput() {
 export const DEFAULT_COLLECTION = "내문서"; // created on the first upload
 
 async function ensureCollection(name) {
-  try {
-    await api(`/v1/collections/${encodeURIComponent(name)}`);
-  } catch (error) {
-    if (error.status !== 404) throw error;
-    await api("/v1/collections", {
-      method: "POST",
-      body: { name, description: "대화창에서 올린 문서" },
-    }).catch((e) => {
-      if (e.status !== 409) throw e; // made meanwhile by another tab
-    });
-  }
+  const { data } = await api("/v1/collections"); // a list, not a 404 in the console
+  if (data.some((c) => c.name === name)) return;
+  await api("/v1/collections", {
+    method: "POST",
+    body: { name, description: "대화창에서 올린 문서" },
+  }).catch((e) => {
+    if (e.status !== 409) throw e; // made meanwhile by another tab
+  });
 }
 
 const REASONS = [
+  [/install tesseract/i, "그림 속 글자를 읽으려면 서버에 tesseract-ocr와 tesseract-ocr-kor를 설치해야 합니다"],
+  [/not a readable image/i, "그림 파일을 읽지 못했습니다 (PNG, JPEG만 됩니다)"],
   [/unsupported|not supported|file type|extension/i, "지원하지 않는 파일 형식입니다"],
   [/too large|too big|exceeds|bytes/i, "파일이 너무 큽니다"],
   [/empty|no text/i, "글자를 찾지 못했습니다 (빈 파일이거나 스캔 이미지)"],
@@ -97,6 +96,13 @@ function chip(file) {
   return { item, progress, status };
 }
 
+// The models here read text only: an image's text is read with OCR and indexed like a
+// document (the picture itself is not shown to the model), and the chip says so.
+function doneText(file) {
+  if (file.type.startsWith("image/")) return "그림 속 글자를 읽어 색인했습니다 · 질문할 수 있습니다 (모델은 그림 자체는 보지 못합니다)";
+  return "색인 완료 · 질문할 수 있습니다";
+}
+
 export async function attach(files) {
   files = [...files];
   if (!files.length) return;
@@ -122,7 +128,7 @@ export async function attach(files) {
       c.progress.value = 1;
       c.item.classList.remove("uploading");
       c.item.classList.add(r.status === "failed" ? "failed" : "done");
-      c.status.textContent = r.status === "failed" ? `실패: ${koreanReason(r.reason)}` : "색인 완료 · 질문할 수 있습니다";
+      c.status.textContent = r.status === "failed" ? `실패: ${koreanReason(r.reason)}` : doneText(files[i]);
     }
   } catch (error) {
     settle("failed", `올리지 못했습니다: ${korean(error)}`);

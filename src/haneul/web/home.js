@@ -42,7 +42,7 @@ export async function loadPresets() {
   cards.replaceChildren();
   for (const p of data) {
     const info = presetInfo(p.name);
-    const card = button("", "preset-card", `${info.title}: ${info.about}`);
+    const card = button("", "preset-card"); // named by its visible text
     card.dataset.preset = p.name;
     card.append(el("strong", "", info.title), el("span", "", info.about));
     cards.append(card);
@@ -71,7 +71,7 @@ export function drawExamples(onPick) {
   const list = $("examples");
   list.replaceChildren();
   for (const [family, text] of EXAMPLES) {
-    const example = button("", "example", `${family} 예시: ${text}`);
+    const example = button("", "example"); // named by its visible text: «계산 점 (2,5)와…»
     example.dataset.family = family;
     example.append(el("span", "example-family", family), el("span", "example-text", text));
     example.addEventListener("click", () => onPick(text));

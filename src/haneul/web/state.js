@@ -10,6 +10,7 @@ export const state = {
   presets: [], // from GET /v1/presets
   preset: "chat", // the preset the next new conversation starts with
   stick: true, // keep the log scrolled to the bottom while answers stream
+  editing: null, // the answer whose question is being edited: sending cuts the log there
 };
 
 /** An element with a class and text (never HTML). */

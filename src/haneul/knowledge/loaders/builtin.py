@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from haneul.hookspecs import hookimpl
-from haneul.knowledge.loaders import html, hwp, hwpx, office, pdf, text
+from haneul.knowledge.loaders import html, hwp, hwpx, image, office, pdf, text
 
 
 @hookimpl(tryfirst=True)  # first, so that a plugin registering a suffix replaces ours
@@ -20,3 +20,4 @@ def register_loaders(register: Callable[[str, list[str], Any], None]) -> None:
     register("html", [".html", ".htm", ".xhtml"], html.load_html)
     register("markdown", [".md", ".markdown"], text.load_markdown)
     register("text", [".txt", ".text", ".csv", ".tsv", ".log"], text.load_text)
+    register("image", [".png", ".jpg", ".jpeg"], image.load_image)

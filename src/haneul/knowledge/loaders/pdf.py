@@ -2,8 +2,9 @@
 
 A PDF locked only by an owner password (printing or copying restricted, common for
 public-sector documents) opens with the empty user password and is read; one that needs
-a password to open is refused. A PDF with no text layer (a scan) is refused with that
-reason: OCR is not done here.
+a password to open is refused. A PDF with no text layer (a scan) has the images on its
+pages read with OCR (loaders/image.py, Tesseract); with no Tesseract, or no text in them, it
+is refused with that reason.
 """
 
 from __future__ import annotations
@@ -28,6 +29,30 @@ def _metadata(reader: Any) -> tuple[str | None, str | None]:
         if reader.metadata and reader.metadata.creation_date:
             created = reader.metadata.creation_date.date().isoformat()
     return title, created
+
+
+def _scanned(name: str, reader: Any) -> list[Section]:
+    """A scan: the text OCR reads in each page's images, one section per page."""
+    from haneul.knowledge.loaders.image import INSTALL, ocr_text
+
+    parts = []
+    for number, page in enumerate(reader.pages, start=1):
+        texts, images = [], []
+        with contextlib.suppress(Exception):  # an image pypdf cannot decode is skipped
+            images = [image.data for image in page.images]
+        for data in images:
+            try:
+                texts.append(ocr_text(data))
+            except UnreadableDocumentError as e:
+                if INSTALL in e.message:
+                    raise UnreadableDocumentError(
+                        f"{name}: the PDF has no text layer (a scan), and {INSTALL}"
+                    ) from e
+        parts.append(Section("\n\n".join(texts), page=number))
+    found = sections(parts)
+    if not found:
+        raise UnreadableDocumentError(f"{name}: the PDF has no text layer (a scan? OCR it first)")
+    return found
 
 
 def load_pdf(name: str, data: bytes) -> LoadedDocument:
@@ -57,6 +82,6 @@ def load_pdf(name: str, data: bytes) -> LoadedDocument:
     if not parts:
         raise UnreadableDocumentError(f"{name}: the PDF has no pages")
     if not found:
-        raise UnreadableDocumentError(f"{name}: the PDF has no text layer (a scan? OCR it first)")
+        found = _scanned(name, reader)
     title, created = _metadata(reader)
     return LoadedDocument(name, "pdf", found, title=title, created=created)

@@ -4,12 +4,13 @@ A turn is stored only when it is complete."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,6 +48,7 @@ class SendMessage(BaseModel):
     model: str | None = None
     skills: list[str] | None = Field(None, description="Skills allowed in this turn; null: all")
     max_tokens: int = Field(512, ge=1, le=8192)
+    memory: bool = Field(True, description="false: this turn neither uses nor keeps memories")
 
 
 def _service(request: Request, principal: Principal) -> AssistantService:
@@ -104,8 +106,17 @@ async def create(body: CreateConversation, request: Request, principal: Auth) ->
 
 
 @router.get("")
-async def list_conversations(request: Request, principal: Auth) -> Any:
+async def list_conversations(
+    request: Request,
+    principal: Auth,
+    q: Annotated[str | None, Query(max_length=200, description="words to find")] = None,
+) -> Any:
+    """Newest first; with `q`, those whose title or messages hold every word of it (Korean
+    morphemes), each with `match`: the first text that matched."""
     store = _service(request, principal).conversations
+    if q and q.strip():
+        found = await asyncio.to_thread(store.search, principal.owner, q)
+        return {"object": "list", "data": [{**_card(c), "match": m} for c, m in found]}
     return {"object": "list", "data": [_card(c) for c in store.of(principal.owner)]}
 
 
@@ -128,6 +139,15 @@ async def delete(cid: str, request: Request, principal: Auth) -> Any:
     return {"id": cid, "object": "conversation", "deleted": True}
 
 
+@router.delete("/{cid}/messages/{mid}")
+async def cut(cid: str, mid: str, request: Request, principal: Auth) -> Any:
+    """Cut the conversation at a message: its turn (an answer with its question) and every
+    later message are removed, so a regenerated or edited turn replaces them."""
+    store = _service(request, principal).conversations
+    removed = store.cut(principal.owner, cid, mid)
+    return {"object": "list", "data": [{"id": m, "deleted": True} for m in removed]}
+
+
 class Confirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     approve: bool
@@ -139,7 +159,7 @@ class Confirm(BaseModel):
 def _turn(request: Request, principal: Principal, cid: str, text: str, **kw: Any) -> Turn:
     service: AssistantService = request.app.state.assistant
     memories: MemoryStore = request.app.state.memories
-    remembered = request.app.state.settings.memory
+    remembered = request.app.state.settings.memory and kw.pop("memory", True)
     return Turn(
         owner=principal.owner,
         preset=service.conversations.get(principal.owner, cid).preset,
@@ -165,11 +185,15 @@ async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -
         body.content,
         enabled_skills=body.skills,
         max_tokens=body.max_tokens,
+        memory=body.memory,
     )
     await _check_max_tokens(request, body.model, body.max_tokens)
     model, assistant = await service.assistant(body.model)
     await assistant.screen(turn)  # a blocked message is a 400 before anything streams
-    return await _respond(request, principal, cid, assistant.run(turn), body.stream, turn, model)
+    kept = turn if body.memory else None  # what the user said is folded into memory
+    return await _respond(
+        request, principal, cid, assistant.run(turn), body.stream, turn, model, kept
+    )
 
 
 @router.post("/{cid}/confirmations/{confirmation}")
@@ -222,6 +246,7 @@ async def _respond(
     stream: bool,
     turn: Turn | None = None,
     model: str | None = None,
+    remembered: Turn | None = None,
 ) -> Any:
     """Stream or collect a turn's events; store it when done (with the user's message when
     `turn` is a new one), fold what the user said into memory, keep a pending confirmation."""
@@ -241,7 +266,11 @@ async def _respond(
                 if event["type"] == "done":
                     user = turn.text if turn is not None else None
                     stored = store.add_turn(principal.owner, cid, user, event["message"])
-                    event = {**event, "message": stored, **_remember(request, principal, cid, turn)}
+                    event = {
+                        **event,
+                        "message": stored,
+                        **_remember(request, principal, cid, remembered),
+                    }
                 yield _wire(event)
         finally:
             lease.release()
