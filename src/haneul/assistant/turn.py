@@ -272,7 +272,7 @@ class Assistant:
     async def _generate(self, request: dict[str, Any]) -> AsyncIterator[tuple[str, str]]:
         """The model's text pieces, each with the finish reason so far."""
         finish = "stop"
-        async with aclosing(self.backend.stream_chat(request)) as chunks:  # type: ignore[type-var]
+        async with aclosing(self.backend.stream_chat(request)) as chunks:
             async for chunk in chunks:
                 for choice in chunk.get("choices", []):
                     piece = choice.get("delta", {}).get("content") or ""

@@ -15,7 +15,7 @@ OpenAI and CLOVA routes, the CLI through the server): the `ModelManager` wraps e
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -100,7 +100,7 @@ class GuardedBackend:
             request, self.inner.chat, self.stream_chat, _gather_chat, "message"
         )
 
-    async def stream_chat(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_chat(self, request: Request) -> AsyncGenerator[Response, None]:
         body = self._request(request)
         async for chunk in self._stream(self.inner.stream_chat(body), body, "delta"):
             yield chunk
@@ -110,7 +110,7 @@ class GuardedBackend:
             request, self.inner.complete, self.stream_complete, _gather_completion, "text"
         )
 
-    async def stream_complete(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_complete(self, request: Request) -> AsyncGenerator[Response, None]:
         body = self._request(request)
         async for chunk in self._stream(self.inner.stream_complete(body), body, "text"):
             yield chunk
@@ -119,8 +119,8 @@ class GuardedBackend:
         self,
         request: Request,
         whole: Callable[[Request], Awaitable[Response]],
-        stream: Callable[[Request], AsyncIterator[Response]],
-        gather: Callable[[AsyncIterator[Response]], Awaitable[Response]],
+        stream: Callable[[Request], AsyncGenerator[Response, None]],
+        gather: Callable[[AsyncGenerator[Response, None]], Awaitable[Response]],
         field: str,
     ) -> Response:
         """A whole answer: watched as a stream (so a loop stops as early), or, where the
@@ -133,10 +133,10 @@ class GuardedBackend:
         return await gather(stream(body))
 
     async def _stream(
-        self, chunks: AsyncIterator[Response], body: Request, field: str
-    ) -> AsyncIterator[Response]:
+        self, chunks: AsyncGenerator[Response, None], body: Request, field: str
+    ) -> AsyncGenerator[Response, None]:
         if not self._guarded(body):
-            async with aclosing(chunks):  # type: ignore[type-var]
+            async with aclosing(chunks):
                 async for chunk in chunks:
                     yield chunk
             return
@@ -144,14 +144,14 @@ class GuardedBackend:
             yield chunk
 
     async def _watch(
-        self, chunks: AsyncIterator[Response], body: Request, field: str
-    ) -> AsyncIterator[Response]:
+        self, chunks: AsyncGenerator[Response, None], body: Request, field: str
+    ) -> AsyncGenerator[Response, None]:
         """Pass chunks through until the detector fires; then close the engine stream and end
         with a "loop" finish and an estimated usage chunk."""
         detector = LoopDetector()
         pieces = 0
         last: Response | None = None
-        async with aclosing(chunks):  # type: ignore[type-var]
+        async with aclosing(chunks):
             async for chunk in chunks:
                 choices = chunk.get("choices") or []
                 verdict: Verdict | None = None
@@ -217,13 +217,13 @@ def _trim(response: Response, field: str) -> Response:
     return response
 
 
-async def _gather_chat(chunks: AsyncIterator[Response]) -> Response:
+async def _gather_chat(chunks: AsyncGenerator[Response, None]) -> Response:
     """A whole `chat.completion` from a stream of chunks."""
     parts: list[str] = []
     head: Response = {}
     finish: str | None = None
     usage: dict[str, Any] | None = None
-    async with aclosing(chunks):  # type: ignore[type-var]
+    async with aclosing(chunks):
         async for chunk in chunks:
             head = head or chunk
             usage = chunk.get("usage") or usage
@@ -239,13 +239,13 @@ async def _gather_chat(chunks: AsyncIterator[Response]) -> Response:
     return whole
 
 
-async def _gather_completion(chunks: AsyncIterator[Response]) -> Response:
+async def _gather_completion(chunks: AsyncGenerator[Response, None]) -> Response:
     """A whole `text_completion` from a stream of chunks."""
     parts: list[str] = []
     head: Response = {}
     finish: str | None = None
     usage: dict[str, Any] | None = None
-    async with aclosing(chunks):  # type: ignore[type-var]
+    async with aclosing(chunks):
         async for chunk in chunks:
             head = head or chunk
             usage = chunk.get("usage") or usage
