@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -105,7 +105,7 @@ class Assistant:
             )
         return REFUSAL_KO if flagged and turn.policy == "refuse" else None
 
-    async def run(self, turn: Turn) -> AsyncIterator[Event]:
+    async def run(self, turn: Turn) -> AsyncGenerator[Event, None]:
         refusal = await self.screen(turn)
         if refusal is not None:
             yield {"type": "delta", "content": refusal}
@@ -186,7 +186,7 @@ class Assistant:
         text = DECLINED_KO.format(name=name)
         return [{"type": "delta", "content": text}, self._done(text, [], [], "stop")]
 
-    async def answer(self, turn: Turn, route: Route | None) -> AsyncIterator[Event]:
+    async def answer(self, turn: Turn, route: Route | None) -> AsyncGenerator[Event, None]:
         """Call the routed skill (if any), start the answer with its sentence, then add the
         model's explanation if it agrees with the result."""
         calls: list[dict[str, Any]] = []
@@ -221,7 +221,7 @@ class Assistant:
 
     async def _grounded(
         self, turn: Turn, result: Event, calls: list[dict[str, Any]]
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """The answer to a turn whose skill ran: its sentence first (at once), then the
         model's explanation, held until checked."""
         skill_answer: str | None = result.get("answer")
@@ -269,7 +269,7 @@ class Assistant:
         composed.citations = cites
         yield await self._finish(turn, composed, calls, finish)
 
-    async def _generate(self, request: dict[str, Any]) -> AsyncIterator[tuple[str, str]]:
+    async def _generate(self, request: dict[str, Any]) -> AsyncGenerator[tuple[str, str], None]:
         """The model's text pieces, each with the finish reason so far."""
         finish = "stop"
         async with aclosing(self.backend.stream_chat(request)) as chunks:

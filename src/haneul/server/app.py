@@ -30,15 +30,16 @@ from haneul.server.assistant.routes import router as assistant_router
 from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.bodylimit import BodyLimit
+from haneul.server.chat import ChatServing
 from haneul.server.clova.chat import router as clova_chat_router
 from haneul.server.clova.tools import router as clova_tools_router
 from haneul.server.errors import install_error_handlers
+from haneul.server.guard import ChatGuard
 from haneul.server.knowledge.routes import router as knowledge_router
 from haneul.server.knowledge.service import KnowledgeService
 from haneul.server.limits import Limiter
 from haneul.server.mcp import mount as mount_mcp
 from haneul.server.metrics import Metrics
-from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
 from haneul.server.openai.routes import clova_openai_router
 from haneul.server.openai.routes import router as openai_router
@@ -141,7 +142,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.memories = MemoryStore(connect(settings.db_path))
     app.state.confirmations = Confirmations(connect(settings.db_path))
     guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
-    app.state.serving = OpenAIServing(settings, manager, limiter, metrics, guard)
+    app.state.serving = ChatServing(settings, manager, limiter, metrics, guard)  # every chat
+    app.state.openai = OpenAIServing(app.state.serving)
     install_error_handlers(app)
     app.include_router(openai_router)
     app.include_router(moderations_router)

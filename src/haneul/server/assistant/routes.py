@@ -4,13 +4,13 @@ A turn is stored only when it is complete."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from haneul.assistant.confirmations import Confirmations, Pending
@@ -19,8 +19,10 @@ from haneul.assistant.memory import MemoryStore, extract
 from haneul.assistant.presets import PRESETS
 from haneul.assistant.turn import Event, Turn
 from haneul.errors import HaneulError, InvalidRequestError
+from haneul.server import sse
 from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
+from haneul.server.chat import ChatServing
 from haneul.server.errors import error_body
 from haneul.skills.router import Route
 
@@ -209,7 +211,7 @@ async def _check_max_tokens(request: Request, model: str | None, max_tokens: int
         )
 
 
-async def _each(events: list[Event]) -> AsyncIterator[Event]:
+async def _each(events: list[Event]) -> AsyncGenerator[Event, None]:
     for event in events:
         yield event
 
@@ -218,21 +220,25 @@ async def _respond(
     request: Request,
     principal: Principal,
     cid: str,
-    run: AsyncIterator[Event],
+    run: AsyncGenerator[Event, None],
     stream: bool,
     turn: Turn | None = None,
     model: str | None = None,
 ) -> Any:
     """Stream or collect a turn's events; store it when done (with the user's message when
-    `turn` is a new one), fold what the user said into memory, keep a pending confirmation."""
+    `turn` is a new one), fold what the user said into memory, keep a pending confirmation.
+    The turn runs on the one chat path's admitted, metered run (server/chat.py)."""
     service: AssistantService = request.app.state.assistant
     store = service.conversations
-    serving = request.app.state.serving
-    lease = await serving.admit(principal, request.app.state.manager.resolve(model))
+    serving: ChatServing = request.app.state.serving
+    entry = request.app.state.manager.resolve(model)
+    admitted = await serving.run_stream(
+        entry, principal, run, prefetch=False, is_token=lambda e: e["type"] == "delta"
+    )
 
-    async def events() -> AsyncIterator[Event]:
-        try:
-            async for event in run:
+    async def events() -> AsyncGenerator[Event, None]:
+        async with aclosing(admitted):
+            async for event in admitted:
                 if event["type"] == "confirmation_required" and turn is not None:
                     pending = Pending(
                         event["id"], cid, turn.text, event["name"], event["arguments"]
@@ -243,8 +249,6 @@ async def _respond(
                     stored = store.add_turn(principal.key_id, cid, user, event["message"])
                     event = {**event, "message": stored, **_remember(request, principal, cid, turn)}
                 yield _wire(event)
-        finally:
-            lease.release()
 
     if not stream:
         collected = [e async for e in events()]
@@ -262,17 +266,13 @@ async def _respond(
                 "events": collected,
             }
         )
+    frames = sse.framed(events(), sse.data, _error, done=sse.DONE, done_after_error=True)
+    return sse.response(frames)
 
-    async def sse() -> AsyncIterator[bytes]:
-        try:
-            async for event in events():
-                yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
-        except HaneulError as e:
-            error = {"type": "error", **error_body(e)}
-            yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n".encode()
-        yield b"data: [DONE]\n\n"
 
-    return StreamingResponse(sse(), media_type="text/event-stream")
+def _error(exc: HaneulError) -> bytes:
+    """An error after the stream started, as one more event."""
+    return sse.data({"type": "error", **error_body(exc)})
 
 
 def _remember(
