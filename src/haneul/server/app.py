@@ -20,14 +20,15 @@ from haneul import __version__
 from haneul.assistant.confirmations import Confirmations
 from haneul.assistant.conversations import Conversations
 from haneul.assistant.memory import MemoryStore
+from haneul.assistant.session import AssistantService
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.knowledge.library import Library
+from haneul.knowledge.service import KnowledgeService
 from haneul.safety.filter import SafetyFilter
 from haneul.server.assistant.memories import router as memories_router
 from haneul.server.assistant.routes import listing as assistant_listing
 from haneul.server.assistant.routes import router as assistant_router
-from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.bodylimit import BodyLimit
 from haneul.server.chat import ChatServing
@@ -36,7 +37,6 @@ from haneul.server.clova.tools import router as clova_tools_router
 from haneul.server.errors import install_error_handlers
 from haneul.server.guard import ChatGuard
 from haneul.server.knowledge.routes import router as knowledge_router
-from haneul.server.knowledge.service import KnowledgeService
 from haneul.server.limits import Limiter
 from haneul.server.mcp import mount as mount_mcp
 from haneul.server.metrics import Metrics
@@ -134,13 +134,21 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     library = Library(connect(settings.db_path))  # its own connection: its own transactions
     app.state.knowledge = KnowledgeService(library, manager, settings.embedding_model)
     conversations = Conversations(connect(settings.db_path))
+    app.state.memories = MemoryStore(connect(settings.db_path))
+    app.state.confirmations = Confirmations(connect(settings.db_path))
     app.state.assistant = AssistantService(
-        conversations, manager, app.state.safety, app.state.knowledge, settings.embedding_model
+        conversations,
+        manager,
+        app.state.safety,
+        app.state.knowledge,
+        settings.embedding_model,
+        app.state.memories,
+        app.state.confirmations,
+        remember=settings.memory,
+        default_policy=settings.safety_policy,
     )
     for manifest in filter(None, (m.strip() for m in settings.skill_manifests.split(","))):
         app.state.assistant.skills.update({s.spec.name: s for s in load_manifest(manifest)})
-    app.state.memories = MemoryStore(connect(settings.db_path))
-    app.state.confirmations = Confirmations(connect(settings.db_path))
     guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
     app.state.serving = ChatServing(settings, manager, limiter, metrics, guard)  # every chat
     app.state.openai = OpenAIServing(app.state.serving)

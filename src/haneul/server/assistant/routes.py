@@ -1,6 +1,7 @@
-"""Thin routes for `/v1/conversations`. A message is answered as a whole (`stream`
-false) or as server-sent events, one JSON event per `data:` line, then `data: [DONE]`.
-A turn is stored only when it is complete."""
+"""Thin routes for `/v1/conversations`: parse, call the conversation service
+(`assistant/session.py`), wire. A message is answered as a whole (`stream` false) or as
+server-sent events, one JSON event per `data:` line, then `data: [DONE]`. A turn is stored
+only when it is complete."""
 
 from __future__ import annotations
 
@@ -13,18 +14,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from haneul.assistant.confirmations import Confirmations, Pending
 from haneul.assistant.conversations import Conversation, Message
-from haneul.assistant.memory import MemoryStore, extract
 from haneul.assistant.presets import PRESETS
-from haneul.assistant.turn import Event, Turn
-from haneul.errors import HaneulError, InvalidRequestError
+from haneul.assistant.session import AssistantService, TurnRun
+from haneul.assistant.turn import Event
+from haneul.errors import HaneulError
 from haneul.server import sse
-from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.chat import ChatServing
 from haneul.server.errors import error_body
-from haneul.skills.router import Route
 
 router = APIRouter(prefix="/v1/conversations")
 listing = APIRouter(prefix="/v1")
@@ -138,40 +136,18 @@ class Confirm(BaseModel):
     max_tokens: int = Field(512, ge=1, le=8192)
 
 
-def _turn(request: Request, principal: Principal, cid: str, text: str, **kw: Any) -> Turn:
-    service: AssistantService = request.app.state.assistant
-    memories: MemoryStore = request.app.state.memories
-    remembered = request.app.state.settings.memory
-    return Turn(
-        owner=principal.key_id,
-        preset=service.conversations.get(principal.key_id, cid).preset,
-        history=service.conversations.messages(principal.key_id, cid),
-        text=text,
-        policy=principal.safety_policy or request.app.state.settings.safety_policy,
-        services=service.services,
-        memories=memories.relevant(principal.key_id, text) if remembered else [],
-        **kw,
-    )
-
-
 @router.post("/{cid}/messages")
 async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -> Any:
-    service: AssistantService = request.app.state.assistant  # admit() counts the request
-    unknown = sorted(set(body.skills or []) - set(service.skills))
-    if unknown:
-        raise InvalidRequestError(f"unknown skills: {', '.join(unknown)}", param="skills")
-    turn = _turn(
-        request,
-        principal,
+    run = await _service(request, principal).send(
+        principal.key_id,
         cid,
         body.content,
-        enabled_skills=body.skills,
+        policy=principal.safety_policy,
+        model=body.model,
+        skills=body.skills,
         max_tokens=body.max_tokens,
     )
-    await _check_max_tokens(request, body.model, body.max_tokens)
-    model, assistant = await service.assistant(body.model)
-    await assistant.screen(turn)  # a blocked message is a 400 before anything streams
-    return await _respond(request, principal, cid, assistant.run(turn), body.stream, turn, model)
+    return await _respond(request, principal, run, body.stream)
 
 
 @router.post("/{cid}/confirmations/{confirmation}")
@@ -180,74 +156,30 @@ async def confirm(
 ) -> Any:
     """Approve or decline a side-effect skill a turn asked for; approving runs it and
     finishes the turn, streamed like a message."""
-    service: AssistantService = request.app.state.assistant
-    service.conversations.get(principal.key_id, cid)
-    await _check_max_tokens(request, body.model, body.max_tokens)
-    model, assistant = await service.assistant(body.model)
-    store: Confirmations = request.app.state.confirmations
-    pending = store.decide(principal.key_id, cid, confirmation, body.approve)
-    if not body.approve:
-        return await _respond(
-            request, principal, cid, _each(assistant.declined(pending.skill)), body.stream
-        )
-    turn = _turn(request, principal, cid, pending.text, max_tokens=body.max_tokens)
-    turn.history = turn.history[:-2]  # the question and the request to confirm
-    route = Route(pending.skill, pending.arguments, 1.0, {})
-    return await _respond(
-        request, principal, cid, assistant.answer(turn, route), body.stream, model=model
+    run = await _service(request, principal).confirm(
+        principal.key_id,
+        cid,
+        confirmation,
+        body.approve,
+        policy=principal.safety_policy,
+        model=body.model,
+        max_tokens=body.max_tokens,
     )
+    return await _respond(request, principal, run, body.stream)
 
 
-async def _check_max_tokens(request: Request, model: str | None, max_tokens: int) -> None:
-    """A 400 naming the context when `max_tokens` alone fills the model's context."""
-    entry, backend = await request.app.state.manager.get(model)
-    ctx = backend.context_size
-    model = entry.name
-    if max_tokens >= ctx:
-        raise InvalidRequestError(
-            f"max_tokens is {max_tokens}, but model '{model}' holds {ctx} tokens of context "
-            f"for the conversation and the answer together; ask for fewer than {ctx}",
-            param="max_tokens",
-        )
-
-
-async def _each(events: list[Event]) -> AsyncGenerator[Event, None]:
-    for event in events:
-        yield event
-
-
-async def _respond(
-    request: Request,
-    principal: Principal,
-    cid: str,
-    run: AsyncGenerator[Event, None],
-    stream: bool,
-    turn: Turn | None = None,
-    model: str | None = None,
-) -> Any:
-    """Stream or collect a turn's events; store it when done (with the user's message when
-    `turn` is a new one), fold what the user said into memory, keep a pending confirmation.
-    The turn runs on the one chat path's admitted, metered run (server/chat.py)."""
-    service: AssistantService = request.app.state.assistant
-    store = service.conversations
+async def _respond(request: Request, principal: Principal, run: TurnRun, stream: bool) -> Any:
+    """The turn's events on the one chat path's admitted, metered run (server/chat.py),
+    collected into one reply or streamed as `data:` events."""
     serving: ChatServing = request.app.state.serving
-    entry = request.app.state.manager.resolve(model)
+    entry = request.app.state.manager.resolve(run.model)
     admitted = await serving.run_stream(
-        entry, principal, run, prefetch=False, is_token=lambda e: e["type"] == "delta"
+        entry, principal, run.events, prefetch=False, is_token=lambda e: e["type"] == "delta"
     )
 
     async def events() -> AsyncGenerator[Event, None]:
         async with aclosing(admitted):
             async for event in admitted:
-                if event["type"] == "confirmation_required" and turn is not None:
-                    pending = Pending(
-                        event["id"], cid, turn.text, event["name"], event["arguments"]
-                    )
-                    request.app.state.confirmations.add(principal.key_id, pending)
-                if event["type"] == "done":
-                    user = turn.text if turn is not None else None
-                    stored = store.add_turn(principal.key_id, cid, user, event["message"])
-                    event = {**event, "message": stored, **_remember(request, principal, cid, turn)}
                 yield _wire(event)
 
     if not stream:
@@ -273,15 +205,3 @@ async def _respond(
 def _error(exc: HaneulError) -> bytes:
     """An error after the stream started, as one more event."""
     return sse.data({"type": "error", **error_body(exc)})
-
-
-def _remember(
-    request: Request, principal: Principal, cid: str, turn: Turn | None
-) -> dict[str, Any]:
-    """What the done event tells of memory: the memories the turn was given, and the
-    operations (PASS, REPLACE, APPEND, DELETE) what the user said caused."""
-    if turn is None or not request.app.state.settings.memory:
-        return {}
-    memories: MemoryStore = request.app.state.memories
-    ops = memories.update(principal.key_id, extract(turn.text), source=cid)
-    return {"memories_used": turn.memories, "memory": [asdict(o) for o in ops]}
