@@ -33,6 +33,7 @@ from haneul.server.auth import Principal, authenticate
 from haneul.server.bodylimit import BodyLimit
 from haneul.server.chat import ChatServing
 from haneul.server.clova.chat import router as clova_chat_router
+from haneul.server.clova.chat_v1 import router as clova_v1_chat_router
 from haneul.server.clova.tools import router as clova_tools_router
 from haneul.server.errors import install_error_handlers
 from haneul.server.guard import ChatGuard
@@ -163,6 +164,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.tuning = JobStore(settings)
     app.include_router(studio_router)
     app.include_router(clova_chat_router)
+    app.include_router(clova_v1_chat_router)  # /v1/chat-completions, /testapp, /serviceapp
     app.include_router(clova_tools_router)  # /v1 and /v3 api-tools: tokenize, sliding window
     app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
