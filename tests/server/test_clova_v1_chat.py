@@ -6,6 +6,7 @@ and CLOVA's error shape. The echo model answers with the user's message, a token
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -110,3 +111,30 @@ def test_a_real_model_answers_v1_in_korean(server: RunningServer) -> None:
     assert streamed and "\ufffd" not in streamed
     assert events[-1][0] == "result" and events[-1][1]["message"]["content"] == streamed
     assert events[-1][1]["outputLength"] > 0
+
+
+def test_a_client_that_leaves_a_v1_stream_ends_the_generation(
+    server_factory: Callable[..., RunningServer],
+) -> None:
+    srv = server_factory()
+
+    def active() -> int:
+        status = httpx.get(srv.url + "/health", timeout=10).json()["models"]["echo-slow"]
+        return int(status.get("slots_busy", status.get("active", 0)))
+
+    text = "".join(chr(0xAC00 + i * 97 % 11172) for i in range(400))  # 20 s of slow tokens
+    with httpx.stream(
+        "POST", f"{srv.url}/testapp/v1/chat-completions/echo-slow", json=_body(text, maxTokens=500),
+        headers={"Accept": "text/event-stream"}, timeout=60,
+    ) as response:  # fmt: skip
+        for n, _ in enumerate(response.iter_lines()):
+            if n > 8:
+                assert active() == 1
+                break  # leaving iter_lines closes the connection
+    deadline = time.monotonic() + 5
+    while active() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert active() == 0  # long before the 400 characters were sent
+    metrics = httpx.get(f"{srv.url}/metrics", timeout=30).text
+    assert 'haneul_client_disconnects_total{model="echo-slow"} 1.0' in metrics
+    assert 'haneul_inflight_generations{model="echo-slow"} 0.0' in metrics

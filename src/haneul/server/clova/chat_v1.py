@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -152,15 +153,16 @@ async def _tokens(
     finish: str | None = None
     usage: dict[str, Any] | None = None
     ai_filter: list[dict[str, str]] | None = None
-    async for chunk in chunks:
-        usage = chunk.get("usage") or usage
-        ai_filter = chunk.get("ai_filter") or ai_filter
-        for choice in chunk.get("choices", []):
-            delta = (choice.get("delta") or {}).get("content") or ""
-            finish = choice.get("finish_reason") or finish
-            if delta:
-                parts.append(delta)
-                yield "token", {"message": {"role": "assistant", "content": delta}}
+    async with aclosing(chunks):  # a client that leaves ends the generation
+        async for chunk in chunks:
+            usage = chunk.get("usage") or usage
+            ai_filter = chunk.get("ai_filter") or ai_filter
+            for choice in chunk.get("choices", []):
+                delta = (choice.get("delta") or {}).get("content") or ""
+                finish = choice.get("finish_reason") or finish
+                if delta:
+                    parts.append(delta)
+                    yield "token", {"message": {"role": "assistant", "content": delta}}
     yield "result", _result("".join(parts), finish, seed, usage, ai_filter)
 
 
