@@ -189,3 +189,44 @@ def test_every_package_states_what_it_is(package: str) -> None:
     """nanochat's rule: a package's docstring says what it is (and what it knows nothing of)."""
     tree = ast.parse((SRC / package / "__init__.py").read_text(encoding="utf-8"))
     assert ast.get_docstring(tree), f"haneul.{package} has no docstring"
+
+
+def _third_party(path: Path) -> set[str]:
+    """The top-level names of what `path` imports, Haneul's own left out."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names - {"haneul"}
+
+
+def test_the_services_below_the_edges_know_nothing_of_http() -> None:
+    """Domain services (document search, the conversation service) live in knowledge/ and
+    assistant/, not in the web layer: server/ may import them, never the reverse, and
+    nothing below the edges imports the web framework."""
+    web = {"fastapi", "starlette", "uvicorn"}
+    below = [p for p in SRC.rglob("*.py") if p.relative_to(SRC).parts[0] not in EDGES]
+    found = {str(p.relative_to(SRC)): _third_party(p) & web for p in below}
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_server_and_the_cli_share_one_knowledge_service() -> None:
+    users = {i.source for i in IMPORTS if i.target == "haneul.knowledge.service"}
+    assert {"server", "cli"} <= users
+    # the CLI searches and ingests through it, not through knowledge's internals
+    internals = {"retrieve", "Ingestor", "EmbedQueue", "EmbedWorker"}
+    for path in (SRC / "cli").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("haneul.knowl"):
+                assert not {a.name for a in node.names} & internals, (path.name, node.module)
+
+
+def test_the_conversation_service_sits_below_the_server() -> None:
+    """The assistant route is parse -> call -> wire: the conversation's bookkeeping (store,
+    memory, confirmations) is `assistant/session.py`'s, which the server and `/mcp` call."""
+    users = {i.module for i in IMPORTS if i.target == "haneul.assistant.session"}
+    assert "haneul.server.assistant.routes" in users and "haneul.server.app" in users
+    route = {i.target for i in IMPORTS if i.module == "haneul.server.assistant.routes"}
+    assert not route & {"haneul.assistant.memory", "haneul.assistant.confirmations"}

@@ -23,6 +23,7 @@ from haneul.skills import (
     get_skill,
     skill,
 )
+from haneul.skills.documents_source import DocumentHit, DocumentText
 from haneul.skills.router import NO_SKILL, SkillRouter
 
 
@@ -160,22 +161,29 @@ def test_document_search_skill_cites_the_users_own_documents(tmp_path: Path) -> 
         analyzed=[" ".join(library.index.analyze(text))],
     )
 
-    async def search(
-        owner: str, collection: str | None, query: str, top_k: int
-    ) -> list[dict[str, Any]]:
-        found = []
-        for info in library.collections(owner):
-            if collection in (None, info.name):
-                found += retrieve(library, info.id, query, lambda q: _embed([q])[0], top_k=top_k)
-        return [
-            {"text": h.text, "citation": {"document_name": h.document.name, "page": None}}
-            for h in found
-        ]
+    class Documents:  # a DocumentSource over the real library
+        async def search(
+            self, owner: str, collection: str | None, query: str, top_k: int
+        ) -> list[DocumentHit]:
+            found = []
+            for info in library.collections(owner):
+                if collection in (None, info.name):
+                    hits = retrieve(library, info.id, query, lambda q: _embed([q])[0], top_k=top_k)
+                    found += [
+                        DocumentHit(info.name, h.document.id, h.document.name, h.chunk_id,
+                                    h.text, h.score)
+                        for h in hits
+                    ]  # fmt: skip
+            return found
 
-    context = SkillContext(owner="팀-가", services={"search": search})
+        async def document(self, owner: str, name: str | None) -> DocumentText:
+            raise AssertionError("not used")
+
+    context = SkillContext(owner="팀-가", documents=Documents())
     result = _run("search_documents", {"query": "연차는 며칠?"}, context)
     assert "휴가규정.md" in result.content and "15일" in result.content
-    stranger = SkillContext(owner="팀-나", services={"search": search})
+    assert result.data[0]["citation"]["document_name"] == "휴가규정.md"
+    stranger = SkillContext(owner="팀-나", documents=Documents())
     assert _run("search_documents", {"query": "연차는 며칠?"}, stranger).data == []
     with pytest.raises(SkillArgumentError, match="not available"):
         _run("search_documents", {"query": "연차"})

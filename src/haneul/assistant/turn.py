@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +35,7 @@ from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
 from haneul.skills import Skill, SkillContext, SkillResult
+from haneul.skills.documents_source import DocumentSource
 from haneul.skills.router import NO_SKILL, Route
 
 Event = dict[str, Any]
@@ -70,7 +71,7 @@ class Turn:
     policy: str = "annotate"
     enabled_skills: list[str] | None = None  # None: all
     max_tokens: int = 512
-    services: dict[str, Any] = field(default_factory=dict)
+    documents: DocumentSource | None = None  # the user's documents, for skills that read them
     memories: list[str] = field(default_factory=list)  # what is remembered about the user
 
 
@@ -105,8 +106,13 @@ class Assistant:
             )
         return REFUSAL_KO if flagged and turn.policy == "refuse" else None
 
-    async def run(self, turn: Turn) -> AsyncIterator[Event]:
-        refusal = await self.screen(turn)
+    async def run(
+        self, turn: Turn, *, screened: tuple[str | None] | None = None
+    ) -> AsyncGenerator[Event, None]:
+        """The turn's events. `screened` is `(refusal,)` from a `screen(turn)` the caller ran
+        already (the conversation service runs it before anything streams), so the user's
+        text is checked once; without it the turn screens itself."""
+        refusal = screened[0] if screened is not None else await self.screen(turn)
         if refusal is not None:
             yield {"type": "delta", "content": refusal}
             yield self._done(refusal, [], [], "content_filter")
@@ -186,7 +192,7 @@ class Assistant:
         text = DECLINED_KO.format(name=name)
         return [{"type": "delta", "content": text}, self._done(text, [], [], "stop")]
 
-    async def answer(self, turn: Turn, route: Route | None) -> AsyncIterator[Event]:
+    async def answer(self, turn: Turn, route: Route | None) -> AsyncGenerator[Event, None]:
         """Call the routed skill (if any), start the answer with its sentence, then add the
         model's explanation if it agrees with the result."""
         calls: list[dict[str, Any]] = []
@@ -221,7 +227,7 @@ class Assistant:
 
     async def _grounded(
         self, turn: Turn, result: Event, calls: list[dict[str, Any]]
-    ) -> AsyncIterator[Event]:
+    ) -> AsyncGenerator[Event, None]:
         """The answer to a turn whose skill ran: its sentence first (at once), then the
         model's explanation, held until checked."""
         skill_answer: str | None = result.get("answer")
@@ -269,10 +275,10 @@ class Assistant:
         composed.citations = cites
         yield await self._finish(turn, composed, calls, finish)
 
-    async def _generate(self, request: dict[str, Any]) -> AsyncIterator[tuple[str, str]]:
+    async def _generate(self, request: dict[str, Any]) -> AsyncGenerator[tuple[str, str], None]:
         """The model's text pieces, each with the finish reason so far."""
         finish = "stop"
-        async with aclosing(self.backend.stream_chat(request)) as chunks:  # type: ignore[type-var]
+        async with aclosing(self.backend.stream_chat(request)) as chunks:
             async for chunk in chunks:
                 for choice in chunk.get("choices", []):
                     piece = choice.get("delta", {}).get("content") or ""
@@ -320,7 +326,7 @@ class Assistant:
             error = f"{route.skill}: the arguments are not a JSON object"
             return {**event, "error": error, "content": None, "model_input": None}
         try:
-            context = SkillContext(owner=turn.owner, services=turn.services)
+            context = SkillContext(owner=turn.owner, documents=turn.documents)
             result: SkillResult = await skill.run(route.arguments or {}, context)
         except HaneulError as e:
             return {**event, "error": e.message, "content": None, "model_input": None}

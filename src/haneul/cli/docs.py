@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -25,9 +24,10 @@ from rich.table import Table
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.errors import HaneulError, NotFoundError
-from haneul.knowledge.ingest import Ingestor, IngestProgress, files_in
+from haneul.knowledge.ingest import IngestProgress, files_in
 from haneul.knowledge.library import CollectionInfo, Library
-from haneul.knowledge.retrieve import SearchHit, retrieve
+from haneul.knowledge.retrieve import SearchHit
+from haneul.knowledge.service import KnowledgeService
 from haneul.store.db import connect
 
 app = typer.Typer(help="Document search: collections of Korean documents.", no_args_is_help=True)
@@ -49,10 +49,11 @@ def _fail(exc: HaneulError) -> typer.Exit:
     return typer.Exit(2)
 
 
-async def _embedder(settings: Settings) -> tuple[ModelManager, Any]:
-    manager = ModelManager(settings)
-    _, backend = await manager.get(settings.embedding_model)
-    return manager, backend
+def _service(library: Library) -> KnowledgeService:
+    """The knowledge service the server uses, over this library (the embedding model loads
+    on first use; close its `manager` when done)."""
+    settings = Settings()
+    return KnowledgeService(library, ModelManager(settings), settings.embedding_model)
 
 
 def _collection(library: Library, owner: str, name: str, create: bool) -> CollectionInfo:
@@ -119,16 +120,7 @@ def _rate(count: int, seconds: float) -> str:
 async def _ingest(
     library: Library, info: CollectionInfo, files: list[tuple[str, Path]], lexical_only: bool
 ) -> IngestProgress:
-    settings = Settings()
-    manager = ModelManager(settings)
-
-    async def embed(texts: list[str]) -> np.ndarray:  # the model loads on first use
-        _, backend = await manager.get(settings.embedding_model)
-        result = await backend.embed(texts, input_type="passage")
-        return np.asarray(result.vectors, dtype=np.float32)
-
-    ingestor = Ingestor(library, embed, wait_dense=False)
-    assert ingestor.queue is not None
+    service = _service(library)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -145,8 +137,8 @@ async def _ingest(
                 rate = _rate(p.chunks, time.monotonic() - started) + " chunks"
                 bar.update(task, completed=p.done, rate=rate, description=_label("lexical", p))
 
-            progress = await ingestor.ingest_many(
-                info.id, [(name, path.read_bytes) for name, path in files], show
+            progress = await service.ingest(
+                info, [(name, path.read_bytes) for name, path in files], show
             )
             lexical_s = time.monotonic() - started
             err.print(
@@ -166,12 +158,12 @@ async def _ingest(
                 rate = _rate(done, time.monotonic() - started) + " chunks"
                 bar.update(dense, completed=done, rate=rate)
 
-            done = await ingestor.queue.drain(info.id, sliced)
+            done = await service.embed_queued(info, sliced)
             dense_s = time.monotonic() - started
             err.print(f"embedded {done} chunks in {dense_s:.1f} s ({_rate(done, dense_s)})")
             return progress
     finally:
-        await manager.close()
+        await service.manager.close()
 
 
 def _label(phase: str, p: IngestProgress) -> str:
@@ -325,24 +317,10 @@ async def _search(
     mode: str,
     as_json: bool,
 ) -> None:
-    manager, backend = await _embedder(Settings())
-
-    loop = asyncio.get_running_loop()
-
-    def embed_query(q: str) -> np.ndarray:
-        result = asyncio.run_coroutine_threadsafe(backend.embed([q]), loop).result()
-        return np.asarray(result.vectors[0], dtype=np.float32)
+    service = _service(library)
 
     async def run(q: str, k: int) -> list[SearchHit]:
-        return await asyncio.to_thread(
-            retrieve,
-            library,
-            info.id,
-            q,
-            embed_query,
-            top_k=k,
-            mode=mode,  # type: ignore[arg-type]
-        )
+        return await service.search(info, q, k, None, mode)  # type: ignore[arg-type]
 
     try:
         if query is not None:
@@ -367,7 +345,7 @@ async def _search(
             result = {"id": item.get("id", n), "query": q, "hits": [_hit_json(h) for h in hits]}
             typer.echo(json.dumps(result, ensure_ascii=False))
     finally:
-        await manager.close()
+        await service.manager.close()
 
 
 def _print_hits(hits: list[SearchHit]) -> None:

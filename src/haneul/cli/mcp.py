@@ -57,7 +57,7 @@ async def _serve(settings: Settings, api_key: str | None) -> None:
     service = app_.state.assistant
     if settings.mcp_servers is not None:
         await service.load_mcp(settings.mcp_servers)
-    context = SkillContext(owner=owner, services=service.services)
+    context = SkillContext(owner=owner, documents=service.documents)
     server = build_server(service.skills, lambda _request: context)
     try:
         async with stdio_server() as (read, write):

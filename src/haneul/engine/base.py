@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from haneul.engine.protocol import Capability, EmbeddingResult, Request, Response
@@ -40,14 +40,14 @@ class BaseBackend:
     async def chat(self, request: Request) -> Response:
         raise self._unsupported("chat completions")
 
-    async def stream_chat(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_chat(self, request: Request) -> AsyncGenerator[Response, None]:
         raise self._unsupported("chat completions")
         yield {}  # pragma: no cover
 
     async def complete(self, request: Request) -> Response:
         raise self._unsupported("text completions")
 
-    async def stream_complete(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_complete(self, request: Request) -> AsyncGenerator[Response, None]:
         raise self._unsupported("text completions")
         yield {}  # pragma: no cover
 

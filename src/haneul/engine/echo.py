@@ -12,7 +12,7 @@ characters.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from haneul.engine.base import BaseBackend, last_user_text, new_id, now
@@ -75,7 +75,7 @@ class EchoBackend(BaseBackend):
             "usage": _usage(prompt_tokens, len(text)),
         }
 
-    async def stream_chat(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_chat(self, request: Request) -> AsyncGenerator[Response, None]:
         text, calls, prompt_tokens = self._reply(request)
         cid, created = new_id("chatcmpl"), now()
 
@@ -123,7 +123,7 @@ class EchoBackend(BaseBackend):
             "usage": _usage(len(prompt), len(text)),
         }
 
-    async def stream_complete(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_complete(self, request: Request) -> AsyncGenerator[Response, None]:
         whole = await self.complete(request)
         for ch in whole["choices"][0]["text"]:
             await asyncio.sleep(self.delay_s)

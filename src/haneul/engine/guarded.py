@@ -15,7 +15,7 @@ OpenAI and CLOVA routes, the CLI through the server): the `ModelManager` wraps e
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -98,7 +98,7 @@ class GuardedBackend:
     async def chat(self, request: Request) -> Response:
         return await self._whole(request, self.inner.chat, self.stream_chat, "delta", "message")
 
-    async def stream_chat(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_chat(self, request: Request) -> AsyncGenerator[Response, None]:
         body = self._request(request)
         async for chunk in self._stream(self.inner.stream_chat(body), body, "delta"):
             yield chunk
@@ -106,7 +106,7 @@ class GuardedBackend:
     async def complete(self, request: Request) -> Response:
         return await self._whole(request, self.inner.complete, self.stream_complete, "text", "text")
 
-    async def stream_complete(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_complete(self, request: Request) -> AsyncGenerator[Response, None]:
         body = self._request(request)
         async for chunk in self._stream(self.inner.stream_complete(body), body, "text"):
             yield chunk
@@ -115,7 +115,7 @@ class GuardedBackend:
         self,
         request: Request,
         whole: Callable[[Request], Awaitable[Response]],
-        stream: Callable[[Request], AsyncIterator[Response]],
+        stream: Callable[[Request], AsyncGenerator[Response, None]],
         stream_field: str,
         field: str,
     ) -> Response:
@@ -129,10 +129,10 @@ class GuardedBackend:
         return await _gather(stream(body), stream_field)
 
     async def _stream(
-        self, chunks: AsyncIterator[Response], body: Request, field: str
-    ) -> AsyncIterator[Response]:
+        self, chunks: AsyncGenerator[Response, None], body: Request, field: str
+    ) -> AsyncGenerator[Response, None]:
         if not self._guarded(body):
-            async with aclosing(chunks):  # type: ignore[type-var]
+            async with aclosing(chunks):
                 async for chunk in chunks:
                     yield chunk
             return
@@ -140,14 +140,14 @@ class GuardedBackend:
             yield chunk
 
     async def _watch(
-        self, chunks: AsyncIterator[Response], body: Request, field: str
-    ) -> AsyncIterator[Response]:
+        self, chunks: AsyncGenerator[Response, None], body: Request, field: str
+    ) -> AsyncGenerator[Response, None]:
         """Pass chunks through until the detector fires; then close the engine stream and end
         with a "loop" finish and an estimated usage chunk."""
         detector = LoopDetector()
         pieces = 0
         last: Response | None = None
-        async with aclosing(chunks):  # type: ignore[type-var]
+        async with aclosing(chunks):
             async for chunk in chunks:
                 choices = chunk.get("choices") or []
                 verdict: Verdict | None = None
@@ -213,14 +213,14 @@ def _trim(response: Response, field: str) -> Response:
     return response
 
 
-async def _gather(chunks: AsyncIterator[Response], field: str) -> Response:
+async def _gather(chunks: AsyncGenerator[Response, None], field: str) -> Response:
     """A whole `chat.completion` (field "delta") or `text_completion` (field "text") from a
     stream of chunks."""
     parts: list[str] = []
     head: Response = {}
     finish: str | None = None
     usage: dict[str, Any] | None = None
-    async with aclosing(chunks):  # type: ignore[type-var]
+    async with aclosing(chunks):
         async for chunk in chunks:
             head = head or chunk
             usage = chunk.get("usage") or usage

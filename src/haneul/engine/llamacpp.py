@@ -14,7 +14,7 @@ import logging
 import secrets
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +164,9 @@ class LlamaCppBackend(BaseBackend):
         result.pop("timings", None)
         return complete_characters(result)
 
-    async def _stream(self, fn: Callable[..., Any], body: Request) -> AsyncIterator[Response]:
+    async def _stream(
+        self, fn: Callable[..., Any], body: Request
+    ) -> AsyncGenerator[Response, None]:
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         stop = threading.Event()
@@ -214,7 +216,7 @@ class LlamaCppBackend(BaseBackend):
             self._server.handle_chat_completions, self._engine_request(request, stream=False)
         )
 
-    async def stream_chat(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_chat(self, request: Request) -> AsyncGenerator[Response, None]:
         if request.get("tools") and not self.options.native_tools:
             for chunk in tools.as_chunks(await self.chat(request)):
                 yield chunk
@@ -232,7 +234,7 @@ class LlamaCppBackend(BaseBackend):
             self._server.handle_completions, self._engine_request(request, stream=False)
         )
 
-    async def stream_complete(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_complete(self, request: Request) -> AsyncGenerator[Response, None]:
         body = self._engine_request(request, stream=True)
         async for chunk in self._stream(self._server.handle_completions, body):
             yield chunk

@@ -7,7 +7,7 @@ subclasses; it never returns an error object.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -49,7 +49,7 @@ class Backend(Protocol):
         """A whole `chat.completion` for an OpenAI chat request."""
         ...
 
-    def stream_chat(self, request: Request) -> AsyncIterator[Response]:
+    def stream_chat(self, request: Request) -> AsyncGenerator[Response, None]:
         """`chat.completion.chunk`s; the last may carry `usage` with empty `choices`."""
         ...
 
@@ -57,7 +57,7 @@ class Backend(Protocol):
         """A whole `text_completion`."""
         ...
 
-    def stream_complete(self, request: Request) -> AsyncIterator[Response]:
+    def stream_complete(self, request: Request) -> AsyncGenerator[Response, None]:
         """`text_completion` chunks."""
         ...
 

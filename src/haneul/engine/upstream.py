@@ -6,7 +6,7 @@ Haneul keeps the keys, limits, catalog and the layers above.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -95,7 +95,7 @@ class UpstreamBackend(BaseBackend):
         data["model"] = self.name
         return data
 
-    async def _stream(self, path: str, body: Request) -> AsyncIterator[Response]:
+    async def _stream(self, path: str, body: Request) -> AsyncGenerator[Response, None]:
         try:
             async with self._client.stream("POST", path, json=body) as res:
                 if res.status_code >= 400:
@@ -117,14 +117,14 @@ class UpstreamBackend(BaseBackend):
     async def chat(self, request: Request) -> Response:
         return await self._post("/chat/completions", self._body(request, False))
 
-    async def stream_chat(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_chat(self, request: Request) -> AsyncGenerator[Response, None]:
         async for chunk in self._stream("/chat/completions", self._body(request, True)):
             yield chunk
 
     async def complete(self, request: Request) -> Response:
         return await self._post("/completions", self._body(request, False))
 
-    async def stream_complete(self, request: Request) -> AsyncIterator[Response]:
+    async def stream_complete(self, request: Request) -> AsyncGenerator[Response, None]:
         async for chunk in self._stream("/completions", self._body(request, True)):
             yield chunk
 

@@ -21,9 +21,11 @@ from haneul import __version__
 from haneul.assistant.confirmations import Confirmations
 from haneul.assistant.conversations import Conversations
 from haneul.assistant.memory import MemoryStore
+from haneul.assistant.session import AssistantService
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.knowledge.library import Library
+from haneul.knowledge.service import KnowledgeService
 from haneul.safety.filter import SafetyFilter
 from haneul.server.accounts.admin import router as admin_router
 from haneul.server.accounts.routes import router as accounts_router
@@ -32,10 +34,11 @@ from haneul.server.assistant.feedback import router as feedback_router
 from haneul.server.assistant.memories import router as memories_router
 from haneul.server.assistant.routes import listing as assistant_listing
 from haneul.server.assistant.routes import router as assistant_router
-from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.bodylimit import BodyLimit
+from haneul.server.chat import ChatServing
 from haneul.server.clova.chat import router as clova_chat_router
+from haneul.server.clova.chat_v1 import router as clova_v1_chat_router
 from haneul.server.clova.embedding import router as clova_embedding_router
 from haneul.server.clova.reranker import router as clova_reranker_router
 from haneul.server.clova.router import router as clova_router_router
@@ -43,12 +46,11 @@ from haneul.server.clova.segmentation import router as clova_segmentation_router
 from haneul.server.clova.summarization import router as clova_summarization_router
 from haneul.server.clova.tools import router as clova_tools_router
 from haneul.server.errors import install_error_handlers
+from haneul.server.guard import ChatGuard
 from haneul.server.knowledge.routes import router as knowledge_router
-from haneul.server.knowledge.service import KnowledgeService
 from haneul.server.limits import Limiter
 from haneul.server.mcp import mount as mount_mcp
 from haneul.server.metrics import Metrics
-from haneul.server.openai.guard import ChatGuard
 from haneul.server.openai.moderations import router as moderations_router
 from haneul.server.openai.routes import clova_openai_router
 from haneul.server.openai.routes import router as openai_router
@@ -150,15 +152,24 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     library = Library(connect(settings.db_path))  # its own connection: its own transactions
     app.state.knowledge = KnowledgeService(library, manager, settings.embedding_model)
     conversations = Conversations(connect(settings.db_path))
+    app.state.memories = MemoryStore(connect(settings.db_path))
+    app.state.confirmations = Confirmations(connect(settings.db_path))
     app.state.assistant = AssistantService(
-        conversations, manager, app.state.safety, app.state.knowledge, settings.embedding_model
+        conversations,
+        manager,
+        app.state.safety,
+        app.state.knowledge,
+        settings.embedding_model,
+        app.state.memories,
+        app.state.confirmations,
+        remember=settings.memory,
+        default_policy=settings.safety_policy,
     )
     for manifest in filter(None, (m.strip() for m in settings.skill_manifests.split(","))):
         app.state.assistant.skills.update({s.spec.name: s for s in load_manifest(manifest)})
-    app.state.memories = MemoryStore(connect(settings.db_path))
-    app.state.confirmations = Confirmations(connect(settings.db_path))
     guard = ChatGuard(app.state.safety, app.state.audit, settings.safety_policy)
-    app.state.serving = OpenAIServing(settings, manager, limiter, metrics, guard)
+    app.state.serving = ChatServing(settings, manager, limiter, metrics, guard)  # every chat
+    app.state.openai = OpenAIServing(app.state.serving)
     app.state.serving.usage = app.state.usage
     install_error_handlers(app)
     app.include_router(openai_router)
@@ -172,6 +183,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.tuning = JobStore(settings)
     app.include_router(studio_router)
     app.include_router(clova_chat_router)
+    app.include_router(clova_v1_chat_router)  # /v1/chat-completions, /testapp, /serviceapp
     app.include_router(clova_tools_router)  # /v1 and /v3 api-tools: tokenize, sliding window
     app.include_router(clova_summarization_router)  # /v1/api-tools/summarization/v2
     app.include_router(clova_segmentation_router)  # /v1/api-tools/segmentation

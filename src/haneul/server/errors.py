@@ -45,6 +45,7 @@ def error_body(exc: HaneulError) -> dict[str, Any]:
 CLOVA_ROUTES: tuple[str, ...] = ("/tuning/", "/v3/tasks/", "/v1/tasks/", "/v3/chat-completions/")
 CLOVA_ROUTES += ("/v1/api-tools/", "/v3/api-tools/")  # server/clova/tools.py
 CLOVA_ROUTES += ("/v1/routers/",)  # server/clova/router.py
+CLOVA_ROUTES += ("/v1/chat-completions/", "/testapp/", "/serviceapp/")  # clova/chat_v1.py
 _CLOVA_CODES = {400: "40001", 401: "40100", 413: "41300", 429: "42900", 500: "50000"}
 
 

@@ -12,8 +12,8 @@ from fastapi import FastAPI, Request
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Receive, Scope, Send
 
+from haneul.assistant.session import AssistantService
 from haneul.errors import HaneulError
-from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import authenticate
 from haneul.server.errors import error_response
 from haneul.skills import SkillContext
@@ -30,7 +30,7 @@ class McpEndpoint:
 
         def context_for(request: Any) -> SkillContext:
             owner = request.scope["state"][OWNER]  # set below, before the SDK runs
-            return SkillContext(owner=owner, services=service.services)
+            return SkillContext(owner=owner, documents=service.documents)
 
         server = build_server(service.skills, context_for)
         self.sessions = StreamableHTTPSessionManager(app=server, stateless=True, json_response=True)

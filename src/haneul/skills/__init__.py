@@ -22,6 +22,7 @@ from typing import Any, Protocol, get_args, get_type_hints, runtime_checkable
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from haneul.errors import InvalidRequestError, NotFoundError
+from haneul.skills.documents_source import DocumentSource
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,11 @@ class SkillResult:
 
 @dataclass
 class SkillContext:
-    """What a skill may use of the caller: who asks, and services the server provides."""
+    """What a skill may use of the caller: who asks, and the user's documents (a typed
+    `DocumentSource`, skills/documents_source.py; None where the caller has none)."""
 
     owner: str = "anonymous"
-    services: dict[str, Any] = field(default_factory=dict)
+    documents: DocumentSource | None = None
 
 
 @runtime_checkable

@@ -1,29 +1,29 @@
-"""Thin routes for `/v1/conversations`. A message is answered as a whole (`stream`
-false) or as server-sent events, one JSON event per `data:` line, then `data: [DONE]`.
-A turn is stored only when it is complete."""
+"""Thin routes for `/v1/conversations`: parse, call the conversation service
+(`assistant/session.py`), wire. A message is answered as a whole (`stream` false) or as
+server-sent events, one JSON event per `data:` line, then `data: [DONE]`. A turn is stored
+only when it is complete."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from haneul.assistant.confirmations import Confirmations, Pending
 from haneul.assistant.conversations import Conversation, Message
-from haneul.assistant.memory import MemoryStore, extract
 from haneul.assistant.presets import PRESETS
-from haneul.assistant.turn import Event, Turn
-from haneul.errors import HaneulError, InvalidRequestError
-from haneul.server.assistant.service import AssistantService
+from haneul.assistant.session import AssistantService, TurnRun
+from haneul.assistant.turn import Event
+from haneul.errors import HaneulError
+from haneul.server import sse
 from haneul.server.auth import Principal, authenticate
+from haneul.server.chat import ChatServing
 from haneul.server.errors import error_body
-from haneul.skills.router import Route
 
 router = APIRouter(prefix="/v1/conversations")
 listing = APIRouter(prefix="/v1")
@@ -156,44 +156,19 @@ class Confirm(BaseModel):
     max_tokens: int = Field(512, ge=1, le=8192)
 
 
-def _turn(request: Request, principal: Principal, cid: str, text: str, **kw: Any) -> Turn:
-    service: AssistantService = request.app.state.assistant
-    memories: MemoryStore = request.app.state.memories
-    remembered = request.app.state.settings.memory and kw.pop("memory", True)
-    return Turn(
-        owner=principal.owner,
-        preset=service.conversations.get(principal.owner, cid).preset,
-        history=service.conversations.messages(principal.owner, cid),
-        text=text,
-        policy=principal.safety_policy or request.app.state.settings.safety_policy,
-        services=service.services,
-        memories=memories.relevant(principal.owner, text) if remembered else [],
-        **kw,
-    )
-
-
 @router.post("/{cid}/messages")
 async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -> Any:
-    service: AssistantService = request.app.state.assistant  # admit() counts the request
-    unknown = sorted(set(body.skills or []) - set(service.skills))
-    if unknown:
-        raise InvalidRequestError(f"unknown skills: {', '.join(unknown)}", param="skills")
-    turn = _turn(
-        request,
-        principal,
+    run = await _service(request, principal).send(
+        principal.owner,
         cid,
         body.content,
-        enabled_skills=body.skills,
+        policy=principal.safety_policy,
+        model=body.model,
+        skills=body.skills,
         max_tokens=body.max_tokens,
         memory=body.memory,
     )
-    await _check_max_tokens(request, body.model, body.max_tokens)
-    model, assistant = await service.assistant(body.model)
-    await assistant.screen(turn)  # a blocked message is a 400 before anything streams
-    kept = turn if body.memory else None  # what the user said is folded into memory
-    return await _respond(
-        request, principal, cid, assistant.run(turn), body.stream, turn, model, kept
-    )
+    return await _respond(request, principal, run, body.stream)
 
 
 @router.post("/{cid}/confirmations/{confirmation}")
@@ -202,78 +177,31 @@ async def confirm(
 ) -> Any:
     """Approve or decline a side-effect skill a turn asked for; approving runs it and
     finishes the turn, streamed like a message."""
-    service: AssistantService = request.app.state.assistant
-    service.conversations.get(principal.owner, cid)
-    await _check_max_tokens(request, body.model, body.max_tokens)
-    model, assistant = await service.assistant(body.model)
-    store: Confirmations = request.app.state.confirmations
-    pending = store.decide(principal.owner, cid, confirmation, body.approve)
-    if not body.approve:
-        return await _respond(
-            request, principal, cid, _each(assistant.declined(pending.skill)), body.stream
-        )
-    turn = _turn(request, principal, cid, pending.text, max_tokens=body.max_tokens)
-    turn.history = turn.history[:-2]  # the question and the request to confirm
-    route = Route(pending.skill, pending.arguments, 1.0, {})
-    return await _respond(
-        request, principal, cid, assistant.answer(turn, route), body.stream, model=model
+    run = await _service(request, principal).confirm(
+        principal.owner,
+        cid,
+        confirmation,
+        body.approve,
+        policy=principal.safety_policy,
+        model=body.model,
+        max_tokens=body.max_tokens,
+    )
+    return await _respond(request, principal, run, body.stream)
+
+
+async def _respond(request: Request, principal: Principal, run: TurnRun, stream: bool) -> Any:
+    """The turn's events on the one chat path's admitted, metered run (server/chat.py),
+    collected into one reply or streamed as `data:` events."""
+    serving: ChatServing = request.app.state.serving
+    entry = request.app.state.manager.resolve(run.model)
+    admitted = await serving.run_stream(
+        entry, principal, run.events, prefetch=False, is_token=lambda e: e["type"] == "delta"
     )
 
-
-async def _check_max_tokens(request: Request, model: str | None, max_tokens: int) -> None:
-    """A 400 naming the context when `max_tokens` alone fills the model's context."""
-    entry, backend = await request.app.state.manager.get(model)
-    ctx = backend.context_size
-    model = entry.name
-    if max_tokens >= ctx:
-        raise InvalidRequestError(
-            f"max_tokens is {max_tokens}, but model '{model}' holds {ctx} tokens of context "
-            f"for the conversation and the answer together; ask for fewer than {ctx}",
-            param="max_tokens",
-        )
-
-
-async def _each(events: list[Event]) -> AsyncIterator[Event]:
-    for event in events:
-        yield event
-
-
-async def _respond(
-    request: Request,
-    principal: Principal,
-    cid: str,
-    run: AsyncIterator[Event],
-    stream: bool,
-    turn: Turn | None = None,
-    model: str | None = None,
-    remembered: Turn | None = None,
-) -> Any:
-    """Stream or collect a turn's events; store it when done (with the user's message when
-    `turn` is a new one), fold what the user said into memory, keep a pending confirmation."""
-    service: AssistantService = request.app.state.assistant
-    store = service.conversations
-    serving = request.app.state.serving
-    lease = await serving.admit(principal, request.app.state.manager.resolve(model))
-
-    async def events() -> AsyncIterator[Event]:
-        try:
-            async for event in run:
-                if event["type"] == "confirmation_required" and turn is not None:
-                    pending = Pending(
-                        event["id"], cid, turn.text, event["name"], event["arguments"]
-                    )
-                    request.app.state.confirmations.add(principal.owner, pending)
-                if event["type"] == "done":
-                    user = turn.text if turn is not None else None
-                    stored = store.add_turn(principal.owner, cid, user, event["message"])
-                    event = {
-                        **event,
-                        "message": stored,
-                        **_remember(request, principal, cid, remembered),
-                    }
+    async def events() -> AsyncGenerator[Event, None]:
+        async with aclosing(admitted):
+            async for event in admitted:
                 yield _wire(event)
-        finally:
-            lease.release()
 
     if not stream:
         collected = [e async for e in events()]
@@ -291,26 +219,10 @@ async def _respond(
                 "events": collected,
             }
         )
-
-    async def sse() -> AsyncIterator[bytes]:
-        try:
-            async for event in events():
-                yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
-        except HaneulError as e:
-            error = {"type": "error", **error_body(e)}
-            yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n".encode()
-        yield b"data: [DONE]\n\n"
-
-    return StreamingResponse(sse(), media_type="text/event-stream")
+    frames = sse.framed(events(), sse.data, _error, done=sse.DONE, done_after_error=True)
+    return sse.response(frames)
 
 
-def _remember(
-    request: Request, principal: Principal, cid: str, turn: Turn | None
-) -> dict[str, Any]:
-    """What the done event tells of memory: the memories the turn was given, and the
-    operations (PASS, REPLACE, APPEND, DELETE) what the user said caused."""
-    if turn is None or not request.app.state.settings.memory:
-        return {}
-    memories: MemoryStore = request.app.state.memories
-    ops = memories.update(principal.owner, extract(turn.text), source=cid)
-    return {"memories_used": turn.memories, "memory": [asdict(o) for o in ops]}
+def _error(exc: HaneulError) -> bytes:
+    """An error after the stream started, as one more event."""
+    return sse.data({"type": "error", **error_body(exc)})

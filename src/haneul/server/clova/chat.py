@@ -1,9 +1,10 @@
 """CLOVA Studio's v3 chat over Haneul's models: `POST /v3/chat-completions/{model}`, and the
 same for a tuned model as a task (`/v3/tasks/{taskId}/chat-completions`, server/studio).
 
-A thin translation: the CLOVA request becomes an OpenAI chat request that `OpenAIServing`
-checks against its model (chat capability, `maxTokens` against the context) and the key's
-rate limit, safety policy and audit log apply as on `/v1/chat/completions`. The reply is
+A formatter over the one chat path (`server/chat.py`): the CLOVA request becomes an OpenAI
+chat request that `ChatServing` checks against its model (chat capability, `maxTokens`
+against the context), admits, runs and meters; the key's rate limit, safety policy and audit
+log apply as on `/v1/chat/completions`. The reply is
 wrapped as CLOVA wraps it (`{"status": {"code": "20000"}, "result": ...}`), with `aiFilter`
 when `includeAiFilters` is set; `Accept: text/event-stream` streams `event: token` deltas,
 then `event: result` with the whole message, usage and `aiFilter`, or `event: error`.
@@ -11,24 +12,20 @@ then `event: result` with the whole message, usage and `aiFilter`, or `event: er
 
 from __future__ import annotations
 
-import json
 import time
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from haneul.engine.guarded import LOOP
-from haneul.engine.protocol import Backend
 from haneul.errors import HaneulError, InvalidRequestError
-from haneul.safety.filter import clova_ai_filter
+from haneul.server import sse
 from haneul.server.auth import Principal, authenticate
+from haneul.server.chat import ChatCall, ChatServing
 from haneul.server.errors import clova_code
-from haneul.server.limits import Lease
 from haneul.server.openai.schemas import MAX_MESSAGES, ChatCompletionRequest
 from haneul.server.text import refuse_bad_text
 
@@ -129,84 +126,72 @@ def _result(
     return result
 
 
-def _event(name: str, data: dict[str, Any]) -> bytes:
-    payload = json.dumps(data, ensure_ascii=False)
-    return f"id: {uuid.uuid4()}\nevent: {name}\ndata: {payload}\n\n".encode()
+def _serving(request: Request) -> ChatServing:
+    serving: ChatServing = request.app.state.serving
+    return serving
 
 
 async def v3_chat(request: Request, principal: Principal, model: str, body: V3Chat) -> Any:
     """Answer `body` with `model` (a catalog name or a tuned task's name)."""
-    serving = request.app.state.serving
-    entry, backend = await serving.chat_backend(model)
-    chat = serving.engine_body(body.openai(entry.name), backend)
-    refused = await serving.guard.screen_input(chat, principal)
-    lease = await serving.admit(principal, entry)
+    serving = _serving(request)
+    entry, _ = await serving.chat_backend(model)
+    call = await serving.prepare(
+        body.openai(entry.name), principal, include_filters=body.includeAiFilters
+    )
     if "text/event-stream" in request.headers.get("accept", ""):
-        events = _events(serving, entry.name, backend, chat, principal, body, refused, lease)
-        return StreamingResponse(events, media_type="text/event-stream")
-    include = body.includeAiFilters
-    try:
-        if refused is not None:
-            return ok(
-                _result(refused, "stop", body.seed, {}, await _judged(serving, refused, body))
-            )
-        reply = await backend.chat(chat)
-        reply = await serving.guard.screen_output(reply, principal, include)
-    finally:
-        lease.release()
-    serving.metrics.count_usage(entry.name, reply.get("usage"))
+        if call.refused is not None:
+            events = _refused(serving, call, body)
+        else:
+            events = _tokens(await serving.stream(call, principal), body.seed)
+        return sse.response(sse.framed(events, _encode, _error))
+    if call.refused is not None:
+        judged = await serving.judge_refusal(call)
+        return ok(_result(call.refused, "stop", body.seed, {}, judged))
+    reply = await serving.whole(call, principal)
     choice = reply["choices"][0]
     content = choice["message"].get("content") or ""
     finish = choice.get("finish_reason")
     return ok(_result(content, finish, body.seed, reply.get("usage"), reply.get("ai_filter")))
 
 
-async def _events(
-    serving: Any,
-    model: str,
-    backend: Backend,
-    chat: dict[str, Any],
-    principal: Principal,
-    body: V3Chat,
-    refused: str | None,
-    lease: Lease,
-) -> AsyncIterator[bytes]:
+Event = tuple[str, dict[str, Any]]
+
+
+def _encode(item: Event) -> bytes:
+    return sse.event(*item)
+
+
+def _error(exc: HaneulError) -> bytes:
+    return sse.event("error", {"status": {"code": clova_code(exc), "message": exc.message}})
+
+
+async def _tokens(
+    chunks: AsyncGenerator[dict[str, Any], None], seed: int
+) -> AsyncGenerator[Event, None]:
+    """OpenAI chunks as CLOVA's `token` events, then the `result` event."""
     parts: list[str] = []
     finish: str | None = "stop"
     usage: dict[str, Any] | None = None
     ai_filter: list[dict[str, str]] | None = None
-    try:
-        if refused is not None:
-            parts.append(refused)
-            ai_filter = await _judged(serving, refused, body)
-        else:
-            request = {**chat, "stream": True, "stream_options": {"include_usage": True}}
-            chunks = serving.guard.watch_stream(
-                backend.stream_chat(request), principal, body.includeAiFilters
-            )
-            async with aclosing(chunks):  # a client that leaves ends the generation
-                async for chunk in chunks:
-                    usage = chunk.get("usage") or usage
-                    ai_filter = chunk.get("ai_filter") or ai_filter
-                    for choice in chunk.get("choices", []):
-                        delta = (choice.get("delta") or {}).get("content") or ""
-                        finish = choice.get("finish_reason") or finish
-                        if delta:
-                            parts.append(delta)
-                            yield _event("token", _token(delta, body.seed))
-        serving.metrics.count_usage(model, usage)
-        yield _event("result", _result("".join(parts), finish, body.seed, usage, ai_filter))
-    except HaneulError as exc:
-        yield _event("error", {"status": {"code": clova_code(exc), "message": exc.message}})
-    finally:
-        lease.release()
+    async with aclosing(chunks):  # a client that leaves ends the generation
+        async for chunk in chunks:
+            usage = chunk.get("usage") or usage
+            ai_filter = chunk.get("ai_filter") or ai_filter
+            for choice in chunk.get("choices", []):
+                delta = (choice.get("delta") or {}).get("content") or ""
+                finish = choice.get("finish_reason") or finish
+                if delta:
+                    parts.append(delta)
+                    yield "token", _token(delta, seed)
+    yield "result", _result("".join(parts), finish, seed, usage, ai_filter)
 
 
-async def _judged(serving: Any, refusal: str, body: V3Chat) -> list[dict[str, str]] | None:
-    """The AI Filter's verdict on a refusal sent in place of the model's answer."""
-    if not body.includeAiFilters:
-        return None
-    return clova_ai_filter(await serving.guard.safety.check(refusal, kind="output"))
+async def _refused(
+    serving: ChatServing, call: ChatCall, body: V3Chat
+) -> AsyncGenerator[Event, None]:
+    """The refusal as a stream: no tokens, the `result` event with the verdict if asked."""
+    judged = await serving.judge_refusal(call)
+    yield "result", _result(call.refused or "", "stop", body.seed, {}, judged)
 
 
 def _token(delta: str, seed: int) -> dict[str, Any]:

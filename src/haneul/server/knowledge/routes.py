@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from haneul.errors import InvalidRequestError
 from haneul.knowledge.ingest import MAX_FILE_BYTES
 from haneul.knowledge.library import CollectionInfo, Library
+from haneul.knowledge.service import KnowledgeService
 from haneul.server.auth import Principal, authenticate
 from haneul.server.knowledge.access import (
     check_writable,
@@ -30,7 +31,6 @@ from haneul.server.knowledge.schemas import (
     hit_card,
     progress_card,
 )
-from haneul.server.knowledge.service import KnowledgeService
 
 router = APIRouter(prefix="/v1/collections")
 MAX_FILES = 1000

@@ -1,4 +1,5 @@
-"""Thin routes: parse, authenticate, hand over to `OpenAIServing`.
+"""Thin routes: parse, authenticate, hand over to `OpenAIServing` (OpenAI's wire format over
+the one chat path, `server/chat.py`).
 
 The models, chat and embeddings routes are mounted twice: under `/v1` and under `/v1/openai`,
 CLOVA Studio's OpenAI-compatible base URL (langchain-naver's `ChatClovaX` and
@@ -35,7 +36,7 @@ CLOVA_OPENAI_PREFIX = "/v1/openai"
 
 
 def _serving(request: Request) -> OpenAIServing:
-    serving: OpenAIServing = request.app.state.serving
+    serving: OpenAIServing = request.app.state.openai
     return serving
 
 

@@ -1,5 +1,6 @@
 """Document search over the caller's own collections, with citations. The search itself
-is a service the server puts in the skill context (skills sit below `knowledge/`)."""
+is the `DocumentSource` the caller puts in the skill context (skills sit below the
+document search service); its typed hits become the result's data cards."""
 
 from __future__ import annotations
 
@@ -102,26 +103,24 @@ async def search(
         collection: The collection to search; omit to search all of the user's collections.
         top_k: How many passages to return (1-10).
     """
-    run = context.services.get("search")
-    if run is None:
+    if context.documents is None:
         raise SkillArgumentError("search_documents: document search is not available here")
     if not 1 <= top_k <= 10:
         raise SkillArgumentError("search_documents: top_k is 1 to 10", param="top_k")
-    hits: list[dict[str, Any]] = await run(context.owner, collection, query, top_k)
-    if not hits:
+    found = await context.documents.search(context.owner, collection, query, top_k)
+    if not found:
         return SkillResult(NO_DOCUMENTS_KO, [], answer=NO_DOCUMENTS_KO)
-    best = support(query, hits[0]["text"])
+    best = support(query, found[0].text)
     hits = [
         {
-            **h,
-            "support": round(support(query, h["text"]), 3),
+            **h.card(),
+            "support": round(support(query, h.text), 3),
             "supported": best >= SUPPORT_THRESHOLD,
         }
-        for h in hits
+        for h in found
     ]
     lines = []
-    for n, hit in enumerate(hits, start=1):
-        c = hit["citation"]
-        where = c["document_name"] + (f" p.{c['page']}" if c.get("page") else "")
-        lines.append(f"[{n}] ({where}) {hit['text']}")
+    for n, hit in enumerate(found, start=1):
+        where = hit.document_name + (f" p.{hit.page}" if hit.page else "")
+        lines.append(f"[{n}] ({where}) {hit.text}")
     return SkillResult("\n\n".join(lines), hits, answer=_answer(query, hits))

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
+from haneul.skills.documents_source import Sentence
 
 FILE = re.compile(r"([\w가-힣().\-]+\.(?:pdf|docx|pptx|xlsx|hwpx?|html?|md|txt))", re.I)
 KEY_VALUE = re.compile(r"^\s*([^:：]{1,30})[:：]\s*(.+)$")
@@ -29,15 +30,15 @@ def parse(utterance: str) -> dict[str, Any] | None:
     return {"document": found.group(1)} if found else {}
 
 
-def _row(sentence: dict[str, Any]) -> tuple[int, str, str, str]:
-    text = " ".join(sentence["text"].split())
-    where = f"p.{sentence['page']}" if sentence.get("page") else (sentence.get("heading") or "")
+def _row(sentence: Sentence) -> tuple[int, str, str, str]:
+    text = " ".join(sentence.text.split())
+    where = f"p.{sentence.page}" if sentence.page else (sentence.heading or "")
     for pattern, score in ((KEY_VALUE, 2), (TOPIC, 1)):
         found = pattern.match(text)
         if found:
             item, content = found.group(1).strip(), found.group(2).strip()
             return score + 2 * bool(FACT.search(content)), item, content, where
-    return 2 * bool(FACT.search(text)) - 1, sentence.get("heading") or "내용", text, where
+    return 2 * bool(FACT.search(text)) - 1, sentence.heading or "내용", text, where
 
 
 def _cell(text: str) -> str:
@@ -67,11 +68,10 @@ async def document_table(
     """
     if not 1 <= rows <= 20:
         raise SkillArgumentError("document_table: rows is 1 to 20", param="rows")
-    fetch = context.services.get("document")
-    if fetch is None:
+    if context.documents is None:
         raise SkillArgumentError("document_table: documents are not available here")
-    doc = await fetch(context.owner, document)
-    candidates = [(i, *_row(s)) for i, s in enumerate(doc["sentences"]) if s["text"].strip()]
+    doc = await context.documents.document(context.owner, document)
+    candidates = [(i, *_row(s)) for i, s in enumerate(doc.sentences) if s.text.strip()]
     best = sorted(candidates, key=lambda c: (-c[1], c[0]))[:rows]
     chosen = sorted(best)  # back in the document's order
     lines = ["| 항목 | 내용 | 출처 |", "|---|---|---|"]
@@ -81,5 +81,5 @@ async def document_table(
     ]
     table = "\n".join(lines)
     data = [{"item": c[2], "content": c[3], "source": c[4]} for c in chosen]
-    content = f"**{doc['name']}** 핵심 내용\n\n{table}"
+    content = f"**{doc.name}** 핵심 내용\n\n{table}"
     return SkillResult(content, data=data, answer=content)

@@ -1,10 +1,11 @@
-"""The AI Filter around a chat completion: the key's policy on the way in, the verdict on
-the way out (`include_ai_filters`, in CLOVA's `aiFilter` shape), and the audit log."""
+"""The AI Filter around a chat completion, whatever its dialect: the key's policy on the way
+in, the verdict on the way out (`include_ai_filters`, in CLOVA's `aiFilter` shape), and the
+audit log. `server/chat.py` runs it for every chat route."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
@@ -75,12 +76,12 @@ class ChatGuard:
         return result
 
     async def watch_stream(
-        self, chunks: AsyncIterator[dict[str, Any]], principal: Principal, include: bool
-    ) -> AsyncIterator[dict[str, Any]]:
+        self, chunks: AsyncGenerator[dict[str, Any], None], principal: Principal, include: bool
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """Pass chunks through; at the end, judge the whole answer (streams are annotated,
         not masked: what was sent cannot be taken back)."""
         parts: list[str] = []
-        async with aclosing(chunks):  # type: ignore[type-var]
+        async with aclosing(chunks):
             async for chunk in chunks:
                 for choice in chunk.get("choices", []):
                     parts.append(choice.get("delta", {}).get("content") or "")
@@ -96,6 +97,12 @@ class ChatGuard:
                 "choices": [],
                 "ai_filter": clova_ai_filter(verdict),
             }
+
+    async def judge(self, text: str, include: bool) -> list[dict[str, str]] | None:
+        """The verdict on a refusal sent in place of the model's answer, when asked for."""
+        if not include:
+            return None
+        return clova_ai_filter(await self.safety.check(text, kind="output"))
 
 
 def refusal(model: str, text: str, stream: bool) -> dict[str, Any] | list[dict[str, Any]]:

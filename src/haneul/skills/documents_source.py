@@ -1,0 +1,123 @@
+"""What a skill may read of the user's documents: the `DocumentSource` seam, the typed hits and
+documents it returns, and `StaticDocuments`, an in-memory source beside it for tests.
+
+The caller puts a source in the skill's `SkillContext.documents`; the server and the CLI give
+the knowledge service's (document search over the owner's collections). Skills never reach
+the index or the library themselves, and a source only ever answers for `owner`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Protocol, runtime_checkable
+
+from haneul.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    """One passage found for a query, with where it came from."""
+
+    collection: str
+    document_id: str
+    document_name: str
+    chunk_id: int
+    text: str
+    score: float
+    snippet: str = ""  # HTML-escaped, matched terms in <mark>
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # spans in `text`
+    page: int | None = None
+    heading: str | None = None
+    start: int = 0  # character span of the passage in the document's text
+    end: int = 0
+
+    def card(self) -> dict[str, Any]:
+        """The hit as skills report it (`SkillResult.data`), in the search API's shape."""
+        return {
+            "document_id": self.document_id,
+            "document_name": self.document_name,
+            "chunk_id": self.chunk_id,
+            "text": self.text,
+            "score": self.score,
+            "snippet": self.snippet,
+            "highlights": [list(span) for span in self.highlights],
+            "citation": {
+                "document_id": self.document_id,
+                "document_name": self.document_name,
+                "page": self.page,
+                "heading": self.heading,
+                "start": self.start,
+                "end": self.end,
+            },
+            "collection": self.collection,
+        }
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    page: int | None = None
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """One document as its sentences, in order."""
+
+    name: str
+    sentences: list[Sentence]
+
+    def card(self) -> dict[str, Any]:
+        return {"name": self.name, "sentences": [asdict(s) for s in self.sentences]}
+
+
+@runtime_checkable
+class DocumentSource(Protocol):
+    """The user's documents, as a skill may read them."""
+
+    async def search(
+        self, owner: str, collection: str | None, query: str, top_k: int
+    ) -> list[DocumentHit]:
+        """The best `top_k` passages for `query` in one of `owner`'s collections (by name),
+        or in all of them; best first."""
+        ...
+
+    async def document(self, owner: str, name: str | None) -> DocumentText:
+        """One of `owner`'s documents: the one named (whole name, or part of it), else the one
+        added last; `NotFoundError` when there is none."""
+        ...
+
+
+@dataclass
+class StaticDocuments:
+    """A `DocumentSource` over documents held in memory, for tests: `documents` maps an
+    owner to (collection, document name, text) triples; a passage is a paragraph, and a
+    passage's score is the share of the query's words it contains."""
+
+    documents: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+
+    async def search(
+        self, owner: str, collection: str | None, query: str, top_k: int
+    ) -> list[DocumentHit]:
+        words = set(query.split())
+        hits = []
+        for n, (coll, name, text) in enumerate(self.documents.get(owner, [])):
+            if collection not in (None, coll):
+                continue
+            start = 0
+            for m, passage in enumerate(text.split("\n\n")):
+                if found := sum(1 for w in words if w in passage):
+                    score, end = found / len(words), start + len(passage)
+                    hit = DocumentHit(coll, f"doc_{n}", name, n * 1000 + m, passage, score)
+                    hits.append(replace(hit, start=start, end=end))
+                start += len(passage) + 2
+        return sorted(hits, key=lambda h: -h.score)[:top_k]
+
+    async def document(self, owner: str, name: str | None) -> DocumentText:
+        found = [(n, t) for _, n, t in self.documents.get(owner, []) if not name or name in n]
+        if not found:
+            what = f"'{name}'" if name else "any"
+            raise NotFoundError(f"no document {what} in your collections", param="document")
+        doc_name, text = found[-1]
+        sentences = [Sentence(line.strip()) for line in text.splitlines() if line.strip()]
+        return DocumentText(doc_name, sentences)

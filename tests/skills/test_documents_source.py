@@ -1,0 +1,82 @@
+"""The typed seam skills read documents through (skills/documents_source.py): the document
+skills over `StaticDocuments`, the fake beside the protocol, and the knowledge service's own
+source over a real library, each answering for its owner only."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from haneul.config import Settings
+from haneul.engine.manager import ModelManager
+from haneul.errors import NotFoundError
+from haneul.knowledge.library import Library
+from haneul.knowledge.service import KnowledgeService
+from haneul.skills import SkillArgumentError, SkillContext, SkillResult, get_skill
+from haneul.skills.documents_source import DocumentSource, StaticDocuments
+from haneul.store.db import connect
+
+RULES = (
+    "연차 휴가는 입사 1년 후 15일이 주어진다.\n\n"
+    "경조사 휴가는 본인 결혼 시 5일이다.\n\n"
+    "출장비는 실비로 정산한다."
+)
+
+
+def _run(name: str, arguments: dict[str, object], context: SkillContext) -> SkillResult:
+    return asyncio.run(get_skill(name).run(arguments, context))
+
+
+def _documents() -> StaticDocuments:
+    return StaticDocuments({"인사팀": [("규정", "휴가규정.md", RULES)]})
+
+
+def test_the_fake_is_a_document_source_and_the_skill_reads_typed_hits() -> None:
+    source = _documents()
+    assert isinstance(source, DocumentSource)
+    result = _run("search_documents", {"query": "결혼 휴가"}, SkillContext("인사팀", source))
+    best = result.data[0]
+    assert best["text"] == "경조사 휴가는 본인 결혼 시 5일이다."
+    assert best["citation"]["document_name"] == "휴가규정.md"
+    assert best["collection"] == "규정" and "supported" in best
+    assert "[1] (휴가규정.md)" in result.content
+    stranger = _run("search_documents", {"query": "결혼 휴가"}, SkillContext("영업팀", source))
+    assert stranger.data == []
+    with pytest.raises(SkillArgumentError, match="not available"):
+        _run("search_documents", {"query": "결혼"}, SkillContext("인사팀"))
+
+
+def test_the_table_skill_reads_a_typed_document() -> None:
+    context = SkillContext("인사팀", _documents())
+    table = _run("document_table", {"document": "휴가"}, context)
+    assert table.content.startswith("**휴가규정.md** 핵심 내용")
+    assert any("15일" in row["content"] for row in table.data)
+    with pytest.raises(NotFoundError):
+        _run("document_table", {"document": "없는문서"}, context)
+
+
+def test_the_knowledge_services_source_answers_for_its_owner(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    library = Library(connect(settings.db_path))
+    service = KnowledgeService(library, ModelManager(settings), settings.embedding_model)
+
+    async def scenario() -> None:
+        mine = library.create_collection("인사팀", "규정")
+        await service.ingest(mine, [("휴가규정.txt", RULES.encode)])
+        await service.embed_queued(mine)
+        source = service.documents
+        assert isinstance(source, DocumentSource)
+        hits = await source.search("인사팀", None, "결혼하면 휴가 며칠", 2)
+        assert hits and hits[0].document_name == "휴가규정.txt" and hits[0].collection == "규정"
+        assert "결혼" in hits[0].text and hits[0].end > hits[0].start
+        assert await source.search("영업팀", None, "결혼 휴가", 2) == []
+        doc = await source.document("인사팀", "휴가")
+        assert doc.name == "휴가규정.txt"
+        assert doc.sentences[0].text == "연차 휴가는 입사 1년 후 15일이 주어진다."
+        with pytest.raises(NotFoundError):
+            await source.document("영업팀", None)
+        await service.manager.close()
+
+    asyncio.run(scenario())
