@@ -35,6 +35,7 @@ from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
 from haneul.skills import Skill, SkillContext, SkillResult
+from haneul.skills.builtin.documents import ASKS_DOCUMENTS
 from haneul.skills.router import NO_SKILL, Route
 
 Event = dict[str, Any]
@@ -193,15 +194,18 @@ class Assistant:
         result: Event | None = None
         if route is not None:
             call_id = "call_" + secrets.token_hex(6)
-            yield {
-                "type": "skill_call",
-                "id": call_id,
-                "name": route.skill,
-                "arguments": route.arguments,
-            }
+            call: Event = {"type": "skill_call", "id": call_id, "name": route.skill}
+            call["arguments"] = route.arguments
+            if route.skill != SEARCH:
+                yield call
             result = await self._call(turn, call_id, route)
-            calls.append({k: v for k, v in result.items() if k != "type"})
-            yield result
+            if _no_documents(result, turn.text):
+                result = None  # nothing to search and documents not named: plain chat
+            else:
+                if route.skill == SEARCH:
+                    yield call
+                calls.append({k: v for k, v in result.items() if k != "type"})
+                yield result
         if result is not None and result.get("error") is None:
             async for event in self._grounded(turn, result, calls):
                 yield event
@@ -397,6 +401,17 @@ class Assistant:
             "composed": compose.Composed(answer).info(),
             "memories_used": [],
         }
+
+
+def _no_documents(result: Event, question: str) -> bool:
+    """A document search that found nothing (the owner has no documents) for a question
+    that does not name documents: the router's guess was wrong, chat answers it."""
+    return (
+        result["name"] == SEARCH
+        and result.get("error") is None
+        and result.get("data") == []
+        and not ASKS_DOCUMENTS.search(question)
+    )
 
 
 def _where(citation: dict[str, Any]) -> str:

@@ -48,6 +48,7 @@ class SearchHit:
     citation: Citation
     snippet: str  # HTML-escaped, matched terms in <mark>
     highlights: list[tuple[int, int]] = field(default_factory=list)  # spans in `text`
+    cosine: float | None = None  # e5 query-passage cosine, when the dense stage scored it
 
 
 def _lower(text: str) -> str:
@@ -212,10 +213,20 @@ def retrieve(
         scores = rerank(query, [c.record.text for c, _ in ranked])
         ranked = sorted(zip([c for c, _ in ranked], scores, strict=True), key=lambda x: -x[1])
     query_terms = set(stage.words)
-    return [_hit(chunk, score, docs[chunk.doc_id], query_terms) for chunk, score in ranked[:top_k]]
+    cosines = {c.id: c.cosine for c in stage.candidates}
+    return [
+        _hit(chunk, score, docs[chunk.doc_id], query_terms, cosines.get(chunk.id))
+        for chunk, score in ranked[:top_k]
+    ]
 
 
-def _hit(chunk: StoredChunk, score: float, doc: DocumentInfo, query_terms: set[str]) -> SearchHit:
+def _hit(
+    chunk: StoredChunk,
+    score: float,
+    doc: DocumentInfo,
+    query_terms: set[str],
+    cosine: float | None = None,
+) -> SearchHit:
     record = chunk.record
     lo, hi = window(record.text, query_terms)
     spans = [(a + lo, b + lo) for a, b in highlight(record.text[lo:hi], query_terms)]
@@ -227,6 +238,7 @@ def _hit(chunk: StoredChunk, score: float, doc: DocumentInfo, query_terms: set[s
         citation=Citation(doc.id, doc.name, record.page, record.heading, record.start, record.end),
         snippet=snippet(record.text, spans, lo, hi),
         highlights=spans,
+        cosine=None if cosine is None else round(float(cosine), 4),
     )
 
 
