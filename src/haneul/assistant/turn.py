@@ -73,6 +73,8 @@ class Turn:
     max_tokens: int = 512
     services: dict[str, Any] = field(default_factory=dict)
     memories: list[str] = field(default_factory=list)  # what is remembered about the user
+    # the engine's token counts of the turn's generation (prompt, cached, completion)
+    usage: dict[str, int] = field(default_factory=dict)
 
 
 def _redact(text: str, spans: list[tuple[int, int]]) -> str:
@@ -213,7 +215,9 @@ class Assistant:
         gate = compose.Gate(turn.text, self._prompts(turn))
         request = {"messages": await self._messages(turn, None, []), "stream": True}
         finish = "stop"
-        async for piece, reason in self._generate({**request, "max_tokens": turn.max_tokens}):
+        async for piece, reason in self._generate(
+            {**request, "max_tokens": turn.max_tokens}, turn.usage
+        ):
             finish = reason
             shown = gate.feed(piece)
             if shown:
@@ -249,7 +253,7 @@ class Assistant:
         request = {"messages": messages, "max_tokens": tokens, "stream": True}
         parts: list[str] = []
         finish = "stop"
-        async for piece, reason in self._generate(request):
+        async for piece, reason in self._generate(request, turn.usage):
             parts.append(piece)
             finish = reason
         said = "".join(parts)
@@ -273,11 +277,16 @@ class Assistant:
         composed.citations = cites
         yield await self._finish(turn, composed, calls, finish)
 
-    async def _generate(self, request: dict[str, Any]) -> AsyncIterator[tuple[str, str]]:
-        """The model's text pieces, each with the finish reason so far."""
+    async def _generate(
+        self, request: dict[str, Any], usage: dict[str, int]
+    ) -> AsyncIterator[tuple[str, str]]:
+        """The model's text pieces, each with the finish reason so far; `usage` gets the
+        engine's token counts (`cached_tokens`: the prompt prefix llama.cpp reused)."""
         finish = "stop"
         async with aclosing(self.backend.stream_chat(request)) as chunks:  # type: ignore[type-var]
             async for chunk in chunks:
+                if chunk.get("usage"):
+                    _count(usage, chunk["usage"])
                 for choice in chunk.get("choices", []):
                     piece = choice.get("delta", {}).get("content") or ""
                     finish = choice.get("finish_reason") or finish
@@ -296,6 +305,7 @@ class Assistant:
             "citations": composed.citations,
             "composed": composed.info(),
             "memories_used": list(turn.memories),
+            "usage": dict(turn.usage) or None,
         }
 
     def _prompts(self, turn: Turn) -> list[str]:
@@ -401,6 +411,13 @@ class Assistant:
             "composed": compose.Composed(answer).info(),
             "memories_used": [],
         }
+
+
+def _count(usage: dict[str, int], reported: dict[str, Any]) -> None:
+    details = reported.get("prompt_tokens_details") or {}
+    usage["prompt_tokens"] = int(reported.get("prompt_tokens") or 0)
+    usage["cached_tokens"] = int(details.get("cached_tokens") or 0)
+    usage["completion_tokens"] = int(reported.get("completion_tokens") or 0)
 
 
 def _no_documents(result: Event, question: str) -> bool:

@@ -106,6 +106,10 @@ class LlamaCppBackend(BaseBackend):
         p.n_parallel = o.parallel
         p.n_ctx = o.ctx_size * o.parallel
         p.kv_unified = False
+        # A sliding-window model (Gemma 3) keeps the whole window's KV per slot, so that a
+        # conversation's next turn reuses the prefix it shares with the last one (system
+        # prompt, history) instead of processing the whole prompt again.
+        p.swa_full = True
         p.cpuparams.n_threads = o.threads
         p.cpuparams_batch.n_threads = o.threads
         p.port = 0  # llama.cpp's HTTP side listens on a free loopback port, for /tokenize
