@@ -48,7 +48,8 @@ class SearchHit:
     citation: Citation
     snippet: str  # HTML-escaped, matched terms in <mark>
     highlights: list[tuple[int, int]] = field(default_factory=list)  # spans in `text`
-    cosine: float | None = None  # e5 query-passage cosine, when the dense stage scored it
+    # e5 cosine of the query and the chunk or its closest sentence (the higher), when known
+    cosine: float | None = None
 
 
 def _lower(text: str) -> str:
@@ -213,11 +214,20 @@ def retrieve(
         scores = rerank(query, [c.record.text for c, _ in ranked])
         ranked = sorted(zip([c for c, _ in ranked], scores, strict=True), key=lambda x: -x[1])
     query_terms = set(stage.words)
-    cosines = {c.id: c.cosine for c in stage.candidates}
+    cosines = {c.id: _closest(c, query_vector) for c in stage.candidates}
     return [
         _hit(chunk, score, docs[chunk.doc_id], query_terms, cosines.get(chunk.id))
         for chunk, score in ranked[:top_k]
     ]
+
+
+def _closest(c: rank.Candidate, query_vector: np.ndarray | None) -> float | None:
+    """The query's e5 cosine with the chunk or with its closest sentence, the higher: a
+    question about one rule of a short document meets that rule's sentence."""
+    found = [c.cosine] if c.cosine is not None else []
+    if query_vector is not None and c.sentence_vectors is not None and len(c.sentence_vectors):
+        found.append(float((c.sentence_vectors @ query_vector.reshape(-1)).max()))
+    return max(found) if found else None
 
 
 def _hit(
