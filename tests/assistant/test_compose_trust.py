@@ -60,3 +60,10 @@ def test_a_hit_close_in_meaning_supports_a_naturally_phrased_question() -> None:
     assert not supports(question, {**rule, "cosine": None})  # few words in common
     assert supports(question, {**rule, "cosine": COSINE_THRESHOLD + 0.01})
     assert not supports("주차 지원 돼?", {**rule, "cosine": COSINE_THRESHOLD - 0.05})
+
+
+def test_a_citation_in_square_brackets_is_cut_too() -> None:
+    text = "고양이는 조용한 편입니다. [출처: 고양이 커뮤니티] 강아지는 산책이 필요해요 [출처:"
+    assert compose.strip_citations(text) == "고양이는 조용한 편입니다. 강아지는 산책이 필요해요"
+    marked = "경조사 휴가는 5일입니다 [1]."
+    assert compose.strip_citations(marked, 1) == marked

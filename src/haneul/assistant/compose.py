@@ -37,7 +37,9 @@ _GREETING = re.compile(
     r"^\s*(?:안녕(?:하세요|하십니까)?|반가워(?:요)?|반갑습니다|하이|헬로|hello|hi)[\s!~.?]*$", re.I
 )
 _WANTS_JSON = re.compile(r"json|제이슨|할\s*일|할일|to-?do|투두|목록으로", re.I)
-_CITATION_PAREN = re.compile(r"\s*[(（]\s*(?:출처|근거|참고|source)\s*[:：][^)）]*[)）]?", re.I)
+_CITATION_PAREN = re.compile(
+    r"\s*[(（\[［]\s*(?:출처|근거|참고|source)\s*[:：][^)）\]］]*[)）\]］]?", re.I
+)
 _CITATION_LINE = re.compile(r"^\s*(?:근거|출처|참고|source|질문|답)\s*[:：].*$", re.I | re.M)
 _MARKER = re.compile(r"\s?\[(\d{1,2})\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
