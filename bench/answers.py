@@ -18,6 +18,8 @@ unless asked; unanswerable document questions refused; irrelevant memories not u
 
 Usage: python -m bench.answers [--model NAME] [--limit N] [--write docs/benchmarks.md]
        [--out results.jsonl]
+       python -m bench.answers --report results.jsonl [--write docs/benchmarks.md]
+           (the table of a run stopped early, from the turns its --out kept)
 """
 
 from __future__ import annotations
@@ -505,7 +507,8 @@ def render(
         "real hits, does not loop, leak prompt text or answer in unasked JSON, refuses an "
         "unanswerable document question and keeps an irrelevant memory out. Char F1: the "
         "gold answer against the answer's first sentence. TTFT: median over the "
-        f"5-turn conversations. Run {time.strftime('%Y-%m-%d')}, {seconds / 60:.1f} min.",
+        f"5-turn conversations. Run {time.strftime('%Y-%m-%d')}, "
+        + (f"{seconds / 60:.1f} min." if seconds == seconds else "stopped before the end."),
         "",
         "| measure | " + " | ".join(results) + " |",
         "|---|" + "---|" * len(results),
@@ -553,6 +556,18 @@ def run_all(
     return rows
 
 
+def report(args: argparse.Namespace) -> None:
+    """The table of the turns an earlier run's --out kept (a run stopped before the end)."""
+    lines = args.report.read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line]
+    n_items = len({r["id"] for r in rows})
+    results = {system: summarise(rows, system) for system in ("pipeline", "peer")}
+    section = render(args.model, results, rows, n_items, float("nan"))
+    print(section)
+    if args.write:
+        write_section(args.write, f"bench/answers.py {args.model}", section)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="haneul-mini-ko")
@@ -560,7 +575,11 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=200)
     parser.add_argument("--write", type=Path, help="put the table into this Markdown file")
     parser.add_argument("--out", type=Path, help="write every scored turn as JSON lines")
+    parser.add_argument("--report", type=Path, help="only the table, from an --out file")
     args = parser.parse_args()
+    if args.report:
+        report(args)
+        return
     items = resolve(load_items(args.limit), korquad())
     if args.out:
         args.out.write_text("", encoding="utf-8")

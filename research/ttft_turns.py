@@ -3,7 +3,11 @@ to see the prompt-prefix reuse of the assistant's message order. Not a benchmark
 check, run on a busy 2-core machine.
 
 Usage: PYTHONPATH=<the src to measure> python research/ttft_turns.py [--model haneul-mini-ko]
-Prints, per turn, the seconds to the first `delta` event and to the `done` event.
+       [--plain] [--url http://127.0.0.1:PORT/v1]
+Prints, per turn, the seconds to the first `delta` event and to the `done` event, and the
+engine's prompt tokens and how many of them llama.cpp took from its cache (the done event's
+`usage`). `--plain` turns skills off, so the model writes every answer; `--url` measures a
+running server instead of starting one.
 """
 
 from __future__ import annotations
@@ -29,10 +33,14 @@ TURNS = [
 ]
 
 
-def turn(http: httpx.Client, cid: str, text: str, max_tokens: int) -> tuple[float, float, str]:
+def turn(
+    http: httpx.Client, cid: str, text: str, max_tokens: int, plain: bool = False
+) -> tuple[float, float, str, dict[str, int]]:
     start = time.perf_counter()
-    first, answer = None, ""
-    body = {"content": text, "stream": True, "max_tokens": max_tokens}
+    first, answer, usage = None, "", {}
+    body: dict[str, object] = {"content": text, "stream": True, "max_tokens": max_tokens}
+    if plain:
+        body["skills"] = []
     with http.stream("POST", f"/conversations/{cid}/messages", json=body) as response:
         for line in response.iter_lines():
             if not line.startswith("data: ") or line == "data: [DONE]":
@@ -42,24 +50,35 @@ def turn(http: httpx.Client, cid: str, text: str, max_tokens: int) -> tuple[floa
                 first = time.perf_counter() - start
             if event["type"] == "done":
                 answer = event["message"]["content"]
-    return first or float("nan"), time.perf_counter() - start, answer
+                usage = event.get("usage") or {}
+    return first or float("nan"), time.perf_counter() - start, answer, usage
+
+
+def measure(api: str, args: argparse.Namespace) -> None:
+    with httpx.Client(base_url=api, timeout=900) as http:
+        warm = http.post("/conversations", json={}).json()["id"]
+        turn(http, warm, "안녕", args.max_tokens)  # loads the model and the router
+        cid = http.post("/conversations", json={}).json()["id"]
+        for n, text in enumerate(TURNS, start=1):
+            first, total, answer, usage = turn(http, cid, text, args.max_tokens, args.plain)
+            cache = f"prompt {usage.get('prompt_tokens')} cached {usage.get('cached_tokens')}"
+            print(f"turn {n}: first delta {first:.2f} s, done {total:.2f} s, {cache}  {answer!r}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="haneul-mini-ko")
     parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--plain", action="store_true", help="no skills: the model answers")
+    parser.add_argument("--url", help="a running server's API root (…/v1)")
     args = parser.parse_args()
+    if args.url:
+        measure(args.url, args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp), default_model=args.model, parallel="1")
         try:
-            with httpx.Client(base_url=server.api, timeout=900) as http:
-                warm = http.post("/conversations", json={}).json()["id"]
-                turn(http, warm, "안녕", args.max_tokens)  # loads the model and the router
-                cid = http.post("/conversations", json={}).json()["id"]
-                for n, text in enumerate(TURNS, start=1):
-                    first, total, answer = turn(http, cid, text, args.max_tokens)
-                    print(f"turn {n}: first delta {first:.2f} s, done {total:.2f} s  {answer!r}")
+            measure(server.api, args)
         finally:
             stop_server(server)
 

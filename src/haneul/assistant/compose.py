@@ -37,7 +37,9 @@ _GREETING = re.compile(
     r"^\s*(?:안녕(?:하세요|하십니까)?|반가워(?:요)?|반갑습니다|하이|헬로|hello|hi)[\s!~.?]*$", re.I
 )
 _WANTS_JSON = re.compile(r"json|제이슨|할\s*일|할일|to-?do|투두|목록으로", re.I)
-_CITATION_PAREN = re.compile(r"\s*[(（]\s*(?:출처|근거|참고|source)\s*[:：][^)）]*[)）]?", re.I)
+_CITATION_PAREN = re.compile(
+    r"\s*[(（\[［]\s*(?:출처|근거|참고|source)\s*[:：][^)）\]］]*[)）\]］]?", re.I
+)
 _CITATION_LINE = re.compile(r"^\s*(?:근거|출처|참고|source|질문|답)\s*[:：].*$", re.I | re.M)
 _MARKER = re.compile(r"\s?\[(\d{1,2})\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -76,11 +78,35 @@ def wants_json(question: str) -> bool:
 
 def strip_citations(text: str, allowed: int = 0) -> str:
     """`text` without invented citations: «(출처: …)» parentheticals, «근거: …»/«출처: …»
-    lines, and `[n]` markers whose `n` is not 1..`allowed`."""
-    text = _CITATION_PAREN.sub("", text)
+    lines, and `[n]` markers whose `n` is not 1..`allowed`; markup (<tex>, TeX) made plain."""
+    text = _CITATION_PAREN.sub("", strip_markup(text))
     text = _CITATION_LINE.sub("", text)
     text = _MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= allowed else "", text)
     return re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
+
+
+_TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+_LATEX = (
+    (re.compile(r"\\sqrt\s*\{([^{}]*)\}"), r"√\1"),
+    (re.compile(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}"), r"\1/\2"),
+    (re.compile(r"\\(?:approx)\b"), "≈"),
+    (re.compile(r"\\(?:times)\b"), "×"),
+    (re.compile(r"\\(?:cdot)\b"), "·"),
+    (re.compile(r"\\(?:pi)\b"), "π"),
+    (re.compile(r"\\(?:le|leq)\b"), "≤"),
+    (re.compile(r"\\(?:ge|geq)\b"), "≥"),
+    (re.compile(r"\\(?:left|right|displaystyle|,|;|!)"), ""),
+    (re.compile(r"\\[\[\]()]|\$\$?"), ""),
+)
+
+
+def strip_markup(text: str) -> str:
+    """`text` as plain prose: tags such as <tex>, <b> or <br> gone, and TeX turned into the
+    signs it stands for (\\sqrt{5} -> √5, $…$ delimiters dropped)."""
+    text = _TAG.sub("", text)
+    for pattern, sign in _LATEX:
+        text = pattern.sub(sign, text)
+    return re.sub(r"[ \t]{2,}", " ", text)
 
 
 def _norm(text: str) -> str:
@@ -127,6 +153,36 @@ def looks_like_json(text: str) -> bool:
         except ValueError:
             return False
     return False
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value.strip()]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def json_as_list(text: str, question: str) -> str | None:
+    """The text values of JSON the user did not ask for, as a plain list («서울의 명소 세
+    곳» answered `[{"task": "경복궁"}, ...]` -> «- 경복궁 ...»): None when the JSON does not
+    parse or holds fewer than two distinct values other than the question's own words."""
+    body = text.strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
+    if is_greeting(question):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    asked = _norm(question)
+    values: list[str] = []
+    for value in _strings(data):
+        flat = _norm(value)
+        if 2 <= len(value) <= 80 and flat not in asked and value not in values:
+            values.append(value)
+    return "\n".join(f"- {v}" for v in values) if len(values) >= 2 else None
 
 
 def _dates(text: str) -> str:
@@ -245,6 +301,9 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _same(a: str, b: str) -> bool:
+    """`a` says what `b` says: most bigrams shared, or `a` is a part of `b`."""
+    if len(_norm(a)) >= 4 and _norm(a).rstrip(".!?") in _norm(b):
+        return True
     x, y = _bigrams(a), _bigrams(b)
     return bool(x and y) and len(x & y) / len(x | y) >= 0.6
 
@@ -391,6 +450,8 @@ class Gate:
         if self.reason is None and self.buffer.strip():
             if self._held():
                 body = strip_citations(self.buffer, self.markers)
+                listed = None if wants_json(self.question) else json_as_list(body, self.question)
+                body = listed or body
                 why = check(
                     body, question=self.question, grounds=[], prompts=self.prompts, numbers=False
                 )

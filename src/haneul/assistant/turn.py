@@ -35,6 +35,7 @@ from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
 from haneul.skills import Skill, SkillContext, SkillResult
+from haneul.skills.builtin.documents import ASKS_DOCUMENTS
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.router import NO_SKILL, Route
 
@@ -73,6 +74,8 @@ class Turn:
     max_tokens: int = 512
     documents: DocumentSource | None = None  # the user's documents, for skills that read them
     memories: list[str] = field(default_factory=list)  # what is remembered about the user
+    # the engine's token counts of the turn's generation (prompt, cached, completion)
+    usage: dict[str, int] = field(default_factory=dict)
 
 
 def _redact(text: str, spans: list[tuple[int, int]]) -> str:
@@ -199,15 +202,18 @@ class Assistant:
         result: Event | None = None
         if route is not None:
             call_id = "call_" + secrets.token_hex(6)
-            yield {
-                "type": "skill_call",
-                "id": call_id,
-                "name": route.skill,
-                "arguments": route.arguments,
-            }
+            call: Event = {"type": "skill_call", "id": call_id, "name": route.skill}
+            call["arguments"] = route.arguments
+            if route.skill != SEARCH:
+                yield call
             result = await self._call(turn, call_id, route)
-            calls.append({k: v for k, v in result.items() if k != "type"})
-            yield result
+            if _no_documents(result, turn.text):
+                result = None  # nothing to search and documents not named: plain chat
+            else:
+                if route.skill == SEARCH:
+                    yield call
+                calls.append({k: v for k, v in result.items() if k != "type"})
+                yield result
         if result is not None and result.get("error") is None:
             async for event in self._grounded(turn, result, calls):
                 yield event
@@ -215,7 +221,9 @@ class Assistant:
         gate = compose.Gate(turn.text, self._prompts(turn))
         request = {"messages": await self._messages(turn, None, []), "stream": True}
         finish = "stop"
-        async for piece, reason in self._generate({**request, "max_tokens": turn.max_tokens}):
+        async for piece, reason in self._generate(
+            {**request, "max_tokens": turn.max_tokens}, turn.usage
+        ):
             finish = reason
             shown = gate.feed(piece)
             if shown:
@@ -251,7 +259,7 @@ class Assistant:
         request = {"messages": messages, "max_tokens": tokens, "stream": True}
         parts: list[str] = []
         finish = "stop"
-        async for piece, reason in self._generate(request):
+        async for piece, reason in self._generate(request, turn.usage):
             parts.append(piece)
             finish = reason
         said = "".join(parts)
@@ -275,11 +283,16 @@ class Assistant:
         composed.citations = cites
         yield await self._finish(turn, composed, calls, finish)
 
-    async def _generate(self, request: dict[str, Any]) -> AsyncGenerator[tuple[str, str], None]:
-        """The model's text pieces, each with the finish reason so far."""
+    async def _generate(
+        self, request: dict[str, Any], usage: dict[str, int]
+    ) -> AsyncGenerator[tuple[str, str], None]:
+        """The model's text pieces, each with the finish reason so far; `usage` gets the
+        engine's token counts (`cached_tokens`: the prompt prefix llama.cpp reused)."""
         finish = "stop"
         async with aclosing(self.backend.stream_chat(request)) as chunks:
             async for chunk in chunks:
+                if chunk.get("usage"):
+                    _count(usage, chunk["usage"])
                 for choice in chunk.get("choices", []):
                     piece = choice.get("delta", {}).get("content") or ""
                     finish = choice.get("finish_reason") or finish
@@ -298,6 +311,7 @@ class Assistant:
             "citations": composed.citations,
             "composed": composed.info(),
             "memories_used": list(turn.memories),
+            "usage": dict(turn.usage) or None,
         }
 
     def _prompts(self, turn: Turn) -> list[str]:
@@ -403,6 +417,24 @@ class Assistant:
             "composed": compose.Composed(answer).info(),
             "memories_used": [],
         }
+
+
+def _count(usage: dict[str, int], reported: dict[str, Any]) -> None:
+    details = reported.get("prompt_tokens_details") or {}
+    usage["prompt_tokens"] = int(reported.get("prompt_tokens") or 0)
+    usage["cached_tokens"] = int(details.get("cached_tokens") or 0)
+    usage["completion_tokens"] = int(reported.get("completion_tokens") or 0)
+
+
+def _no_documents(result: Event, question: str) -> bool:
+    """A document search that found nothing (the owner has no documents) for a question
+    that does not name documents: the router's guess was wrong, chat answers it."""
+    return (
+        result["name"] == SEARCH
+        and result.get("error") is None
+        and result.get("data") == []
+        and not ASKS_DOCUMENTS.search(question)
+    )
 
 
 def _where(citation: dict[str, Any]) -> str:

@@ -47,6 +47,9 @@ class LlamaCppOptions:
     native_tools: bool = False  # the template renders `tools` itself
     chat: bool = True  # the model has a chat template (instruct model)
     lora: tuple[str, ...] = ()  # GGUF LoRA adapters applied at load (a tuned model)
+    # a sliding-window model (Gemma 3) keeps its whole context per slot, so a turn reuses
+    # the prefix it shares with the last (more KV memory; a catalog entry may turn it off)
+    swa_full: bool = True
 
 
 def _restore_signals(saved: dict[signal.Signals, Any]) -> None:
@@ -106,6 +109,9 @@ class LlamaCppBackend(BaseBackend):
         p.n_parallel = o.parallel
         p.n_ctx = o.ctx_size * o.parallel
         p.kv_unified = False
+        # Without it llama.cpp cannot cut a sliding-window model's cache back to a shared
+        # prefix and processes a conversation's whole prompt again at every turn.
+        p.swa_full = o.swa_full
         p.cpuparams.n_threads = o.threads
         p.cpuparams_batch.n_threads = o.threads
         p.port = 0  # llama.cpp's HTTP side listens on a free loopback port, for /tokenize

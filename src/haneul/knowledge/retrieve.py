@@ -48,6 +48,8 @@ class SearchHit:
     citation: Citation
     snippet: str  # HTML-escaped, matched terms in <mark>
     highlights: list[tuple[int, int]] = field(default_factory=list)  # spans in `text`
+    # e5 cosine of the query and the chunk or its closest sentence (the higher), when known
+    cosine: float | None = None
 
 
 def _lower(text: str) -> str:
@@ -212,10 +214,29 @@ def retrieve(
         scores = rerank(query, [c.record.text for c, _ in ranked])
         ranked = sorted(zip([c for c, _ in ranked], scores, strict=True), key=lambda x: -x[1])
     query_terms = set(stage.words)
-    return [_hit(chunk, score, docs[chunk.doc_id], query_terms) for chunk, score in ranked[:top_k]]
+    cosines = {c.id: _closest(c, query_vector) for c in stage.candidates}
+    return [
+        _hit(chunk, score, docs[chunk.doc_id], query_terms, cosines.get(chunk.id))
+        for chunk, score in ranked[:top_k]
+    ]
 
 
-def _hit(chunk: StoredChunk, score: float, doc: DocumentInfo, query_terms: set[str]) -> SearchHit:
+def _closest(c: rank.Candidate, query_vector: np.ndarray | None) -> float | None:
+    """The query's e5 cosine with the chunk or with its closest sentence, the higher: a
+    question about one rule of a short document meets that rule's sentence."""
+    found = [c.cosine] if c.cosine is not None else []
+    if query_vector is not None and c.sentence_vectors is not None and len(c.sentence_vectors):
+        found.append(float((c.sentence_vectors @ query_vector.reshape(-1)).max()))
+    return max(found) if found else None
+
+
+def _hit(
+    chunk: StoredChunk,
+    score: float,
+    doc: DocumentInfo,
+    query_terms: set[str],
+    cosine: float | None = None,
+) -> SearchHit:
     record = chunk.record
     lo, hi = window(record.text, query_terms)
     spans = [(a + lo, b + lo) for a, b in highlight(record.text[lo:hi], query_terms)]
@@ -227,6 +248,7 @@ def _hit(chunk: StoredChunk, score: float, doc: DocumentInfo, query_terms: set[s
         citation=Citation(doc.id, doc.name, record.page, record.heading, record.start, record.end),
         snippet=snippet(record.text, spans, lo, hi),
         highlights=spans,
+        cosine=None if cosine is None else round(float(cosine), 4),
     )
 
 

@@ -200,4 +200,5 @@ def _hit(hit: SearchHit, collection: str) -> DocumentHit:
         heading=c.heading,
         start=c.start,
         end=c.end,
+        cosine=hit.cosine,
     )

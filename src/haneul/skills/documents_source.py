@@ -30,6 +30,7 @@ class DocumentHit:
     heading: str | None = None
     start: int = 0  # character span of the passage in the document's text
     end: int = 0
+    cosine: float | None = None  # e5 cosine of the query and the passage (or its closest sentence)
 
     def card(self) -> dict[str, Any]:
         """The hit as skills report it (`SkillResult.data`), in the search API's shape."""
@@ -50,6 +51,7 @@ class DocumentHit:
                 "end": self.end,
             },
             "collection": self.collection,
+            "cosine": self.cosine,
         }
 
 

@@ -137,4 +137,5 @@ def hit_card(hit: SearchHit) -> dict[str, Any]:
         "snippet": hit.snippet,
         "highlights": [list(span) for span in hit.highlights],
         "citation": asdict(hit.citation),
+        "cosine": hit.cosine,
     }

@@ -13,8 +13,21 @@ from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
 # below it the answer says so and shows the closest passages. Measured on KorQuAD with
 # research/doc_support_threshold.py (docs/assistant.md).
 SUPPORT_THRESHOLD = 0.625
+# ...or the e5 cosine of the question and the best passage at least this: natural phrasing
+# («본인 결혼하면 휴가 며칠 받아?») shares few words with the rules it asks about. Measured with
+# research/doc_support_e5.py on paraphrases written for it and on KorQuAD (docs/assistant.md).
+COSINE_THRESHOLD = 0.87
 NOT_FOUND_KO = "문서에서 답을 찾지 못했습니다. 질문과 가장 가까운 부분을 함께 보여 드립니다."
-NO_DOCUMENTS_KO = "관련 문서를 찾지 못했습니다."
+NO_DOCUMENTS_KO = (
+    "올려 두신 문서에서 관련 내용을 찾지 못했습니다. 아직 문서를 올리지 않으셨다면 메시지 창의 "
+    "클립 버튼이나 문서 화면(/v1/collections)에서 올려 주세요. 그 내용으로 답해 드릴게요."
+)
+# A question that names documents itself: with nothing found, it is told so (not chatted)
+ASKS_DOCUMENTS = re.compile(
+    r"문서|자료|파일|규정|규칙|회의록|보고서|매뉴얼|지침|계약서|업로드|올린|올려\s*둔|사내|회사|"
+    r"우리\s*(?:팀|부서)|연차|휴가|복지|수당|출장비|근무|document|policy",
+    re.I,
+)
 _QUESTION_WORDS = frozenset(
     re.findall(
         r"\S+",
@@ -56,6 +69,15 @@ def support(question: str, passage: str) -> float:
         return 0.0
     flat = re.sub(r"\s+", "", passage.lower())
     return sum(g in flat for g in grams) / len(grams)
+
+
+def supports(question: str, hit: dict[str, Any]) -> bool:
+    """Whether the best hit answers the question: its words (`support`) or its meaning (the
+    search's e5 cosine, when it has one) are close enough."""
+    cosine = hit.get("cosine")
+    if cosine is not None and cosine >= COSINE_THRESHOLD:
+        return True
+    return support(question, hit["text"]) >= SUPPORT_THRESHOLD
 
 
 def best_sentence(question: str, passage: str) -> str:
@@ -110,13 +132,9 @@ async def search(
     found = await context.documents.search(context.owner, collection, query, top_k)
     if not found:
         return SkillResult(NO_DOCUMENTS_KO, [], answer=NO_DOCUMENTS_KO)
-    best = support(query, found[0].text)
+    supported = supports(query, found[0].card())
     hits = [
-        {
-            **h.card(),
-            "support": round(support(query, h.text), 3),
-            "supported": best >= SUPPORT_THRESHOLD,
-        }
+        {**h.card(), "support": round(support(query, h.text), 3), "supported": supported}
         for h in found
     ]
     lines = []
