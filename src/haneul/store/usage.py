@@ -21,7 +21,7 @@ def today() -> str:
 
 
 class UsageMeter:
-    def __init__(self, path: Path, interval_s: float = 2.0) -> None:
+    def __init__(self, path: Path, interval_s: float = 10.0) -> None:
         self.path = path
         self.interval_s = interval_s
         self._requests: Counter[tuple[str, str]] = Counter()
