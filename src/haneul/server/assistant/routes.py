@@ -216,6 +216,7 @@ async def _respond(request: Request, principal: Principal, run: TurnRun, stream:
                 "citations": done.get("citations", []),
                 "composed": done.get("composed"),
                 "finish_reason": done.get("finish_reason"),
+                "usage": done.get("usage"),
                 "events": collected,
             }
         )
