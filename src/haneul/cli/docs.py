@@ -1,7 +1,8 @@
 """`haneul docs`: add files and folders to a collection, list, remove, search.
 
-Works on the store directly (no server needed). Collections belong to an owner: the API
-key id that sees them over HTTP, or `anonymous` for a server without keys.
+Works on the store directly (no server needed). Collections belong to an owner: a user (by
+name or id) once accounts exist, else the API key id that sees them over HTTP, or `anonymous`
+for a server without keys. With users and no `--owner`, the first admin owns them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from haneul.knowledge.library import CollectionInfo, Library
 from haneul.knowledge.retrieve import SearchHit
 from haneul.knowledge.service import KnowledgeService
 from haneul.store.db import connect
+from haneul.store.users import ANONYMOUS, UserStore
 
 app = typer.Typer(help="Document search: collections of Korean documents.", no_args_is_help=True)
 out = Console(width=None if sys.stdout.isatty() else 200)
@@ -36,12 +38,34 @@ err = Console(stderr=True)
 
 Collection = Annotated[str, typer.Option("--collection", "-c", help="Collection name.")]
 Owner = Annotated[
-    str, typer.Option(help="Owner: an API key id (see `haneul keys list`), or anonymous.")
+    str,
+    typer.Option(
+        help="Owner: a user name (see `haneul users list`), an API key id, or anonymous "
+        "(with users, anonymous means the first admin)."
+    ),
 ]
 
 
 def _library() -> Library:
     return Library(connect(Settings().db_path))
+
+
+def _owner(library: Library, owner: str) -> str:
+    """The owner id `owner` names: a user's id for their name, the first admin for the
+    default once accounts exist (data owned by `anonymous` would be visible to nobody)."""
+    users = UserStore(library.conn)
+    if owner != ANONYMOUS:
+        try:
+            return users.resolve(owner).id
+        except NotFoundError:
+            return owner  # an API key id
+    admins = [u for u in users.list() if u.is_admin and u.active]
+    if not admins:
+        return owner
+    err.print(
+        f"[dim]owner: {escape(admins[0].name)} (the first admin; name one with --owner)[/dim]"
+    )
+    return admins[0].id
 
 
 def _fail(exc: HaneulError) -> typer.Exit:
@@ -83,6 +107,7 @@ def add(
     Lexical first: each document is searchable by BM25 as soon as it is written; then the
     collection's queued chunks are embedded (resumed here after an interrupted run)."""
     library = _library()
+    owner = _owner(library, owner)
     try:
         info = _collection(library, owner, collection, create=True)
     except HaneulError as exc:
@@ -180,6 +205,7 @@ def status(
 ) -> None:
     """Indexing progress per collection: chunks searchable by BM25, embedded, queued."""
     library = _library()
+    owner = _owner(library, owner)
     try:
         found = (
             [library.collection(owner, collection)] if collection else library.collections(owner)
@@ -218,6 +244,7 @@ def list_(
 ) -> None:
     """List collections, or the documents of one collection."""
     library = _library()
+    owner = _owner(library, owner)
     try:
         if collection is None:
             rows: list[dict[str, Any]] = [
@@ -253,6 +280,7 @@ def rm(
 ) -> None:
     """Remove documents (all their chunks), or a whole collection with --all."""
     library = _library()
+    owner = _owner(library, owner)
     try:
         info = library.collection(owner, collection)
         if all_:
@@ -301,6 +329,7 @@ def search(
     if (query is None) == (queries is None):
         raise typer.BadParameter("give a query or --queries FILE, not both")
     library = _library()
+    owner = _owner(library, owner)
     try:
         info = library.collection(owner, collection)
     except HaneulError as exc:
