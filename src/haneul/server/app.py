@@ -56,6 +56,8 @@ from haneul.server.openai.routes import clova_openai_router
 from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
 from haneul.server.openapi import install as install_openapi
+from haneul.server.reports.routes import open_reports
+from haneul.server.reports.routes import router as reports_router
 from haneul.server.security import SecurityMiddleware, docs_page
 from haneul.server.studio.routes import router as studio_router
 from haneul.skills.openapi import load_manifest
@@ -193,6 +195,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
     app.include_router(accounts_router)  # /v1/auth, /v1/me/keys, /signin, /admin
     app.include_router(admin_router)  # /v1/admin/...
+    app.state.reports = open_reports(settings.db_path)
+    app.include_router(reports_router)  # /v1/reports: 보고서 작성
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(_RequestMetrics, metrics=metrics)

@@ -218,6 +218,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX message_feedback_owner ON message_feedback (owner, updated_at)
     """,
+    """
+    CREATE TABLE reports (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        title TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        template TEXT,
+        collection TEXT NOT NULL,
+        collection_owner TEXT NOT NULL,
+        outline TEXT NOT NULL,
+        sections TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'draft',
+        error TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX reports_owner ON reports (owner, updated_at)
+    """,
 ]
 
 

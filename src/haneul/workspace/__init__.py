@@ -1,0 +1,1 @@
+"""The workspace of CONNECT X: what staff do with Haneul day to day (reports)."""
