@@ -33,7 +33,7 @@ def _gguf(entry: ModelEntry, settings: Settings, catalog: Catalog) -> Backend:
 def _e5(entry: ModelEntry, settings: Settings, catalog: Catalog) -> Backend:
     from haneul.engine.e5 import E5Backend
 
-    return E5Backend(entry.name)
+    return E5Backend(entry.name, settings.e5_engine, settings.home / "e5", settings.threads)
 
 
 def _upstream(entry: ModelEntry, settings: Settings, catalog: Catalog) -> Backend:

@@ -52,9 +52,15 @@ async def embed_chunks(
     sentence lends that sentence its own vector)."""
     own = [len(g) > 1 or g[0].strip() != t.strip() for t, g in zip(texts, pieces, strict=True)]
     flat = list(texts) + [p for g, o in zip(pieces, own, strict=True) if o for p in g]
-    # a few texts per call: the model's lock is free between calls, for queries
-    parts = [await embed(flat[i : i + BATCH]) for i in range(0, len(flat), BATCH)]
-    found = np.vstack(parts)
+    # a few texts per call, similar lengths together (an engine that pads a batch pads
+    # little); the model's lock is free between calls, for queries
+    order = sorted(range(len(flat)), key=lambda i: len(flat[i]))
+    rows: list[np.ndarray] = [np.empty(0)] * len(flat)
+    for at in range(0, len(order), BATCH):
+        batch = order[at : at + BATCH]
+        for i, row in zip(batch, await embed([flat[i] for i in batch]), strict=True):
+            rows[i] = row
+    found = np.vstack(rows)
     out: list[np.ndarray] = []
     at = len(texts)
     for i, (group, separate) in enumerate(zip(pieces, own, strict=True)):

