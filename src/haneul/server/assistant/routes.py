@@ -22,6 +22,7 @@ from haneul.assistant.turn import Event, Turn
 from haneul.errors import HaneulError, InvalidRequestError
 from haneul.server.assistant.service import AssistantService
 from haneul.server.auth import Principal, authenticate
+from haneul.server.code import code_files
 from haneul.server.errors import error_body
 from haneul.skills.router import Route
 
@@ -160,13 +161,14 @@ def _turn(request: Request, principal: Principal, cid: str, text: str, **kw: Any
     service: AssistantService = request.app.state.assistant
     memories: MemoryStore = request.app.state.memories
     remembered = request.app.state.settings.memory and kw.pop("memory", True)
+    files = code_files(request).paths(principal.owner, cid)  # what the python skill may read
     return Turn(
         owner=principal.owner,
         preset=service.conversations.get(principal.owner, cid).preset,
         history=service.conversations.messages(principal.owner, cid),
         text=text,
         policy=principal.safety_policy or request.app.state.settings.safety_policy,
-        services=service.services,
+        services={**service.services, "code_files": files},
         memories=memories.relevant(principal.owner, text) if remembered else [],
         **kw,
     )
