@@ -57,7 +57,7 @@ _SIGNALS = {int(s) for s in signal.Signals}
 
 
 class SandboxUnavailableError(HaneulError):
-    status_code = 503
+    status = 503
     code = "sandbox_unavailable"
 
 
