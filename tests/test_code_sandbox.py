@@ -200,3 +200,37 @@ def test_without_bubblewrap_the_sandbox_is_off(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PATH", "/nonexistent")
     problem = sandbox_problem.__wrapped__()
     assert problem is not None and "bubblewrap" in problem
+
+
+def test_the_python_skill_says_why_it_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from haneul.skills import SkillContext
+    from haneul.skills.code.skill import python
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    sandbox_problem.cache_clear()
+    try:
+        result = asyncio.run(python.run({"code": "print(1)"}, SkillContext()))
+    finally:
+        monkeypatch.undo()
+        sandbox_problem.cache_clear()
+    assert result.answer is not None and "bubblewrap" in result.answer
+    assert result.data is None  # nothing ran
+
+
+def test_an_excel_sheet_becomes_a_bar_chart(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from haneul.skills.code.charts import chart_code
+
+    sheet = tmp_path / "제품.xlsx"
+    pd.DataFrame({"제품": ["노트북", "모니터"], "상반기": [10, 20], "하반기": [15, 12]}).to_excel(
+        sheet, index=False
+    )
+    code = chart_code("제품별 매출을 막대그래프로 비교해줘", "제품.xlsx")
+    assert "kind = 'bar'" in code
+    result = run(code, files={"제품.xlsx": sheet})
+    assert result.ok, result.stderr
+    assert len(result.charts) == 1 and result.charts[0].startswith(b"\x89PNG")
+    assert "노트북" in result.stdout
