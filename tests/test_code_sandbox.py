@@ -234,3 +234,14 @@ def test_an_excel_sheet_becomes_a_bar_chart(tmp_path: Path) -> None:
     assert result.ok, result.stderr
     assert len(result.charts) == 1 and result.charts[0].startswith(b"\x89PNG")
     assert "노트북" in result.stdout
+
+
+def test_amounts_with_separators_and_won_are_charted(tmp_path: Path) -> None:
+    from haneul.skills.code.charts import chart_code
+
+    sheet = tmp_path / "매출.csv"
+    sheet.write_text('월,매출\n1월,"1,200원"\n2월,"1,500원"\n3월,"1,350원"\n', encoding="utf-8")
+    result = run(chart_code("매출 추이를 그래프로 그려줘", "매출.csv"), files={"매출.csv": sheet})
+    assert result.ok, result.stderr
+    assert len(result.charts) == 1
+    assert "1500" in result.stdout

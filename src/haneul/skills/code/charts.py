@@ -41,6 +41,13 @@ import matplotlib.pyplot as plt
 
 df = {reader}
 df.columns = [str(c).strip() for c in df.columns]
+for c in df.columns:  # "1,200", "3,000원", "12%" are numbers too
+    if not pd.api.types.is_numeric_dtype(df[c]):
+        cleaned = pd.to_numeric(
+            df[c].astype(str).str.replace(r"[,원%\\s]", "", regex=True), errors="coerce"
+        )
+        if cleaned.notna().mean() > 0.8:
+            df[c] = cleaned
 request = {request!r}
 numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
 labels = [c for c in df.columns if c not in numeric]
