@@ -14,7 +14,6 @@ bubblewrap (or when it cannot make a sandbox here), `sandbox_problem()` says why
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -110,8 +109,8 @@ def sandbox_problem() -> str | None:
         return "코드 실행 샌드박스는 Linux에서만 동작합니다."
     if shutil.which("bwrap") is None:
         return "bubblewrap(bwrap)이 설치되어 있지 않아 코드 실행이 꺼져 있습니다."
-    if shutil.which("setpriv") is None:
-        return "setpriv(util-linux)가 없어 코드 실행이 꺼져 있습니다."
+    if shutil.which("setpriv") is None or shutil.which("prlimit") is None:
+        return "setpriv/prlimit(util-linux)이 없어 코드 실행이 꺼져 있습니다."
     try:
         probe = run_python(PROBE, limits=Limits(wall_s=60, cpu_s=60), check=False, keep=True)
     except OSError as e:
@@ -169,16 +168,21 @@ def _bwrap_args(work: Path, files: dict[str, Path]) -> list[str]:
     return [*args, sys.executable, "-I", "-c", PRELUDE]
 
 
-def _set_limits(limits: Limits) -> None:
-    """rlimits for bubblewrap and all it starts (runs in the child, before exec)."""
+def _prlimit_args(limits: Limits) -> list[str]:
+    """rlimits for bubblewrap and all it starts, set by util-linux's prlimit before it
+    execs bubblewrap (no preexec_fn: that is not safe in a threaded server)."""
     memory = limits.memory_mb << 20
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
     size = max(limits.file_mb << 20, STDOUT_FILE_LIMIT)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return [
+        "prlimit",
+        f"--cpu={limits.cpu_s}:{limits.cpu_s + 1}",
+        f"--as={memory}",
+        f"--nproc={limits.processes}",
+        f"--fsize={size}",
+        f"--nofile={limits.open_files}",
+        "--core=0",
+        "--",
+    ]
 
 
 def _font_cache_dir() -> Path:
@@ -252,12 +256,11 @@ def run_python(
         out_path, err_path = logs / "stdout", logs / "stderr"
         with out_path.open("wb") as out, err_path.open("wb") as err:
             process = subprocess.Popen(
-                _bwrap_args(work, files or {}),
+                [*_prlimit_args(limits), *_bwrap_args(work, files or {})],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=lambda: _set_limits(limits),
             )
             timed_out = False
             try:
