@@ -34,10 +34,11 @@ $(VENDOR)/.installed: web/package.json web/package-lock.json
 	touch $@
 
 # Headless Chromium for the web UI's tests (Debian's package, driven by Playwright), and
-# Tesseract with its Korean data, which reads the text of attached images (PNG, JPEG).
-SYSTEM_PACKAGES := chromium fonts-nanum tesseract-ocr tesseract-ocr-kor
+# Tesseract with its Korean data, which reads the text of attached images (PNG, JPEG), and
+# bubblewrap, the sandbox of the `python` skill (docs/code.md).
+SYSTEM_PACKAGES := bubblewrap chromium fonts-nanum tesseract-ocr tesseract-ocr-kor
 browser:
-	@command -v chromium >/dev/null && fc-list | grep -q Nanum && command -v tesseract >/dev/null \
+	@command -v chromium >/dev/null && fc-list | grep -q Nanum && command -v tesseract >/dev/null && command -v bwrap >/dev/null \
 	    || apt-get install -y -q $(SYSTEM_PACKAGES) \
 	    || (apt-get update -q && apt-get install -y -q $(SYSTEM_PACKAGES))
 

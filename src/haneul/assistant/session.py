@@ -128,6 +128,7 @@ class AssistantService:
         skills: list[str] | None = None,
         max_tokens: int = 512,
         memory: bool = True,
+        files: dict[str, Path] | None = None,
     ) -> TurnRun:
         """The turn answering `text` in conversation `cid`; a blocked message, an unknown
         skill or conversation, or a `max_tokens` the model cannot hold raise here, before
@@ -136,7 +137,14 @@ class AssistantService:
         if unknown:
             raise InvalidRequestError(f"unknown skills: {', '.join(unknown)}", param="skills")
         turn = self._turn(
-            owner, cid, text, policy, memory, enabled_skills=skills, max_tokens=max_tokens
+            owner,
+            cid,
+            text,
+            policy,
+            memory,
+            enabled_skills=skills,
+            max_tokens=max_tokens,
+            files=files or {},
         )
         name, assistant = await self._assistant(model, max_tokens)
         refusal = await assistant.screen(turn)  # the one input check of this message

@@ -25,6 +25,7 @@ import secrets
 from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from haneul.assistant import compose
@@ -74,6 +75,7 @@ class Turn:
     max_tokens: int = 512
     documents: DocumentSource | None = None  # the user's documents, for skills that read them
     memories: list[str] = field(default_factory=list)  # what is remembered about the user
+    files: dict[str, Path] = field(default_factory=dict)  # the conversation's attached files
     # the engine's token counts of the turn's generation (prompt, cached, completion)
     usage: dict[str, int] = field(default_factory=dict)
 
@@ -340,7 +342,7 @@ class Assistant:
             error = f"{route.skill}: the arguments are not a JSON object"
             return {**event, "error": error, "content": None, "model_input": None}
         try:
-            context = SkillContext(owner=turn.owner, documents=turn.documents)
+            context = SkillContext(owner=turn.owner, documents=turn.documents, files=turn.files)
             result: SkillResult = await skill.run(route.arguments or {}, context)
         except HaneulError as e:
             return {**event, "error": e.message, "content": None, "model_input": None}

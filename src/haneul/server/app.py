@@ -45,6 +45,7 @@ from haneul.server.clova.router import router as clova_router_router
 from haneul.server.clova.segmentation import router as clova_segmentation_router
 from haneul.server.clova.summarization import router as clova_summarization_router
 from haneul.server.clova.tools import router as clova_tools_router
+from haneul.server.code import router as code_router
 from haneul.server.errors import install_error_handlers
 from haneul.server.guard import ChatGuard
 from haneul.server.knowledge.routes import router as knowledge_router
@@ -197,6 +198,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(admin_router)  # /v1/admin/...
     app.state.reports = open_reports(settings.db_path)
     app.include_router(reports_router)  # /v1/reports: 보고서 작성
+    app.include_router(code_router)  # /v1/code/...: the Python sandbox (docs/code.md)
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(_RequestMetrics, metrics=metrics)

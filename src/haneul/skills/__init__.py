@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol, get_args, get_type_hints, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
@@ -47,11 +48,13 @@ class SkillResult:
 
 @dataclass
 class SkillContext:
-    """What a skill may use of the caller: who asks, and the user's documents (a typed
-    `DocumentSource`, skills/documents_source.py; None where the caller has none)."""
+    """What a skill may use of the caller: who asks, the user's documents (a typed
+    `DocumentSource`, skills/documents_source.py; None where the caller has none), and the
+    files attached to the conversation, by name (read-only; the python skill reads them)."""
 
     owner: str = "anonymous"
     documents: DocumentSource | None = None
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 @runtime_checkable

@@ -5,6 +5,7 @@ import { api, headers, failure, sseEvents, korean, ApiError } from "./api.js";
 import { bubble, fillCard, follow, renderMarkdown, showExtras, showFilter, showMessage,
   skillCard } from "./render.js"; // prettier-ignore
 import { enabledSkills } from "./skills.js";
+import { uploadForCode } from "./code.js";
 import { showWelcome, presetBanner } from "./home.js";
 import { memoryOn } from "./settings.js";
 import { clearFollowups, showFollowups } from "./followups.js";
@@ -152,6 +153,7 @@ export async function send(text = $("input").value.trim()) {
     await cutAt(edited);
   }
   const conversation = state.conversation || (await newConversation());
+  await uploadForCode(conversation.id).catch((error) => setStatus(`파일을 코드에 넘기지 못했습니다: ${korean(error)}`));
   const first = !$("log").querySelector(".msg");
   clearFollowups();
   bubble("user", text);

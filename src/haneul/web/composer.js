@@ -3,6 +3,7 @@
 import { $, el, button, state } from "./state.js";
 import { api, headers, ApiError, korean } from "./api.js";
 import { report, send, stop } from "./chat.js";
+import { rememberForCode } from "./code.js";
 
 // While a syllable is being composed (compositionstart .. compositionend) Enter belongs to the
 // IME: it commits the syllable and must not send. Chromium also reports such keys as
@@ -106,6 +107,7 @@ function doneText(file) {
 export async function attach(files) {
   files = [...files];
   if (!files.length) return;
+  rememberForCode(files);
   const chips = files.map(chip);
   const settle = (cls, text) => {
     for (const c of chips) {

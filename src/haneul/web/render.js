@@ -2,6 +2,7 @@
 // (source chips, remembered facts, a note on how the answer ended, actions).
 import { $, el, button, state } from "./state.js";
 import { skillInfo, argumentName, argumentValue } from "./skills.js";
+import { addRunButtons, renderRun } from "./code.js";
 
 // ---- safe Markdown -------------------------------------------------------------------------------
 // DOMPurify runs on an inert document: nothing loads while it works. An image whose source is
@@ -68,6 +69,7 @@ export function renderMarkdown(element, text) {
     if (window.hljs) {
       element.querySelectorAll("pre code").forEach((code) => window.hljs.highlightElement(code));
     }
+    addRunButtons(element);
   } else {
     element.textContent = text || "";
   }
@@ -142,7 +144,8 @@ export function fillCard(card, result) {
   const content = el("div", "content");
   renderMarkdown(content, result.content || "");
   box.append(content);
-  if (result.steps?.length) {
+  if (result.name === "python" && result.data?.code) renderRun(box, result.data);
+  else if (result.steps?.length) {
     const steps = el("details", "steps-box");
     steps.append(el("summary", "", `풀이 과정 (${result.steps.length}단계)`));
     const list = el("ol", "steps");

@@ -12,6 +12,7 @@ const BUILTIN = {
   search_documents: ["📄", "문서 검색", "올린 문서에서 답이 되는 문단을 찾아 출처와 함께 보여 줍니다."],
   table: ["📊", "표 만들기", "문서의 표나 목록을 표로 정리합니다."],
   document_table: ["📊", "표 만들기", "문서의 표나 목록을 표로 정리합니다."],
+  python: ["🐍", "코드 실행", "첨부한 CSV·엑셀로 그래프를 그리고 파이썬 코드를 안전한 샌드박스에서 실행합니다."],
 };
 
 // A manifest's operations are named `<manifest>__<operationId>`: [title, description].

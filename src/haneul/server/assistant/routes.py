@@ -23,6 +23,7 @@ from haneul.errors import HaneulError
 from haneul.server import sse
 from haneul.server.auth import Principal, authenticate
 from haneul.server.chat import ChatServing
+from haneul.server.code import code_files
 from haneul.server.errors import error_body
 
 router = APIRouter(prefix="/v1/conversations")
@@ -167,6 +168,7 @@ async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -
         skills=body.skills,
         max_tokens=body.max_tokens,
         memory=body.memory,
+        files=code_files(request).paths(principal.owner, cid),  # what the python skill may read
     )
     return await _respond(request, principal, run, body.stream)
 

@@ -17,3 +17,6 @@ def register_skills(register: Callable[[Any], None]) -> None:
     skills = (math.math, calendar.korean_calendar, units.convert_units, documents.search)
     for item in (*skills, table.document_table):
         register(item)
+    from haneul.skills.code.skill import python
+
+    register(python)

@@ -1,0 +1,284 @@
+"""A sandbox for Python written by the model or the user (docs/code.md).
+
+The code runs in a separate process under bubblewrap: new network, PID, IPC and UTS
+namespaces (no network at all, no view of the server's processes), a filesystem made of
+read-only system directories, the Python interpreter and its packages, the attached files
+read-only under /data, and a private temporary directory as /tmp, the only writable place.
+Inside, `setpriv` drops to the unprivileged `nobody` user with no capabilities and
+no-new-privs; rlimits cap CPU time, address space, processes, file size and open files,
+and the server kills the whole sandbox at the wall-clock timeout. Fail closed: without
+bubblewrap (or when it cannot make a sandbox here), `sandbox_problem()` says why and the
+`python` skill is off.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from haneul.errors import HaneulError
+
+NOBODY = 65534
+STDOUT_FILE_LIMIT = 1 << 20  # what the sandbox may write to stdout/stderr before SIGXFSZ
+MAX_CHARTS = 8
+MAX_CHART_BYTES = 4 << 20
+# matplotlib's settings in the sandbox: no display, a Hangul font, a real minus sign.
+MATPLOTLIBRC = """backend: Agg
+font.family: NanumGothic, NanumBarunGothic, DejaVu Sans
+axes.unicode_minus: False
+figure.dpi: 100
+"""
+# The trusted first run: builds matplotlib's font list, kept for later runs.
+PROBE = "import matplotlib.pyplot\nprint(6 * 7)"
+# Runs the user's main.py, then saves every open matplotlib figure as a PNG chart.
+PRELUDE = """
+import runpy, sys
+try:
+    runpy.run_path('/tmp/main.py', run_name='__main__')
+finally:
+    plt = sys.modules.get('matplotlib.pyplot')
+    if plt is not None:
+        import os
+        os.makedirs('/tmp/.charts', exist_ok=True)
+        for i, num in enumerate(plt.get_fignums()[:MAX_CHARTS]):
+            plt.figure(num).savefig(f'/tmp/.charts/chart-{i + 1}.png', bbox_inches='tight')
+""".replace("MAX_CHARTS", str(MAX_CHARTS))
+
+
+_SIGNALS = {int(s) for s in signal.Signals}
+
+
+class SandboxUnavailableError(HaneulError):
+    status = 503
+    code = "sandbox_unavailable"
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_s: float = 30.0
+    cpu_s: int = 20
+    memory_mb: int = 1024
+    processes: int = 32
+    file_mb: int = 16
+    open_files: int = 64
+    output_chars: int = 20_000
+
+
+@dataclass
+class RunResult:
+    stdout: str
+    stderr: str
+    exit_code: int
+    charts: list[bytes] = field(default_factory=list)
+    timed_out: bool = False
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    @property
+    def reason(self) -> str | None:
+        """Why the run stopped, in Korean, when it did not end normally."""
+        if self.timed_out:
+            return "시간 제한을 넘어 중단되었습니다."
+        number = -self.exit_code if self.exit_code < 0 else self.exit_code - 128
+        if 0 < number < 65:  # killed by a signal (bubblewrap reports 128 + signal)
+            name = signal.Signals(number).name if number in _SIGNALS else str(number)
+            return {
+                "SIGXCPU": "CPU 시간 제한을 넘어 중단되었습니다.",
+                "SIGXFSZ": "출력 또는 파일 크기 제한을 넘어 중단되었습니다.",
+                "SIGKILL": "자원 제한을 넘어 강제 종료되었습니다.",
+            }.get(name, f"신호 {name}로 종료되었습니다.")
+        if self.exit_code != 0:
+            return f"오류로 종료되었습니다 (종료 코드 {self.exit_code})."
+        return None
+
+
+@cache
+def sandbox_problem() -> str | None:
+    """None when a sandbox can be made here, else why not (the skill is then off)."""
+    if sys.platform != "linux":
+        return "코드 실행 샌드박스는 Linux에서만 동작합니다."
+    if shutil.which("bwrap") is None:
+        return "bubblewrap(bwrap)이 설치되어 있지 않아 코드 실행이 꺼져 있습니다."
+    if shutil.which("setpriv") is None or shutil.which("prlimit") is None:
+        return "setpriv/prlimit(util-linux)이 없어 코드 실행이 꺼져 있습니다."
+    try:
+        probe = run_python(PROBE, limits=Limits(wall_s=60, cpu_s=60), check=False, keep=True)
+    except OSError as e:
+        return f"샌드박스를 만들 수 없습니다: {e}"
+    if probe.stdout.strip() != "42":
+        detail = (probe.stderr or probe.stdout).strip().splitlines()[-1:] or ["?"]
+        return f"샌드박스를 만들 수 없습니다: {detail[0]}"
+    return None
+
+
+def _ancestors(path: Path) -> list[Path]:
+    return [p for p in reversed(path.parents) if p != Path("/")]
+
+
+def _bwrap_args(work: Path, files: dict[str, Path]) -> list[str]:
+    """bubblewrap's command line: what the sandbox sees, and nothing else."""
+    prefixes = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix)})
+    args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib64", "sbin"):
+        if Path(f"/{name}").is_symlink():
+            args += ["--symlink", os.readlink(f"/{name}"), f"/{name}"]
+        elif Path(f"/{name}").is_dir():
+            args += ["--ro-bind", f"/{name}", f"/{name}"]
+    made: set[Path] = set()
+    for prefix in prefixes:
+        for parent in _ancestors(prefix):
+            if parent not in made and not str(parent).startswith("/usr"):
+                args += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
+        args += ["--ro-bind", str(prefix), str(prefix)]
+    if Path("/etc/fonts").is_dir():
+        args += ["--ro-bind", "/etc/fonts", "/etc/fonts"]
+    args += ["--dev", "/dev", "--proc", "/proc", "--bind", str(work), "/tmp"]
+    args += ["--perms", "0755", "--dir", "/data"]
+    for name, source in files.items():
+        args += ["--ro-bind", str(source), f"/data/{name}"]
+    env = {
+        "HOME": "/tmp",
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "MPLCONFIGDIR": "/tmp/.mpl",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    for key, value in env.items():
+        args += ["--setenv", key, value]
+    args += ["--chdir", "/tmp", "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}"]
+    args += ["--clear-groups", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all"]
+    return [*args, sys.executable, "-I", "-c", PRELUDE]
+
+
+def _prlimit_args(limits: Limits) -> list[str]:
+    """rlimits for bubblewrap and all it starts, set by util-linux's prlimit before it
+    execs bubblewrap (no preexec_fn: that is not safe in a threaded server)."""
+    memory = limits.memory_mb << 20
+    size = max(limits.file_mb << 20, STDOUT_FILE_LIMIT)
+    return [
+        "prlimit",
+        f"--cpu={limits.cpu_s}:{limits.cpu_s + 1}",
+        f"--as={memory}",
+        f"--nproc={limits.processes}",
+        f"--fsize={size}",
+        f"--nofile={limits.open_files}",
+        "--core=0",
+        "--",
+    ]
+
+
+def _font_cache_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "haneul-sandbox-mpl"
+
+
+def _prepare(work: Path, code: str) -> None:
+    (work / "main.py").write_text(code, encoding="utf-8")
+    mpl = work / ".mpl"
+    mpl.mkdir()
+    (mpl / "matplotlibrc").write_text(MATPLOTLIBRC, encoding="utf-8")
+    cache_dir = _font_cache_dir()
+    for cached in cache_dir.glob("fontlist-*.json") if cache_dir.is_dir() else ():
+        shutil.copy(cached, mpl / cached.name)
+    for path in (work, mpl, *mpl.iterdir()):
+        os.chown(path, NOBODY, NOBODY) if os.geteuid() == 0 else None
+
+
+def _keep_font_cache(work: Path) -> None:
+    """matplotlib's font list takes seconds to build: keep the first one made."""
+    cache_dir = _font_cache_dir()
+    if cache_dir.is_dir() and any(cache_dir.glob("fontlist-*.json")):
+        return
+    made = [p for p in (work / ".mpl").glob("fontlist-*.json") if not p.is_symlink()]
+    if made:
+        cache_dir.mkdir(mode=0o700, exist_ok=True)
+        shutil.copy(made[0], cache_dir / made[0].name)
+
+
+def _read(path: Path, limit: int) -> tuple[str, bool]:
+    with path.open("rb") as handle:
+        data = handle.read(limit * 4 + 4)
+    text = data.decode("utf-8", errors="replace")
+    return (text[:limit], True) if len(text) > limit else (text, False)
+
+
+def _charts(work: Path) -> list[bytes]:
+    folder = work / ".charts"
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("chart-*.png"))[:MAX_CHARTS]:
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_CHART_BYTES:
+            data = path.read_bytes()
+            if data.startswith(b"\x89PNG"):
+                found.append(data)
+    return found
+
+
+def run_python(
+    code: str,
+    *,
+    files: dict[str, Path] | None = None,
+    limits: Limits | None = None,
+    check: bool = True,
+    keep: bool = False,
+) -> RunResult:
+    """Run `code` in a fresh sandbox; `files` (name -> host path) are readable under
+    /data. Blocking: call it from a thread."""
+    if check and (problem := sandbox_problem()) is not None:
+        raise SandboxUnavailableError(problem)
+    limits = limits or Limits()
+    for name in files or {}:
+        if "/" in name or name in ("", ".", "..") or "\0" in name:
+            raise ValueError(f"bad attached file name {name!r}")
+    with tempfile.TemporaryDirectory(prefix="haneul-code-") as root:
+        work, logs = Path(root) / "work", Path(root) / "logs"
+        work.mkdir(mode=0o700)
+        logs.mkdir(mode=0o700)
+        _prepare(work, code)
+        out_path, err_path = logs / "stdout", logs / "stderr"
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            process = subprocess.Popen(
+                [*_prlimit_args(limits), *_bwrap_args(work, files or {})],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+            timed_out = False
+            try:
+                process.wait(timeout=limits.wall_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        stdout, cut_out = _read(out_path, limits.output_chars)
+        stderr, cut_err = _read(err_path, limits.output_chars)
+        exit_code = process.returncode
+        if keep:
+            _keep_font_cache(work)
+        return RunResult(
+            stdout=stdout,
+            stderr=stderr,
+            exit_code=exit_code,
+            charts=_charts(work),
+            timed_out=timed_out,
+            truncated=cut_out or cut_err or out_path.stat().st_size >= STDOUT_FILE_LIMIT,
+        )
