@@ -17,6 +17,8 @@ from haneul.knowledge.service import KnowledgeService
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, get_skill
 from haneul.skills.documents_source import DocumentSource, StaticDocuments
 from haneul.store.db import connect
+from haneul.store.teams import TeamStore
+from haneul.store.users import UserStore
 
 RULES = (
     "연차 휴가는 입사 1년 후 15일이 주어진다.\n\n"
@@ -77,6 +79,33 @@ def test_the_knowledge_services_source_answers_for_its_owner(tmp_path: Path) -> 
         assert doc.sentences[0].text == "연차 휴가는 입사 1년 후 15일이 주어진다."
         with pytest.raises(NotFoundError):
             await source.document("영업팀", None)
+        await service.manager.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_team_collection_is_read_by_its_members_only(tmp_path: Path) -> None:
+    """The assistant's document skills see what the search API shows a user: their own
+    collections, then their teams' (docs/accounts.md); a user of another team sees none."""
+    settings = Settings(home=tmp_path)
+    library = Library(connect(settings.db_path))
+    service = KnowledgeService(library, ModelManager(settings), settings.embedding_model)
+    users, teams = UserStore(library.conn), TeamStore(library.conn)
+    kim = users.create("김영업", "비밀번호-1234")
+    lee = users.create("이개발", "비밀번호-5678")
+    sales = teams.create("영업팀")
+    teams.add_member(sales.id, kim.id)
+
+    async def scenario() -> None:
+        shared = library.create_collection(sales.id, "팀규정")
+        await service.ingest(shared, [("휴가규정.txt", RULES.encode)])
+        source = service.documents
+        hits = await source.search(kim.id, None, "결혼 휴가", 2)
+        assert hits and hits[0].collection == "팀규정" and "결혼" in hits[0].text
+        assert await source.search(lee.id, None, "결혼 휴가", 2) == []
+        assert (await source.document(kim.id, "휴가")).name == "휴가규정.txt"
+        with pytest.raises(NotFoundError):
+            await source.document(lee.id, "휴가")
         await service.manager.close()
 
     asyncio.run(scenario())

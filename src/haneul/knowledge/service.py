@@ -32,6 +32,7 @@ from haneul.knowledge.ingest import Ingestor, IngestProgress
 from haneul.knowledge.library import CollectionInfo, DocumentFilters, DocumentInfo, Library
 from haneul.knowledge.retrieve import Mode, SearchHit, retrieve
 from haneul.skills.documents_source import DocumentHit, DocumentText, Sentence
+from haneul.store.teams import TeamStore
 
 MAX_JOBS_KEPT = 100
 
@@ -155,21 +156,29 @@ class LibraryDocuments:
     async def search(
         self, owner: str, collection: str | None, query: str, top_k: int
     ) -> list[DocumentHit]:
-        """Search one of the owner's collections, or all of them (best hits first)."""
+        """Search one of the collections the owner sees (their own, then their teams'), or all
+        of them (best hits first)."""
         found: list[DocumentHit] = []
-        for info in self.service.library.collections(owner):
+        for info in self._collections(owner):
             if collection in (None, info.name):
                 hits = await self.service.search(info, query, top_k, None)
                 found += [_hit(h, info.name) for h in hits]
         found.sort(key=lambda hit: -hit.score)
         return found[:top_k]
 
+    def _collections(self, owner: str) -> list[CollectionInfo]:
+        """The owner's collections, then those of the teams they belong to (as the search
+        API shows them: docs/accounts.md)."""
+        library = self.service.library
+        teams = [t.id for t in TeamStore(library.conn).of_user(owner)]
+        return [c for o in (owner, *teams) for c in library.collections(o)]
+
     async def document(self, owner: str, name: str | None) -> DocumentText:
         """One of the owner's documents as sentences with their page and heading: the one
         named (whole name, or part of it), else the one added last."""
         library = self.service.library
         found: list[DocumentInfo] = []
-        for info in library.collections(owner):
+        for info in self._collections(owner):
             found += library.documents(info.id)
         if name:
             found = [d for d in found if d.name == name] or [d for d in found if name in d.name]
