@@ -222,14 +222,17 @@ def mini_ko(
     ),
     ship: Annotated[bool, typer.Option(help="Copy the adapter into the package.")] = False,
     data_only: Annotated[bool, typer.Option(help="Only build the training data.")] = False,
+    recipe: Annotated[str, typer.Option(help="The data recipe: v1 (shipped) or v2.")] = "v1",
 ) -> None:
     """Rebuild haneul-mini-ko: its data recipe, one epoch of LoRA training, the GGUF adapter."""
-    from haneul.studio.mini_ko.build import rebuild
-    from haneul.studio.mini_ko.recipe import build
+    from haneul.studio.mini_ko.build import RECIPES, build_data, rebuild
 
+    if recipe not in RECIPES:
+        raise typer.BadParameter(f"recipe is one of {', '.join(RECIPES)}", param_hint="--recipe")
     with _reported():
         if data_only:
-            typer.echo(json.dumps(build(data, work), ensure_ascii=False, indent=1))
+            manifest = build_data(data, work, recipe)
+            typer.echo(json.dumps(manifest, ensure_ascii=False, indent=1))
             return
-        metrics = rebuild(data, work, ship, progress=_json_line)
+        metrics = rebuild(data, work, ship, progress=_json_line, version=recipe)
     typer.echo(json.dumps({"done": {k: v for k, v in metrics.items() if k != "losses"}}))

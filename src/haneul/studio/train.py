@@ -6,11 +6,13 @@ A run writes into its own folder: `checkpoint/` (adapter, optimizer, step, losse
 atomically every `checkpoint_every` steps), `loss.svg` (the curve so far), `adapter/` (the
 final PEFT adapter) and `metrics.json`. Started again on the same folder it resumes from the
 last checkpoint, with the same data order, so a run killed mid-way loses at most
-`checkpoint_every` steps.
+`checkpoint_every` steps; the checkpoint records the dataset's sha256, and a resumption on
+another file is refused (its data order would not be the one trained so far).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -146,6 +148,8 @@ def train(
     data = read_dataset(dataset)
     data.raise_for_problems()
     train_set, validation = split(data.examples, config.validation_split, config.seed)
+    data_sha = hashlib.sha256(dataset.read_bytes()).hexdigest()
+    _check_resumable(run_dir, data_sha)
 
     import torch
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
@@ -202,6 +206,7 @@ def train(
             "optimizer": optimizer.state_dict(),
             "step": step,
             "losses": losses,
+            "data_sha256": data_sha,  # a resumption on other data is refused
         }
         torch.save(state, partial / "state.pt")
         shutil.rmtree(checkpoint, ignore_errors=True)
@@ -257,6 +262,21 @@ def train(
     }
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
     return metrics
+
+
+def _check_resumable(run_dir: Path, data_sha: str) -> None:
+    """Refuse to resume a checkpoint made on another dataset (before the model loads)."""
+    saved = run_dir / "checkpoint" / "state.pt"
+    if not saved.exists():
+        return
+    import torch
+
+    state = torch.load(saved, map_location="cpu", weights_only=False)
+    if state.get("data_sha256", data_sha) != data_sha:
+        raise InvalidRequestError(
+            f"the checkpoint in {run_dir} was trained on another dataset; "
+            "resume with the same file or use a new folder"
+        )
 
 
 def _mean_loss(model: Any, rows: list[tuple[list[int], list[int]]], pad: int, device: str) -> float:

@@ -1,6 +1,6 @@
 """Rebuild haneul-mini-ko: data recipe -> LoRA training (resumable) -> GGUF adapter, and with
 `ship` into the package, where the catalog lists it as the bundled model `haneul-mini-ko`.
-The command is `haneul tune mini-ko --data ../shared/data [--ship]`.
+The command is `haneul tune mini-ko --data ../shared/data [--recipe v2] [--ship]`.
 
 About 40 minutes on an idle 2-core CPU (one epoch of 1,677 conversations, 361k tokens);
 killed, the same command resumes from the last checkpoint (every 20 steps).
@@ -9,13 +9,15 @@ killed, the same command resumes from the last checkpoint (every 20 steps).
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from haneul.config import Settings
 from haneul.engine.catalog import MINI_KO, adapter_file
 from haneul.studio.export import export_gguf_lora
-from haneul.studio.mini_ko.recipe import build
+from haneul.studio.mini_ko import recipe, recipe_v2
 from haneul.studio.train import Progress, TrainConfig, train
 
 # The settings the shipped adapter was trained with.
@@ -32,14 +34,35 @@ CONFIG = TrainConfig(
 )
 
 
+# v2 (recipe_v2.py): the same LoRA; longer examples (document QA with several passages, the
+# longest 920 tokens) fit whole, so nothing is cut.
+CONFIG_V2 = replace(CONFIG, max_tokens=1024)
+
+Builder = Callable[[Path, Path], dict[str, Any]]
+RECIPES: dict[str, tuple[Builder, TrainConfig]] = {
+    "v1": (recipe.build, CONFIG),
+    "v2": (recipe_v2.build, CONFIG_V2),
+}
+
+
+def build_data(data: Path, work: Path, version: str = "v1") -> dict[str, Any]:
+    """Only the recipe's data (train.jsonl, heldout.jsonl, manifest.json) under `work`."""
+    return RECIPES[version][0](data, work)
+
+
 def rebuild(
-    data: Path, work: Path, ship: bool, progress: Progress = lambda _: None
+    data: Path,
+    work: Path,
+    ship: bool,
+    progress: Progress = lambda _: None,
+    version: str = "v1",
 ) -> dict[str, Any]:
     """Data, training (or its resumption) and the f16 GGUF adapter under `work`; returns the
     training metrics with `adapter` (the written file) and `shipped` (the package's copy)."""
-    build(data, work)
+    builder, config = RECIPES[version]
+    builder(data, work)
     run = work / "run"
-    metrics = train(Settings(), CONFIG, work / "train.jsonl", run, progress=progress)
+    metrics = train(Settings(), config, work / "train.jsonl", run, progress=progress)
     target = export_gguf_lora(run / "adapter", work / f"{MINI_KO}.gguf", half=True)
     metrics["adapter"] = str(target)
     if ship:

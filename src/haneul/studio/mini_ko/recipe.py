@@ -83,9 +83,9 @@ def written_conversations(seed: int) -> dict[str, list[Messages]]:
     return out
 
 
-def _window(context: str, start: int, answer: str) -> str:
-    """At most WINDOW characters of the paragraph, cut at sentence ends, holding the answer."""
-    if len(context) <= WINDOW:
+def _window(context: str, start: int, answer: str, width: int = WINDOW) -> str:
+    """At most `width` characters of the paragraph, cut at sentence ends, holding the answer."""
+    if len(context) <= width:
         return context
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(context)]
     if not spans or spans[-1][1] < len(context):
@@ -94,9 +94,9 @@ def _window(context: str, start: int, answer: str) -> str:
     lo, hi = first, first
     while True:
         grown = False
-        if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= WINDOW:
+        if lo > 0 and spans[hi][1] - spans[lo - 1][0] <= width:
             lo, grown = lo - 1, True
-        if hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= WINDOW:
+        if hi + 1 < len(spans) and spans[hi + 1][1] - spans[lo][0] <= width:
             hi, grown = hi + 1, True
         if not grown:
             break

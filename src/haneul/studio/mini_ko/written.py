@@ -7,6 +7,8 @@ one object a line, UTF-8) and read with importlib.resources:
   polite refusal that offers something acceptable (the style of SQuARe's acceptable answers);
 - `grounded.jsonl`: `{"name", "text", "question", "answer"}`, a document, a question about it
   and an answer grounded on it that names its source.
+- v2 (`recipe_v2.py`): `introductions.jsonl` (who 하늘 is), `unknown.jsonl` (questions it
+  cannot know, answered by saying so), `plain_requests.jsonl` (small talk, never JSON).
 
 `recipe.py` turns them into conversations, some with a system prompt, some as the second turn
 after a greeting; the templates that wrap a text or a document into a request are below.
@@ -67,3 +69,22 @@ def grounded() -> list[tuple[str, str, str, str]]:
     """(document name, document text, question, grounded answer with its source)"""
     keys = ("name", "text", "question", "answer")
     return [(n, t, q, a) for n, t, q, a in _tuples("grounded.jsonl", *keys)]
+
+
+# v2 recipe (recipe_v2.py) ---------------------------------------------------------------
+
+
+def introductions() -> list[Pair]:
+    """(a question about who the assistant is, an answer as 하늘)"""
+    return [(u, a) for u, a in _tuples("introductions.jsonl", "user", "assistant")]
+
+
+def unknown() -> list[Pair]:
+    """(a question the assistant cannot know: live data, private facts, the future; an
+    answer that says so and where to look)"""
+    return [(u, a) for u, a in _tuples("unknown.jsonl", "user", "assistant")]
+
+
+def plain_requests() -> list[Pair]:
+    """(small talk that mentions tasks or greets, a plain answer: never JSON unasked)"""
+    return [(u, a) for u, a in _tuples("plain_requests.jsonl", "user", "assistant")]
