@@ -19,7 +19,6 @@ import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from haneul.assistant import compose
 from haneul.assistant.presets import PRESETS
@@ -84,16 +83,14 @@ class SkillTurn:
     messages: Messages
 
 
-def run_skill(
-    name: str, question: str, services: dict[str, Any] | None = None
-) -> SkillResult | None:
+def run_skill(name: str, question: str) -> SkillResult | None:
     """The skill's own answer to `question`, or None when it cannot read or answer it."""
     skill = get_skill(name)
     arguments = skill.parse(question)
     if arguments is None:
         return None
     try:
-        result = asyncio.run(skill.run(arguments, SkillContext(services=services or {})))
+        result = asyncio.run(skill.run(arguments, SkillContext()))
     except HaneulError:
         return None
     return result if result.answer else None
