@@ -43,18 +43,21 @@ def _absolute(text: str, today: dt.date) -> dt.date | None:
     if m := re.search(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d/])", text):
         return _dated(today, None, int(m.group(1)), int(m.group(2)))
     if m := re.search(r"(?:(내년|올해|\d{4})\s*년?\s*)?(\d{1,2})\s*월\s*(초|중순|중|말)", text):
-        return _dated(today, m.group(1), int(m.group(2)), _PART_DAY[m.group(3)])
+        return _dated(today, m.group(1), int(m.group(2)), _PART_DAY[m.group(3)], clamp=True)
     return None
 
 
-def _dated(today: dt.date, year: str | None, month: int, day: int) -> dt.date | None:
+def _dated(
+    today: dt.date, year: str | None, month: int, day: int, clamp: bool = False
+) -> dt.date | None:
     if not 1 <= month <= 12 or not 1 <= day <= 31:
         return None
     explicit = year is not None
     y = today.year + 1 if year == "내년" else int(year) if year and year.isdigit() else today.year
-    found = _month_day(y, month, day)
+    make = _month_day if clamp else dt.date  # 2월 30일 is no day (ValueError); 2월 말 is
+    found = make(y, month, day)
     if not explicit and found < today - dt.timedelta(days=31):  # "1월 5일" said in December
-        found = _month_day(y + 1, month, day)
+        found = make(y + 1, month, day)
     return found
 
 

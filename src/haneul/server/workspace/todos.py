@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.knowledge.loaders import load_document
@@ -44,6 +44,14 @@ class TodoIn(BaseModel):
     source: Source | None = None
     team_id: str | None = None
     subtasks: list[TodoIn] = Field(default_factory=list, max_length=50)
+
+    @field_validator("subtasks", mode="before")
+    @classmethod
+    def _titles(cls, value: Any) -> Any:
+        """A sub-task may be given as its title alone."""
+        if isinstance(value, list):
+            return [{"title": v} if isinstance(v, str) else v for v in value]
+        return value
 
 
 class TodoPatch(BaseModel):
