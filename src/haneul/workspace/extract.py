@@ -49,14 +49,10 @@ SCHEMA: dict[str, Any] = {
 }
 
 SYSTEM = (
-    "당신은 업무 비서입니다. 사용자가 준 글(회의록, 메일, 계획 등)에서 앞으로 해야 할 일만 뽑아 "
-    "JSON으로 답하세요. 이미 끝난 일, 단순한 사실, 인사말은 넣지 마세요.\n"
-    "- title: 짧은 명사형 할 일 (예: '3분기 실적 리뷰', '경쟁사 분석')\n"
-    "- due: 글에 적힌 기한 표현을 그대로 옮깁니다 (예: '다음 주 수요일까지', '이번 달 말', "
-    "'12월 20일'). 기한이 없으면 빈 문자열.\n"
-    "- priority: 급하거나 중요하다고 한 일은 high, 여유 있는 일은 low, 나머지는 normal\n"
-    "- subtasks: 그 일의 세부 단계가 글에 있으면 짧게, 없으면 빈 배열\n"
-    '형식: {"todos": [{"title": "...", "due": "...", "priority": "normal", "subtasks": []}]}'
+    "글(회의록, 메일, 계획)에서 앞으로 해야 할 일만 JSON으로 뽑으세요. 끝난 일과 인사는 빼세요. "
+    "title: 짧은 할 일 (예: '경쟁사 분석'). due: 글에 적힌 기한 표현 그대로 (예: '다음 주 "
+    "수요일까지', '이번 달 말'), 없으면 빈 문자열. priority: high, normal, low. "
+    "subtasks: 글에 있는 세부 단계, 없으면 []."
 )
 
 
@@ -65,6 +61,7 @@ class Extraction:
     candidates: list[dict[str, Any]]
     method: str  # "model" (constrained decoding) or "rules"
     parsed: bool  # the model's reply parsed against the schema
+    repaired: bool = False  # cut off at max_tokens: the complete items before the cut were kept
     model: str | None = None
     raw: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
@@ -110,8 +107,8 @@ async def extract(
         return Extraction(rule_candidates(text, today), "rules", parsed=False, model=model)
     used = len(await backend.tokenize(SYSTEM + text)) + 48  # and the chat template's tokens
     room = backend.context_size - used
-    if room < 64:  # the text alone fills the context: keep its start
-        text = text[: max(0, len(text) + room - 256)]
+    if room < 256:  # the text fills the context: keep its start (a token is at least a byte)
+        text = text[: max(0, len(text) - (256 - room))]
         room = 256
     request = {
         "model": model,
@@ -126,10 +123,23 @@ async def extract(
     reply = await backend.chat(request)
     raw = str(reply["choices"][0]["message"].get("content") or "")
     usage = dict(reply.get("usage") or {})
-    found = parse_reply(raw, today)
+    found, repaired = parse_reply(raw, today), False
+    if found is None:  # cut off by max_tokens or by the engine's loop guard
+        found, repaired = repair(raw, today), True
     if found is None:
-        return Extraction(rule_candidates(text, today), "rules", False, model, raw, usage)
-    return Extraction(found, "model", True, model, raw, usage)
+        return Extraction(rule_candidates(text, today), "rules", False, model=model, raw=raw)
+    return Extraction(found, "model", True, repaired, model=model, raw=raw, usage=usage)
+
+
+def repair(raw: str, today: dt.date) -> list[dict[str, Any]] | None:
+    """A reply cut off (max_tokens, or the loop guard stopping a model that repeats itself):
+    the items that were complete before the cut."""
+    for cut in range(len(raw) - 1, 0, -1):
+        if raw[cut] == "}":
+            found = parse_reply(raw[: cut + 1] + "]}", today)
+            if found is not None:
+                return found
+    return [] if re.match(r'\s*\{\s*"todos"', raw) else None
 
 
 _ACTION = re.compile(

@@ -276,6 +276,7 @@ async def _proposal(
         "model": entry.name,
         "method": found.method,
         "parsed": found.parsed,
+        "repaired": found.repaired,
         "truncated": len(text.strip()) > MAX_TEXT,
         "source": source,
         "candidates": found.candidates,
