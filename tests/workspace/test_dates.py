@@ -89,5 +89,5 @@ def test_rule_fallback() -> None:
     titles = [c["title"] for c in found]
     assert len(found) == 3, titles
     assert found[0]["due"] == "2026-12-09" and "A 모델 출시 일정 공유" in titles[0]
-    assert found[1]["due"] == "2026-12-31"
+    assert found[1]["due"] == "2026-12-31" and titles[1] == "개인 정보 보호 교육 수강"
     assert found[2]["due"] == "2026-12-03" and found[2]["priority"] == "high"
