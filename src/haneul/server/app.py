@@ -58,9 +58,12 @@ from haneul.server.openai.routes import router as openai_router
 from haneul.server.openai.serving import OpenAIServing
 from haneul.server.openapi import install as install_openapi
 from haneul.server.reports.routes import open_reports
+from haneul.server.reports.routes import page_router as reports_page_router
 from haneul.server.reports.routes import router as reports_router
 from haneul.server.security import SecurityMiddleware, docs_page
 from haneul.server.studio.routes import router as studio_router
+from haneul.server.workspace.todos import page_router as workspace_page_router
+from haneul.server.workspace.todos import router as todos_router
 from haneul.skills.openapi import load_manifest
 from haneul.store.audit import AuditLog, EventLog
 from haneul.store.db import connect
@@ -70,6 +73,7 @@ from haneul.store.teams import TeamStore
 from haneul.store.usage import UsageMeter
 from haneul.store.users import UserStore
 from haneul.studio.jobs import JobStore, Worker
+from haneul.workspace.todos import TodoStore
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +137,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         conn.close()
         library.conn.close()
         conversations.conn.close()
+        app.state.todos.conn.close()
 
     # The docs routes are added below, behind keys when keys are required.
     app = FastAPI(
@@ -198,7 +203,11 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(admin_router)  # /v1/admin/...
     app.state.reports = open_reports(settings.db_path)
     app.include_router(reports_router)  # /v1/reports: 보고서 작성
+    app.include_router(reports_page_router)  # /reports
     app.include_router(code_router)  # /v1/code/...: the Python sandbox (docs/code.md)
+    app.state.todos = TodoStore(connect(settings.db_path))
+    app.include_router(todos_router)  # /v1/todos: 오늘 할 일 (docs/workspace.md)
+    app.include_router(workspace_page_router)  # /workspace
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(_RequestMetrics, metrics=metrics)

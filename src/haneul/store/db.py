@@ -236,6 +236,32 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX reports_owner ON reports (owner, updated_at)
     """,
+    """
+    CREATE TABLE todos (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        team_id TEXT,
+        parent_id TEXT REFERENCES todos (id) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        notes TEXT NOT NULL DEFAULT '',
+        due TEXT,
+        priority TEXT NOT NULL DEFAULT 'normal',
+        status TEXT NOT NULL DEFAULT 'open',
+        source_kind TEXT,
+        source_ref TEXT,
+        position INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX todos_owner ON todos (owner, status, due);
+    CREATE INDEX todos_team ON todos (team_id);
+    CREATE INDEX todos_parent ON todos (parent_id);
+    CREATE TABLE todo_feeds (
+        owner TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL
+    )
+    """,
 ]
 
 

@@ -123,6 +123,8 @@ async function start() {
   window.addEventListener("popstate", () => route());
   await refresh();
   await route();
+  const ask = new URLSearchParams(location.search).get("ask"); // the workspace's 무엇이든 물어보세요
+  if (ask) Object.assign($("input"), { value: ask }).focus();
   document.body.dataset.ready = "true";
 }
 

@@ -11,15 +11,17 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from haneul.errors import ConflictError, UnsupportedError
+from haneul.server.accounts.routes import signin_redirect
 from haneul.server.auth import Principal, authenticate
 from haneul.server.knowledge.access import find_collection
 from haneul.server.knowledge.schemas import hit_card
@@ -211,3 +213,16 @@ async def export(
     name = quote(f"{report.title}.{ext}")
     disposition = f"attachment; filename=\"report.{ext}\"; filename*=UTF-8''{name}"
     return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+
+
+page_router = APIRouter()
+
+
+@page_router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
+async def reports_page(request: Request) -> Response:
+    """The report editor (outline, live progress, downloads); sign-in first once accounts
+    exist."""
+    if (to_signin := signin_redirect(request)) is not None:
+        return to_signin
+    page = resources.files("haneul.web").joinpath("reports.html").read_text(encoding="utf-8")
+    return HTMLResponse(page)
