@@ -18,8 +18,11 @@ from tests.conftest import RunningServer
 ARTIFACTS = Path(os.environ.get("HANEUL_TEST_ARTIFACTS", Path(__file__).parents[1] / "artifacts"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for the tests of this folder, closed when they end: Playwright's sync API
+    keeps an event loop running while it is open, and tests after this folder (workspace/...)
+    call asyncio.run."""
     chromium = os.environ.get("HANEUL_CHROMIUM") or shutil.which("chromium")
     if chromium is None:
         pytest.fail("Chromium is not installed: `make test` installs Debian's `chromium`")

@@ -6,9 +6,6 @@ trained on (earlier answers carry `weight: 0`)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -17,7 +14,6 @@ from typing import Any, Literal
 from haneul.assistant.conversations import Conversations
 from haneul.assistant.presets import PRESETS
 from haneul.errors import InvalidRequestError, NotFoundError
-from haneul.studio.datasets import BOM, CSV_COLUMNS
 
 Rating = Literal["up", "down"]
 MAX_COMMENT = 2000
@@ -101,28 +97,3 @@ class FeedbackStore:
                 continue
             out.append(messages)
         return out
-
-
-def to_jsonl(examples: list[list[dict[str, Any]]]) -> str:
-    lines = []
-    for messages in examples:
-        last = len(messages) - 1
-        rows = [
-            {**m, "weight": 0} if m["role"] == "assistant" and i != last else m
-            for i, m in enumerate(messages)
-        ]
-        lines.append(json.dumps({"messages": rows}, ensure_ascii=False))
-    return "".join(line + "\n" for line in lines)
-
-
-def to_clova_csv(examples: list[list[dict[str, Any]]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for c_id, messages in enumerate(examples):
-        system = messages[0]["content"] if messages[0]["role"] == "system" else ""
-        turns = [m for m in messages if m["role"] != "system"]
-        for t_id in range(len(turns) // 2):
-            user, answer = turns[2 * t_id], turns[2 * t_id + 1]
-            writer.writerow([system, c_id, t_id, user["content"], answer["content"]])
-    return BOM + out.getvalue()

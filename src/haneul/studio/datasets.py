@@ -270,3 +270,31 @@ def token_stats(
         "over_max": sum(s > max_tokens for s in sizes),
         "max_tokens": max_tokens,
     }
+
+
+def to_jsonl(examples: list[list[dict[str, Any]]]) -> str:
+    """Conversations as this module's JSONL (earlier answers weighted 0: only the last is
+    learned)."""
+    lines = []
+    for messages in examples:
+        last = len(messages) - 1
+        rows = [
+            {**m, "weight": 0} if m["role"] == "assistant" and i != last else m
+            for i, m in enumerate(messages)
+        ]
+        lines.append(json.dumps({"messages": rows}, ensure_ascii=False))
+    return "".join(line + "\n" for line in lines)
+
+
+def to_clova_csv(examples: list[list[dict[str, Any]]]) -> str:
+    """Conversations as CLOVA Studio's tuning CSV (the columns `parse_csv` reads)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for c_id, messages in enumerate(examples):
+        system = messages[0]["content"] if messages[0]["role"] == "system" else ""
+        turns = [m for m in messages if m["role"] != "system"]
+        for t_id in range(len(turns) // 2):
+            user, answer = turns[2 * t_id], turns[2 * t_id + 1]
+            writer.writerow([system, c_id, t_id, user["content"], answer["content"]])
+    return BOM + out.getvalue()

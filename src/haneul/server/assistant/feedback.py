@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from haneul.assistant.feedback import MAX_COMMENT, FeedbackStore, to_clova_csv, to_jsonl
+from haneul.assistant.feedback import MAX_COMMENT, FeedbackStore
 from haneul.server.auth import Principal, authenticate
+from haneul.studio.datasets import to_clova_csv, to_jsonl
 
 router = APIRouter(prefix="/v1")
 Auth = Annotated[Principal, Depends(authenticate)]
