@@ -214,4 +214,4 @@ def test_the_cli_says_a_loop_was_stopped(server_factory: Callable[..., RunningSe
     done = srv.cli("chat", "--url", srv.url, "--model", "echo", "--max-tokens", "1000", LOOPS[0])
     assert done.returncode == 0, done.stderr
     assert len(done.stdout) < 300
-    assert "반복" in done.stderr
+    assert "되풀이되어 답을 멈췄습니다" in done.stderr

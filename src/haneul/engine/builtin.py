@@ -25,7 +25,7 @@ def _gguf(entry: ModelEntry, settings: Settings, catalog: Catalog) -> Backend:
         native_tools=bool(opts.get("native_tools", False)),
         chat=entry.task == "chat",
         lora=tuple(opts.get("lora", ())),
-        swa_full=bool(opts.get("swa_full", True)),
+        swa_full=bool(opts.get("swa_full", False)),
     )
     return LlamaCppBackend(entry.name, catalog.model_path(entry), options)
 

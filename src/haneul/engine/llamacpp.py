@@ -48,8 +48,9 @@ class LlamaCppOptions:
     chat: bool = True  # the model has a chat template (instruct model)
     lora: tuple[str, ...] = ()  # GGUF LoRA adapters applied at load (a tuned model)
     # a sliding-window model (Gemma 3) keeps its whole context per slot, so a turn reuses
-    # the prefix it shares with the last (more KV memory; a catalog entry may turn it off)
-    swa_full: bool = True
+    # the prefix it shares with the last (more KV memory). Off by default: with it on,
+    # haneul-mini-ko's greedy answers change (docs/assistant.md)
+    swa_full: bool = False
 
 
 def _restore_signals(saved: dict[signal.Signals, Any]) -> None:

@@ -86,7 +86,7 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
         codes.append("400")
     if "{" in path or operation.get("requestBody"):  # a body may name an unknown model
         codes.append("404")
-    if path.startswith("/v1/admin") or method in ("post", "put", "patch", "delete"):
+    if path.startswith(("/v1/admin", "/v1/me/")) or method in ("post", "put", "patch", "delete"):
         codes.append("403")  # a member on the admin API; a cookie request without its CSRF token
     if path == "/v1/auth/signin":
         codes.append("423")
@@ -97,6 +97,21 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     return sorted(codes)
 
 
+# Routes whose success is a file, not JSON: their media types.
+FILES: dict[str, tuple[str, ...]] = {
+    "/v1/feedback/export": ("application/jsonl", "text/csv"),
+    "/v1/todos/export.ics": ("text/calendar",),
+    "/v1/todos/feed/{token}.ics": ("text/calendar",),
+    "/v1/reports/{report_id}/export": (
+        "text/markdown",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/hwp+zip",
+    ),
+}
+# Routes that stream server-sent events besides the chat routes.
+EVENT_STREAMS = {"/v1/reports/{report_id}/generate", "/v1/reports/{report_id}/events"}
+
+
 def describe(schema: dict[str, Any]) -> dict[str, Any]:
     """FastAPI's generated schema, corrected to what the server sends."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -104,6 +119,8 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
     components.pop("ValidationError", None)
     components["Error"], components["ClovaError"] = ERROR, CLOVA_ERROR
     bodies = _response_schemas(components)
+    for component in components.values():
+        _untyped_files(component)
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
@@ -129,8 +146,10 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
                 }
             if (method, path) in bodies:
                 ok.setdefault("content", {})["application/json"] = {"schema": bodies[method, path]}
-            if path in STREAMS:
+            if path in STREAMS or path in EVENT_STREAMS:
                 ok.setdefault("content", {})["text/event-stream"] = {"schema": SSE_EVENT}
+            if path in FILES:
+                ok["content"] = {m: {"schema": {"type": "string"}} for m in FILES[path]}
             if path == "/metrics":
                 ok["content"] = {"text/plain": {"schema": {"type": "string"}}}
     return schema
@@ -166,3 +185,19 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _untyped_files(schema: Any) -> None:
+    """A multipart file part is bytes whatever they look like: its schema drops `type` (a
+    file holding "12.5" is still a file, not a number the server should refuse)."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and (
+            schema.get("format") == "binary" or "contentMediaType" in schema
+        ):
+            schema.pop("type")
+            schema["format"] = "binary"
+        for value in schema.values():
+            _untyped_files(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _untyped_files(value)
