@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.knowledge.loaders import load_document
@@ -34,16 +34,27 @@ class Source(BaseModel):
     ref: str | None = Field(default=None, max_length=500)
 
 
+def _date_text(value: Any) -> Any:
+    """A date is written YYYY-MM-DD: a number is not read as a timestamp."""
+    if value is not None and not isinstance(value, str | dt.date):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[dt.date | None, BeforeValidator(_date_text)]
+
+
 class TodoIn(BaseModel):
     model_config = ConfigDict(extra="ignore")  # a candidate's due_text passes through unread
     title: str = Field(min_length=1, max_length=500)
     notes: str = Field(default="", max_length=10000)
-    due: dt.date | None = None
+    due: Day = None
     priority: Priority = "normal"
     status: Status = "open"
     source: Source | None = None
     team_id: str | None = None
-    subtasks: list[TodoIn] = Field(default_factory=list, max_length=50)
+    # a sub-task as an object, or as its title alone
+    subtasks: list[TodoIn | str] = Field(default_factory=list, max_length=50)
 
     @field_validator("subtasks", mode="before")
     @classmethod
@@ -58,7 +69,7 @@ class TodoPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=500)
     notes: str | None = Field(default=None, max_length=10000)
-    due: dt.date | None = None
+    due: Day = None
     priority: Priority | None = None
     status: Status | None = None
     position: int | None = None
@@ -72,7 +83,7 @@ class ExtractBody(BaseModel):
     collection: str | None = None
     document: str | None = None
     model: str | None = None
-    today: dt.date | None = None
+    today: Day = None
 
 
 class AcceptBody(BaseModel):
@@ -101,6 +112,17 @@ def _team_id(request: Request, value: str | None) -> str | None:
         raise InvalidRequestError(f"no team '{value}'", param="team_id") from None
 
 
+# A day in a query: YYYY-MM-DD only (a number is not read as a timestamp).
+IsoDate = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-12-24"])]
+
+
+def _day(text: str, param: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequestError(f"{param} is not a date: {text!r}", param=param) from None
+
+
 def _item(request: Request, body: TodoIn) -> dict[str, Any]:
     item = body.model_dump(mode="json")
     item["team_id"] = _team_id(request, item["team_id"])
@@ -113,13 +135,13 @@ async def list_todos(
     principal: Auth,
     status: Status | None = None,
     priority: Priority | None = None,
-    due_before: dt.date | None = None,
-    due_after: dt.date | None = None,
+    due_before: IsoDate = None,
+    due_after: IsoDate = None,
     team_id: str | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Any:
-    before = due_before.isoformat() if due_before else None
-    after = due_after.isoformat() if due_after else None
+    before = _day(due_before, "due_before").isoformat() if due_before else None
+    after = _day(due_after, "due_after").isoformat() if due_after else None
     team = _team_id(request, team_id)
     filters = TodoFilters(status, priority, before, after, team, q)
     today = today_kst()
@@ -133,10 +155,10 @@ async def create_todo(body: TodoIn, request: Request, principal: Auth) -> Any:
 
 
 @router.get("/today")
-async def todos_today(request: Request, principal: Auth, date: dt.date | None = None) -> Any:
+async def todos_today(request: Request, principal: Auth, date: IsoDate = None) -> Any:
     """오늘 할 일: open to-dos due by `date` (today in Korea) ordered by due date and priority,
     overdue ones flagged, then the undated ones."""
-    day = date or today_kst()
+    day = _day(date, "date") if date else today_kst()
     todos = _store(request).today(viewer(principal), day)
     cards = [t.card(day) for t in todos]
     return {
