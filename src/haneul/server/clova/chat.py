@@ -94,12 +94,17 @@ class V3Chat(BaseModel):
             "stop": self.stop or None,
             "seed": self.seed or None,
         }
-        try:
-            return ChatCompletionRequest.model_validate(fields)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InvalidRequestError(f"{where}: {first['msg']}", param=where) from exc
+        return openai_request(fields)
+
+
+def openai_request(fields: dict[str, Any]) -> ChatCompletionRequest:
+    """A CLOVA request's fields as an OpenAI request; the first problem as CLOVA's 400."""
+    try:
+        return ChatCompletionRequest.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidRequestError(f"{where}: {first['msg']}", param=where) from exc
 
 
 def _result(
@@ -143,7 +148,7 @@ async def v3_chat(request: Request, principal: Principal, model: str, body: V3Ch
             events = _refused(serving, call, body)
         else:
             events = _tokens(await serving.stream(call, principal), body.seed)
-        return sse.response(sse.framed(events, _encode, _error))
+        return sse.response(sse.framed(events, encode_event, error_event))
     if call.refused is not None:
         judged = await serving.judge_refusal(call)
         return ok(_result(call.refused, "stop", body.seed, {}, judged))
@@ -157,11 +162,13 @@ async def v3_chat(request: Request, principal: Principal, model: str, body: V3Ch
 Event = tuple[str, dict[str, Any]]
 
 
-def _encode(item: Event) -> bytes:
+def encode_event(item: Event) -> bytes:
+    """A CLOVA stream event (`event:` name, `data:` JSON)."""
     return sse.event(*item)
 
 
-def _error(exc: HaneulError) -> bytes:
+def error_event(exc: HaneulError) -> bytes:
+    """An error after a CLOVA stream started, as CLOVA's `error` event."""
     return sse.event("error", {"status": {"code": clova_code(exc), "message": exc.message}})
 
 

@@ -26,14 +26,13 @@ from contextlib import aclosing
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haneul.errors import ConflictError, HaneulError, InvalidRequestError
+from haneul.errors import ConflictError
 from haneul.server import sse
 from haneul.server.auth import Principal, authenticate
 from haneul.server.chat import ChatCall, ChatServing
-from haneul.server.clova.chat import ok
-from haneul.server.errors import clova_code
+from haneul.server.clova.chat import Event, encode_event, error_event, ok, openai_request
 from haneul.server.openai.schemas import MAX_MESSAGES, ChatCompletionRequest
 from haneul.server.text import refuse_bad_text
 from haneul.studio.jobs import JobStore
@@ -41,7 +40,6 @@ from haneul.studio.jobs import JobStore
 router = APIRouter(tags=["CLOVA Studio"])
 Auth = Annotated[Principal, Depends(authenticate)]
 APPS = ("", "/testapp", "/serviceapp")  # CLOVA's plain, test-app and service-app paths
-Event = tuple[str, dict[str, Any]]
 
 
 class V1Message(BaseModel):
@@ -82,12 +80,7 @@ class V1Chat(BaseModel):
             "stop": self.stopBefore or None,
             "seed": self.seed or None,
         }
-        try:
-            return ChatCompletionRequest.model_validate(fields)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InvalidRequestError(f"{where}: {first['msg']}", param=where) from exc
+        return openai_request(fields)
 
 
 def _stop_reason(finish: str | None) -> str:
@@ -126,7 +119,7 @@ async def v1_chat(request: Request, principal: Principal, model: str, body: V1Ch
             events = _refused(serving, call, body.seed)
         else:
             events = _tokens(await serving.stream(call, principal), body.seed)
-        return sse.response(sse.framed(events, _encode, _error))
+        return sse.response(sse.framed(events, encode_event, error_event))
     if call.refused is not None:
         judged = await serving.judge_refusal(call)
         return ok(_result(call.refused, "stop", body.seed, {}, judged))
@@ -135,14 +128,6 @@ async def v1_chat(request: Request, principal: Principal, model: str, body: V1Ch
     content = choice["message"].get("content") or ""
     usage, ai_filter = reply.get("usage"), reply.get("ai_filter")
     return ok(_result(content, choice.get("finish_reason"), body.seed, usage, ai_filter))
-
-
-def _encode(item: Event) -> bytes:
-    return sse.event(*item)
-
-
-def _error(exc: HaneulError) -> bytes:
-    return sse.event("error", {"status": {"code": clova_code(exc), "message": exc.message}})
 
 
 async def _tokens(
