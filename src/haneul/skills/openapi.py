@@ -79,22 +79,34 @@ def load_manifest(where: str | Path) -> list[OpenApiSkill]:
     """The skills of one manifest: a shipped one by name (`travel`) or a file."""
     path = shipped().get(str(where)) or Path(where)
     try:
-        manifest = Manifest.model_validate(_read(path))
+        data = _read(path)
+    except (OSError, ValueError) as e:
+        raise InvalidRequestError(f"skill manifest {path}: {e}") from None
+    return manifest_skills(data, path.parent, str(path))
+
+
+def manifest_skills(data: Any, folder: Path | None, where: str) -> list[OpenApiSkill]:
+    """The skills of a manifest given as data; a relative `openapi` path is read from
+    `folder` (None: the document must be inline)."""
+    try:
+        manifest = Manifest.model_validate(data)
+        if isinstance(manifest.openapi, str) and folder is None:
+            raise ValueError("openapi must be the OpenAPI document itself, not a path")
         document = (
-            _read(path.parent / manifest.openapi)
-            if isinstance(manifest.openapi, str)
+            _read(folder / manifest.openapi)
+            if isinstance(manifest.openapi, str) and folder is not None
             else manifest.openapi
         )
         parse_obj(document)  # a clear error for a malformed OpenAPI document
         resolved = jsonref.replace_refs(document, proxies=False, lazy_load=False)
     except (OSError, ValueError, ValidationError, jsonref.JsonRefError) as e:
-        raise InvalidRequestError(f"skill manifest {path}: {e}") from None
+        raise InvalidRequestError(f"skill manifest {where}: {e}") from None
     base = manifest.base_url or (resolved.get("servers") or [{}])[0].get("url")
     if not base:
-        raise InvalidRequestError(f"skill manifest {path}: no base_url and no servers")
+        raise InvalidRequestError(f"skill manifest {where}: no base_url and no servers")
     base = os.path.expandvars(base)
     if "${" in base or base.startswith("$"):
-        raise InvalidRequestError(f"skill manifest {path}: set the variable in {base}")
+        raise InvalidRequestError(f"skill manifest {where}: set the variable in {base}")
     skills = []
     for route, item in resolved.get("paths", {}).items():
         for method in METHODS:
@@ -180,7 +192,11 @@ class OpenApiSkill:
             return {"Authorization": f"Bearer {secret}"}
         return {auth.header: secret}
 
-    async def run(self, arguments: dict[str, Any], context: SkillContext) -> SkillResult:
+    def request_parts(
+        self, arguments: dict[str, Any], *, auth: bool = True
+    ) -> tuple[str, dict[str, Any], dict[str, Any] | None, dict[str, str]]:
+        """The checked arguments as a call: URL, query, JSON body (None without one) and
+        headers (the manifest's credentials unless `auth` is False)."""
         try:
             jsonschema.validate(arguments, self.spec.parameters)
         except jsonschema.ValidationError as e:
@@ -188,7 +204,7 @@ class OpenApiSkill:
             raise SkillArgumentError(f"{self.spec.name}: {where}: {e.message}") from None
         path = self.route
         query: dict[str, Any] = {}
-        headers = self._headers()
+        headers = self._headers() if auth else {}
         for name, value in arguments.items():
             place = self.params.get(name)
             if place == "path":
@@ -198,23 +214,25 @@ class OpenApiSkill:
             elif place == "header":
                 headers[name] = str(value)
         body = {k: arguments[k] for k in self.body_keys if k in arguments}
+        url = self.base_url.rstrip("/") + path
+        return url, query, (body if self.body_keys else None), headers
+
+    async def run(self, arguments: dict[str, Any], context: SkillContext) -> SkillResult:
+        url, query, body, headers = self.request_parts(arguments)
         try:
             async with httpx.AsyncClient(timeout=self.manifest.timeout_s) as http:
                 response = await http.request(
-                    self.method.upper(),
-                    self.base_url.rstrip("/") + path,
-                    params=query,
-                    json=body if self.body_keys else None,
-                    headers=headers,
+                    self.method.upper(), url, params=query, json=body, headers=headers
                 )
         except httpx.HTTPError as e:
             raise UpstreamError(f"{self.manifest.name_for_human}: {type(e).__name__}") from None
-        result = self._result(response)
+        result = self.result_of(response)
         template = self.manifest.answers.get(self.operation_id)
         result.answer = answer_from(template, result.data, arguments, result.content)
         return result
 
-    def _result(self, response: httpx.Response) -> SkillResult:
+    def result_of(self, response: httpx.Response) -> SkillResult:
+        """The partner's reply as a result; its refusals as errors."""
         who = self.manifest.name_for_human
         try:
             data: Any = response.json()
