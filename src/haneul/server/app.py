@@ -43,6 +43,7 @@ from haneul.server.clova.embedding import router as clova_embedding_router
 from haneul.server.clova.reranker import router as clova_reranker_router
 from haneul.server.clova.router import router as clova_router_router
 from haneul.server.clova.segmentation import router as clova_segmentation_router
+from haneul.server.clova.skillsets import router as clova_skillsets_router
 from haneul.server.clova.summarization import router as clova_summarization_router
 from haneul.server.clova.tools import router as clova_tools_router
 from haneul.server.code import router as code_router
@@ -198,6 +199,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(clova_embedding_router)  # /v1/api-tools/embedding/v2 and v1
     app.include_router(clova_reranker_router)  # /v1/api-tools/reranker
     app.include_router(clova_router_router)  # /v1/routers/{id}/versions/{v}/route
+    app.include_router(clova_skillsets_router)  # /v1/skillsets: Skill Trainer, final-answer
     app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
     app.include_router(accounts_router)  # /v1/auth, /v1/me/keys, /signin, /admin
     app.include_router(admin_router)  # /v1/admin/...

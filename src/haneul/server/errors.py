@@ -46,6 +46,8 @@ CLOVA_ROUTES: tuple[str, ...] = ("/tuning/", "/v3/tasks/", "/v1/tasks/", "/v3/ch
 CLOVA_ROUTES += ("/v1/api-tools/", "/v3/api-tools/")  # server/clova/tools.py
 CLOVA_ROUTES += ("/v1/routers/",)  # server/clova/router.py
 CLOVA_ROUTES += ("/v1/chat-completions/", "/testapp/", "/serviceapp/")  # clova/chat_v1.py
+# clova/skillsets.py: the final answer and its confirmations (the trainer's routes are Haneul's)
+CLOVA_PATHS = re.compile(r"/v1/skillsets/[^/]+/versions/[^/]+/(final-answer|confirmations/)")
 _CLOVA_CODES = {400: "40001", 401: "40100", 413: "41300", 429: "42900", 500: "50000"}
 
 
@@ -68,7 +70,7 @@ def error_response(exc: HaneulError, path: str = "") -> JSONResponse:
     body: dict[str, Any] = error_body(exc)
     if path.startswith("/v1/openai/"):  # CLOVA's OpenAI-compatible path: CLOVA's codes
         body["error"]["code"] = clova_code(exc)
-    if path.startswith(CLOVA_ROUTES):
+    if path.startswith(CLOVA_ROUTES) or CLOVA_PATHS.match(path):
         body = {"status": {"code": clova_code(exc), "message": exc.message}}
     return JSONResponse(body, status_code=exc.status, headers=headers)
 

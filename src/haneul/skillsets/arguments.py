@@ -111,6 +111,15 @@ def learn(examples: Iterable[Example], operations: Iterable[str]) -> dict[str, L
     return learned
 
 
+def _mentions(utterance: str, value: str) -> bool:
+    """`value` is a word of `utterance` (a Hangul one may carry a particle): «4» is not
+    found in «JE-204», nor «주» in «제주»."""
+    if len(value) < 2:
+        return False
+    after = "" if HANGUL.fullmatch(value) else r"(?![\w-])"
+    return re.search(rf"(?<![\w-]){re.escape(value)}{after}", utterance) is not None
+
+
 def fill(
     skill: OpenApiSkill, utterance: str, learned: Learned | None = None
 ) -> tuple[dict[str, Any], list[str]]:
@@ -130,7 +139,7 @@ def fill(
                 if hit and hit.group(name) not in found.values():
                     found[name] = hit.group(name)
         for name, seen in learned.values.items():
-            hits = [v for v in sorted(seen, key=len, reverse=True) if v in utterance]
+            hits = [v for v in sorted(seen, key=len, reverse=True) if _mentions(utterance, v)]
             hits = [v for v in hits if v not in found.values()]
             if name not in found and hits:
                 found[name] = hits[0]

@@ -262,6 +262,49 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     )
     """,
+    """
+    CREATE TABLE skillsets (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        manifests TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (owner, name)
+    );
+    CREATE TABLE skillset_examples (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        skillset_id TEXT NOT NULL REFERENCES skillsets (id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        arguments TEXT NOT NULL DEFAULT '{}',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX skillset_examples_set ON skillset_examples (skillset_id, id);
+    CREATE TABLE skillset_versions (
+        skillset_id TEXT NOT NULL REFERENCES skillsets (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        manifests TEXT NOT NULL,
+        model TEXT NOT NULL,
+        report TEXT NOT NULL,
+        published_at REAL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (skillset_id, version)
+    );
+    CREATE TABLE skillset_calls (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        skillset_id TEXT NOT NULL REFERENCES skillsets (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        query TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        arguments TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        decided_at REAL,
+        approved INTEGER
+    )
+    """,
 ]
 
 
