@@ -59,10 +59,10 @@ def test_a_stored_model_plans_as_the_fitted_one(operations, trained: Model) -> N
 
 def test_training_needs_thirty_utterances_of_the_skillsets_operations(operations) -> None:
     few = examples("train")[: MIN_EXAMPLES - 1]
-    with pytest.raises(InvalidRequestError, match="at least 30 example utterances; .* has 29"):
+    with pytest.raises(InvalidRequestError, match=r"at least 30 example utterances; .* has 29"):
         train(operations, few)
     wrong = [*examples("train"), Example("호텔 예약 변경해줘", "changeHotel")]
-    with pytest.raises(InvalidRequestError, match="no operation 'changeHotel'.*searchHotels"):
+    with pytest.raises(InvalidRequestError, match=r"no operation 'changeHotel'.*searchHotels"):
         train(operations, wrong)
     bad_argument = [*examples("train"), Example("부산 호텔", "searchHotels", {"도시": "부산"})]
     with pytest.raises(InvalidRequestError, match="has no argument '도시'"):
