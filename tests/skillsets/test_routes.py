@@ -192,6 +192,13 @@ def test_errors_and_ownership(trainer: Trainer, published: str) -> None:
         "POST", f"/v1/skillsets/{published}/versions/영/final-answer", json={"query": "부산 호텔"}
     )
     assert bad.status_code == 400 and bad.json()["status"]["code"] == "40001"
+    for override in ({"operations": [1]}, {"baseOperation": {"header": {"X-키": "값"}}}):
+        refused = trainer.call(
+            "POST",
+            f"/v1/skillsets/{published}/versions/1/final-answer",
+            json={"query": "부산 호텔", "requestOverride": override},
+        )
+        assert refused.status_code == 400 and refused.json()["status"]["code"] == "40001"
     wrong = trainer.call(
         "POST",
         f"/v1/skillsets/{made['id']}/examples",

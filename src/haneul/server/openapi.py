@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
-from haneul.server.errors import CLOVA_ROUTES
+from haneul.server.errors import CLOVA_PATHS, CLOVA_ROUTES
 from haneul.server.responses import RESPONSES
 
 PUBLIC = {"/", "/health"}
@@ -77,6 +77,11 @@ SSE_EVENT = {
 _RETRY = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 
 
+CONFLICTS: tuple[str, ...] = ("/tuning/", "/v1/tasks", "/v3/tasks", "/v1/collections")
+CONFLICTS += ("/v1/conversations",)
+CONFLICTS += ("/v1/skillsets",)  # a name taken, a confirmation answered twice
+
+
 def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     """The error statuses one operation can answer with."""
     if path in PUBLIC:
@@ -90,9 +95,7 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
         codes.append("403")  # a member on the admin API; a cookie request without its CSRF token
     if path == "/v1/auth/signin":
         codes.append("423")
-    if method in ("post", "put", "patch", "delete") and path.startswith(
-        ("/tuning/", "/v1/tasks", "/v3/tasks", "/v1/collections", "/v1/conversations")
-    ):
+    if method in ("post", "put", "patch", "delete") and path.startswith(CONFLICTS):
         codes.append("409")
     return sorted(codes)
 
@@ -110,6 +113,7 @@ FILES: dict[str, tuple[str, ...]] = {
 }
 # Routes that stream server-sent events besides the chat routes.
 EVENT_STREAMS = {"/v1/reports/{report_id}/generate", "/v1/reports/{report_id}/events"}
+EVENT_STREAMS.add("/v1/skillsets/{skillsetId}/versions/{version}/final-answer")
 
 
 def describe(schema: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +129,8 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
-            ref = "ClovaError" if path.startswith(CLOVA_ROUTES) else "Error"
+            clova = path.startswith(CLOVA_ROUTES) or CLOVA_PATHS.match(path)
+            ref = "ClovaError" if clova else "Error"
             for code in statuses(path, method, operation):
                 answer: dict[str, Any] = {
                     "description": _WHY[code],

@@ -23,7 +23,7 @@ from collections.abc import AsyncGenerator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from haneul.errors import InvalidRequestError
 from haneul.server import sse
@@ -92,11 +92,39 @@ class HistoryTurn(BaseModel):
     content: str = Field(max_length=4000)
 
 
+HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$"
+Scalar = str | int | float | bool
+
+
+class OperationOverride(BaseModel):
+    """CLOVA's call options for every API (`baseOperation`) or one (`operations[]`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    operationId: str | None = Field(None, max_length=100)
+    header: dict[Annotated[str, Field(pattern=HEADER_NAME)], str] = Field({}, max_length=50)
+    query: dict[str, Scalar | list[Scalar]] = Field({}, max_length=50)
+    requestBody: dict[str, Any] = {}
+
+    @field_validator("header")
+    @classmethod
+    def _printable(cls, header: dict[str, str]) -> dict[str, str]:
+        for name, value in header.items():
+            if not (value.isascii() and value.isprintable()) or len(value) > 4000:
+                raise ValueError(f"header '{name}' must be printable ASCII (at most 4000)")
+        return header
+
+
+class RequestOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    baseOperation: OperationOverride | None = None
+    operations: list[OperationOverride] = Field([], max_length=50)
+
+
 class FinalAnswerBody(_Body):
     query: str = Field(min_length=1, max_length=4000)
     tokenStream: bool = False  # accepted; the answer is composed without a model's tokens
     chatHistory: list[HistoryTurn] = Field([], max_length=50)
-    requestOverride: dict[str, Any] | None = None
+    requestOverride: RequestOverride | None = None
 
     def history(self) -> list[str]:
         return [turn.content for turn in self.chatHistory if turn.role == "user"]
@@ -104,7 +132,11 @@ class FinalAnswerBody(_Body):
 
 class ConfirmBody(_Body):
     approve: bool
-    requestOverride: dict[str, Any] | None = None
+    requestOverride: RequestOverride | None = None
+
+
+def _plain(override: RequestOverride | None) -> dict[str, Any] | None:
+    return override.model_dump(exclude_none=True) if override else None
 
 
 def _number(version: str) -> int | None:
@@ -262,7 +294,7 @@ async def final_answer(
         number,
         body.query,
         body.history(),
-        body.requestOverride,
+        _plain(body.requestOverride),
     )
     if "text/event-stream" in request.headers.get("accept", ""):
         return sse.response(sse.framed(_leased(events, lease), encode_event, error_event))
@@ -300,7 +332,7 @@ async def confirm_call(
     lease = await request.app.state.serving.admit(principal)
     try:
         result = await service.confirm(
-            principal.owner, skillsetId, number, callId, body.approve, body.requestOverride
+            principal.owner, skillsetId, number, callId, body.approve, _plain(body.requestOverride)
         )
     finally:
         lease.release()
