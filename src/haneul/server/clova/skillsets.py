@@ -20,18 +20,21 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncGenerator
+from importlib import resources
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from haneul.errors import InvalidRequestError
 from haneul.server import sse
+from haneul.server.accounts.routes import signin_redirect
 from haneul.server.auth import Principal, authenticate
 from haneul.server.clova.chat import Event, encode_event, error_event, ok
 from haneul.server.text import refuse_bad_text
 from haneul.skillsets.arguments import Example
-from haneul.skillsets.service import SkillsetService
+from haneul.skillsets.service import SkillsetService, load_operations
 from haneul.skillsets.store import Skillset, SkillsetStore, Version
 from haneul.store.db import connect
 
@@ -178,6 +181,15 @@ def _version(item: Version) -> dict[str, Any]:
 # -- the Skill Trainer (Haneul's shape) ------------------------------------------------------
 
 
+@router.get("/skill-trainer", response_class=HTMLResponse, include_in_schema=False)
+async def skill_trainer_page(request: Request) -> Response:
+    """The Skill Trainer's web page (web/skilltrainer.html)."""
+    if (to_signin := signin_redirect(request)) is not None:
+        return to_signin
+    page = resources.files("haneul.web").joinpath("skilltrainer.html")
+    return HTMLResponse(page.read_text(encoding="utf-8"))
+
+
 @router.post("/v1/skillsets", status_code=201)
 async def create_skillset(body: SkillsetBody, principal: Auth, service: Service) -> Any:
     """A skillset from manifests: shipped names (`travel`) or manifest objects whose
@@ -199,6 +211,17 @@ async def get_skillset(skillsetId: str, principal: Auth, service: Service) -> An
     out["examples"] = len(await asyncio.to_thread(store.examples, owner, skillsetId))
     versions = await asyncio.to_thread(store.versions, owner, skillsetId)
     out["versions"] = [_version(v) for v in versions]
+    operations = await asyncio.to_thread(load_operations, out["manifests"])
+    out["operations"] = [
+        {
+            "operationId": op,
+            "nameForHuman": skill.manifest.name_for_human,
+            "description": skill.spec.description,
+            "sideEffects": skill.spec.side_effects,
+            "parameters": skill.spec.parameters,
+        }
+        for op, skill in operations.items()
+    ]
     return out
 
 
