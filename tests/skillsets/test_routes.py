@@ -159,6 +159,17 @@ def test_out_of_scope_and_missing_arguments_make_no_call(trainer: Trainer, publi
     assert asked["apiResult"] == [] and "도시 이름" in asked["finalAnswer"]
 
 
+def test_a_follow_up_reads_the_previous_turn(trainer: Trainer, published: str) -> None:
+    history = [
+        {"role": "user", "content": "부산 호텔 찾아줘"},
+        {"role": "assistant", "content": "해운대 오션호텔, 광안리 스테이가 있습니다."},
+    ]
+    result = trainer.answer(published, "그럼 제주는?", chatHistory=history)
+    (call,) = result["apiResult"]
+    assert call["operationId"] == "searchHotels" and unquote(call["url"]).endswith("city=제주")
+    assert "제주 한라호텔" in result["finalAnswer"]
+
+
 def test_the_answer_streams_clova_events(trainer: Trainer, published: str) -> None:
     reply = trainer.call(
         "POST",

@@ -213,7 +213,7 @@ class SkillsetService:
         version, operations, model = self._load(owner, sid, number)
         plan = model.plan(operations, query, self.embed)
         if plan.operation == NONE and history:  # a follow-up that names no operation itself
-            plan = model.plan(operations, f"{history[-1]} {query}", self.embed)
+            plan = model.plan(operations, query, self.embed, context=history[-1])
         return version, operations, plan
 
     async def plan(

@@ -83,12 +83,20 @@ class Model:
         text: str,
         embed: EmbedTexts = e5_embed,
         vector: np.ndarray | None = None,
+        context: str | None = None,
     ) -> Plan:
-        planned: Planned = self.router.route(embed([text])[0] if vector is None else vector)
+        """The plan for `text`; with `context` (the previous user turn) the operation is
+        chosen for both together, and arguments `text` lacks are read from both."""
+        both = f"{context} {text}" if context else text
+        planned: Planned = self.router.route(embed([both])[0] if vector is None else vector)
         if planned.operation == NONE or planned.operation not in operations:
             return Plan(NONE, {}, [], planned.score, planned.scores)
-        skill = operations[planned.operation]
-        arguments, missing = fill(skill, text, self.learned.get(planned.operation))
+        skill, learned = operations[planned.operation], self.learned.get(planned.operation)
+        arguments, missing = fill(skill, text, learned)
+        if missing and context:
+            earlier, _ = fill(skill, both, learned)
+            arguments.update({k: earlier[k] for k in missing if k in earlier})
+            missing = [k for k in missing if k not in arguments]
         return Plan(planned.operation, arguments, missing, planned.score, planned.scores)
 
     def to_json(self) -> dict[str, Any]:
