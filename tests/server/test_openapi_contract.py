@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from haneul.server.errors import CLOVA_ROUTES
+from haneul.server.errors import is_clova
 from tests.conftest import AppClient
 
 USER = [{"role": "user", "content": "하늘이 파랗다"}]
@@ -51,7 +51,7 @@ def test_every_authenticated_route_lists_its_error_statuses(spec: dict[str, Any]
         if "{" in path:
             assert "404" in codes, (method, path)
         error = op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"]
-        assert error.endswith("/ClovaError" if path.startswith(CLOVA_ROUTES) else "/Error")
+        assert error.endswith("/ClovaError" if is_clova(path) else "/Error")
         assert "Retry-After" in op["responses"]["429"]["headers"]
 
 

@@ -48,6 +48,13 @@ CLOVA_ROUTES += ("/v1/routers/",)  # server/clova/router.py
 CLOVA_ROUTES += ("/v1/chat-completions/", "/testapp/", "/serviceapp/")  # clova/chat_v1.py
 # clova/skillsets.py: the final answer and its confirmations (the trainer's routes are Haneul's)
 CLOVA_PATHS = re.compile(r"/v1/skillsets/[^/]+/versions/[^/]+/(final-answer|confirmations/)")
+
+
+def is_clova(path: str) -> bool:
+    """The path (or OpenAPI path template) answers errors in CLOVA's shape."""
+    return path.startswith(CLOVA_ROUTES) or CLOVA_PATHS.match(path) is not None
+
+
 _CLOVA_CODES = {400: "40001", 401: "40100", 413: "41300", 429: "42900", 500: "50000"}
 
 
@@ -70,7 +77,7 @@ def error_response(exc: HaneulError, path: str = "") -> JSONResponse:
     body: dict[str, Any] = error_body(exc)
     if path.startswith("/v1/openai/"):  # CLOVA's OpenAI-compatible path: CLOVA's codes
         body["error"]["code"] = clova_code(exc)
-    if path.startswith(CLOVA_ROUTES) or CLOVA_PATHS.match(path):
+    if is_clova(path):
         body = {"status": {"code": clova_code(exc), "message": exc.message}}
     return JSONResponse(body, status_code=exc.status, headers=headers)
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
-from haneul.server.errors import CLOVA_PATHS, CLOVA_ROUTES
+from haneul.server.errors import is_clova
 from haneul.server.responses import RESPONSES
 
 PUBLIC = {"/", "/health"}
@@ -129,8 +129,7 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
-            clova = path.startswith(CLOVA_ROUTES) or CLOVA_PATHS.match(path)
-            ref = "ClovaError" if clova else "Error"
+            ref = "ClovaError" if is_clova(path) else "Error"
             for code in statuses(path, method, operation):
                 answer: dict[str, Any] = {
                     "description": _WHY[code],
