@@ -32,7 +32,15 @@ from bench.report import write_section
 from haneul.engine.e5 import clear_query_cache
 from haneul.skills.openapi import load_manifest
 from haneul.skillsets.arguments import Example
-from haneul.skillsets.trainer import e5_embed, evaluate, operations_of, train, untrained
+from haneul.skillsets.trainer import (
+    Model,
+    arguments_right,
+    e5_embed,
+    evaluate,
+    operations_of,
+    train,
+    untrained,
+)
 
 DATA = Path(__file__).parent / "data" / "skillsets"
 
@@ -53,6 +61,18 @@ def first_by_class(examples: list[Example], count: int) -> list[Example]:
         for items in by_class.values():
             if items and len(out) < count:
                 out.append(items.pop(0))
+    return out
+
+
+def misses_of(model: Model, operations: dict[str, Any], held_out: list[Example]) -> list[str]:
+    """Each held-out utterance the model gets wrong, and how."""
+    out = []
+    for example in held_out:
+        plan = model.plan(operations, example.text)
+        if plan.operation != example.operation:
+            out.append(f"«{example.text}» {example.operation} → {plan.operation}")
+        elif not arguments_right(plan, example):
+            out.append(f"«{example.text}» {json.dumps(plan.arguments, ensure_ascii=False)}")
     return out
 
 
@@ -84,6 +104,10 @@ def main() -> None:
         model = train(operations, subset)
         seconds = time.perf_counter() - started
         results[name] = {**evaluate(model, operations, held_out), "seconds": seconds}
+    misses = {
+        "trained": misses_of(model, operations, held_out),
+        "peer": misses_of(peer, operations, held_out),
+    }
     for name, r in results.items():
         print(name, r, file=sys.stderr)
 
@@ -109,6 +133,13 @@ def main() -> None:
             f"| {name} | {r['routing']:.3f} | {r['arguments']:.3f} | {r['end_to_end']:.3f} "
             f"| {ratio:.2f}x | {r['seconds']:.1f} |"
         )
+    wrong_route = sum("→" in m for m in misses["peer"])
+    lines += [
+        "",
+        "Wrong on held-out, trained on 48 (labelled → chosen, else the arguments read): "
+        + "; ".join(misses["trained"])
+        + f". The peer: {len(misses['peer'])} wrong ({wrong_route} routed wrong).",
+    ]
     section = "\n".join(lines) + "\n"
     print(section)
     if args.write:
