@@ -124,7 +124,8 @@ def main() -> None:
         "included (model loaded first, vector cache emptied before each), on a shared 2-core "
         "machine, busy with a LoRA training (the seconds are noisy). One rule was added after "
         "a first look at held-out output (a seen value must be a whole word: «4» was read inside "
-        f"«JE-204»); nothing else was tuned on the held-out set. Measured {time.strftime('%Y-%m-%d')}.",
+        "«JE-204»); nothing else was tuned on the held-out set. "
+        f"Measured {time.strftime('%Y-%m-%d')}.",
         "",
         "| router | routing | arguments | end to end | end to end vs peer | seconds |",
         "|---|---|---|---|---|---|",
