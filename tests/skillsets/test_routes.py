@@ -199,6 +199,13 @@ def test_errors_and_ownership(trainer: Trainer, published: str) -> None:
         json={"query": "부산 호텔"},
     )
     assert unpublished.status_code == 404 and unpublished.json()["status"]["code"] == "40400"
+    streamed = trainer.call(
+        "POST",
+        f"/v1/skillsets/{published}/versions/9/final-answer",
+        json={"query": "부산 호텔"},
+        headers={"Accept": "text/event-stream"},
+    )
+    assert streamed.status_code == 404 and "no version 9" in streamed.json()["status"]["message"]
     bad = trainer.call(
         "POST", f"/v1/skillsets/{published}/versions/영/final-answer", json={"query": "부산 호텔"}
     )

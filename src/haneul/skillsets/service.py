@@ -49,6 +49,7 @@ from haneul.skillsets.trainer import (
 )
 
 Event = tuple[str, dict[str, Any]]
+SERVED = 64  # versions kept loaded (manifests parsed, model read); more empties the cache
 
 
 def load_operations(manifests: Sequence[Any]) -> dict[str, OpenApiSkill]:
@@ -202,6 +203,8 @@ class SkillsetService:
         version = self.store.version(owner, sid, number)
         key = (sid, version.version)
         if key not in self._served:
+            if len(self._served) >= SERVED:
+                self._served.clear()
             operations = load_operations(version.manifests)
             self._served[key] = (operations, Model.from_json(version.model))
         operations, model = self._served[key]

@@ -310,6 +310,8 @@ async def final_answer(
 ) -> Any:
     """CLOVA Studio's skillset answer: planning -> API call -> final answer."""
     number = _number(version)
+    # An unknown skillset or version is a 404 before any stream starts.
+    await asyncio.to_thread(service.store.version, principal.owner, skillsetId, number)
     lease = await request.app.state.serving.admit(principal)
     events = service.answer(
         principal.owner,
