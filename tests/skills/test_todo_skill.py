@@ -79,7 +79,7 @@ def test_adding_a_todo_asks_first_then_saves_what_it_showed(
 def test_todays_list_is_the_owners_store_data(
     todo_server: tuple[RunningServer, str, str],
 ) -> None:
-    srv, key, other = todo_server
+    srv, _, other = todo_server
     today = _today()
     with srv.http(other) as http:
         for item in http.get("/todos").json()["data"]:
@@ -135,8 +135,9 @@ def test_the_add_parser_reads_title_and_due(utterance: str, arguments: dict[str,
 
 
 def test_the_parsers_leave_other_requests_alone() -> None:
-    for text in ("내일 오후 3시에 대회의실 예약해줘", "할 일 목록을 JSON으로 만들어 줘",
-                 "내일 할 일 정리해서 JSON으로 줘: 병원, 세탁", "회의록에서 할 일 뽑아줘"):  # fmt: skip
+    others = ("내일 오후 3시에 대회의실 예약해줘", "할 일 목록을 JSON으로 만들어 줘",
+              "내일 할 일 정리해서 JSON으로 줘: 병원, 세탁", "회의록에서 할 일 뽑아줘")  # fmt: skip
+    for text in others:
         assert parse_add(text) is None and parse_list(text) is None, text
     assert parse_list("이번 주 할 일 알려줘") == {"when": "이번 주"}
     assert parse_add("급한 할 일 하나 추가해줘: 오늘 고객사 회신") == {

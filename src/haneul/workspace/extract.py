@@ -169,7 +169,8 @@ def rule_candidates(text: str, today: dt.date) -> list[dict[str, Any]]:
         match = _DUE_PHRASE.search(body)
         due_text = match.group(0).strip() if match else ""
         title = _DUE_PHRASE.sub(" ", body).strip(" ,:") if match else body
-        title = re.sub(r"\s+", " ", re.sub(r"\(\s*\)", "", title)).strip()[:60]
+        title = re.sub(r"\s+", " ", re.sub(r"\(\s*\)", "", title)).strip()
+        title = re.sub(r"^(?:긴급|중요|필독|참고|TODO)\s*[:：]\s*", "", title, flags=re.I)[:60]
         if len(title) < 2:
             continue
         urgent = re.search(r"긴급|급히|ASAP|최우선|반드시|중요", line)
