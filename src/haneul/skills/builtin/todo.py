@@ -26,14 +26,14 @@ DUE_PHRASE = re.compile(
     r"(?:상|하)반기|연말|내일|모레|오늘|(?<![가-힣])[월화수목금]요일|\d+\s*일\s*(?:후|뒤|이내)|"
     r"\d{1,2}\s*일(?=\s*까지))\s*(?:까지|중으로|중|안에|내로|내)?"
 )
-_DEADLINE = re.compile(r"(?:까지|중으로|안에|내로|내)$")
+DEADLINE = re.compile(r"(?:까지|중으로|안에|내로|내)$")
 
 
 def due_phrase(text: str) -> re.Match[str] | None:
     """The due-date phrase of a text: the first one marked as a deadline (…까지, …내), else
     the first one (in «3분기 실적 리뷰 이번 달 말까지», 이번 달 말까지)."""
     found = [m for m in DUE_PHRASE.finditer(text) if m.group(0).strip()]
-    marked = [m for m in found if _DEADLINE.search(m.group(0).strip())]
+    marked = [m for m in found if DEADLINE.search(m.group(0).strip())]
     chosen = marked or found
     return chosen[0] if chosen else None
 
