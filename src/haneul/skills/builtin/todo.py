@@ -131,7 +131,8 @@ def _select(items: list[TodoItem], when: str, source: TodoSource) -> tuple[str, 
     if when == "전체":
         return "남은", items
     day = _parse_day(when, source, today)
-    if re.search(r"주|달|월\s*말|분기|반기|(?:까지|안에|내로)$", when):  # today to that day
+    period = re.search(r"주|달|월\s*말|분기|반기", when) and not re.search(r"요일|\d\s*일", when)
+    if period or re.search(r"(?:까지|안에|내로|이내)$", when):  # from today to that day
         label = f"{_day(day, today)}까지"
         return label, [t for t in items if t.due is not None and today <= t.due <= day]
     return _day(day, today), [t for t in items if t.due == day]
