@@ -34,6 +34,7 @@ from haneul.skills import Skill, builtin_and_plugin_skills
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.mcp import load_tools, read_config
 from haneul.skills.router import Route, SkillRouter
+from haneul.skills.todo_source import TodoSource
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class AssistantService:
         self.remember = remember  # settings.memory: memories are used and kept
         self.default_policy = default_policy  # the AI Filter policy of a key without one
         self.skills: dict[str, Skill] = dict(builtin_and_plugin_skills())
+        self.todos: TodoSource | None = None  # the user's to-dos for skills (set by the server)
         self._router: SkillRouter | None = None
         self._router_lock = asyncio.Lock()
 
@@ -186,6 +188,7 @@ class AssistantService:
             text=text,
             policy=policy or self.default_policy,
             documents=self.documents,
+            todos=self.todos,
             memories=self.memories.relevant(owner, text) if self.remember and memory else [],
             **kw,
         )

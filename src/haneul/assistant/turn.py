@@ -39,6 +39,7 @@ from haneul.skills import Skill, SkillContext, SkillResult
 from haneul.skills.builtin.documents import ASKS_DOCUMENTS
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.router import NO_SKILL, Route
+from haneul.skills.todo_source import TodoSource
 
 Event = dict[str, Any]
 RouteFn = Callable[[str, Iterable[str] | None], Route]
@@ -56,7 +57,8 @@ DOCUMENT_NOTE = (
 REDACTED = "[지시문으로 보이는 부분 제거됨]"
 MEMORY_NOTE = "사용자에 대해 기억하고 있는 사실입니다 (관련 있을 때만 참고하세요):"
 SEARCH = "search_documents"
-COMPLETE = {"document_table"}  # skills whose answer is the whole answer: no model after it
+# skills whose answer is the whole answer: no model after it
+COMPLETE = {"document_table", "todo_list", "todo_add"}
 EXPLANATION_TOKENS = 160  # the most an explanation after a skill's sentence may take
 CONFIRM_KO = (
     "'{name}' 스킬은 실행하면 되돌리기 어려운 작업입니다. 아래 내용으로 실행할까요?\n\n{arguments}"
@@ -76,6 +78,7 @@ class Turn:
     documents: DocumentSource | None = None  # the user's documents, for skills that read them
     memories: list[str] = field(default_factory=list)  # what is remembered about the user
     files: dict[str, Path] = field(default_factory=dict)  # the conversation's attached files
+    todos: TodoSource | None = None  # the user's to-dos, for the todo skills
     # the engine's token counts of the turn's generation (prompt, cached, completion)
     usage: dict[str, int] = field(default_factory=dict)
 
@@ -342,7 +345,9 @@ class Assistant:
             error = f"{route.skill}: the arguments are not a JSON object"
             return {**event, "error": error, "content": None, "model_input": None}
         try:
-            context = SkillContext(owner=turn.owner, documents=turn.documents, files=turn.files)
+            context = SkillContext(
+                owner=turn.owner, documents=turn.documents, files=turn.files, todos=turn.todos
+            )
             result: SkillResult = await skill.run(route.arguments or {}, context)
         except HaneulError as e:
             return {**event, "error": e.message, "content": None, "model_input": None}

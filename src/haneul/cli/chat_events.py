@@ -20,6 +20,8 @@ SKILL_TITLES = {
     "search_documents": "문서 검색",
     "table": "표 만들기",
     "document_table": "표 만들기",
+    "todo_list": "오늘 할 일",
+    "todo_add": "할 일 추가",
 }
 FINISH_NOTES = {
     "length": "답이 길이 제한에 걸려 끝까지 쓰이지 못했습니다 (--max-tokens 로 늘릴 수 있습니다)",

@@ -18,6 +18,7 @@ from haneul.cli import mcp as mcp_cmd
 from haneul.cli import models as models_cmd
 from haneul.cli import report as report_cmd
 from haneul.cli import safety as safety_cmd
+from haneul.cli import todo as todo_cmd
 from haneul.cli import tune as tune_cmd
 from haneul.cli import users as users_cmd
 from haneul.config import Settings
@@ -38,6 +39,7 @@ app.add_typer(mcp_cmd.app, name="mcp")
 app.add_typer(tune_cmd.app, name="tune")
 app.add_typer(evals_cmd.app, name="eval")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(todo_cmd.app, name="todo")
 app.command("chat")(chat_cmd.chat)
 err = Console(stderr=True)
 

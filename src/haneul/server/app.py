@@ -74,7 +74,7 @@ from haneul.store.teams import TeamStore
 from haneul.store.usage import UsageMeter
 from haneul.store.users import UserStore
 from haneul.studio.jobs import JobStore, Worker
-from haneul.workspace.todos import TodoStore
+from haneul.workspace.todos import StoreTodos, TodoStore
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +208,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(reports_page_router)  # /reports
     app.include_router(code_router)  # /v1/code/...: the Python sandbox (docs/code.md)
     app.state.todos = TodoStore(connect(settings.db_path))
+    app.state.assistant.todos = StoreTodos(app.state.todos)  # for the todo skills
     app.include_router(todos_router)  # /v1/todos: 오늘 할 일 (docs/workspace.md)
     app.include_router(workspace_page_router)  # /workspace
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")

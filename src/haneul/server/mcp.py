@@ -30,7 +30,7 @@ class McpEndpoint:
 
         def context_for(request: Any) -> SkillContext:
             owner = request.scope["state"][OWNER]  # set below, before the SDK runs
-            return SkillContext(owner=owner, documents=service.documents)
+            return SkillContext(owner=owner, documents=service.documents, todos=service.todos)
 
         server = build_server(service.skills, context_for)
         self.sessions = StreamableHTTPSessionManager(app=server, stateless=True, json_response=True)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.skills.documents_source import DocumentSource
+from haneul.skills.todo_source import TodoSource
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,14 @@ class SkillResult:
 @dataclass
 class SkillContext:
     """What a skill may use of the caller: who asks, the user's documents (a typed
-    `DocumentSource`, skills/documents_source.py; None where the caller has none), and the
-    files attached to the conversation, by name (read-only; the python skill reads them)."""
+    `DocumentSource`, skills/documents_source.py; None where the caller has none), the
+    files attached to the conversation, by name (read-only; the python skill reads them), and
+    the user's to-dos (a `TodoSource`, skills/todo_source.py; None where there are none)."""
 
     owner: str = "anonymous"
     documents: DocumentSource | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    todos: TodoSource | None = None
 
 
 @runtime_checkable

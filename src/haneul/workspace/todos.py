@@ -7,6 +7,7 @@ team's to-dos (never another user's own, as with document collections). Anyone e
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import secrets
@@ -20,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from haneul.errors import InvalidRequestError, NotFoundError
+from haneul.skills.todo_source import TodoItem
 from haneul.store.db import migrate
+from haneul.workspace.dates import resolve, today_kst
 
 PRIORITIES = ("high", "normal", "low")
 STATUSES = ("open", "done", "cancelled")
@@ -286,3 +289,32 @@ def order(todo: Todo) -> tuple[int, str, int, int, float]:
     """Dated before undated, earlier first, then high priority first."""
     return (todo.due is None, todo.due or "", _RANK.get(todo.priority, 1), todo.position,
             todo.created_at)  # fmt: skip
+
+
+class StoreTodos:
+    """The store as the assistant's todo skills see it (`haneul.skills.todo_source.TodoSource`):
+    the owner's own to-dos only, due-date phrases read by `dates.resolve`, today in Korea."""
+
+    def __init__(self, store: TodoStore) -> None:
+        self.store = store
+
+    def today(self) -> dt.date:
+        return today_kst()
+
+    def resolve(self, phrase: str, today: dt.date) -> dt.date | None:
+        return resolve(phrase, today)
+
+    async def open_todos(self, owner: str) -> list[TodoItem]:
+        found = await asyncio.to_thread(self.store.find, Viewer(owner), TodoFilters("open"))
+        return [_item(t) for t in found if t.owner == owner]
+
+    async def add(self, owner: str, title: str, due: dt.date | None, priority: str) -> TodoItem:
+        item = {"title": title, "due": due.isoformat() if due else None, "priority": priority,
+                "source": {"kind": "conversation"}}  # fmt: skip
+        return _item(await asyncio.to_thread(self.store.add, Viewer(owner), item))
+
+
+def _item(todo: Todo) -> TodoItem:
+    subtasks = tuple(s.title for s in todo.subtasks if s.status == "open")
+    due = dt.date.fromisoformat(todo.due) if todo.due else None
+    return TodoItem(todo.id, todo.title, due, todo.priority, todo.status, subtasks)

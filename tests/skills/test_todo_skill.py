@@ -1,0 +1,147 @@
+"""The todo skills on a real server (echo model, real e5 router, real SQLite): «…할 일
+추가해줘» asks to confirm and saves nothing until approved, then saves what it showed;
+«오늘 할 일 뭐야?» answers from the store by code, with the owner's to-dos only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from haneul.skills.builtin.todo import parse_add, parse_list
+from tests.assistant.test_conversations import _stream
+from tests.conftest import RunningServer, add_echo_models, start_server, stop_server
+
+
+@pytest.fixture(scope="module")
+def todo_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunningServer, str, str]]:
+    home = tmp_path_factory.mktemp("todo-skill")
+    add_echo_models(home)
+    srv = start_server(home, default_model="echo", require_keys="true")
+    try:
+        yield srv, srv.create_key("기획팀"), srv.create_key("영업팀")
+    finally:
+        stop_server(srv)
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(ZoneInfo("Asia/Seoul")).date()
+
+
+def _say(http: httpx.Client, text: str) -> tuple[str, list[dict[str, Any]]]:
+    cid = http.post("/conversations", json={}).json()["id"]
+    return cid, _stream(http, cid, text)
+
+
+def test_adding_a_todo_asks_first_then_saves_what_it_showed(
+    todo_server: tuple[RunningServer, str, str],
+) -> None:
+    srv, key, other = todo_server
+    with srv.http(key) as http:
+        before = {t["id"] for t in http.get("/todos").json()["data"]}
+        cid, events = _say(http, "내일까지 보고서 제출 할 일 추가해줘")
+        asked = events[0]
+        assert asked["type"] == "confirmation_required" and asked["name"] == "todo_add"
+        assert asked["arguments"] == {
+            "title": "보고서 제출",
+            "due": "내일까지",
+            "priority": "normal",
+        }
+        assert events[-1]["finish_reason"] == "confirmation_required"
+        assert {t["id"] for t in http.get("/todos").json()["data"]} == before  # nothing yet
+
+        path = f"/conversations/{cid}/confirmations/{asked['id']}"
+        with srv.http(other) as stranger:
+            assert stranger.post(path, json={"approve": True}).status_code == 404
+        done = http.post(path, json={"approve": True})
+        assert done.status_code == 200, done.text
+        [call] = done.json()["skill_calls"]
+        saved = [t for t in http.get("/todos").json()["data"] if t["id"] not in before]
+        assert [(t["title"], t["source"]["kind"]) for t in saved] == [
+            ("보고서 제출", "conversation")
+        ]
+        tomorrow = _today() + dt.timedelta(days=1)
+        assert saved[0]["due"] == tomorrow.isoformat()
+        # The answer is the stored to-do, written by code.
+        answer = done.json()["message"]["content"]
+        assert answer == f"할 일에 추가했습니다: 보고서 제출, 내일까지 ({tomorrow.isoformat()})."
+        assert call["data"]["id"] == saved[0]["id"]
+        with srv.http(other) as stranger:
+            assert stranger.get(f"/todos/{saved[0]['id']}").status_code == 404
+
+
+def test_todays_list_is_the_owners_store_data(
+    todo_server: tuple[RunningServer, str, str],
+) -> None:
+    srv, _, other = todo_server
+    today = _today()
+    with srv.http(other) as http:
+        for item in http.get("/todos").json()["data"]:
+            http.delete(f"/todos/{item['id']}")
+        seeded = [
+            ("3분기 실적 리뷰", today - dt.timedelta(days=2), "high"),
+            ("A 모델 출시 일정 공유", today, "normal"),
+            ("내년 예산 초안", today + dt.timedelta(days=20), "normal"),
+        ]
+        for title, due, priority in seeded:
+            body = {"title": title, "due": due.isoformat(), "priority": priority}
+            assert http.post("/todos", json=body).status_code == 201
+        http.post("/todos", json={"title": "교육 수강", "subtasks": ["1강 듣기"]})
+        _, events = _say(http, "오늘 할 일 뭐야?")
+    assert not [e for e in events if e["type"] == "confirmation_required"]
+    [call] = [e for e in events if e["type"] == "skill_call"]
+    assert call["name"] == "todo_list" and call["arguments"] == {"when": "오늘"}
+    answer = events[-1]["message"]["content"]
+    assert answer.startswith("오늘 할 일은 3개입니다. 그중 1개는 기한이 지났습니다.")
+    assert "1. 3분기 실적 리뷰 (" in answer and "기한 지남 · 중요)" in answer
+    assert "2. A 모델 출시 일정 공유 (오늘까지)" in answer
+    assert "3. 교육 수강 (기한 없음)\n   - 1강 듣기" in answer
+    assert "내년 예산 초안" not in answer and "보고서 제출" not in answer  # later; not theirs
+
+    with srv.http(other) as http:
+        _, events = _say(http, "밀린 할 일 있어?")
+    assert events[-1]["message"]["content"].startswith("기한이 지난 할 일은 1개입니다.")
+
+
+def test_a_user_without_todos_hears_so(todo_server: tuple[RunningServer, str, str]) -> None:
+    srv, _, _ = todo_server
+    key = srv.create_key("인사팀")
+    with srv.http(key) as http:
+        _, events = _say(http, "오늘 할 일 알려줘")
+    assert events[-1]["message"]["content"] == "오늘 할 일이 없습니다."
+
+
+@pytest.mark.parametrize(
+    ("utterance", "arguments"),
+    [
+        ("할 일에 '주간 회의록 정리' 추가해 줘", {"title": "주간 회의록 정리", "due": None}),
+        ("다음 주 수요일까지 경쟁사 분석을 할 일로 등록해 줘",
+         {"title": "경쟁사 분석", "due": "다음 주 수요일까지"}),
+        ("할 일 추가: 이번 달 말까지 3분기 실적 리뷰",
+         {"title": "3분기 실적 리뷰", "due": "이번 달 말까지"}),
+        ("12월 24일까지 연말 파티 준비 할 일 등록해줘",
+         {"title": "연말 파티 준비", "due": "12월 24일까지"}),
+    ],
+)  # fmt: skip
+def test_the_add_parser_reads_title_and_due(utterance: str, arguments: dict[str, Any]) -> None:
+    found = parse_add(utterance)
+    assert found is not None and {k: found[k] for k in arguments} == arguments
+
+
+def test_the_parsers_leave_other_requests_alone() -> None:
+    others = ("내일 오후 3시에 대회의실 예약해줘", "할 일 목록을 JSON으로 만들어 줘",
+              "내일 할 일 정리해서 JSON으로 줘: 병원, 세탁", "회의록에서 할 일 뽑아줘")  # fmt: skip
+    for text in others:
+        assert parse_add(text) is None and parse_list(text) is None, text
+    assert parse_list("이번 주 할 일 알려줘") == {"when": "이번 주"}
+    assert parse_add("급한 할 일 하나 추가해줘: 오늘 고객사 회신") == {
+        "title": "고객사 회신",
+        "due": "오늘",
+        "priority": "high",
+    }
