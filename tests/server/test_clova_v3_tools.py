@@ -270,3 +270,16 @@ def test_navers_structured_outputs_example_on_the_real_model(server: RunningServ
     assert value["city"] in ("서울", "부산", "대구", "인천")
     assert value["weather"] in ("맑음", "흐림", "비", "눈")
     assert isinstance(value["temperature"], int) and -30 <= value["temperature"] <= 45
+
+
+def test_values_of_the_wrong_type_are_refused_not_coerced(app: AppClient) -> None:
+    question = {"messages": [WEATHER_QUESTION]}
+    for path, change in [
+        (V3, {"seed": True}),
+        (V3, {"maxTokens": "50"}),
+        ("/v1/chat-completions/echo", {"seed": False}),
+        ("/testapp/v1/chat-completions/echo", {"topK": "3"}),
+    ]:
+        reply = app.post(path, json={**question, **change})
+        assert reply.status_code == 400, (path, change, reply.text)
+        assert _status(reply)["code"] == "40001" and next(iter(change)) in _status(reply)["message"]

@@ -59,19 +59,20 @@ MAX_TOOLS = 128
 
 
 class TextPart(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     type: Literal["text"]
     text: str
 
 
 class ImageUrl(BaseModel):
+    model_config = ConfigDict(strict=True)
     url: str
 
 
 class ImagePart(BaseModel):
     """An image part: accepted in the shape, refused as unsupported (40009) by the models."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     type: Literal["image_url"]
     imageUrl: ImageUrl | None = None
     dataUri: ImageUrl | None = None
@@ -84,17 +85,20 @@ class ImagePart(BaseModel):
 
 
 class FunctionCallIn(BaseModel):
+    model_config = ConfigDict(strict=True)
     name: str
     arguments: dict[str, Any] | str = Field(default_factory=dict)  # CLOVA: an object
 
 
 class ToolCallIn(BaseModel):
+    model_config = ConfigDict(strict=True)
     id: str = ""
     type: Literal["function"] = "function"
     function: FunctionCallIn
 
 
 class V3Message(BaseModel):
+    model_config = ConfigDict(strict=True)
     role: Literal["system", "user", "assistant", "tool"]
     content: str | list[TextPart | ImagePart] | None = None
     toolCalls: list[ToolCallIn] | None = None  # an assistant turn that called tools
@@ -107,11 +111,13 @@ class V3Message(BaseModel):
 
 
 class V3Tool(BaseModel):
+    model_config = ConfigDict(strict=True)
     type: Literal["function"] = "function"
     function: dict[str, Any]  # {name, description, parameters}: checked on translation
 
 
 class JsonFormat(BaseModel):
+    model_config = ConfigDict(strict=True)
     type: Literal["json"]
     schema_: dict[str, Any] | None = Field(None, alias="schema")
 
@@ -119,7 +125,7 @@ class JsonFormat(BaseModel):
 class V3Chat(BaseModel):
     """CLOVA's v3 request; fields Haneul does not use are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # no "1" for 1
     messages: list[V3Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     maxTokens: int | None = Field(None, ge=1, le=4096)
     maxCompletionTokens: int | None = Field(None, ge=1, le=4096)

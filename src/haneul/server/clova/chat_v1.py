@@ -42,7 +42,7 @@ DONE = {"data": "[DONE]"}  # the `signal` event's data at the end of a v1 stream
 
 
 class V1Message(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     role: Literal["system", "user", "assistant"]
     content: str
 
@@ -50,7 +50,7 @@ class V1Message(BaseModel):
 class V1Chat(BaseModel):
     """CLOVA's v1 request."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # no "1" for 1
     messages: list[V1Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     maxTokens: int = Field(100, ge=1, le=4096)
     temperature: float = Field(0.5, gt=0, le=1)
