@@ -67,10 +67,11 @@ def test_a_v1_stream_sends_whole_syllables_then_the_result(
     with httpx.Client(base_url=srv.url, timeout=120) as http:
         events = clova_events(http, "/testapp/v1/chat-completions/echo", _body(SKY))
     names = [name for name, _ in events]
-    assert names == ["token"] * len(SKY) + ["result"]
+    assert names == ["token"] * len(SKY) + ["result", "signal"]
+    assert events[-1][1] == {"data": "[DONE]"}  # CLOVA's end of a v1 stream
     tokens = [data["message"]["content"] for name, data in events if name == "token"]
     assert tokens == list(SKY)  # one whole Hangul syllable each
-    result = events[-1][1]
+    result = events[-2][1]
     assert result["message"]["content"] == SKY and result["stopReason"] == "end_token"
     assert result["outputLength"] == len(SKY)
     metrics = httpx.get(f"{srv.url}/metrics", timeout=30).text
@@ -109,8 +110,9 @@ def test_a_real_model_answers_v1_in_korean(server: RunningServer) -> None:
         events = clova_events(http, "/v1/chat-completions/haneul-mini-ko", body)
     streamed = "".join(d["message"]["content"] for n, d in events if n == "token")
     assert streamed and "\ufffd" not in streamed
-    assert events[-1][0] == "result" and events[-1][1]["message"]["content"] == streamed
-    assert events[-1][1]["outputLength"] > 0
+    assert [n for n, _ in events[-2:]] == ["result", "signal"]
+    assert events[-2][1]["message"]["content"] == streamed
+    assert events[-2][1]["outputLength"] > 0
 
 
 def test_a_client_that_leaves_a_v1_stream_ends_the_generation(

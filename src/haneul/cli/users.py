@@ -189,14 +189,7 @@ def add_member(
     user: Annotated[str, typer.Argument(help="User id or name.")],
 ) -> None:
     """Add a user to a team."""
-    users, teams, events = _stores()
-    try:
-        found = users.resolve(user)
-        joined = teams.add_member(teams.resolve(team).id, found.id)
-    except HaneulError as exc:
-        raise _fail(exc) from None
-    events.record("cli", "team_member_add", joined.id, found.id)
-    err.print(f"{found.name} is in {joined.name}")
+    _membership(team, user, join=True)
 
 
 @teams_app.command("remove")
@@ -205,14 +198,20 @@ def remove_member(
     user: Annotated[str, typer.Argument(help="User id or name.")],
 ) -> None:
     """Remove a user from a team."""
+    _membership(team, user, join=False)
+
+
+def _membership(team: str, user: str, *, join: bool) -> None:
+    """Add `user` to `team` or remove them, recorded in the account event log."""
     users, teams, events = _stores()
     try:
         found = users.resolve(user)
-        left = teams.remove_member(teams.resolve(team).id, found.id)
+        change = teams.add_member if join else teams.remove_member
+        changed = change(teams.resolve(team).id, found.id)
     except HaneulError as exc:
         raise _fail(exc) from None
-    events.record("cli", "team_member_remove", left.id, found.id)
-    err.print(f"{found.name} left {left.name}")
+    events.record("cli", "team_member_add" if join else "team_member_remove", changed.id, found.id)
+    err.print(f"{found.name} is in {changed.name}" if join else f"{found.name} left {changed.name}")
 
 
 @teams_app.command("set")

@@ -205,8 +205,23 @@ class LlamaCppBackend(BaseBackend):
         finally:
             stop.set()  # the next token's callback tells llama.cpp to stop this task
 
+    def _tool_mode(self, request: Request) -> bool:
+        """Whether the reply is constrained to tool calls or an answer (`tool_choice` "none"
+        is plain text: the tools are only dropped, so the reply is never parsed as JSON)."""
+        return (
+            bool(request.get("tools"))
+            and request.get("tool_choice") != "none"
+            and not self.options.native_tools
+        )
+
+    def _rewrites(self, request: Request) -> bool:
+        """Whether tools or tool turns must be rewritten for a template that knows none."""
+        return not self.options.native_tools and (
+            bool(request.get("tools")) or any(m.get("role") == "tool" for m in request["messages"])
+        )
+
     async def chat(self, request: Request) -> Response:
-        if request.get("tools") and not self.options.native_tools:
+        if self._tool_mode(request):
             prepared = tools.prepare(request)
             return tools.finish(
                 await self._call(
@@ -215,22 +230,18 @@ class LlamaCppBackend(BaseBackend):
                 ),
                 parallel=request.get("parallel_tool_calls") is not False,
             )
-        if not self.options.native_tools and any(
-            m.get("role") == "tool" for m in request["messages"]
-        ):
+        if self._rewrites(request):
             request = tools.prepare(request)
         return await self._call(
             self._server.handle_chat_completions, self._engine_request(request, stream=False)
         )
 
     async def stream_chat(self, request: Request) -> AsyncGenerator[Response, None]:
-        if request.get("tools") and not self.options.native_tools:
+        if self._tool_mode(request):
             for chunk in tools.as_chunks(await self.chat(request)):
                 yield chunk
             return
-        if not self.options.native_tools and any(
-            m.get("role") == "tool" for m in request["messages"]
-        ):
+        if self._rewrites(request):
             request = tools.prepare(request)
         body = self._engine_request(request, stream=True)
         async for chunk in self._stream(self._server.handle_chat_completions, body):

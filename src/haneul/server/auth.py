@@ -1,4 +1,5 @@
-"""Authentication: an API key (`Authorization: Bearer`) or a sign-in session cookie.
+"""Authentication: an API key (`Authorization: Bearer`, or CLOVA Studio's
+`X-NCP-CLOVASTUDIO-API-KEY` header) or a sign-in session cookie.
 
 Credentials are required when the server listens beyond loopback, when `require_keys` is set,
 or as soon as a key or a user has been created (revoking every key then locks the API rather
@@ -33,6 +34,7 @@ ANONYMOUS = "anonymous"
 SESSION_COOKIE = "haneul_session"
 CSRF_COOKIE = "haneul_csrf"
 CSRF_HEADER = "x-csrf-token"
+CLOVA_KEY_HEADER = "x-ncp-clovastudio-api-key"
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -104,8 +106,7 @@ async def authenticate(request: Request) -> Principal:
 async def identify(request: Request) -> Principal:
     """The principal of the request (a 401 when credentials are required and none fits)."""
     state = request.app.state
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
+    scheme, secret = _credentials(request)
     users: UserStore = state.users
     if not keys_required(state.settings.host, state.settings.require_keys, state.keys, users):
         # Open mode: clients that always send some key (the openai SDK does) still work.
@@ -125,6 +126,17 @@ async def identify(request: Request) -> Principal:
     raise AuthenticationError(
         "missing API key: send 'Authorization: Bearer <key>' (create one with `haneul keys create`)"
     )
+
+
+def _credentials(request: Request) -> tuple[str, str]:
+    """The scheme and secret sent: `Authorization`, else CLOVA Studio's older key header
+    `X-NCP-CLOVASTUDIO-API-KEY` (a bare key, read as a Bearer key; its companion
+    `X-NCP-APIGW-API-KEY`, a gateway key Haneul has no use for, is ignored)."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    clova = request.headers.get(CLOVA_KEY_HEADER, "").strip()
+    if not secret.strip() and clova:
+        return "bearer", clova.removeprefix("Bearer ").strip()
+    return scheme, secret
 
 
 def _key_principal(request: Request, key: ApiKey) -> Principal:

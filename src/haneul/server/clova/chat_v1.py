@@ -15,24 +15,22 @@
   word (llama.cpp does not say which: `stop_before` is never sent), `length` at `maxTokens` or
   when the loop guard stopped the model.
 - `Accept: text/event-stream` streams `event: token` (`message` with the delta), then
-  `event: result` (the whole message, the lengths, `stopReason`, `aiFilter`), or
-  `event: error` with CLOVA's `{"status": {"code", "message"}}`.
+  `event: result` (the whole message, the lengths, `stopReason`, `aiFilter`) and
+  `event: signal` with `{"data": "[DONE]"}` (the end of the stream, as CLOVA sends it), or
+  `event: error` with CLOVA's `{"status": {"code", "message"}}` (and no signal).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haneul.errors import ConflictError
 from haneul.server import sse
 from haneul.server.auth import Principal, authenticate
-from haneul.server.chat import ChatCall, ChatServing
-from haneul.server.clova.chat import Event, encode_event, error_event, ok, openai_request
+from haneul.server.clova.serving import Answer, Dialect, Json, clova_chat, openai_request
 from haneul.server.openai.schemas import MAX_MESSAGES, ChatCompletionRequest
 from haneul.server.text import refuse_bad_text
 from haneul.studio.jobs import JobStore
@@ -40,10 +38,11 @@ from haneul.studio.jobs import JobStore
 router = APIRouter(tags=["CLOVA Studio"])
 Auth = Annotated[Principal, Depends(authenticate)]
 APPS = ("", "/testapp", "/serviceapp")  # CLOVA's plain, test-app and service-app paths
+DONE = {"data": "[DONE]"}  # the `signal` event's data at the end of a v1 stream
 
 
 class V1Message(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     role: Literal["system", "user", "assistant"]
     content: str
 
@@ -51,7 +50,7 @@ class V1Message(BaseModel):
 class V1Chat(BaseModel):
     """CLOVA's v1 request."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)  # no "1" for 1
     messages: list[V1Message] = Field(min_length=1, max_length=MAX_MESSAGES)
     maxTokens: int = Field(100, ge=1, le=4096)
     temperature: float = Field(0.5, gt=0, le=1)
@@ -87,73 +86,32 @@ def _stop_reason(finish: str | None) -> str:
     return "end_token" if finish in (None, "stop", "content_filter") else "length"
 
 
-def _result(
-    content: str,
-    finish: str | None,
-    seed: int,
-    usage: dict[str, Any] | None,
-    ai_filter: list[dict[str, str]] | None,
-) -> dict[str, Any]:
-    usage = usage or {}
-    result: dict[str, Any] = {
-        "message": {"role": "assistant", "content": content},
-        "stopReason": _stop_reason(finish),
-        "inputLength": usage.get("prompt_tokens", 0),
-        "outputLength": usage.get("completion_tokens", 0),
-        "seed": seed,
-    }
-    if ai_filter is not None:
-        result["aiFilter"] = ai_filter
-    return result
+def _dialect(seed: int) -> Dialect:
+    def token(delta: str, calls: list[Json]) -> Json | None:
+        return {"message": {"role": "assistant", "content": delta}} if delta else None
+
+    def result(answer: Answer) -> Json:
+        usage = answer.usage or {}
+        out: Json = {
+            "message": {"role": "assistant", "content": answer.content},
+            "stopReason": _stop_reason(answer.finish),
+            "inputLength": usage.get("prompt_tokens", 0),
+            "outputLength": usage.get("completion_tokens", 0),
+            "seed": seed,
+        }
+        if answer.ai_filter is not None:
+            out["aiFilter"] = answer.ai_filter
+        return out
+
+    return Dialect(token, result, done=lambda: sse.event("signal", DONE))
 
 
-async def v1_chat(request: Request, principal: Principal, model: str, body: V1Chat) -> Any:
+async def v1_chat(request: Request, principal: Principal, model: str, body: V1Chat) -> Response:
     """Answer `body` with `model` (a catalog name, a CLOVA alias or a tuned task's name)."""
-    serving: ChatServing = request.app.state.serving
-    entry, _ = await serving.chat_backend(model)
-    call = await serving.prepare(
-        body.openai(entry.name), principal, include_filters=body.includeAiFilters
+    dialect = _dialect(body.seed)
+    return await clova_chat(
+        request, principal, model, body.openai, dialect, include_filters=body.includeAiFilters
     )
-    if "text/event-stream" in request.headers.get("accept", ""):
-        if call.refused is not None:
-            events = _refused(serving, call, body.seed)
-        else:
-            events = _tokens(await serving.stream(call, principal), body.seed)
-        return sse.response(sse.framed(events, encode_event, error_event))
-    if call.refused is not None:
-        judged = await serving.judge_refusal(call)
-        return ok(_result(call.refused, "stop", body.seed, {}, judged))
-    reply = await serving.whole(call, principal)
-    choice = reply["choices"][0]
-    content = choice["message"].get("content") or ""
-    usage, ai_filter = reply.get("usage"), reply.get("ai_filter")
-    return ok(_result(content, choice.get("finish_reason"), body.seed, usage, ai_filter))
-
-
-async def _tokens(
-    chunks: AsyncGenerator[dict[str, Any], None], seed: int
-) -> AsyncGenerator[Event, None]:
-    """OpenAI chunks as CLOVA v1's `token` events, then the `result` event."""
-    parts: list[str] = []
-    finish: str | None = None
-    usage: dict[str, Any] | None = None
-    ai_filter: list[dict[str, str]] | None = None
-    async with aclosing(chunks):  # a client that leaves ends the generation
-        async for chunk in chunks:
-            usage = chunk.get("usage") or usage
-            ai_filter = chunk.get("ai_filter") or ai_filter
-            for choice in chunk.get("choices", []):
-                delta = (choice.get("delta") or {}).get("content") or ""
-                finish = choice.get("finish_reason") or finish
-                if delta:
-                    parts.append(delta)
-                    yield "token", {"message": {"role": "assistant", "content": delta}}
-    yield "result", _result("".join(parts), finish, seed, usage, ai_filter)
-
-
-async def _refused(serving: ChatServing, call: ChatCall, seed: int) -> AsyncGenerator[Event, None]:
-    judged = await serving.judge_refusal(call)
-    yield "result", _result(call.refused or "", "stop", seed, {}, judged)
 
 
 async def chat_completions(model: str, body: V1Chat, request: Request, principal: Auth) -> Any:

@@ -57,8 +57,11 @@ def _text(content: Any, where: str) -> str | None:
 
 
 def _arguments(value: Any, where: str) -> str:
-    if isinstance(value, str):  # some clients send the OpenAI form; accept it
-        return value
+    if isinstance(value, str):  # some clients send the OpenAI form; accept it if it is one
+        try:
+            value = json.loads(value or "{}")
+        except json.JSONDecodeError:
+            value = None
     if not isinstance(value, dict):
         raise InvalidRequestError(f"{where}.function.arguments must be an object", param=where)
     return json.dumps(value, ensure_ascii=False)
@@ -131,7 +134,8 @@ def openai_tool_choice(choice: Any) -> Any:
     """CLOVA `toolChoice` as OpenAI's `tool_choice` (None when not given)."""
     if choice is None or choice in ("auto", "none", "required"):
         return choice
-    name = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
+    function = choice.get("function") if isinstance(choice, dict) else None
+    name = function.get("name") if isinstance(function, dict) else None
     if isinstance(name, str) and choice.get("type", "function") == "function":
         return {"type": "function", "function": {"name": name}}
     raise InvalidRequestError(
