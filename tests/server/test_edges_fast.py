@@ -33,3 +33,27 @@ def test_snippet_marks_stay_on_their_words_after_a_dotted_capital_i() -> None:
     assert [text[a:b] for a, b in spans] == ["서울시청"]
     lo, hi = window(text, {"서울시청"})
     assert "<mark>서울시청</mark>은" in snippet(text, spans, lo, hi)
+
+
+def test_assistant_tool_call_arguments_that_are_not_json_are_a_400(app: AppClient) -> None:
+    messages = [
+        {"role": "user", "content": "서울 날씨 알려줘"},
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": "{도시: 서울"},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": "맑음, 영상 3도"},
+    ]
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]
+    res = app.post("chat/completions", json={"model": "echo", "messages": messages, "tools": tools})
+    assert res.status_code == 400, res.text
+    assert "JSON object" in res.json()["error"]["message"]
+    messages[1]["tool_calls"][0]["function"]["arguments"] = '{"도시": "서울"}'  # type: ignore[index]
+    res = app.post("chat/completions", json={"model": "echo", "messages": messages, "tools": tools})
+    assert res.status_code == 200, res.text

@@ -122,7 +122,7 @@ async def chat_completions(model: str, body: V1Chat, request: Request, principal
 async def task_chat(task_id: str, body: V1Chat, request: Request, principal: Auth) -> Any:
     """A tuned model by its task id, in CLOVA Studio's v1 shape."""
     store: JobStore = request.app.state.tuning
-    job = store.get(principal.key_id, task_id)
+    job = store.get(principal.owner, task_id)
     if job.status != "SUCCEEDED":
         raise ConflictError(f"tuning task '{task_id}' is {job.status}, not SUCCEEDED")
     return await v1_chat(request, principal, job.name, body)

@@ -9,9 +9,10 @@ model is known and before the AI Filter or the tokenizer reads a character.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from haneul.errors import ContextLengthError
 from haneul.server.text import refuse_bad_text
@@ -57,6 +58,17 @@ class TextPart(_Strict):
 class FunctionCall(_Strict):
     name: str
     arguments: str = "{}"
+
+    @field_validator("arguments")
+    @classmethod
+    def _arguments_are_a_json_object(cls, value: str) -> str:
+        try:
+            parsed = json.loads(value or "{}")
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"arguments must be a JSON object: {exc.msg}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError("arguments must be a JSON object")
+        return value
 
 
 class ToolCall(_Strict):
