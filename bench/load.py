@@ -235,6 +235,11 @@ async def run(url: str, pid: int, model: str, clients: int, seconds: float) -> d
             if card["chunks"] and not card.get("indexing", {}).get("pending"):
                 break
             await asyncio.sleep(1)
+        while time.monotonic() < deadline:  # and the e5 passage worker to be up (its RSS)
+            e5 = (await http.get("/health")).json()["models"].get("multilingual-e5-small", {})
+            if e5.get("passage_worker", {}).get("ready", True):
+                break
+            await asyncio.sleep(1)
     rss_before = rss_mib(pid)
     idle = await probe(url, time.monotonic() + 10.0)
     tally = Tally()

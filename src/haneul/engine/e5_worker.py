@@ -99,11 +99,13 @@ class PassageWorker:
             recv = self._recv
             try:
                 kind, value = recv.recv() if recv is not None else ("error", "closed")
-            except (EOFError, OSError):
+            except (EOFError, OSError, TypeError):  # TypeError: closed meanwhile (close())
                 kind, value = "error", "the worker exited while loading"
             if kind == "ready":
                 self.pid, self.is_ready, self._failures = int(value), True, 0
                 log.info("e5 passage worker %d ready", self.pid)
+                return
+            if self.failed:  # closed while it loaded
                 return
             self._failures += 1
             log.warning("e5 passage worker failed to load: %s", value)
@@ -121,7 +123,7 @@ class PassageWorker:
             try:
                 self._send.send(texts)
                 kind, value = self._recv.recv()
-            except (EOFError, OSError) as exc:
+            except (EOFError, OSError, TypeError) as exc:  # TypeError: closed meanwhile
                 gone = True
                 error: Exception = exc
             else:
@@ -139,13 +141,14 @@ class PassageWorker:
         """Forget the worker (ended, or ending): the next `ready()` starts another."""
         with self._state:
             process, self._process = self._process, None
-            self.is_ready, self.pid = False, None
-            for conn in (self._send, self._recv):
-                if conn is not None:
-                    conn.close()
-            self._send = self._recv = None
+            send, recv, self._send, self._recv = self._send, self._recv, None, None
+            loaded, self.is_ready, self.pid = self.is_ready, False, None
+        if send is not None:
+            send.close()  # the worker's input ends: it exits
         if process is not None:
-            _stop(process)
+            _stop(process, patient=loaded)
+        if recv is not None:
+            recv.close()  # after the exit, so that a reader of it sees the end, not a close
 
     def close(self) -> None:
         """End the worker (the server is stopping); no new one starts after this."""
@@ -153,9 +156,13 @@ class PassageWorker:
         self._drop()
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], patient: bool) -> None:
+    """End `process`: a loaded worker exits on the end of its input (killed after STOP_S),
+    one still loading reads no input yet and is killed at once."""
+    if not patient:
+        process.kill()
     try:
-        process.wait(timeout=STOP_S)  # its input is closed: it exits on its own
+        process.wait(timeout=STOP_S)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
