@@ -68,7 +68,8 @@ class Tally:
     completed: int = 0
     refused: int = 0  # 429
     refused_without_retry_after: int = 0
-    server_errors: int = 0
+    overloaded: int = 0  # 503 engine_overloaded: the engine's slots stayed full past the deadline
+    server_errors: int = 0  # any other 5xx
     over_deadline: int = 0
     other: Counter[int] = field(default_factory=Counter)
     ttft: list[float] = field(default_factory=list)
@@ -109,10 +110,13 @@ async def stream_once(http: httpx.AsyncClient, model: str, prompt: str, tally: T
         async with http.stream("POST", "/v1/chat/completions", json=body) as res:
             if time.perf_counter() - start > QUEUE_DEADLINE_S + 5:
                 tally.over_deadline += 1
-            if res.status_code == 429:
-                tally.refused += 1
+            said = _said(res, await res.aread()) if res.status_code >= 400 else ""
+            if res.status_code == 429 or said == "503 engine_overloaded":
+                if res.status_code == 429:
+                    tally.refused += 1
+                else:
+                    tally.overloaded += 1
                 tally.refused_without_retry_after += "retry-after" not in res.headers
-                await res.aread()
                 wait = float(res.headers.get("retry-after", "1"))
                 await asyncio.sleep(min(wait, 2.0))
                 return
@@ -170,12 +174,12 @@ async def slow_client(url: str, seconds: float) -> str:
     return "slow client dropped"
 
 
-def _said(res: httpx.Response) -> str:
+def _said(res: httpx.Response, body: bytes | None = None) -> str:
     """The status, with the error code when there is one (`400 context_length_exceeded`)."""
     if res.status_code < 400:
         return str(res.status_code)
     try:
-        return f"{res.status_code} {res.json()['error']['code']}"
+        return f"{res.status_code} {json.loads(body or res.content)['error']['code']}"
     except (ValueError, KeyError, TypeError):
         return str(res.status_code)
 
@@ -315,10 +319,11 @@ def render(results: list[tuple[str, dict[str, object]]], clients: int, seconds: 
             )
     lines += [
         "",
-        "| model | streams completed | 429 | 429 without Retry-After | 5xx | over deadline "
+        "| model | streams completed | 429 | 503 overloaded | refusals without Retry-After "
+        "| other 5xx | over deadline "
         "| other | first token p50 | first token p95 | fresh stream after 8 left "
         "| RSS before → after |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for model, result in results:
         tally: Tally = result["tally"]  # type: ignore[assignment]
@@ -326,7 +331,7 @@ def render(results: list[tuple[str, dict[str, object]]], clients: int, seconds: 
         ttft = tally.ttft
         fresh: float = result["fresh_after_disconnects"]  # type: ignore[assignment]
         lines.append(
-            f"| `{model}` | {tally.completed} | {tally.refused} "
+            f"| `{model}` | {tally.completed} | {tally.refused} | {tally.overloaded} "
             f"| {tally.refused_without_retry_after} | {tally.server_errors} "
             f"| {tally.over_deadline} | {dict(tally.other) or '-'} "
             f"| {statistics.median(ttft) if ttft else float('nan'):.2f} s "
