@@ -1,7 +1,8 @@
 """Conversation writes never freeze the server (issue 20, defect 9, for the conversation
 service): while another process holds SQLite's write lock, a chat turn that has its answer
 waits to be stored in a worker thread; `/health` and other routes answer meanwhile, and the
-turn ends as a clean 503 `store_busy` (never a 500, never a half-stored turn). Once the lock
+turn ends as a clean 503 `store_busy` (streamed: an `error` event, then `[DONE]`), never a
+500, never a half-stored turn. Once the lock
 is released the same conversation takes turns normally.
 
 Before the fix the turn was stored on the event loop: `/health` waited out SQLite's 10 s
@@ -9,16 +10,19 @@ busy timeout behind it."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from tests.conftest import RunningServer
 
 
+@pytest.mark.slow  # two turns wait out SQLite's 10 s busy timeout
 def test_a_locked_store_delays_the_turn_and_never_the_server(
     server_factory: Callable[..., RunningServer],
 ) -> None:
@@ -47,6 +51,15 @@ def test_a_locked_store_delays_the_turn_and_never_the_server(
         assert answer.status_code == 503, answer.text
         assert answer.json()["error"]["code"] == "store_busy"
         assert int(answer.headers["retry-after"]) >= 1
+        # streamed: the answer streams, then the turn it could not store ends as an error event
+        body = {"content": "스트리밍으로 다시 물어봅니다.", "stream": True}
+        with http.stream("POST", f"/conversations/{cid}/messages", json=body) as streamed:
+            assert streamed.status_code == 200
+            lines = [line for line in streamed.iter_lines() if line.startswith("data: ")]
+        assert lines[-1] == "data: [DONE]"
+        last = json.loads(lines[-2].removeprefix("data: "))
+        assert last["type"] == "error" and last["error"]["code"] == "store_busy", last
+        assert any('"delta"' in line for line in lines)  # the answer itself was streamed
     finally:
         holder.execute("ROLLBACK")
         holder.close()
