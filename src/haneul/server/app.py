@@ -122,6 +122,8 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for name in [settings.default_model, *settings.preload]:
             await manager.get(name)
+        if settings.embedding_model in settings.preload:  # search ready: Kiwi loaded too
+            await app.state.knowledge.preload()
         if settings.mcp_servers is not None:
             await app.state.assistant.load_mcp(settings.mcp_servers)
         worker = Worker(app.state.tuning) if settings.tuning_worker else None

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
@@ -36,14 +37,16 @@ def _store(request: Request) -> FeedbackStore:
 
 @router.put("/conversations/{cid}/messages/{mid}/feedback")
 async def rate(cid: str, mid: str, body: FeedbackBody, request: Request, principal: Auth) -> Any:
-    saved = _store(request).set(principal.owner, cid, mid, body.rating, body.comment)
+    store = _store(request)
+    saved = await asyncio.to_thread(store.set, principal.owner, cid, mid, body.rating, body.comment)
     card = asdict(saved) if saved else {"message_id": mid, "rating": None, "comment": ""}
     return {"object": "feedback", **card}
 
 
 @router.get("/feedback")
 async def list_feedback(request: Request, principal: Auth) -> Any:
-    data = [{"object": "feedback", **asdict(f)} for f in _store(request).of(principal.owner)]
+    found = await asyncio.to_thread(_store(request).of, principal.owner)
+    data = [{"object": "feedback", **asdict(f)} for f in found]
     return {"object": "list", "data": data}
 
 
@@ -52,7 +55,7 @@ async def export(
     request: Request, principal: Auth, format: Literal["jsonl", "csv"] = Query("jsonl")
 ) -> Response:
     """The liked answers with the conversation before each, ready for `/tuning/v2/tasks`."""
-    examples = _store(request).examples(principal.owner)
+    examples = await asyncio.to_thread(_store(request).examples, principal.owner)
     if format == "csv":
         body, media, name = to_clova_csv(examples), "text/csv", "haneul-feedback.csv"
     else:

@@ -1,11 +1,13 @@
 """Thin routes for `/v1/conversations`: parse, call the conversation service
 (`assistant/session.py`), wire. A message is answered as a whole (`stream` false) or as
 server-sent events, one JSON event per `data:` line, then `data: [DONE]`. A turn is stored
-only when it is complete."""
+only when it is complete. Every store call runs in a worker thread: a locked database
+delays that request (and ends in a 503 `store_busy`), never the event loop."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import asdict
@@ -24,7 +26,7 @@ from haneul.server import sse
 from haneul.server.auth import Principal, authenticate
 from haneul.server.chat import ChatServing
 from haneul.server.code import code_files
-from haneul.server.errors import error_body
+from haneul.server.errors import StoreBusyError, error_body, is_locked
 
 router = APIRouter(prefix="/v1/conversations")
 listing = APIRouter(prefix="/v1")
@@ -103,7 +105,7 @@ async def list_presets(request: Request, principal: Auth) -> Any:
 @router.post("", status_code=201)
 async def create(body: CreateConversation, request: Request, principal: Auth) -> Any:
     store = _service(request, principal).conversations
-    return _card(store.create(principal.owner, body.title, body.preset))
+    return _card(await asyncio.to_thread(store.create, principal.owner, body.title, body.preset))
 
 
 @router.get("")
@@ -118,25 +120,28 @@ async def list_conversations(
     if q and q.strip():
         found = await asyncio.to_thread(store.search, principal.owner, q)
         return {"object": "list", "data": [{**_card(c), "match": m} for c, m in found]}
-    return {"object": "list", "data": [_card(c) for c in store.of(principal.owner)]}
+    mine = await asyncio.to_thread(store.of, principal.owner)
+    return {"object": "list", "data": [_card(c) for c in mine]}
 
 
 @router.get("/{cid}")
 async def get(cid: str, request: Request, principal: Auth) -> Any:
     store = _service(request, principal).conversations
-    card = _card(store.get(principal.owner, cid))
-    return {**card, "messages": [_message(m) for m in store.messages(principal.owner, cid)]}
+    conversation = await asyncio.to_thread(store.get, principal.owner, cid)
+    messages = await asyncio.to_thread(store.messages, principal.owner, cid)
+    return {**_card(conversation), "messages": [_message(m) for m in messages]}
 
 
 @router.patch("/{cid}")
 async def rename(cid: str, body: RenameConversation, request: Request, principal: Auth) -> Any:
     store = _service(request, principal).conversations
-    return _card(store.rename(principal.owner, cid, body.title))
+    return _card(await asyncio.to_thread(store.rename, principal.owner, cid, body.title))
 
 
 @router.delete("/{cid}")
 async def delete(cid: str, request: Request, principal: Auth) -> Any:
-    _service(request, principal).conversations.delete(principal.owner, cid)
+    store = _service(request, principal).conversations
+    await asyncio.to_thread(store.delete, principal.owner, cid)
     return {"id": cid, "object": "conversation", "deleted": True}
 
 
@@ -145,7 +150,7 @@ async def cut(cid: str, mid: str, request: Request, principal: Auth) -> Any:
     """Cut the conversation at a message: its turn (an answer with its question) and every
     later message are removed, so a regenerated or edited turn replaces them."""
     store = _service(request, principal).conversations
-    removed = store.cut(principal.owner, cid, mid)
+    removed = await asyncio.to_thread(store.cut, principal.owner, cid, mid)
     return {"object": "list", "data": [{"id": m, "deleted": True} for m in removed]}
 
 
@@ -159,6 +164,7 @@ class Confirm(BaseModel):
 
 @router.post("/{cid}/messages")
 async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -> Any:
+    files = await asyncio.to_thread(code_files(request).paths, principal.owner, cid)
     run = await _service(request, principal).send(
         principal.owner,
         cid,
@@ -168,7 +174,7 @@ async def send(cid: str, body: SendMessage, request: Request, principal: Auth) -
         skills=body.skills,
         max_tokens=body.max_tokens,
         memory=body.memory,
-        files=code_files(request).paths(principal.owner, cid),  # what the python skill may read
+        files=files,  # what the python skill may read
     )
     return await _respond(request, principal, run, body.stream)
 
@@ -202,8 +208,13 @@ async def _respond(request: Request, principal: Principal, run: TurnRun, stream:
 
     async def events() -> AsyncGenerator[Event, None]:
         async with aclosing(admitted):
-            async for event in admitted:
-                yield _wire(event)
+            try:
+                async for event in admitted:
+                    yield _wire(event)
+            except sqlite3.OperationalError as exc:  # storing the turn met a locked store
+                if not is_locked(exc):
+                    raise
+                raise StoreBusyError("the turn could not be stored: the store is busy") from exc
 
     if not stream:
         collected = [e async for e in events()]

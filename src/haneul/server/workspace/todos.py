@@ -3,6 +3,7 @@ the iCalendar export and subscription. docs/workspace.md has the walk-through.""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -263,7 +264,9 @@ async def _source_text(
         return body.text, {"kind": "text", "ref": None}
     if body.conversation_id:
         conversations = request.app.state.assistant.conversations
-        messages = conversations.messages(principal.owner, body.conversation_id)
+        messages = await asyncio.to_thread(
+            conversations.messages, principal.owner, body.conversation_id
+        )
         lines = [f"{'사용자' if m.role == 'user' else '비서'}: {m.content}" for m in messages]
         return "\n".join(lines), {"kind": "conversation", "ref": body.conversation_id}
     if body.collection and body.document:
