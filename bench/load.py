@@ -68,7 +68,7 @@ class Tally:
     completed: int = 0
     refused: int = 0  # 429
     refused_without_retry_after: int = 0
-    overloaded: int = 0  # 503 engine_overloaded: the engine's slots stayed full past the deadline
+    overloaded: int = 0  # 429 engine_overloaded: the engine's slots stayed full past the deadline
     server_errors: int = 0  # any other 5xx
     over_deadline: int = 0
     other: Counter[int] = field(default_factory=Counter)
@@ -111,11 +111,11 @@ async def stream_once(http: httpx.AsyncClient, model: str, prompt: str, tally: T
             if time.perf_counter() - start > QUEUE_DEADLINE_S + 5:
                 tally.over_deadline += 1
             said = _said(res, await res.aread()) if res.status_code >= 400 else ""
-            if res.status_code == 429 or said == "503 engine_overloaded":
-                if res.status_code == 429:
-                    tally.refused += 1
-                else:
+            if res.status_code == 429:
+                if said == "429 engine_overloaded":
                     tally.overloaded += 1
+                else:
+                    tally.refused += 1
                 tally.refused_without_retry_after += "retry-after" not in res.headers
                 wait = float(res.headers.get("retry-after", "1"))
                 await asyncio.sleep(min(wait, 2.0))
@@ -319,8 +319,8 @@ def render(results: list[tuple[str, dict[str, object]]], clients: int, seconds: 
             )
     lines += [
         "",
-        "| model | streams completed | 429 | 503 overloaded | refusals without Retry-After "
-        "| other 5xx | over deadline "
+        "| model | streams completed | 429 key limits | 429 engine overloaded "
+        "| refusals without Retry-After | other 5xx | over deadline "
         "| other | first token p50 | first token p95 | fresh stream after 8 left "
         "| RSS before → after |",
         "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",

@@ -13,7 +13,7 @@
     │   └── ModelNotFoundError       404 model_not_found
     ├── ConflictError                409 conflict
     ├── RateLimitError               429 rate_limit_exceeded (carries retry_after)
-    │   └── EngineBusyError          503 engine_overloaded (the engine's slots stayed full)
+    │   └── EngineBusyError          429 engine_overloaded (the engine's slots stayed full)
     ├── EngineError                  500 engine_error
     ├── UpstreamError                502 upstream_error
     └── ModelLoadError               503 model_unavailable
@@ -100,10 +100,10 @@ class RateLimitError(HaneulError):
 
 
 class EngineBusyError(RateLimitError):
-    """Every engine slot of the model stayed busy past the queue deadline."""
+    """Every engine slot of the model stayed busy past the queue deadline. A 429, as OpenAI
+    answers «The engine is currently overloaded»: the request was refused for load, is safe to
+    retry after `Retry-After`, and no server fault happened (a 5xx would say one did)."""
 
-    status = 503
-    type = "server_error"
     code = "engine_overloaded"
 
 

@@ -170,12 +170,12 @@ def test_a_queued_request_is_refused_at_its_deadline(
     server_factory: Callable[..., RunningServer],
 ) -> None:
     """One engine slot, held by a long stream: another key's request waits at most the
-    queue deadline and gets a 503 with Retry-After, while the stream still runs."""
+    queue deadline and gets a 429 engine_overloaded with Retry-After, while the stream still runs."""
     srv = server_factory(parallel="1", queue_timeout_s="2")
     a, b = srv.create_key("가-팀"), srv.create_key("나-팀")
     with _streaming(srv, a, chars=400) as seen:
         waited = _chat(srv, b, model="echo-slow")
-        assert waited.status_code == 503
+        assert waited.status_code == 429
         assert waited.json()["error"]["code"] == "engine_overloaded"
         # the stream has held the slot for the whole 2 s wait: it will not end in 1 s
         assert int(waited.headers["Retry-After"]) >= 2

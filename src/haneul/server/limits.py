@@ -10,9 +10,10 @@ rebuilds the state, so no route can reset a key's counts.
 - `admit()` takes a generation slot: one of the key's own `max_concurrent`, then, for a model
   served by a fixed number of engine slots, one of those, so the server never admits more
   generations than the engine can start. Waiting for both is bounded by one deadline
-  (`queue_timeout_s`): the request starts or is refused (429 for the key's own queue, 503 when
-  the engine is full), each with an estimated `Retry-After`, and the refused request's charge
-  is refunded. Nothing waits without bound and nothing waits inside the engine.
+  (`queue_timeout_s`): the request starts or is refused (429 for the key's own queue, 429
+  `engine_overloaded` when the engine is full), each with an estimated `Retry-After`, and the
+  refused request's charge is refunded. Nothing waits without bound and nothing waits inside
+  the engine.
 
 The state lives in this process. Several replicas behind a load balancer each count on their
 own: share limits by giving each replica `rpm / replicas`, or put the limit in the balancer
