@@ -32,8 +32,9 @@ _WHY = {
     "404": "No such resource (or it belongs to another key)",
     "423": "The account is locked after repeated wrong passwords",
     "409": "The resource's state or name conflicts with the request",
-    "429": "Rate limit or concurrency limit reached; see Retry-After",
-    "503": "No engine slot came free by the queue deadline, or the store is busy; see Retry-After",
+    "429": "Rate limit or concurrency limit reached, or no engine slot came free by the queue "
+    "deadline (engine_overloaded); see Retry-After",
+    "503": "The store is busy (a locked database); see Retry-After",
 }
 ERROR = {
     "type": "object",
