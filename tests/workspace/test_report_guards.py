@@ -133,6 +133,9 @@ def test_extractive_sections_are_the_passages_own_sentences() -> None:
         assert sentence.strip() in hits[int(n) - 1]["text"]
     assert "위험 요인은 배터리 원가 상승과 보조금 축소다." in text
     assert extractive("주제", "항목", [{"text": "짧다"}]) == ""
+    again = extractive("전기차 시장", "위험 요인", hits, avoid=[text])  # a later section
+    later = {s.strip() for s in re.findall(r"(.+?)\s*\[\d+\]", again)}
+    assert later and not later & {sentence.strip() for sentence, _ in parts}
 
 
 def test_outline_headings_are_read_from_json_or_a_list() -> None:

@@ -73,24 +73,31 @@ def _candidates(text: str) -> list[str]:
     return out
 
 
-def extractive(topic: str, heading: str, hits: list[dict[str, Any]]) -> str:
+def extractive(
+    topic: str, heading: str, hits: list[dict[str, Any]], avoid: list[str] | None = None
+) -> str:
     """A section made of the passages' own sentences: per passage, its sentences ranked by
-    the character pairs they share with the heading (twice) and the topic (every section
-    shares the topic, so the heading decides), taken a round at a time (the
+    the character pairs they share with the heading (the topic breaks ties: every section
+    shares it), leaving out sentences already in `avoid` (earlier sections) while others
+    remain, taken a round at a time (the
     best of each passage, then the second best...) up to `EXTRACT_SENTENCES`, then written
     in passage order, each followed by its passage's [n]. Empty when no passage has a
     sentence."""
     about, wanted = _bigrams(topic), _bigrams(heading)
+    said = re.sub(r"\s+", "", " ".join(avoid or []))
 
-    def score(line: str) -> int:
+    def score(line: str) -> tuple[int, int]:
         pairs = _bigrams(line)
-        return 2 * len(pairs & wanted) + len(pairs & about)
+        return (-len(pairs & wanted), -len(pairs & about))
 
     ranked: list[list[tuple[int, str]]] = []
     for hit in hits:
         found = list(enumerate(_candidates(str(hit.get("text") or ""))))
-        found.sort(key=lambda p: (-score(p[1]), p[0]))
+        found.sort(key=lambda p: (score(p[1]), p[0]))
         ranked.append(found)
+    fresh = [[p for p in found if re.sub(r"\s+", "", p[1]) not in said] for found in ranked]
+    if any(fresh):  # sentences an earlier section has used only when nothing else is left
+        ranked = fresh
     chosen: list[tuple[int, int, str]] = []  # (passage, place in it, sentence)
     for depth in range(EXTRACT_SENTENCES):
         for n, found in enumerate(ranked):

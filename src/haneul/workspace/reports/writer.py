@@ -17,7 +17,7 @@ from typing import Any
 
 from haneul.assistant.compose import citations, sentences, strip_citations
 from haneul.engine.protocol import Backend
-from haneul.workspace.reports.guard import extractive, section_problem
+from haneul.workspace.reports.guard import copied, extractive, section_problem
 
 Search = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
 
@@ -28,7 +28,7 @@ SYSTEM_KO = (
 SUMMARY_KO = "다음 글을 핵심만 두세 문장으로 요약하세요."
 NO_SOURCES_KO = "이 항목에 관한 자료를 문서에서 찾지 못했습니다."
 CHARS_PER_TOKEN = 1.5  # Korean text: a token is about one and a half characters
-ANSWER_TOKENS = 512
+ANSWER_TOKENS = 320  # a section of a few sentences; a longer draft is mostly a copied passage
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,16 @@ def first_sentence(text: str, limit: int = 80) -> str:
 
 
 async def write_section(
-    backend: Backend, model: str, topic: str, heading: str, search: Search, top_k: int
+    backend: Backend,
+    model: str,
+    topic: str,
+    heading: str,
+    search: Search,
+    top_k: int,
+    earlier: list[str] | None = None,
 ) -> AsyncIterator[Progress | dict[str, Any]]:
-    """Progress events, then the section: heading, text and its citations."""
+    """Progress events, then the section: heading, text and its citations. `earlier` are
+    the texts of the sections before it, which it must not repeat."""
     yield Progress(0, heading, "search")
     hits = await search(f"{topic} {heading}", top_k)
     if not hits:
@@ -127,24 +134,33 @@ async def write_section(
         notes.append(await summarise(backend, model, text, size))
     yield Progress(0, heading, "write")
     written = await _ask(backend, model, SYSTEM_KO, _prompt(topic, heading, notes))
-    yield guarded(topic, heading, hits, notes, written)
+    yield guarded(topic, heading, hits, notes, written, earlier or [])
 
 
 def guarded(
-    topic: str, heading: str, hits: list[dict[str, Any]], notes: list[str], written: str
+    topic: str,
+    heading: str,
+    hits: list[dict[str, Any]],
+    notes: list[str],
+    written: str,
+    earlier: list[str],
 ) -> dict[str, Any]:
-    """The section from the model's `written` text if it passes the guards, else the
-    extractive one made from the passages (`drafted` says which, `reason` why)."""
+    """The section from the model's `written` text if it passes the guards and does not
+    repeat an `earlier` section, else the extractive one made from the passages (`drafted`
+    says which, `reason` why)."""
     cited = citations(hits, supported=True)
     text = strip_citations(written, allowed=len(hits))
     passages = [*notes, *(str(h.get("text") or "") for h in hits)]
     prompts, grounds = [SYSTEM_KO, SUMMARY_KO], [topic, heading, *passages]
     why = section_problem(text, prompts=prompts, grounds=grounds, passages=passages)
+    if why is None and copied(text, earlier) >= 2:
+        why = "repeats an earlier section"
     if why is None:
         if not re.search(r"\[\d+\]", text):  # cited nothing: still name what it came from
             text = f"{text} " + "".join(f"[{c['n']}]" for c in cited)
         return {"heading": heading, "text": text.strip(), "citations": cited, "drafted": "model"}
-    text = extractive(topic, heading, hits) or f"{_lead(str(hits[0].get('text')), 200)} [1]"
+    text = extractive(topic, heading, hits, earlier)
+    text = text or f"{_lead(str(hits[0].get('text')), 200)} [1]"  # no whole sentence in any
     section = {"heading": heading, "text": text, "citations": cited}
     return section | {"drafted": "extractive", "reason": why}
 
