@@ -20,7 +20,9 @@ LOOP_WIDTH = 16  # as the assistant's streamed answers: long enough for names sa
 EXTRACT_SENTENCES = 3
 COPIED_SENTENCES = 3  # more of the passages' sentences than this, verbatim: a copy, not a draft
 SENTENCE_CHARS = (12, 260)  # shorter is a fragment or a label; longer is a table run together
-_LABELS = re.compile(r"(?:보고서\s*주제|작성할\s*항목|자료|다음\s*글)\s*[:：]|^\s*\[\d+\]\s", re.M)
+PROMPT_LABELS = re.compile(
+    r"(?:보고서\s*주제|작성할\s*항목|자료|다음\s*글)\s*[:：]|^\s*\[\d+\]\s", re.M
+)  # the request's labels, and its passage list's «[n] » line openings
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -48,7 +50,7 @@ def section_problem(
     `passages` those it must not copy whole."""
     if not text.strip():
         return "the model wrote nothing"
-    label = _LABELS.search(text)
+    label = PROMPT_LABELS.search(text)
     if label:
         return f"prompt text '{label.group(0).strip()}' leaked"
     if passages and copied(text, passages) > COPIED_SENTENCES:

@@ -97,7 +97,8 @@ async def summarise(backend: Backend, model: str, text: str, size: int) -> str:
     return text
 
 
-def _prompt(topic: str, heading: str, notes: list[str]) -> str:
+def section_request(topic: str, heading: str, notes: list[str]) -> str:
+    """The request for one section: the topic, the heading, the passages numbered [n]."""
     sources = "\n\n".join(f"[{n}] {note}" for n, note in enumerate(notes, start=1))
     return f"보고서 주제: {topic}\n작성할 항목: {heading}\n\n자료:\n{sources}"
 
@@ -133,7 +134,7 @@ async def write_section(
             yield Progress(0, heading, "summarise")
         notes.append(await summarise(backend, model, text, size))
     yield Progress(0, heading, "write")
-    written = await _ask(backend, model, SYSTEM_KO, _prompt(topic, heading, notes))
+    written = await _ask(backend, model, SYSTEM_KO, section_request(topic, heading, notes))
     yield guarded(topic, heading, hits, notes, written, earlier or [])
 
 
