@@ -117,7 +117,8 @@ def table(rows: list[dict[str, Any]], reports: int, model: str, seconds: float) 
 
     out = [
         f"{reports} reports, {len(rows)} sections, model {model}, {seconds:.0f} s "
-        "(both sides, one run).",
+        "(both sides, one run). Each side samples its own draft of the same request",
+        "(temperature 0.2), so the columns are two samples, not one draft judged twice.",
         "",
         "| per section | pipeline | raw model (peer) |",
         "|---|---|---|",
