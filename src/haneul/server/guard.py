@@ -29,6 +29,10 @@ class ChatGuard:
         self.audit = audit
         self.default_policy = default_policy
 
+    def _audit(self, principal: Principal, direction: str, action: str, found: list[str]) -> None:
+        """One safety decision, recorded under the key and the user it acts for."""
+        self.audit.record(principal.key_id, direction, action, found, owner=principal.owner)
+
     def policy(self, principal: Principal) -> str:
         return principal.safety_policy or self.default_policy
 
@@ -41,22 +45,22 @@ class ChatGuard:
         verdict = await self.safety.check(message_text(users[-1]), kind="input")
         flagged = blocking(verdict)
         if flagged and policy == "block":
-            self.audit.record(principal.key_id, "input", "blocked", flagged)
+            self._audit(principal, "input", "blocked", flagged)
             raise ContentFilterError(
                 "the message was blocked by the AI Filter (" + ", ".join(flagged) + ")",
                 param="messages",
             )
         if flagged and policy == "refuse":
-            self.audit.record(principal.key_id, "input", "refused", flagged)
+            self._audit(principal, "input", "refused", flagged)
             return REFUSAL_KO
         if policy == "mask":
             for m in users:
                 if isinstance(m.get("content"), str):  # off the event loop: it reads them all
                     m["content"] = await asyncio.to_thread(mask, m["content"])
             if _pii(verdict):
-                self.audit.record(principal.key_id, "input", "masked", categories(verdict))
+                self._audit(principal, "input", "masked", categories(verdict))
         elif verdict.flagged():
-            self.audit.record(principal.key_id, "input", "annotated", categories(verdict))
+            self._audit(principal, "input", "annotated", categories(verdict))
         return None
 
     async def screen_output(
@@ -68,9 +72,9 @@ class ChatGuard:
             verdict = await self.safety.check(text, kind="output")
             if self.policy(principal) == "mask" and _pii(verdict):
                 message["content"] = mask(text, _pii(verdict))
-                self.audit.record(principal.key_id, "output", "masked", categories(verdict))
+                self._audit(principal, "output", "masked", categories(verdict))
             elif verdict.flagged():
-                self.audit.record(principal.key_id, "output", "annotated", categories(verdict))
+                self._audit(principal, "output", "annotated", categories(verdict))
             if include:
                 result["ai_filter"] = clova_ai_filter(verdict)
         return result
@@ -88,7 +92,7 @@ class ChatGuard:
                 yield chunk
         verdict = await self.safety.check("".join(parts), kind="output")
         if verdict.flagged():
-            self.audit.record(principal.key_id, "output", "annotated", categories(verdict))
+            self._audit(principal, "output", "annotated", categories(verdict))
         if include:
             yield {
                 "id": new_id("chatcmpl"),

@@ -1,5 +1,6 @@
-"""The safety audit log: who, when, which direction, what was decided, which categories.
-Never the text: a decision about personal data must not become a copy of it.
+"""The safety audit log: who (the key and the user it acts for), when, which direction, what
+was decided, which categories. Never the text: a decision about personal data must not
+become a copy of it.
 
 `record` never touches SQLite: it queues the entry in memory, and one background thread
 writes the queue in batches (every `flush_s`), so a request's audit entry never waits for the
@@ -27,6 +28,7 @@ class AuditEntry:
     direction: str  # input or output
     action: str  # annotated, masked, refused, blocked
     categories: list[str]
+    owner: str  # the user the key acts for (a session's user); the key itself without users
 
 
 class AuditLog:
@@ -37,14 +39,23 @@ class AuditLog:
         self.flush_s = flush_s
         self._lock = threading.Lock()  # the queue
         self._write = threading.Lock()  # one writer at a time
-        self._queue: list[tuple[float, str, str, str, str]] = []
+        self._queue: list[tuple[float, str, str, str, str, str]] = []
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def record(self, key_id: str, direction: str, action: str, categories: list[str]) -> None:
-        """Queue one entry (no I/O: safe on the event loop)."""
-        entry = (time.time(), key_id, direction, action, json.dumps(sorted(categories)))
+    def record(
+        self,
+        key_id: str,
+        direction: str,
+        action: str,
+        categories: list[str],
+        owner: str | None = None,
+    ) -> None:
+        """Queue one entry (no I/O: safe on the event loop). `owner` is the user the key acts
+        for (`principal.owner`); without one, the key."""
+        cats = json.dumps(sorted(categories))
+        entry = (time.time(), key_id, direction, action, cats, owner or key_id)
         with self._lock:
             self._queue.append(entry)
             if self._thread is None and not self._stop.is_set():
@@ -71,8 +82,9 @@ class AuditLog:
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
                     self.conn.executemany(
-                        "INSERT INTO safety_audit (at, key_id, direction, action, categories)"
-                        " VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO safety_audit"
+                        " (at, key_id, direction, action, categories, owner)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
                         batch,
                     )
                     self.conn.execute("COMMIT")
@@ -96,7 +108,12 @@ class AuditLog:
         ).fetchall()
         return [
             AuditEntry(
-                r["at"], r["key_id"], r["direction"], r["action"], json.loads(r["categories"])
+                r["at"],
+                r["key_id"],
+                r["direction"],
+                r["action"],
+                json.loads(r["categories"]),
+                r["owner"] or r["key_id"],
             )
             for r in rows
         ]

@@ -305,6 +305,13 @@ MIGRATIONS: list[str] = [
         approved INTEGER
     )
     """,
+    """
+    ALTER TABLE safety_audit ADD COLUMN owner TEXT;
+    UPDATE safety_audit SET owner = COALESCE(
+        (SELECT user_id FROM api_keys WHERE api_keys.id = safety_audit.key_id), key_id
+    );
+    CREATE INDEX safety_audit_owner ON safety_audit (owner, at)
+    """,
 ]
 
 

@@ -110,7 +110,7 @@ const usageRow = (label, u) =>
 
 function auditRows(audit) {
   const rows = audit.accounts.map((e) => ({ at: e.at, who: names[e.actor] || e.actor, what: ACTIONS[e.action] || e.action, target: names[e.target] || e.target, detail: names[e.detail] || e.detail }));
-  for (const s of audit.safety) rows.push({ at: s.at, who: s.key_id, what: `AI 필터 ${s.action} (${s.direction})`, target: "", detail: s.categories.join(", ") });
+  for (const s of audit.safety) rows.push({ at: s.at, who: s.owner && s.owner !== s.key_id ? `${names[s.owner] || s.owner} (${s.key_id})` : names[s.key_id] || s.key_id, what: `AI 필터 ${s.action} (${s.direction})`, target: "", detail: s.categories.join(", ") });
   rows.sort((a, b) => b.at - a.at);
   return rows.slice(0, 100).map((r) => el("tr", {}, el("td", {}, when(r.at)), el("td", {}, r.who), el("td", {}, r.what), el("td", {}, r.target), el("td", {}, r.detail)));
 }

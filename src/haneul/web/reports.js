@@ -72,12 +72,19 @@ function withCites(text) {
   return p;
 }
 
+// A section the model's draft could not be kept for (prompt text, a loop, an unsupported
+// number) is the passages' own sentences: say so, with the reason on hover.
+const drafted = (s) =>
+  s.drafted === "extractive"
+    ? [el("p", { className: "drafted", title: s.reason || "", textContent: "자료 발췌: 모델 초안이 검사를 통과하지 못해 출처의 문장을 그대로 옮겼습니다." })]
+    : [];
+
 function showResult(report) {
   current = report;
   $("result").hidden = false;
   $("result-title").textContent = report.title;
   $("sections").replaceChildren(
-    ...report.sections.flatMap((s) => [el("h3", { textContent: s.heading }), ...s.text.split("\n").filter(Boolean).map(withCites)]),
+    ...report.sections.flatMap((s) => [el("h3", { textContent: s.heading }), ...drafted(s), ...s.text.split("\n").filter(Boolean).map(withCites)]),
   );
   const [head, ...rows] = report.table || [];
   $("table").replaceChildren(
@@ -109,7 +116,8 @@ function onEvent(event, headings) {
     rows[event.index].textContent = `${event.heading}: ${STAGE[event.stage] || event.stage}`;
     rows[event.index].className = "running";
   } else if (event.type === "section") {
-    rows[event.index].textContent = `${event.section.heading}: 완료 (출처 ${event.section.citations.length}개)`;
+    const how = event.section.drafted === "extractive" ? ", 자료 발췌" : "";
+    rows[event.index].textContent = `${event.section.heading}: 완료 (출처 ${event.section.citations.length}개${how})`;
     rows[event.index].className = "done";
     $("bar").value = event.index + 1;
   } else if (event.type === "done") {
@@ -136,6 +144,22 @@ async function generate() {
   } finally {
     $("generate").disabled = false;
     await listReports();
+  }
+}
+
+// «AI 개요 제안»: the model drafts headings from the collection; the template's come back
+// when its reply does not parse. Either way the outline stays editable.
+async function draftOutline() {
+  $("draft-outline").disabled = true;
+  say("문서를 읽고 개요를 만드는 중입니다…");
+  try {
+    const report = await call(`/v1/reports/${current.id}/outline`, { method: "POST", body: {} });
+    showEditor(report);
+    say(report.outline_drafted === "model"
+      ? "문서에서 개요를 만들었습니다. 항목을 고친 뒤 «보고서 작성»을 누르세요."
+      : "모델의 개요를 쓸 수 없어 템플릿 개요를 그대로 두었습니다.", report.outline_drafted === "model");
+  } finally {
+    $("draft-outline").disabled = false;
   }
 }
 
@@ -176,6 +200,7 @@ async function start() {
     }
   });
   $("add-heading").addEventListener("click", () => $("outline").append(headingRow("새 항목")));
+  $("draft-outline").addEventListener("click", () => draftOutline().catch((e) => say(e.message, false)));
   $("generate").addEventListener("click", () => generate().catch((e) => say(e.message, false)));
   await listReports();
   document.body.dataset.ready = "true";

@@ -2,8 +2,10 @@
 (their own or their team's) with an outline proposed from its template; the caller edits
 the outline, then `POST /v1/reports/{id}/generate` writes it section by section, streaming
 progress as server-sent events (`data:` JSON lines, then `data: [DONE]`), and
-`GET /v1/reports/{id}/export?format=markdown|docx|hwpx` downloads it. Reports belong to the
-principal's owner: another owner's report is a 404."""
+`GET /v1/reports/{id}/export?format=markdown|docx|hwpx` downloads it.
+`POST /v1/reports/{id}/outline` has the model draft the outline from the collection instead
+(the template's outline when the model's does not parse), still editable before writing.
+Reports belong to the principal's owner: another owner's report is a 404."""
 
 from __future__ import annotations
 
@@ -29,9 +31,10 @@ from haneul.store.db import connect
 from haneul.workspace.reports.export import document, docx, markdown
 from haneul.workspace.reports.hwpx import hwpx
 from haneul.workspace.reports.jobs import Job, ReportJobs
+from haneul.workspace.reports.outline import draft_outline
 from haneul.workspace.reports.store import Report, ReportStore
 from haneul.workspace.reports.templates import TEMPLATES, outline
-from haneul.workspace.reports.writer import sources, summary_table
+from haneul.workspace.reports.writer import Search, sources, summary_table
 
 router = APIRouter(prefix="/v1/reports")
 Auth = Annotated[Principal, Depends(authenticate)]
@@ -65,6 +68,12 @@ class EditReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=200)
     outline: list[Heading] | None = Field(default=None, min_length=1, max_length=30)
+
+
+class DraftOutline(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model: str | None = None
+    top_k: int = Field(default=4, ge=1, le=8)
 
 
 class Generate(BaseModel):
@@ -148,7 +157,8 @@ async def delete_report(report_id: str, request: Request, principal: Auth) -> An
     return {"id": report_id, "object": "report.deleted", "deleted": True}
 
 
-async def _start(request: Request, principal: Principal, report: Report, body: Generate) -> Job:
+def _search(request: Request, principal: Principal, report: Report) -> Search:
+    """The search of the report's collection, as the caller may read it."""
     library = request.app.state.knowledge.library
     info = find_collection(library, principal, request.app.state.teams, report.collection)
     knowledge = request.app.state.knowledge
@@ -157,8 +167,34 @@ async def _start(request: Request, principal: Principal, report: Report, body: G
         hits = await knowledge.search(info, query, top_k, None)
         return [{**hit_card(h), "collection": info.name} for h in hits]
 
+    return search
+
+
+async def _start(request: Request, principal: Principal, report: Report, body: Generate) -> Job:
+    search = _search(request, principal, report)
     entry, backend = await request.app.state.manager.get(body.model)
     return _jobs(request).start(report, backend, entry.name, search, body.top_k, card)
+
+
+@router.post("/{report_id}/outline")
+async def outline_draft(
+    report_id: str, body: DraftOutline, request: Request, principal: Auth
+) -> Any:
+    """The model drafts the outline from the collection (saved as the draft's outline); the
+    template's outline when its reply gives too few usable headings (`outline_drafted`
+    says which, `outline_reason` why)."""
+    jobs = _jobs(request)
+    report = await asyncio.to_thread(jobs.store.get, principal.owner, report_id)
+    if jobs.running(report.id):
+        raise ConflictError("the report is being written: wait until it is done")
+    search = _search(request, principal, report)
+    entry, backend = await request.app.state.manager.get(body.model)
+    fallback = outline(report.template)
+    drafted = await draft_outline(backend, entry.name, report.topic, search, fallback, body.top_k)
+    if drafted.outline != report.outline:
+        report.outline, report.status = drafted.outline, "draft"
+        report = await asyncio.to_thread(jobs.store.save, report)
+    return card(report) | {"outline_drafted": drafted.drafted, "outline_reason": drafted.reason}
 
 
 def _sse(events: AsyncIterator[dict[str, Any]]) -> StreamingResponse:

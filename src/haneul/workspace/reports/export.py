@@ -2,7 +2,8 @@
 carry the same parts in the same order: the title, each section as a heading with its text
 and [n] markers, «요약표» (the summary table) and «출처» (every cited passage, numbered as
 cited: 문서명, page, excerpt). A section's markers are renumbered into the report's sources
-list, so [n] means the same passage everywhere in the document."""
+list, so [n] means the same passage everywhere in the document. A section made of the
+passages' own sentences (the model's draft failed the guards) opens with `EXTRACTIVE_NOTE`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from haneul.workspace.reports.writer import sources, summary_table
 
 TABLE_HEADING = "요약표"
 SOURCES_HEADING = "출처"
+EXTRACTIVE_NOTE = "※ 자료 발췌: 모델 초안이 검사를 통과하지 못해 출처의 문장을 그대로 옮겼습니다."
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,10 @@ def document(title: str, sections: list[dict[str, Any]]) -> Document:
     body = []
     for s in sections:
         local = {c["n"]: number[(str(c["document_id"]), str(c["text"]))] for c in s["citations"]}
-        body.append((str(s["heading"]), _renumber(s["text"], local)))
+        text = _renumber(s["text"], local)
+        if s.get("drafted") == "extractive":
+            text = f"{EXTRACTIVE_NOTE}\n\n{text}"
+        body.append((str(s["heading"]), text))
     lines = [_source_line(n, c) for n, c in enumerate(cited, 1)]
     return Document(title, body, summary_table(sections), lines)
 

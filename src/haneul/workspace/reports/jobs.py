@@ -94,8 +94,9 @@ class ReportJobs:
             job.emit({"type": "started", "total": total, "resumed_at": start})
             for index in range(start, total):
                 heading = report.outline[index]
+                earlier = [str(s.get("text") or "") for s in report.sections]
                 async for item in write_section(
-                    backend, model, report.topic, heading, search, top_k
+                    backend, model, report.topic, heading, search, top_k, earlier
                 ):
                     if isinstance(item, Progress):
                         job.emit(

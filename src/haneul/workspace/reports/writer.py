@@ -2,8 +2,11 @@
 finds for it, cited with the assistant's own rules (src/haneul/assistant/compose.py): a
 marker [n] stays only when n is one of the section's real passages, every other is cut.
 Passages longer than the model's context allows are summarised piece by piece first (map),
-and the section is written from the summaries (reduce). Each finished section is handed to
-`on_section` at once, so a stopped job resumes at the first section not yet written."""
+and the section is written from the summaries (reduce). What the model writes, summaries
+and sections alike, passes the assistant's leak, loop and number checks (guard.py) or is
+replaced by the passages' own sentences: a section so replaced says `drafted: "extractive"`
+and why. Each finished section is handed to `on_section` at once, so a stopped job resumes
+at the first section not yet written."""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from haneul.assistant.compose import citations, strip_citations
+from haneul.assistant.compose import citations, sentences, strip_citations
 from haneul.engine.protocol import Backend
+from haneul.workspace.reports.guard import copied, extractive, section_problem
 
 Search = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
 
@@ -24,7 +28,7 @@ SYSTEM_KO = (
 SUMMARY_KO = "다음 글을 핵심만 두세 문장으로 요약하세요."
 NO_SOURCES_KO = "이 항목에 관한 자료를 문서에서 찾지 못했습니다."
 CHARS_PER_TOKEN = 1.5  # Korean text: a token is about one and a half characters
-ANSWER_TOKENS = 512
+ANSWER_TOKENS = 320  # a section of a few sentences; a longer draft is mostly a copied passage
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,29 @@ async def _ask(backend: Backend, model: str, system: str, user: str) -> str:
     return str(reply["choices"][0]["message"].get("content") or "").strip()
 
 
+def _lead(text: str, size: int) -> str:
+    """The whole sentences at the start of `text` that fit in `size` characters (at least
+    the first, cut)."""
+    out = ""
+    for line in sentences(text):
+        if out and len(out) + len(line) + 1 > size:
+            break
+        out = f"{out} {line}".strip()
+    return out[:size]
+
+
+async def _summary(backend: Backend, model: str, piece: str) -> str:
+    """The model's summary of `piece` if it passes the guards, else the piece's lead."""
+    said = await _ask(backend, model, SUMMARY_KO, piece)
+    why = section_problem(said, prompts=[SUMMARY_KO, SYSTEM_KO], grounds=[piece])
+    return _lead(piece, max(80, len(piece) // 3)) if why else said
+
+
 async def summarise(backend: Backend, model: str, text: str, size: int) -> str:
     """Map-reduce: `text` within `size` characters, summarising each piece and then the
     summaries together until it fits."""
     while len(text) > size:
-        parts = [await _ask(backend, model, SUMMARY_KO, piece) for piece in pieces(text, size)]
+        parts = [await _summary(backend, model, piece) for piece in pieces(text, size)]
         shorter = "\n".join(p for p in parts if p)
         if len(shorter) >= len(text):  # a model that does not shorten: keep the start
             return text[:size]
@@ -75,7 +97,8 @@ async def summarise(backend: Backend, model: str, text: str, size: int) -> str:
     return text
 
 
-def _prompt(topic: str, heading: str, notes: list[str]) -> str:
+def section_request(topic: str, heading: str, notes: list[str]) -> str:
+    """The request for one section: the topic, the heading, the passages numbered [n]."""
     sources = "\n\n".join(f"[{n}] {note}" for n, note in enumerate(notes, start=1))
     return f"보고서 주제: {topic}\n작성할 항목: {heading}\n\n자료:\n{sources}"
 
@@ -88,9 +111,16 @@ def first_sentence(text: str, limit: int = 80) -> str:
 
 
 async def write_section(
-    backend: Backend, model: str, topic: str, heading: str, search: Search, top_k: int
+    backend: Backend,
+    model: str,
+    topic: str,
+    heading: str,
+    search: Search,
+    top_k: int,
+    earlier: list[str] | None = None,
 ) -> AsyncIterator[Progress | dict[str, Any]]:
-    """Progress events, then the section: heading, text and its citations."""
+    """Progress events, then the section: heading, text and its citations. `earlier` are
+    the texts of the sections before it, which it must not repeat."""
     yield Progress(0, heading, "search")
     hits = await search(f"{topic} {heading}", top_k)
     if not hits:
@@ -104,13 +134,36 @@ async def write_section(
             yield Progress(0, heading, "summarise")
         notes.append(await summarise(backend, model, text, size))
     yield Progress(0, heading, "write")
-    written = await _ask(backend, model, SYSTEM_KO, _prompt(topic, heading, notes))
-    text = strip_citations(written, allowed=len(hits)) or NO_SOURCES_KO
+    written = await _ask(backend, model, SYSTEM_KO, section_request(topic, heading, notes))
+    yield guarded(topic, heading, hits, notes, written, earlier or [])
+
+
+def guarded(
+    topic: str,
+    heading: str,
+    hits: list[dict[str, Any]],
+    notes: list[str],
+    written: str,
+    earlier: list[str],
+) -> dict[str, Any]:
+    """The section from the model's `written` text if it passes the guards and does not
+    repeat an `earlier` section, else the extractive one made from the passages (`drafted`
+    says which, `reason` why)."""
     cited = citations(hits, supported=True)
-    used = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
-    if not used:  # the model cited nothing: the section still names what it was written from
-        text = f"{text} " + "".join(f"[{c['n']}]" for c in cited)
-    yield {"heading": heading, "text": text.strip(), "citations": cited}
+    text = strip_citations(written, allowed=len(hits))
+    passages = [*notes, *(str(h.get("text") or "") for h in hits)]
+    prompts, grounds = [SYSTEM_KO, SUMMARY_KO], [topic, heading, *passages]
+    why = section_problem(text, prompts=prompts, grounds=grounds, passages=passages)
+    if why is None and copied(text, earlier) >= 2:
+        why = "repeats an earlier section"
+    if why is None:
+        if not re.search(r"\[\d+\]", text):  # cited nothing: still name what it came from
+            text = f"{text} " + "".join(f"[{c['n']}]" for c in cited)
+        return {"heading": heading, "text": text.strip(), "citations": cited, "drafted": "model"}
+    text = extractive(topic, heading, hits, earlier)
+    text = text or f"{_lead(str(hits[0].get('text')), 200)} [1]"  # no whole sentence in any
+    section = {"heading": heading, "text": text, "citations": cited}
+    return section | {"drafted": "extractive", "reason": why}
 
 
 def summary_table(sections: list[dict[str, Any]]) -> list[list[str]]:
