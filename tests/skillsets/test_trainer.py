@@ -83,8 +83,8 @@ def test_argument_patterns_are_learned_from_the_examples(operations) -> None:
     ]
     learned = learn(said, operations)
     # The manifest's own patterns miss both; the learned ones read them.
-    assert fill(hotels, "목포에서 묵을 데 있나?")[1] == ["city"]
-    assert fill(hotels, "목포에서 묵을 데 있나?", learned["searchHotels"]) == ({"city": "목포"}, [])
+    assert fill(hotels, "무릉에서 묵을 데 있나?")[1] == ["city"]
+    assert fill(hotels, "무릉에서 묵을 데 있나?", learned["searchHotels"]) == ({"city": "무릉"}, [])
     arguments, missing = fill(
         flights, "원주에서 부산까지 비행기표 알아봐줘", learned["searchFlights"]
     )

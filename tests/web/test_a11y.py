@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ROOT, RunningServer
 from tests.web.conftest import ARTIFACTS, Opened, screenshot
@@ -103,4 +103,29 @@ def test_the_phone_layout_has_no_serious_violations(
     page.click("#open-settings")
     serious["phone-settings"] = audit(page, axe_source, report, "phone-settings")
     screenshot(page, "phone-settings")
+    assert {k: v for k, v in serious.items() if v} == {}
+
+
+def test_the_skill_trainer_page_has_no_serious_violations(
+    server_factory: Callable[..., RunningServer],
+    browser: Browser,
+    axe_source: str,
+    report: dict[str, Any],
+) -> None:
+    # the manifests need their partners' URLs to load; nothing is called on this page here
+    nowhere = "http://127.0.0.1:9"
+    srv = server_factory(travel_url=nowhere, car_rental_url=nowhere, car_rental_token="t")
+    page = browser.new_page(locale="ko-KR", viewport={"width": 1280, "height": 1000})
+    page.goto(srv.url + "/skill-trainer")
+    page.wait_for_selector("body[data-ready=true]")
+    serious = {"skill-trainer": audit(page, axe_source, report, "skill-trainer")}
+    page.fill("#create input[name=name]", "여행과 렌터카")
+    page.fill("#create input[name=manifests]", "travel, car_rental")
+    page.click("#create button[type=submit]")
+    expect(page.locator("#operations")).to_contain_text("createReservation")
+    page.click("#detail details summary")
+    serious["skill-trainer-detail"] = audit(page, axe_source, report, "skill-trainer-detail")
+    page.emulate_media(color_scheme="dark")
+    serious["skill-trainer-dark"] = audit(page, axe_source, report, "skill-trainer-dark")
+    page.close()
     assert {k: v for k, v in serious.items() if v} == {}

@@ -108,7 +108,8 @@ class Ingestor:
         if len(data) > MAX_FILE_BYTES:
             return IngestResult(name, "failed", reason="file is larger than 100 MiB")
         digest = hashlib.sha256(data).hexdigest()
-        old = self.library.find_by_name(collection_id, name)
+        # off the loop: the library's lock may be held by the embedding worker's write
+        old = await asyncio.to_thread(self.library.find_by_name, collection_id, name)
         if old is not None and old.sha256 == digest:
             return IngestResult(name, "unchanged", old)
         doc, records, analyzed = await asyncio.to_thread(self._prepare, name, data)

@@ -12,18 +12,86 @@ In order, later sources filling only what is still missing:
 
 Numbers read as text get the schema's type. A value already used for another argument is
 not used again (the origin is not also the destination).
+
+An argument that names a place (`places.json`: city, origin, destination, location) must be
+a known place name (the gazetteer in `places.json`) or a noun written before a locative
+particle (에/에서/의/로) in the utterance: whatever source read it, a verb form («묵을»,
+«할») or a word with another particle («게스트하우스나») is dropped, and a single missing
+place is then taken from the known names in the utterance («목포에 하룻밤 묵을 호텔» → 목포).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from haneul.skills.openapi import OpenApiSkill
 
 HANGUL = re.compile(r"[가-힣]+")
+SUFFIXES = ("특별자치도", "특별자치시", "특별시", "광역시", "시", "군", "도")
+# endings of verb forms that stand before a noun (묵을, 할, 가는, 머물던, 좋은)
+VERB_ENDINGS = re.compile(r"(?:을|는|던|은|한|할|갈|잘|볼|살|쉴|놀)$")
+
+
+@dataclass(frozen=True)
+class Places:
+    parameters: frozenset[str]
+    names: frozenset[str]
+    particles: tuple[str, ...]
+    not_places: frozenset[str]
+
+
+@cache
+def places() -> Places:
+    """The place parameters and the gazetteer, from places.json beside this module."""
+    text = resources.files("haneul.skillsets").joinpath("places.json").read_text("utf-8")
+    data = json.loads(text)
+    return Places(
+        frozenset(data["parameters"]),
+        frozenset(data["names"]),
+        tuple(data["particles"]),
+        frozenset(data["not_places"]),
+    )
+
+
+def known_place(value: str) -> bool:
+    """`value` is in the gazetteer, with or without 시/군/도 (제주도, 부산시)."""
+    names = places().names
+    if value in names:
+        return True
+    return any(value.endswith(s) and value[: -len(s)] in names for s in SUFFIXES)
+
+
+def place_ok(value: str, utterance: str) -> bool:
+    """A place argument read from `utterance`: a known place, or a noun (not a verb form,
+    not a time or a common word) followed there by a locative particle."""
+    if known_place(value):
+        return True
+    book = places()
+    if not HANGUL.fullmatch(value) or len(value) < 2 or value in book.not_places:
+        return False
+    if VERB_ENDINGS.search(value):
+        return False
+    particles = "|".join(book.particles)
+    written = rf"(?<![가-힣]){re.escape(value)}(?:{particles})(?![가-힣])"
+    return re.search(written, utterance) is not None
+
+
+def places_in(utterance: str) -> list[str]:
+    """The known place names written in `utterance`, as words (a 시/도 or a particle may
+    follow), in order."""
+    out: list[tuple[int, str]] = []
+    for word in re.finditer(r"[가-힣]+", utterance):
+        text = word.group()
+        best = max((n for n in places().names if text.startswith(n)), key=len, default=None)
+        if best is not None:
+            out.append((word.start(), best))
+    return [name for _, name in out]
 
 
 @dataclass(frozen=True)
@@ -96,6 +164,8 @@ def learn(examples: Iterable[Example], operations: Iterable[str]) -> dict[str, L
             continue
         for name, raw in example.arguments.items():
             value = str(raw)
+            if name in places().parameters and not place_ok(value, example.text):
+                continue  # a label that is no place is learned from nowhere
             values = target.values.setdefault(name, [])
             if value not in values:
                 values.append(value)
@@ -143,8 +213,26 @@ def fill(
             hits = [v for v in hits if v not in found.values()]
             if name not in found and hits:
                 found[name] = hits[0]
-    values.update(found)
     known = skill.spec.parameters.get("properties", {})
+    _check_places(found, utterance, known)
+    values.update(found)
     values = skill._typed({k: v for k, v in values.items() if k in known})
     missing = [k for k in skill.spec.parameters.get("required", []) if k not in values]
     return values, missing
+
+
+def _check_places(found: dict[str, Any], utterance: str, params: Iterable[str]) -> None:
+    """Drop the place arguments that are no place; when exactly one of the operation's
+    place parameters is then missing, it is the first known place in the utterance that
+    no other argument already holds."""
+    wanted = [n for n in params if n in places().parameters]
+    for name in [n for n in found if n in wanted]:
+        if not place_ok(str(found[name]), utterance):
+            del found[name]
+    missing = [n for n in wanted if n not in found]
+    if len(missing) != 1:
+        return
+    used = {str(v) for v in found.values()}
+    free = [p for p in places_in(utterance) if p not in used]
+    if free:
+        found[missing[0]] = free[0]

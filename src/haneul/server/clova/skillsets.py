@@ -27,7 +27,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from haneul.errors import InvalidRequestError
+from haneul.errors import ContentFilterError, InvalidRequestError
 from haneul.server import sse
 from haneul.server.accounts.routes import signin_redirect
 from haneul.server.auth import Principal, authenticate
@@ -278,14 +278,31 @@ async def publish_version(skillsetId: str, version: str, principal: Auth, servic
     return _version(published)
 
 
+async def _screened(request: Request, principal: Principal, query: str) -> str:
+    """The query through the AI Filter on the way in, as the chat path screens a user
+    message (server/guard.py, the key's policy): blocked or refused is a 400 (CLOVA's shape
+    on the final answer), masked is the masked query."""
+    body = {"messages": [{"role": "user", "content": query}]}
+    refused = await request.app.state.serving.guard.screen_input(body, principal)
+    if refused is not None:
+        raise ContentFilterError(
+            f"the query was refused by the AI Filter: {refused}", param="query"
+        )
+    return str(body["messages"][0]["content"])
+
+
 @router.post("/v1/skillsets/{skillsetId}/versions/{version}/plan")
 async def plan_query(
-    skillsetId: str, version: str, body: FinalAnswerBody, principal: Auth, service: Service
+    skillsetId: str,
+    version: str,
+    body: FinalAnswerBody,
+    request: Request,
+    principal: Auth,
+    service: Service,
 ) -> Any:
     """Test a version live without calling anything: the operation, arguments, scores."""
-    plan = await service.plan(
-        principal.owner, skillsetId, _number(version), body.query, body.history()
-    )
+    query = await _screened(request, principal, body.query)
+    plan = await service.plan(principal.owner, skillsetId, _number(version), query, body.history())
     return {
         "object": "skillset.plan",
         "operationId": None if plan.operation == "none" else plan.operation,
@@ -312,12 +329,13 @@ async def final_answer(
     number = _number(version)
     # An unknown skillset or version is a 404 before any stream starts.
     await asyncio.to_thread(service.store.version, principal.owner, skillsetId, number)
+    query = await _screened(request, principal, body.query)
     lease = await request.app.state.serving.admit(principal)
     events = service.answer(
         principal.owner,
         skillsetId,
         number,
-        body.query,
+        query,
         body.history(),
         _plain(body.requestOverride),
     )

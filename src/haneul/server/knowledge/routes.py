@@ -6,6 +6,7 @@ their teams': server/knowledge/access.py), so another user's or team's collectio
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -118,7 +119,7 @@ async def upload_documents(
     ] = True,
 ) -> Any:
     service = _service(request, principal)
-    _, info = _collection(request, principal, name, change=True)
+    _, info = await asyncio.to_thread(partial(_collection, request, principal, name, change=True))
     if len(files) > MAX_FILES:
         raise InvalidRequestError(f"at most {MAX_FILES} files per upload", param="files")
     contents = []
@@ -129,19 +130,24 @@ async def upload_documents(
         contents.append((upload.filename, data))
     job = service.start_job(principal.owner, info, contents)
     if not wait:
-        card = progress_card(job.id, job.progress, job.status, service.library.progress(info.id))
-        return JSONResponse(card, status_code=202)
+        indexed = await asyncio.to_thread(service.library.progress, info.id)
+        return JSONResponse(progress_card(job.id, job.progress, job.status, indexed), 202)
     assert job.task is not None
     progress = await job.task
-    return progress_card(job.id, progress, job.status, service.library.progress(info.id))
+    indexed = await asyncio.to_thread(service.library.progress, info.id)
+    return progress_card(job.id, progress, job.status, indexed)
 
 
 @router.get("/{name}/jobs/{job_id}")
 async def get_job(name: str, job_id: str, request: Request, principal: Auth) -> Any:
+    """A job's progress. Polled while the job writes: the library's reads wait for its lock
+    (held by a writing thread for a whole transaction), so they run off the event loop,
+    which must never wait for that lock (a stalled loop closed pollers' connections)."""
     service = _service(request, principal)
-    _, info = _collection(request, principal, name)
+    _, info = await asyncio.to_thread(_collection, request, principal, name)
     job = service.job(principal.owner, info, job_id)
-    return progress_card(job.id, job.progress, job.status, service.library.progress(info.id))
+    indexed = await asyncio.to_thread(service.library.progress, info.id)
+    return progress_card(job.id, job.progress, job.status, indexed)
 
 
 @router.get("/{name}/documents")
