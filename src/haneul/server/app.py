@@ -50,6 +50,7 @@ from haneul.server.errors import install_error_handlers
 from haneul.server.guard import ChatGuard
 from haneul.server.knowledge.routes import router as knowledge_router
 from haneul.server.limits import Limiter
+from haneul.server.mail import open_mail
 from haneul.server.mcp import mount as mount_mcp
 from haneul.server.metrics import Metrics
 from haneul.server.openai.moderations import router as moderations_router
@@ -208,6 +209,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.todos = TodoStore(connect(settings.db_path))
     app.include_router(todos_router)  # /v1/todos: 오늘 할 일 (docs/workspace.md)
     app.include_router(workspace_page_router)  # /workspace
+    app.state.mail = open_mail(app, settings, manager)  # /v1/mail, /mail: 메일 답장
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(_RequestMetrics, metrics=metrics)
