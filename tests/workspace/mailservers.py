@@ -6,6 +6,7 @@ INBOX over IMAP. One self-signed certificate for 127.0.0.1 is the CA the client 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import imaplib
 import ipaddress
@@ -279,17 +280,18 @@ class MailServers:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class DroppingServer:
-    """A TCP server on loopback that accepts a connection and closes it at once: the mail
-    server's connection dropping."""
+class DroppingProxy:
+    """A TCP proxy on loopback in front of a mail server. While `dropping` is set it accepts
+    each connection and closes it at once: the mail server's connection dropping."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.dropping = False
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
         self.port = int(self.sock.getsockname()[1])
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
         while True:
@@ -297,7 +299,24 @@ class DroppingServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            conn.close()
+            if self.dropping:
+                conn.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            for a, b in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
         self.sock.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AppClient, in_process_settings
-from tests.workspace.mailservers import DOMAIN, DOVECOT, DroppingServer, MailServers
+from tests.workspace.mailservers import DOMAIN, DOVECOT, DroppingProxy, MailServers
 
 pytestmark = [
     pytest.mark.skipif(
@@ -176,17 +176,27 @@ def test_wrong_credentials_are_a_clear_error(app: AppClient, servers: MailServer
 
 
 def test_a_dropped_connection_is_a_clear_error(app: AppClient, servers: MailServers) -> None:
-    dropping = DroppingServer()
+    proxy = DroppingProxy(servers.imap_port)
     try:
-        answer = app.request(
-            "PUT", "mail/account", json=servers.account("kim", imap_port=dropping.port)
+        through = app.request(
+            "PUT", "mail/account", json=servers.account("kim", imap_port=proxy.port)
         )
+        assert through.status_code == 200, through.text
+        proxy.dropping = True
+        answer = app.post("mail/sync")  # the mailbox was fine; now its server drops us
+        assert answer.status_code == 502
+        error = answer.json()["error"]
+        assert error["code"] == "mail_unreachable" and "mail server" in error["message"]
+        assert PASSWORDS["kim"] not in answer.text
+        settings = app.request(
+            "PUT", "mail/account", json=servers.account("kim", imap_port=proxy.port)
+        )
+        assert settings.status_code == 400  # connecting a mailbox: the settings are at fault
+        assert settings.json()["error"]["code"] == "mail_unreachable"
     finally:
-        dropping.close()
-    assert answer.status_code == 502
-    assert answer.json()["error"]["code"] == "mail_unreachable"
-    assert "mail server" in answer.json()["error"]["message"]
-    assert PASSWORDS["kim"] not in answer.text
+        proxy.close()
+        restored = app.request("PUT", "mail/account", json=servers.account("kim"))
+        assert restored.status_code == 200
 
 
 def test_credentials_are_not_readable_in_the_database(app: AppClient, thread_id: str) -> None:

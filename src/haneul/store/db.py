@@ -261,7 +261,8 @@ MIGRATIONS: list[str] = [
         token_hash TEXT NOT NULL UNIQUE,
         created_at REAL NOT NULL
     )
-    """,    """
+    """,
+    """
     CREATE TABLE mail_accounts (
         owner TEXT PRIMARY KEY,
         address TEXT NOT NULL,

@@ -23,7 +23,7 @@ from haneul.errors import ConflictError, InvalidRequestError
 from haneul.workspace.mail import assist
 from haneul.workspace.mail.parse import thread_subject
 from haneul.workspace.mail.store import Account, Draft, MailStore, Message
-from haneul.workspace.mail.transport import Imap, Servers, send
+from haneul.workspace.mail.transport import Imap, MailConnectionError, Servers, send
 from haneul.workspace.mail.vault import Vault
 
 MAX_IMPORT_MESSAGES = 5000
@@ -71,7 +71,14 @@ class MailService:
                 )
             },
         )
-        await Imap(servers, self.ca_file).check()
+        try:
+            await Imap(servers, self.ca_file).check()
+        except MailConnectionError as e:  # connecting: the settings given are at fault
+            raise InvalidRequestError(
+                f"{e.message}: check imap_host and imap_port",
+                param="imap_host",
+                code="mail_unreachable",
+            ) from None
         fields["secret"] = self.vault.seal(password)
         return self.store.save_account(owner, fields)
 
