@@ -81,6 +81,7 @@ PAGES = {
     "/admin",
     "/workspace",
     "/reports",
+    "/mail",
 }  # like "/": a signed-out browser is sent to /signin
 WITHOUT_PRINCIPAL = PAGES | {"/v1/auth/signin", "/v1/todos/feed/{token}.ics"}
 
