@@ -78,5 +78,12 @@ def test_eml_and_mbox_imports_are_threaded(app_client: AppClient) -> None:
     assert threads[0]["subject"] == "워크숍 장소"
     bad = app_client.post("mail/import", files={"file": ("notes.txt", b"hello")})
     assert bad.status_code == 400
-    no_box = app_client.post(f"mail/threads/{threads[0]['id']}/drafts", json={})
-    assert no_box.status_code == 404  # a draft needs a connected mailbox (its signature, Sent)
+    draft = app_client.post(f"mail/threads/{threads[0]['id']}/drafts", json={}).json()
+    assert draft["to"] == ["me@example.kr"]  # no mailbox says who "me" is: the last writer
+    approved = app_client.post(
+        f"mail/drafts/{draft['id']}/approve", json={"digest": draft["digest"]}
+    )
+    assert approved.status_code == 200
+    no_box = app_client.post(f"mail/drafts/{draft['id']}/send")
+    assert no_box.status_code == 404  # sending needs a connected mailbox
+    assert "/v1/mail/account" in no_box.json()["error"]["message"]

@@ -31,6 +31,7 @@ from haneul.errors import HaneulError, InvalidRequestError, UnsupportedError
 from haneul.knowledge.service import KnowledgeService
 from haneul.safety.filter import SafetyFilter
 from haneul.skills import Skill, builtin_and_plugin_skills
+from haneul.skills.builtin.mail import MailSource
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.mcp import load_tools, read_config
 from haneul.skills.router import Route, SkillRouter
@@ -70,6 +71,7 @@ class AssistantService:
         self.remember = remember  # settings.memory: memories are used and kept
         self.default_policy = default_policy  # the AI Filter policy of a key without one
         self.skills: dict[str, Skill] = dict(builtin_and_plugin_skills())
+        self.mail: MailSource | None = None  # set by the server when mail is on (mail skill)
         self._router: SkillRouter | None = None
         self._router_lock = asyncio.Lock()
 
@@ -186,6 +188,7 @@ class AssistantService:
             text=text,
             policy=policy or self.default_policy,
             documents=self.documents,
+            mail=self.mail,
             memories=self.memories.relevant(owner, text) if self.remember and memory else [],
             **kw,
         )

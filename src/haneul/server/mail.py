@@ -23,7 +23,7 @@ from haneul.server.knowledge.schemas import progress_card
 from haneul.server.workspace.todos import _proposal
 from haneul.store.db import connect
 from haneul.workspace.mail.parse import attachment_bytes
-from haneul.workspace.mail.service import MailService
+from haneul.workspace.mail.service import MailService, MailSkillSource
 from haneul.workspace.mail.store import MailStore
 from haneul.workspace.mail.vault import Vault
 
@@ -236,4 +236,6 @@ def open_mail(app: FastAPI, settings: Settings, manager: ModelManager) -> MailSe
     vault = Vault(key, settings.home)
     app.include_router(router)
     app.include_router(page_router)
-    return MailService(store, vault, manager, settings.mail_ca_file)
+    service = MailService(store, vault, manager, settings.mail_ca_file)
+    app.state.assistant.mail = MailSkillSource(service)  # the `mail` skill reads through it
+    return service

@@ -12,10 +12,10 @@ from haneul.hookspecs import hookimpl
 
 @hookimpl(tryfirst=True)
 def register_skills(register: Callable[[Any], None]) -> None:
-    from haneul.skills.builtin import calendar, documents, math, table, units
+    from haneul.skills.builtin import calendar, documents, mail, math, table, units
 
     skills = (math.math, calendar.korean_calendar, units.convert_units, documents.search)
-    for item in (*skills, table.document_table):
+    for item in (*skills, table.document_table, mail.mail):
         register(item)
     from haneul.skills.code.skill import python
 

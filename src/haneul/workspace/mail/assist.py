@@ -144,7 +144,7 @@ async def draft_reply(
     written = await _ask(backend, model, request)
     body = _strip_frame(written.text)
     greeting = f"{to}, 안녕하세요. {me}입니다." if me else f"{to}, 안녕하세요."
-    closing = "감사합니다.\n" + (signature.strip() or me)
+    closing = "\n".join(filter(None, ["감사합니다.", signature.strip() or me]))
     written.text = "\n\n".join(part for part in (greeting, body, closing) if part)
     return written
 

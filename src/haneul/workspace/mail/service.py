@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from haneul.engine.manager import ModelManager
-from haneul.errors import ConflictError, InvalidRequestError
+from haneul.errors import ConflictError, InvalidRequestError, NotFoundError
 from haneul.workspace.mail import assist
 from haneul.workspace.mail.parse import thread_subject
 from haneul.workspace.mail.store import Account, Draft, MailStore, Message
@@ -126,10 +126,15 @@ class MailService:
     async def draft(
         self, owner: str, thread_id: str, model: str | None, instructions: str = ""
     ) -> Draft:
-        """A reply draft to the thread's newest message not sent by the user. Nothing is sent."""
-        account = self.store.account(owner)
+        """A reply draft to the thread's newest message not sent by the user. Nothing is sent.
+        Without a connected mailbox (mail imported only) the draft has no name or signature."""
+        try:
+            account: Account | None = self.store.account(owner)
+        except NotFoundError:
+            account = None
         messages = self.store.thread(owner, thread_id)
-        theirs = [m for m in messages if m.parsed.sender_address.lower() != account.address.lower()]
+        mine = account.address.lower() if account else ""
+        theirs = [m for m in messages if m.parsed.sender_address.lower() != mine]
         last = (theirs or messages)[-1]
         entry, backend = await self.manager.get(model)
         upto = messages[: messages.index(last) + 1]
@@ -137,8 +142,8 @@ class MailService:
             backend,
             entry.name,
             [m.parsed for m in upto],
-            account.display_name,
-            account.signature,
+            account.display_name if account else "",
+            account.signature if account else "",
             instructions,
         )
         return self.store.add_draft(
@@ -219,3 +224,20 @@ def _compose(account: Account, draft: Draft) -> tuple[bytes, str]:
         message["References"] = draft.refs
     message.set_content(draft.body, charset="utf-8")
     return message.as_bytes(), message_id
+
+
+class MailSkillSource:
+    """The mail service as the `mail` skill reads it (skills/builtin/mail.py `MailSource`):
+    threads, a summary, a draft saved for review. It has no way to send."""
+
+    def __init__(self, service: MailService) -> None:
+        self._service = service
+
+    async def threads(self, owner: str, query: str | None, limit: int) -> list[dict[str, Any]]:
+        return self._service.store.threads(owner, limit, query)
+
+    async def summary(self, owner: str, thread_id: str) -> str:
+        return str((await self._service.summarize(owner, thread_id, None))["summary"])
+
+    async def draft(self, owner: str, thread_id: str, instructions: str) -> dict[str, Any]:
+        return (await self._service.draft(owner, thread_id, None, instructions)).card()
