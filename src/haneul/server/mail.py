@@ -31,6 +31,7 @@ router = APIRouter(prefix="/v1/mail", tags=["mail"])
 page_router = APIRouter()
 Auth = Annotated[Principal, Depends(authenticate)]
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
+HOST = r"^[A-Za-z0-9][A-Za-z0-9.:-]*$"  # a host name or an IP address
 
 
 class AccountIn(BaseModel):
@@ -40,9 +41,9 @@ class AccountIn(BaseModel):
     username: str = Field(default="", max_length=320, description="Login name; the address")
     display_name: str = Field(default="", max_length=100, examples=["이하늘"])
     signature: str = Field(default="", max_length=2000, examples=["이하늘 드림\n기획팀"])
-    imap_host: str = Field(min_length=1, max_length=255)
+    imap_host: str = Field(max_length=253, pattern=HOST, examples=["imap.example.com"])
     imap_port: int = Field(default=993, ge=1, le=65535)
-    smtp_host: str = Field(min_length=1, max_length=255)
+    smtp_host: str = Field(max_length=253, pattern=HOST, examples=["smtp.example.com"])
     smtp_port: int = Field(default=465, ge=1, le=65535)
     smtp_security: Literal["ssl", "starttls"] = "ssl"
 

@@ -97,7 +97,7 @@ async def _run(fn: Callable[[], T], servers: Servers, what: str) -> T:
         raise MailConnectionError(
             f"{what}: TLS with the mail server failed ({e.reason or e})"
         ) from None
-    except OSError as e:
+    except (OSError, UnicodeError) as e:  # UnicodeError: a host name IDNA cannot encode
         raise MailConnectionError(f"{what}: cannot reach the mail server ({e})") from None
 
 
