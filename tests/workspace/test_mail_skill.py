@@ -44,3 +44,23 @@ def test_the_skill_reads_summarises_and_drafts_without_sending(app_client: AppCl
     sent = app_client.post(f"mail/drafts/{draft['id']}/send")
     assert sent.status_code == 409  # not approved; and the import has no mailbox to send from
     assert mail.spec.side_effects is False  # it cannot send: sending is approved in /mail
+
+
+def test_another_owners_mail_reads_as_not_found(app_client: AppClient) -> None:
+    _, kim = app_client.app.state.keys.create("김하늘")
+    _, lee = app_client.app.state.keys.create("이서연")
+    as_kim = {"Authorization": f"Bearer {kim}"}
+    as_lee = {"Authorization": f"Bearer {lee}"}
+    message = MIMEText("인사 평가 결과는 대외비입니다.", "plain", "utf-8")
+    message["Subject"], message["From"] = "평가 결과", "hr@example.kr"
+    added = app_client.post(
+        "mail/import", files={"file": ("hr.eml", message.as_bytes())}, headers=as_kim
+    )
+    assert added.json()["added"] == 1
+    [thread] = app_client.get("mail/threads", headers=as_kim).json()["data"]
+    assert app_client.get("mail/threads", headers=as_lee).json()["data"] == []
+    assert app_client.get(f"mail/threads/{thread['id']}", headers=as_lee).status_code == 404
+    draft = app_client.post(f"mail/threads/{thread['id']}/drafts", json={}, headers=as_kim)
+    stolen = app_client.get(f"mail/drafts/{draft.json()['id']}", headers=as_lee)
+    assert stolen.status_code == 404
+    assert app_client.get("mail/account", headers=as_lee).status_code == 404
