@@ -31,7 +31,10 @@ import httpx
 from haneul.workspace.mail.assist import formal
 
 DATA = Path(__file__).with_name("data") / "mail_threads_ko.jsonl"
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# a number with its unit: "2시" in a reply is invented when the mail has only "2개"
+_NUMBER = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:%p|%|만\s*원|시간|분기|상자|[월일시분초원억명개건대부쪽장층점박주년차회번종호])?"
+)
 
 
 def load(limit: int | None = None) -> list[dict[str, Any]]:
@@ -60,7 +63,8 @@ def score(row: dict[str, Any], body: str) -> dict[str, Any]:
     text = model_part(body)
     flat = re.sub(r"\s+", "", text)
     facts = [f for f in row["facts"] if re.sub(r"\s+", "", f) in flat]
-    invented = sorted(set(_NUMBER.findall(text)) - set(_NUMBER.findall(row["body"])))
+    known = {re.sub(r"\s+", "", n) for n in _NUMBER.findall(row["body"])}
+    invented = sorted({re.sub(r"\s+", "", n) for n in _NUMBER.findall(text)} - known)
     return {
         "formal": formal(text),
         "facts": len(facts) / max(1, len(row["facts"])),

@@ -21,11 +21,9 @@ SUMMARY_SYSTEM = (
     "메일 스레드를 한국어로 3문장 이내로 요약하세요. 누가 무엇을 요청했는지, 날짜·기한·숫자는 "
     "스레드에 적힌 그대로 쓰고, 스레드에 없는 내용은 쓰지 마세요."
 )
-REPLY_SYSTEM = (
-    "당신은 {me}의 메일 답장을 씁니다. 스레드의 마지막 메일에 대한 답장 본문만 쓰세요. "
-    "반드시 존댓말(합쇼체: ~습니다, ~드리겠습니다)로 쓰고, 스레드에 있는 날짜·숫자·이름만 "
-    "쓰며 없는 약속이나 사실은 만들지 마세요. 받는 사람: {to}. 인사말과 서명은 쓰지 마세요."
-)
+# The request as haneul-mini-ko learned it (studio/mini_ko/generated.py MAIL_ASKS): the mail as
+# «이름님: 본문» after the ask; earlier messages of the thread before it, for context.
+REPLY_ASK = "다음 메일에 정중한 답장을 써 줘. 존댓말로, 메일에 있는 내용만 써 줘.\n\n{mail}"
 _TITLES = (
     "팀장",
     "부장",
@@ -129,17 +127,16 @@ async def draft_reply(
 ) -> Written:
     """A reply body to the thread's last message: greeting, the model's text, signature."""
     to = addressee(messages[-1].sender)
-    content = thread_text(messages)
+    last = f"{to}: {_unquoted(messages[-1].text)}"
+    earlier = thread_text(messages[:-1], MAX_THREAD_CHARS - len(last)) if messages[:-1] else ""
+    content = REPLY_ASK.format(mail=f"{earlier}\n\n---\n\n{last}" if earlier else last)
     if instructions.strip():
-        content += f"\n\n---\n\n답장에 담을 내용: {instructions.strip()}"
+        content += f"\n\n답장에 담을 내용: {instructions.strip()}"
     request = {
         "model": model,
-        "messages": [
-            {"role": "system", "content": REPLY_SYSTEM.format(me=me or "사용자", to=to)},
-            {"role": "user", "content": content},
-        ],
+        "messages": [{"role": "user", "content": content}],
         "temperature": 0.0,
-        "max_tokens": 500,
+        "max_tokens": 400,
     }
     written = await _ask(backend, model, request)
     body = _strip_frame(written.text)
