@@ -59,6 +59,11 @@ class TodosBody(ModelBody):
 
 class DraftBody(ModelBody):
     instructions: str = Field(default="", max_length=2000, examples=["금요일까지 보내겠다고"])
+    collection: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Ground the reply on this document collection too (its passages cited)",
+    )
 
 
 class DraftPatch(BaseModel):
@@ -78,7 +83,7 @@ class ApproveBody(BaseModel):
 
 class IndexBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    collection: str = Field(default="메일 첨부", min_length=1, max_length=100)
+    collection: str = Field(default="메일첨부", min_length=1, max_length=100)
 
 
 def _mail(request: Request) -> MailService:
@@ -170,10 +175,28 @@ async def todos(thread_id: str, body: TodosBody, request: Request, principal: Au
 
 @router.post("/threads/{thread_id}/drafts", status_code=201)
 async def new_draft(thread_id: str, body: DraftBody, request: Request, principal: Auth) -> Any:
-    """A reply draft (존댓말, your signature), grounded on the thread. Nothing is sent."""
+    """A reply draft (존댓말, your signature), grounded on the thread, and on a document
+    collection when named (the passages used come back as `citations`). Nothing is sent."""
     mail = _mail(request)
-    draft = await mail.draft(principal.owner, thread_id, body.model, body.instructions)
-    return draft.card()
+    citations: list[dict[str, Any]] = []
+    if body.collection:
+        knowledge = request.app.state.knowledge
+        teams = request.app.state.teams
+        info = find_collection(knowledge.library, principal, teams, body.collection)
+        last = mail.store.thread(principal.owner, thread_id)[-1].parsed
+        hits = await knowledge.search(info, f"{last.subject}\n{last.text[:500]}", 3, None)
+        citations = [
+            {
+                "index": i,
+                "document_id": h.document.id,
+                "document_name": h.document.name,
+                "text": h.text,
+            }
+            for i, h in enumerate(hits, 1)
+        ]
+    sources = [(c["document_name"], c["text"]) for c in citations]
+    draft = await mail.draft(principal.owner, thread_id, body.model, body.instructions, sources)
+    return {**draft.card(), "citations": citations}
 
 
 @router.get("/drafts/{draft_id}")

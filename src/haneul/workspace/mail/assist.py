@@ -124,14 +124,21 @@ async def draft_reply(
     me: str,
     signature: str,
     instructions: str = "",
+    sources: list[tuple[str, str]] | None = None,
 ) -> Written:
-    """A reply body to the thread's last message: greeting, the model's text, signature."""
+    """A reply body to the thread's last message: greeting, the model's text, signature.
+    `sources` (document name, passage) ground it on the user's documents too."""
     to = addressee(messages[-1].sender)
     last = f"{to}: {_unquoted(messages[-1].text)}"
     earlier = thread_text(messages[:-1], MAX_THREAD_CHARS - len(last)) if messages[:-1] else ""
     content = REPLY_ASK.format(mail=f"{earlier}\n\n---\n\n{last}" if earlier else last)
     if instructions.strip():
         content += f"\n\n답장에 담을 내용: {instructions.strip()}"
+    if sources:
+        listed = "\n".join(
+            f"[{i}] {name}: {text[:600]}" for i, (name, text) in enumerate(sources, 1)
+        )
+        content += f"\n\n참고 문서 (필요한 내용만 쓰세요):\n{listed}"
     request = {
         "model": model,
         "messages": [{"role": "user", "content": content}],

@@ -124,7 +124,12 @@ class MailService:
         }
 
     async def draft(
-        self, owner: str, thread_id: str, model: str | None, instructions: str = ""
+        self,
+        owner: str,
+        thread_id: str,
+        model: str | None,
+        instructions: str = "",
+        sources: list[tuple[str, str]] | None = None,
     ) -> Draft:
         """A reply draft to the thread's newest message not sent by the user. Nothing is sent.
         Without a connected mailbox (mail imported only) the draft has no name or signature."""
@@ -145,6 +150,7 @@ class MailService:
             account.display_name if account else "",
             account.signature if account else "",
             instructions,
+            sources,
         )
         return self.store.add_draft(
             owner,
