@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.conftest import RunningServer
 from tests.web.conftest import screenshot
+from tests.web.test_a11y import AXE, RUN
 from tests.workspace.mailservers import DOMAIN, DOVECOT, MailServers
 from tests.workspace.test_mail import ORIGINAL_ID, PASSWORDS, cp949_message
 
@@ -62,6 +63,9 @@ def test_inbox_draft_approve_send(
     expect(page.locator("#send")).to_be_disabled()
     body.fill(body.input_value().replace("김하늘 드림", "검토 후 회신드리겠습니다.\n\n김하늘 드림"))
     screenshot(page, "mail-draft")
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # axe-core, as tests/web/test_a11y.py runs it
+    serious = [v for v in page.evaluate(RUN) if v["impact"] in ("serious", "critical")]
+    assert serious == []
     assert servers.received == []  # nothing sent before approval
 
     page.click("#approve")
