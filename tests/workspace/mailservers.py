@@ -153,9 +153,11 @@ class MailServers:
     users: dict[str, str]  # user name -> app password
     imap_port: int = 0
     smtp_port: int = 0
+    starttls_port: int = 0  # the same SMTP server on a plain port that requires STARTTLS
     ca_file: Path = Path()
     received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     _smtp: Controller | None = None
+    _starttls: Controller | None = None
 
     def context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_file))
@@ -252,6 +254,17 @@ class MailServers:
             auth_require_tls=False,  # the whole session is TLS already (implicit TLS)
         )
         self._smtp.start()
+        self.starttls_port = free_port()
+        self._starttls = Controller(
+            _Deliver(self),
+            hostname="127.0.0.1",
+            port=self.starttls_port,
+            tls_context=context,
+            require_starttls=True,
+            authenticator=authenticate,
+            auth_required=True,
+        )
+        self._starttls.start()
 
     def _wait(self, port: int) -> None:
         deadline = time.monotonic() + 20
@@ -264,8 +277,9 @@ class MailServers:
         raise RuntimeError((self.dir / "dovecot.log").read_text(errors="replace"))
 
     def stop(self) -> None:
-        if self._smtp is not None:
-            self._smtp.stop()
+        for controller in (self._smtp, self._starttls):
+            if controller is not None:
+                controller.stop()
         pid_file = self.dir / "run" / "master.pid"
         if pid_file.exists():
             pid = int(pid_file.read_text().strip())

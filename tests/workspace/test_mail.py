@@ -166,9 +166,26 @@ def test_the_approved_reply_is_sent_threaded_and_saved_to_sent(
     assert [m["origin"] for m in thread["messages"]] == ["imap", "sent"]
 
 
-def test_wrong_credentials_are_a_clear_error(app: AppClient, servers: MailServers) -> None:
+def test_smtp_with_starttls_sends_too(app: AppClient, servers: MailServers, thread_id: str) -> None:
+    account = servers.account(
+        "kim", smtp_port=servers.starttls_port, smtp_security="starttls", display_name="김하늘"
+    )
+    assert app.request("PUT", "mail/account", json=account).status_code == 200
+    draft = app.post(f"mail/threads/{thread_id}/drafts", json={}).json()
+    app.post(f"mail/drafts/{draft['id']}/approve", json={"digest": draft["digest"]})
+    sent = app.post(f"mail/drafts/{draft['id']}/send")
+    assert sent.status_code == 200, sent.text
+    assert len(servers.folder("park", "INBOX")) == 2
+    assert app.request("PUT", "mail/account", json=servers.account("kim")).status_code == 200
+
+
+def test_wrong_credentials_are_a_clear_error(
+    app: AppClient, servers: MailServers, caplog: pytest.LogCaptureFixture
+) -> None:
     wrong = servers.account("kim", password="not-the-app-password")
-    answer = app.request("PUT", "mail/account", json=wrong)
+    with caplog.at_level("DEBUG"):
+        answer = app.request("PUT", "mail/account", json=wrong)
+    assert "not-the-app-password" not in caplog.text  # never logged
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["code"] == "mail_auth_failed"
