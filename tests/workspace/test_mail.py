@@ -162,6 +162,8 @@ def test_the_approved_reply_is_sent_threaded_and_saved_to_sent(
         assert body.replace("\r\n", "\n").rstrip("\n") == draft["body"]
     twice = app.post(f"mail/drafts/{draft['id']}/send")
     assert twice.status_code == 409  # sent once only
+    late = app.request("PATCH", f"mail/drafts/{draft['id']}", json={"body": "늦은 수정"})
+    assert late.status_code == 409  # what was sent stays as it was sent
     thread = app.get(f"mail/threads/{thread_id}").json()
     assert [m["origin"] for m in thread["messages"]] == ["imap", "sent"]
 

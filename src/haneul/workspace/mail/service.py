@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import mailbox
 import tempfile
 import time
@@ -19,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from haneul.engine.manager import ModelManager
-from haneul.errors import ConflictError, InvalidRequestError, NotFoundError
+from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.workspace.mail import assist
 from haneul.workspace.mail.parse import thread_subject
 from haneul.workspace.mail.store import Account, Draft, MailStore, Message
 from haneul.workspace.mail.transport import Imap, MailConnectionError, Servers, send
 from haneul.workspace.mail.vault import Vault
 
+log = logging.getLogger(__name__)
 MAX_IMPORT_MESSAGES = 5000
 
 
@@ -201,7 +203,11 @@ class MailService:
                 owner, draft_id, status="sent", sent_at=time.time(), sent_message_id=message_id
             )
             self.store.add_message(owner, raw, "sent", "Sent")
-            folder = await Imap(servers, self.ca_file).save_sent(raw)
+            try:
+                folder = await Imap(servers, self.ca_file).save_sent(raw)
+            except HaneulError as e:  # sent all the same: say so, never send it twice
+                log.warning("draft %s sent, but not saved to Sent: %s", draft_id, e.message)
+                return sent
             return self.store.set_status(owner, sent.id, sent_folder=folder)
 
     def thread(self, owner: str, thread_id: str) -> list[Message]:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from haneul.errors import NotFoundError
+from haneul.errors import ConflictError, NotFoundError
 from haneul.store.db import migrate
 from haneul.workspace.mail.parse import Attachment, Parsed, parse, thread_subject
 
@@ -222,7 +222,8 @@ class MailStore:
         topic = thread_subject(parsed.subject)
         if topic:
             for row in conn.execute(
-                "SELECT thread_id, subject FROM mail_messages WHERE owner = ? ORDER BY date DESC",
+                "SELECT thread_id, subject FROM mail_messages WHERE owner = ? ORDER BY date DESC "
+                "LIMIT 500",  # the recent ones: an old namesake is another conversation
                 (owner,),
             ):
                 if thread_subject(row["subject"]) == topic:
@@ -319,8 +320,9 @@ class MailStore:
         return [self.draft(owner, r["id"]) for r in self._rows(sql + " ORDER BY created_at", args)]
 
     def update_draft(self, owner: str, draft_id: str, changes: dict[str, Any]) -> Draft:
-        """Change a draft's fields; any edit takes its approval back."""
-        self.draft(owner, draft_id)
+        """Change a draft's fields; any edit takes its approval back. A sent one is final."""
+        if self.draft(owner, draft_id).status == "sent":
+            raise ConflictError("this draft was already sent", param="draft_id")
         columns = {"to": "recipients", "cc": "cc", "subject": "subject", "body": "body"}
         sets = ["status = 'draft'", "approved_digest = NULL", "updated_at = ?"]
         args: list[Any] = [time.time()]
