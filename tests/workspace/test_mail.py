@@ -194,7 +194,9 @@ def test_wrong_credentials_are_a_clear_error(
     assert "app password" in error["message"] and "not-the-app-password" not in answer.text
 
 
-def test_a_dropped_connection_is_a_clear_error(app: AppClient, servers: MailServers) -> None:
+def test_a_dropped_connection_is_a_clear_error(
+    app: AppClient, servers: MailServers, thread_id: str
+) -> None:
     proxy = DroppingProxy(servers.imap_port)
     try:
         through = app.request(
@@ -207,6 +209,13 @@ def test_a_dropped_connection_is_a_clear_error(app: AppClient, servers: MailServ
         error = answer.json()["error"]
         assert error["code"] == "mail_unreachable" and "mail server" in error["message"]
         assert PASSWORDS["kim"] not in answer.text
+        before = len(servers.folder("park", "INBOX"))
+        draft = app.post(f"mail/threads/{thread_id}/drafts", json={}).json()
+        app.post(f"mail/drafts/{draft['id']}/approve", json={"digest": draft["digest"]})
+        sent = app.post(f"mail/drafts/{draft['id']}/send")  # SMTP works, IMAP (Sent) drops
+        assert sent.status_code == 200 and sent.json()["status"] == "sent"
+        assert sent.json()["sent_folder"] is None
+        assert len(servers.folder("park", "INBOX")) == before + 1
         settings = app.request(
             "PUT", "mail/account", json=servers.account("kim", imap_port=proxy.port)
         )
