@@ -139,6 +139,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         library.conn.close()
         conversations.conn.close()
         app.state.todos.conn.close()
+        app.state.mail.store.conn.close()
 
     # The docs routes are added below, behind keys when keys are required.
     app = FastAPI(
