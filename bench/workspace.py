@@ -101,6 +101,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="only the first N texts")
     parser.add_argument("--key", help="an API key when the server requires one")
     parser.add_argument("--timeout", type=float, default=120, help="seconds per text at most")
+    parser.add_argument("--mail", action="store_true", help="also the 메일 답장 rows")
     args = parser.parse_args()
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()]
     rows = rows[: args.limit] if args.limit else rows
@@ -118,6 +119,10 @@ def main() -> None:
             f"{r['due_accuracy']:.2f} | {r['parses']:.0%} | {r['repaired']:.0%} | "
             f"{r['timeouts']} | {r['seconds_per_text']:.1f} |"
         )
+    if args.mail:  # 메일 답장 rows: bench/mail_replies.py
+        from bench.mail_replies import print_rows
+
+        print_rows(http, [m.strip() for m in args.models.split(",") if m.strip()], args.limit)
 
 
 if __name__ == "__main__":

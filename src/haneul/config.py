@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -167,6 +167,16 @@ class Settings(BaseSettings):
         None,
         description="JSON file of MCP servers whose tools become skills "
         '(`{"mcpServers": {...}}`, see docs/mcp.md).',
+    )
+    mail_key: SecretStr | None = Field(
+        None,
+        description="Fernet key that seals mailbox app passwords at rest (docs/mail.md); "
+        "unset, `<home>/mail.key` is created (mode 0600) and used. Never logged.",
+    )
+    mail_ca_file: Path | None = Field(
+        None,
+        description="PEM file of CA certificates trusted for IMAP/SMTP servers besides the "
+        "system's (an in-house CA); unset, only the system's.",
     )
     plugins: str = Field(
         "",

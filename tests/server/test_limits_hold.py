@@ -82,6 +82,7 @@ PAGES = {
     "/workspace",
     "/reports",
     "/skill-trainer",
+    "/mail",
 }  # like "/": a signed-out browser is sent to /signin
 WITHOUT_PRINCIPAL = PAGES | {"/v1/auth/signin", "/v1/todos/feed/{token}.ics"}
 
@@ -170,7 +171,7 @@ def test_a_queued_request_is_refused_at_its_deadline(
     server_factory: Callable[..., RunningServer],
 ) -> None:
     """One engine slot, held by a long stream: another key's request waits at most the
-    queue deadline and gets a 429 engine_overloaded with Retry-After, while the stream still runs."""
+    queue deadline and gets a 429 engine_overloaded with Retry-After while the stream runs."""
     srv = server_factory(parallel="1", queue_timeout_s="2")
     a, b = srv.create_key("가-팀"), srv.create_key("나-팀")
     with _streaming(srv, a, chars=400) as seen:

@@ -35,6 +35,7 @@ from haneul.errors import HaneulError, InvalidRequestError, UnsupportedError
 from haneul.knowledge.service import KnowledgeService
 from haneul.safety.filter import SafetyFilter
 from haneul.skills import Skill, builtin_and_plugin_skills
+from haneul.skills.builtin.mail import MailSource
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.mcp import load_tools, read_config
 from haneul.skills.router import Route, SkillRouter
@@ -76,6 +77,7 @@ class AssistantService:
         self.default_policy = default_policy  # the AI Filter policy of a key without one
         self.skills: dict[str, Skill] = dict(builtin_and_plugin_skills())
         self.todos: TodoSource | None = None  # the user's to-dos for skills (set by the server)
+        self.mail: MailSource | None = None  # set by the server when mail is on (mail skill)
         self._router: SkillRouter | None = None
         self._router_lock = asyncio.Lock()
 
@@ -199,6 +201,7 @@ class AssistantService:
             policy=policy or self.default_policy,
             documents=self.documents,
             todos=self.todos,
+            mail=self.mail,
             memories=self.memories.relevant(owner, text) if self.remember and memory else [],
             **kw,
         )

@@ -37,6 +37,7 @@ from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
 from haneul.skills import Skill, SkillContext, SkillResult
 from haneul.skills.builtin.documents import ASKS_DOCUMENTS
+from haneul.skills.builtin.mail import MailSource
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.router import NO_SKILL, Route
 from haneul.skills.todo_source import TodoSource
@@ -79,6 +80,7 @@ class Turn:
     memories: list[str] = field(default_factory=list)  # what is remembered about the user
     files: dict[str, Path] = field(default_factory=dict)  # the conversation's attached files
     todos: TodoSource | None = None  # the user's to-dos, for the todo skills
+    mail: MailSource | None = None  # the user's mailbox, for the mail skill
     # the engine's token counts of the turn's generation (prompt, cached, completion)
     usage: dict[str, int] = field(default_factory=dict)
 
@@ -346,7 +348,11 @@ class Assistant:
             return {**event, "error": error, "content": None, "model_input": None}
         try:
             context = SkillContext(
-                owner=turn.owner, documents=turn.documents, files=turn.files, todos=turn.todos
+                owner=turn.owner,
+                documents=turn.documents,
+                files=turn.files,
+                todos=turn.todos,
+                mail=turn.mail,
             )
             result: SkillResult = await skill.run(route.arguments or {}, context)
         except HaneulError as e:

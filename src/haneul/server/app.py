@@ -51,6 +51,7 @@ from haneul.server.errors import install_error_handlers
 from haneul.server.guard import ChatGuard
 from haneul.server.knowledge.routes import router as knowledge_router
 from haneul.server.limits import Limiter
+from haneul.server.mail import open_mail
 from haneul.server.mcp import mount as mount_mcp
 from haneul.server.metrics import Metrics
 from haneul.server.openai.moderations import router as moderations_router
@@ -141,6 +142,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         library.conn.close()
         conversations.conn.close()
         app.state.todos.conn.close()
+        app.state.mail.store.conn.close()
 
     # The docs routes are added below, behind keys when keys are required.
     app = FastAPI(
@@ -213,6 +215,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.state.assistant.todos = StoreTodos(app.state.todos)  # for the todo skills
     app.include_router(todos_router)  # /v1/todos: 오늘 할 일 (docs/workspace.md)
     app.include_router(workspace_page_router)  # /workspace
+    app.state.mail = open_mail(app, settings, manager)  # /v1/mail, /mail: 메일 답장
     app.mount("/static", StaticFiles(directory=str(resources.files("haneul.web"))), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(_RequestMetrics, metrics=metrics)

@@ -98,6 +98,8 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
         codes.append("423")
     if method in ("post", "put", "patch", "delete") and path.startswith(CONFLICTS):
         codes.append("409")
+    if path.startswith("/v1/mail"):  # no mailbox connected yet; a draft not approved, or sent
+        codes.extend(c for c in ("404", "409") if c not in codes)
     return sorted(codes)
 
 

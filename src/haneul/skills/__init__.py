@@ -18,13 +18,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol, get_args, get_type_hints, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, get_args, get_type_hints, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.todo_source import TodoSource
+
+if TYPE_CHECKING:
+    from haneul.skills.builtin.mail import MailSource
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class SkillContext:
     documents: DocumentSource | None = None
     files: dict[str, Path] = field(default_factory=dict)
     todos: TodoSource | None = None
+    mail: MailSource | None = None  # the user's mailbox (skills/builtin/mail.py), if any
 
 
 @runtime_checkable

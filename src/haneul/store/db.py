@@ -312,6 +312,60 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX safety_audit_owner ON safety_audit (owner, at)
     """,
+    """
+    CREATE TABLE mail_accounts (
+        owner TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        display_name TEXT NOT NULL DEFAULT '',
+        signature TEXT NOT NULL DEFAULT '',
+        username TEXT NOT NULL,
+        secret BLOB NOT NULL,
+        imap_host TEXT NOT NULL,
+        imap_port INTEGER NOT NULL,
+        smtp_host TEXT NOT NULL,
+        smtp_port INTEGER NOT NULL,
+        smtp_security TEXT NOT NULL,
+        synced_at REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE mail_messages (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        folder TEXT NOT NULL DEFAULT '',
+        uid TEXT,
+        message_id TEXT NOT NULL,
+        thread_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        date REAL NOT NULL,
+        data TEXT NOT NULL,
+        raw BLOB NOT NULL,
+        UNIQUE (owner, message_id)
+    );
+    CREATE INDEX mail_messages_thread ON mail_messages (owner, thread_id, date);
+    CREATE TABLE mail_drafts (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        thread_id TEXT NOT NULL,
+        recipients TEXT NOT NULL,
+        cc TEXT NOT NULL DEFAULT '[]',
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        in_reply_to TEXT NOT NULL DEFAULT '',
+        refs TEXT NOT NULL DEFAULT '',
+        model TEXT,
+        status TEXT NOT NULL DEFAULT 'draft',
+        approved_digest TEXT,
+        sent_message_id TEXT,
+        sent_folder TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        sent_at REAL
+    );
+    CREATE INDEX mail_drafts_owner ON mail_drafts (owner, thread_id)
+    """,
 ]
 
 

@@ -12,10 +12,10 @@ from haneul.hookspecs import hookimpl
 
 @hookimpl(tryfirst=True)
 def register_skills(register: Callable[[Any], None]) -> None:
-    from haneul.skills.builtin import calendar, documents, math, table, todo, units
+    from haneul.skills.builtin import calendar, documents, mail, math, table, todo, units
 
     skills = (math.math, calendar.korean_calendar, units.convert_units, documents.search)
-    for item in (*skills, table.document_table, todo.todo_list, todo.todo_add):
+    for item in (*skills, table.document_table, todo.todo_list, todo.todo_add, mail.mail):
         register(item)
     from haneul.skills.code.skill import python
 
