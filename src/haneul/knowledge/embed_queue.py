@@ -12,6 +12,12 @@ server's worker and `haneul docs add`) work the same queue, and a process killed
 point loses at most the slice it was computing, which the next run does again. Between
 slices every lock is free, so searches run in between.
 
+Lexical first also means CPU first: while an `Ingestor` is writing documents
+(`EmbedQueue.lexical_running`), the background worker holds its slices back, so that on a
+small machine the e5 threads do not take the cores that make the rest of an upload
+searchable (measured in bench/ingest.py); it still runs one slice every `DEFER_MAX_S`, so a
+stream of uploads never leaves vectors waiting for ever.
+
 `EmbedWorker` runs slices in the background of the server (started with it, see
 `KnowledgeService.embedding`); `EmbedQueue.drain` runs them to the end in the caller
 (`haneul docs add`, and `Ingestor` when it is asked to wait for the dense phase).
@@ -38,6 +44,8 @@ BATCH = 8  # texts per call of the embedding model (it holds the model's lock fo
 PAUSE_S = 0.02  # between slices: whatever waits on a lock goes first
 IDLE_POLL_S = 2.0  # an idle worker looks for chunks queued by another process this often
 BACKOFF_S = 30.0  # after a failed slice (the embedding model missing, say)
+DEFER_MAX_S = 10.0  # while documents are being written, the worker slices at most this rarely
+DEFER_POLL_S = 0.1  # and looks whether the writing has ended this often
 
 
 def chunk_sentences(text: str) -> list[str]:
@@ -77,6 +85,7 @@ class EmbedQueue:
         self.library = library
         self.embed = embed
         self.slice_chunks = slice_chunks
+        self.lexical_running = 0  # ingests writing documents now (the worker defers to them)
 
     async def run_slice(self, collection_id: str | None = None) -> tuple[int, int]:
         """Embed the oldest queued chunks (of one collection, or of any): (taken, stored).
@@ -151,9 +160,22 @@ class EmbedWorker:
         if self._wake is not None:
             self._wake.set()
 
+    async def _defer_to_lexical(self, since: float) -> bool:
+        """While documents are being written and the last slice is recent, wait a moment and
+        say so (the caller looks again); False when a slice may run."""
+        loop = asyncio.get_running_loop()
+        if self.queue.lexical_running and loop.time() - since < DEFER_MAX_S:
+            await asyncio.sleep(DEFER_POLL_S)
+            return True
+        return False
+
     async def _run(self) -> None:
         assert self._wake is not None and self._sliced is not None
+        last = asyncio.get_running_loop().time()
         while True:
+            if await self._defer_to_lexical(last):
+                continue
+            last = asyncio.get_running_loop().time()
             try:
                 taken, _ = await self.queue.run_slice()
             except Exception:

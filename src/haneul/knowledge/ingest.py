@@ -150,6 +150,20 @@ class Ingestor:
     ) -> IngestProgress:
         """Ingest (name, read bytes) pairs in order, reporting progress after each."""
         items = list(files)
+        if self.queue is not None:
+            self.queue.lexical_running += 1  # the background worker defers to this ingest
+        try:
+            return await self._ingest_each(collection_id, items, on_progress)
+        finally:
+            if self.queue is not None:
+                self.queue.lexical_running -= 1
+
+    async def _ingest_each(
+        self,
+        collection_id: str,
+        items: list[tuple[str, Callable[[], bytes]]],
+        on_progress: Callable[[IngestProgress], None] | None,
+    ) -> IngestProgress:
         progress = IngestProgress(total=len(items))
         for name, read in items:
             progress.current = name
