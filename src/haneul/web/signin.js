@@ -7,6 +7,9 @@ function next() {
   return target.startsWith("/") && !target.startsWith("//") ? target : "/"; // same site only
 }
 
+const sso = document.getElementById("sso"); // present when single sign-on is configured
+if (sso) sso.href = `/auth/oidc/login?next=${encodeURIComponent(next())}`;
+
 function korean(status, code, text) {
   if (status === 423) return `로그인 실패가 많아 계정이 잠겼습니다. ${text}`;
   if (code === "account_disabled") return "사용이 중지된 계정입니다. 관리자에게 문의하세요.";
