@@ -169,10 +169,11 @@ def person(provider: Provider) -> None:
                        "email_verified": True}  # fmt: skip
 
 
-def sso_sign_in(srv: RunningServer, **headers: str) -> tuple[httpx.Client, httpx.Response]:
+def sso_sign_in(
+    srv: RunningServer, then: str = "/workspace"
+) -> tuple[httpx.Client, httpx.Response]:
     client = browser(srv)
-    client.headers.update(headers)
-    response = client.get("/auth/oidc/login?next=/workspace", follow_redirects=True)
+    response = client.get("/auth/oidc/login", params={"next": then}, follow_redirects=True)
     return client, response
 
 
@@ -202,7 +203,9 @@ def test_full_flow_creates_the_user_once(srv: RunningServer, provider: Provider)
         "/v1/todos", json={"title": "시장 동향 조사"}, headers={"X-CSRF-Token": csrf}
     )
     assert made.status_code in (200, 201), made.text  # a full session, CSRF token included
-    again, _ = sso_sign_in(srv)
+    again, elsewhere = sso_sign_in(srv, then="//evil.example/후속")
+    assert elsewhere.status_code == 200 and elsewhere.url.host == "127.0.0.1"
+    assert elsewhere.url.path == "/"  # `next` stays on this site
     assert again.get("/v1/auth/me").json()["user"]["id"] == me["id"]
     assert links(srv) == [("248289761001", me["id"])]
 

@@ -138,7 +138,8 @@ def _client(request: Request) -> OidcClient:
 
 def _next(target: str | None) -> str:
     target = target or "/"
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    same_site = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if same_site and "\\" not in target else "/"
 
 
 @router.get("/auth/oidc/login", name="oidc_login")
