@@ -26,6 +26,12 @@ from fastapi.responses import RedirectResponse
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from haneul.config import Settings
+from haneul.errors import AuthenticationError
+from haneul.server.accounts.oidc import _identity
+from haneul.store.db import connect
+from haneul.store.oidc_links import OidcLinks
+from haneul.store.users import UserStore
 from tests.accounts.helpers import add_user, browser
 from tests.conftest import (
     AppClient,
@@ -236,3 +242,26 @@ def test_sso_off_when_not_configured(app_factory: Callable[..., AppClient]) -> N
     login = app.get("/auth/oidc/login")
     assert login.status_code == 404 and login.json()["error"]["code"] == "not_found"
     assert "SSO로 로그인" not in app.get("/signin").text
+
+
+def test_allowed_domains_and_admin_group(tmp_path: Path) -> None:
+    """The settings' two policies, on the verified claims and a real database."""
+    settings = Settings(
+        home=tmp_path, oidc_allowed_domains="example.co.kr", oidc_admin_group="하늘-관리자"
+    )
+    claims = {"iss": "https://sso.example.co.kr", "sub": "7", "name": "이서연",
+              "email": "seoyeon@example.co.kr", "email_verified": True,
+              "groups": ["하늘-관리자"]}  # fmt: skip
+    for refused in ({"email": "seoyeon@gmail.com"}, {"email_verified": False}):
+        with pytest.raises(AuthenticationError) as caught:
+            _identity(settings, {**claims, **refused})
+        assert caught.value.code == "sso_domain_refused"
+    conn = connect(settings.db_path)
+    users = UserStore(conn)
+    links = OidcLinks(conn, users)
+    admin = links.sign_in(_identity(settings, claims))
+    assert admin.is_admin and admin.display_name == "이서연" and admin.name == "seoyeon"
+    member = links.sign_in(_identity(settings, {**claims, "groups": []}))
+    assert member.id == admin.id and member.role == "member"  # the role follows the group
+    with pytest.raises(AuthenticationError):
+        users.verify("seoyeon", "아무-비밀번호-1234")  # SSO users have no password

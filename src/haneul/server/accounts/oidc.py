@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 STATE_COOKIE = "haneul_oidc_state"
 PENDING_S = 600.0
+MAX_PENDING = 10_000
 SCOPE = "openid profile email"
 
 
@@ -100,6 +101,8 @@ class OidcClient:
         with self._lock:
             for old in [s for s, p in self.pending.items() if p.expires_at < now]:
                 del self.pending[old]
+            while len(self.pending) >= MAX_PENDING:  # a flood of /login: the oldest go first
+                del self.pending[next(iter(self.pending))]
             self.pending[state] = pending
 
     def take(self, state: str) -> Pending | None:
