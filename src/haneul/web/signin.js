@@ -4,7 +4,8 @@ const message = document.getElementById("message");
 
 function next() {
   const target = new URLSearchParams(location.search).get("next") || "/";
-  return target.startsWith("/") && !target.startsWith("//") ? target : "/"; // same site only
+  const sameSite = target.startsWith("/") && !target.startsWith("//") && !target.includes("\\");
+  return sameSite ? target : "/"; // same site only (a browser reads a backslash as a slash)
 }
 
 const sso = document.getElementById("sso"); // present when single sign-on is configured
