@@ -115,6 +115,30 @@ class Settings(BaseSettings):
     signin_lockout_s: float = Field(
         900.0, gt=0, description="How long a locked account refuses sign-in (seconds)."
     )
+    oidc_issuer: str = Field(
+        "",
+        description="OpenID Connect issuer URL for single sign-on (https; http only on "
+        "loopback). Empty: SSO is off (see docs/accounts.md).",
+    )
+    oidc_client_id: str = Field("", description="Haneul's client id at the SSO provider.")
+    oidc_client_secret: str = Field(
+        "", description="Haneul's client secret at the SSO provider (empty: a public client)."
+    )
+    oidc_redirect_url: str = Field(
+        "",
+        description="The callback URL registered at the provider (empty: this server's "
+        "/auth/oidc/callback as the browser reached it).",
+    )
+    oidc_admin_group: str = Field(
+        "",
+        description="A value of the ID token's `groups` claim that makes a user admin (set at "
+        "each SSO sign-in; empty: SSO users are members unless an admin promotes them).",
+    )
+    oidc_allowed_domains: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="E-mail domains allowed to sign in by SSO (comma separated; the provider's "
+        "verified `email` claim must end in one; empty: any account of the provider).",
+    )
     password_min_length: int = Field(
         8, ge=8, description="Fewest characters a user's password may have (8 at least)."
     )
@@ -193,7 +217,9 @@ class Settings(BaseSettings):
         None, description="API key the `haneul chat` client sends (server side: unused)."
     )
 
-    @field_validator("preload", "allowed_hosts", "allowed_origins", mode="before")
+    @field_validator(
+        "preload", "allowed_hosts", "allowed_origins", "oidc_allowed_domains", mode="before"
+    )
     @classmethod
     def _split_names(cls, value: Any) -> Any:
         if isinstance(value, str):

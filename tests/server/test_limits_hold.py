@@ -85,6 +85,7 @@ PAGES = {
     "/mail",
 }  # like "/": a signed-out browser is sent to /signin
 WITHOUT_PRINCIPAL = PAGES | {"/v1/auth/signin", "/v1/todos/feed/{token}.ics"}
+WITHOUT_PRINCIPAL |= {"/auth/oidc/login", "/auth/oidc/callback"}  # SSO: before a sign-in
 
 
 def test_every_route_takes_the_limited_principal(tmp_path: Path) -> None:

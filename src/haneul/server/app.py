@@ -28,6 +28,8 @@ from haneul.knowledge.library import Library
 from haneul.knowledge.service import KnowledgeService
 from haneul.safety.filter import SafetyFilter
 from haneul.server.accounts.admin import router as admin_router
+from haneul.server.accounts.oidc import configure as configure_oidc
+from haneul.server.accounts.oidc import router as oidc_router
 from haneul.server.accounts.routes import router as accounts_router
 from haneul.server.accounts.routes import signin_redirect
 from haneul.server.assistant.feedback import router as feedback_router
@@ -207,6 +209,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
     app.include_router(clova_openai_router)  # /v1/openai/...: CLOVA's OpenAI-compatible path
     app.include_router(accounts_router)  # /v1/auth, /v1/me/keys, /signin, /admin
     app.include_router(admin_router)  # /v1/admin/...
+    app.include_router(oidc_router)  # /auth/oidc/login and /callback: SSO (docs/accounts.md)
     app.state.reports = open_reports(settings.db_path)
     app.include_router(reports_router)  # /v1/reports: 보고서 작성
     app.include_router(reports_page_router)  # /reports
@@ -260,6 +263,7 @@ def _add_accounts(app: FastAPI, settings: Settings, conn: sqlite3.Connection) ->
     app.state.sessions = SessionStore(conn, settings.session_ttl_s)
     app.state.events = EventLog(conn)
     app.state.usage = UsageMeter(settings.db_path)
+    configure_oidc(app, settings)  # SSO when HANEUL_OIDC_ISSUER is set
 
 
 def _add_docs_routes(app: FastAPI) -> None:

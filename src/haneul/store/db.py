@@ -366,6 +366,18 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX mail_drafts_owner ON mail_drafts (owner, thread_id)
     """,
+    """
+    CREATE TABLE oidc_links (
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        email TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        last_signin_at REAL NOT NULL,
+        PRIMARY KEY (issuer, subject)
+    );
+    CREATE INDEX oidc_links_user ON oidc_links (user_id)
+    """,
 ]
 
 

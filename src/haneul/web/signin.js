@@ -4,8 +4,12 @@ const message = document.getElementById("message");
 
 function next() {
   const target = new URLSearchParams(location.search).get("next") || "/";
-  return target.startsWith("/") && !target.startsWith("//") ? target : "/"; // same site only
+  const sameSite = target.startsWith("/") && !target.startsWith("//") && !target.includes("\\");
+  return sameSite ? target : "/"; // same site only (a browser reads a backslash as a slash)
 }
+
+const sso = document.getElementById("sso"); // present when single sign-on is configured
+if (sso) sso.href = `/auth/oidc/login?next=${encodeURIComponent(next())}`;
 
 function korean(status, code, text) {
   if (status === 423) return `로그인 실패가 많아 계정이 잠겼습니다. ${text}`;

@@ -177,8 +177,12 @@ def _page(name: str) -> HTMLResponse:
 
 
 @router.get("/signin", include_in_schema=False)
-async def signin_page() -> HTMLResponse:
-    return _page("signin.html")
+async def signin_page(request: Request) -> HTMLResponse:
+    page = _page("signin.html")
+    if getattr(request.app.state, "oidc", None) is not None:  # SSO configured (oidc.py)
+        sso = '<a id="sso" class="button" href="/auth/oidc/login">SSO로 로그인</a>'
+        page = HTMLResponse(bytes(page.body).decode().replace("<!--SSO-->", sso))
+    return page
 
 
 @router.get("/admin", include_in_schema=False)
