@@ -44,7 +44,7 @@ def test_a_spreadsheet_becomes_a_chart(keyed: tuple[RunningServer, str, str]) ->
         ).json()
         assert chart["ok"], chart["stderr"]
         assert base64.b64decode(chart["charts"][0]).startswith(b"\x89PNG")
-        assert "pd.read_csv('/data/매출.csv'" in chart["code"]
+        assert "PATH = '/data/매출.csv'" in chart["code"]
 
         reply = http.post(
             f"/conversations/{cid}/messages", json={"content": "매출 추이를 그래프로 그려줘"}

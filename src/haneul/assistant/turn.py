@@ -342,7 +342,9 @@ class Assistant:
             error = f"{route.skill}: the arguments are not a JSON object"
             return {**event, "error": error, "content": None, "model_input": None}
         try:
-            context = SkillContext(owner=turn.owner, documents=turn.documents, files=turn.files)
+            context = SkillContext(
+                owner=turn.owner, documents=turn.documents, files=turn.files, ask=self.ask
+            )
             result: SkillResult = await skill.run(route.arguments or {}, context)
         except HaneulError as e:
             return {**event, "error": e.message, "content": None, "model_input": None}
@@ -358,6 +360,12 @@ class Assistant:
             "model_input": _redact(result.content, [s for s in injected if s[0] >= 0]),
             "error": None,
         }
+
+    async def ask(self, messages: list[dict[str, str]], max_tokens: int) -> str:
+        """The model's reply to `messages`, for a skill that has the model write something
+        (the python skill's code: skills/code/author.py runs and checks what it writes)."""
+        reply = await self.backend.chat({"messages": messages, "max_tokens": max_tokens})
+        return str(reply["choices"][0]["message"].get("content") or "")
 
     async def _messages(
         self, turn: Turn, result: Event | None, cites: list[dict[str, Any]]

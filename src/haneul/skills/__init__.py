@@ -46,15 +46,22 @@ class SkillResult:
     answer: str | None = None
 
 
+# The conversation's model, for a skill that has it write something (the python skill's
+# code): chat messages and a token budget in, the reply's text out.
+AskModel = Callable[[list[dict[str, str]], int], Awaitable[str]]
+
+
 @dataclass
 class SkillContext:
     """What a skill may use of the caller: who asks, the user's documents (a typed
-    `DocumentSource`, skills/documents_source.py; None where the caller has none), and the
-    files attached to the conversation, by name (read-only; the python skill reads them)."""
+    `DocumentSource`, skills/documents_source.py; None where the caller has none), the
+    files attached to the conversation, by name (read-only; the python skill reads them),
+    and the conversation's model (`ask`; None where the caller has none)."""
 
     owner: str = "anonymous"
     documents: DocumentSource | None = None
     files: dict[str, Path] = field(default_factory=dict)
+    ask: AskModel | None = None
 
 
 @runtime_checkable
