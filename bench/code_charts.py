@@ -1,12 +1,15 @@
 """Chart requests on generated Korean spreadsheets through the `python` skill's sandbox:
-how many produce a PNG chart without error, and how long a run takes.
+how many produce a PNG chart without error, and how long a run takes, against a peer: the
+same chart code, the same prelude, interpreter and environment run without the sandbox (no
+bubblewrap, seccomp, setpriv or rlimits), measured in the same run, interleaved sheet by
+sheet, so the sandbox's cost is a ratio.
 
 The spreadsheets (bench/data/code_charts/, CSV and XLSX; `--generate` rewrites them) vary the
 layout office files have: months, dates, regions, products, several numeric columns, a
 thousands separator, a semicolon separator, an Excel sheet. Each gets the request an office
 worker would type (매출 추이를 그래프로 그려줘, 지역별 비율을 파이 차트로...).
 
-Usage: python -m bench.code_charts [--generate] [--write docs/benchmarks.md]
+Usage: python -m bench.code_charts [--generate] [--rounds N] [--write docs/benchmarks.md]
 """
 
 from __future__ import annotations
@@ -14,13 +17,23 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.report import write_section
 from haneul.skills.code.charts import chart_code
-from haneul.skills.code.sandbox import run_python, sandbox_problem
+from haneul.skills.code.sandbox import (
+    environment,
+    isolation,
+    prelude,
+    prepare,
+    run_python,
+    sandbox_problem,
+)
 
 DATA = Path(__file__).parent / "data" / "code_charts"
 MONTHS = [f"{m}월" for m in range(1, 13)]
@@ -88,9 +101,56 @@ def generate() -> None:
     (DATA / "requests.json").write_text(json.dumps(requests, ensure_ascii=False, indent=1) + "\n")
 
 
+def run_unsandboxed(code: str) -> bool:
+    """The peer: the code in a plain subprocess in a temporary folder (charts drawn?)."""
+    with tempfile.TemporaryDirectory(prefix="haneul-peer-") as root:
+        work = Path(root)
+        prepare(work, code)
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", prelude()],
+            cwd=work,
+            env=environment(str(work)),
+            capture_output=True,
+            timeout=120,
+        )
+        return done.returncode == 0 and any((work / ".charts").glob("chart-*.png"))
+
+
+@dataclass
+class Measured:
+    sandbox: list[float] = field(default_factory=list)  # seconds a run, in the sandbox
+    peer: list[float] = field(default_factory=list)  # seconds a run, without it
+    failures: list[str] = field(default_factory=list)
+    charts: int = 0  # sheets charted without error in the sandbox (first round)
+
+
+def measure(requests: dict[str, str], rounds: int) -> Measured:
+    """Each sheet in the sandbox and in the peer, alternating which goes first."""
+    found = Measured()
+    for r in range(rounds):
+        for i, (name, request) in enumerate(requests.items()):
+            order = ("sandbox", "peer") if (i + r) % 2 == 0 else ("peer", "sandbox")
+            for which in order:
+                start = time.perf_counter()
+                if which == "sandbox":
+                    result = run_python(chart_code(request, name), files={name: DATA / name})
+                    found.sandbox.append(time.perf_counter() - start)
+                    if r == 0 and result.ok and result.charts:
+                        found.charts += 1
+                    elif r == 0:
+                        found.failures.append(f"{name}: {result.reason} {result.stderr[-200:]}")
+                else:
+                    drawn = run_unsandboxed(chart_code(request, name, data_dir=str(DATA)))
+                    found.peer.append(time.perf_counter() - start)
+                    if not drawn:
+                        found.failures.append(f"{name}: the peer drew no chart")
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generate", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     if args.generate or not (DATA / "requests.json").exists():
@@ -98,24 +158,21 @@ def main() -> None:
     if (problem := sandbox_problem()) is not None:
         sys.exit(problem)
     requests: dict[str, str] = json.loads((DATA / "requests.json").read_text(encoding="utf-8"))
-    charts, seconds, failures = 0, [], []
-    for name, request in requests.items():
-        start = time.perf_counter()
-        result = run_python(chart_code(request, name), files={name: DATA / name})
-        seconds.append(time.perf_counter() - start)
-        if result.ok and result.charts:
-            charts += 1
-        else:
-            failures.append(f"{name}: {result.reason} {result.stderr.strip()[-200:]}")
-    n = len(requests)
+    found = measure(requests, args.rounds)
+    n, boxed, peer = len(requests), statistics.median(found.sandbox), statistics.median(found.peer)
     section = (
         "### 코드 작성: chart requests on spreadsheets (`python -m bench.code_charts`)\n\n"
-        "| spreadsheets | chart without error | median run s | max run s |\n|---|---|---|---|\n"
-        f"| {n} | {charts}/{n} ({charts / n:.0%}) | {statistics.median(seconds):.2f} "
-        f"| {max(seconds):.2f} |\n"
+        f"Sandbox: bubblewrap, seccomp and rlimits, `{isolation()}` isolation. Peer: the same "
+        f"code, prelude and interpreter in a plain subprocess. {n} sheets × {args.rounds} "
+        "round(s), interleaved.\n\n"
+        "| spreadsheets | chart without error | median run s, sandbox | median run s, peer "
+        "| sandbox / peer | added s per run | max run s, sandbox |\n"
+        "|---|---|---|---|---|---|---|\n"
+        f"| {n} | {found.charts}/{n} ({found.charts / n:.0%}) | {boxed:.2f} | {peer:.2f} "
+        f"| {boxed / peer:.2f}× | {boxed - peer:+.2f} | {max(found.sandbox):.2f} |\n"
     )
     print(section)
-    for failure in failures:
+    for failure in found.failures:
         print(failure, file=sys.stderr)
     if args.write:
         write_section(args.write, "code_charts", section)

@@ -192,18 +192,12 @@ def _mounts(work: Path, files: dict[str, Path]) -> list[str]:
     return [*args, "--remount-ro", "/"]
 
 
-def _bwrap_args(work: Path, files: dict[str, Path], seccomp_fd: int, limits: Limits) -> list[str]:
-    """bubblewrap's command line: namespaces, mounts, environment, the filter, the user."""
-    args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
-    args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
-    unprivileged = isolation() == "userns"
-    if unprivileged:
-        args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
-    args += _mounts(work, files)
-    env = {
-        "HOME": "/tmp",
+def environment(home: str) -> dict[str, str]:
+    """The code's whole environment, `home` its working directory."""
+    return {
+        "HOME": home,
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-        "MPLCONFIGDIR": "/tmp/.mpl",
+        "MPLCONFIGDIR": f"{home}/.mpl",
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
@@ -212,6 +206,17 @@ def _bwrap_args(work: Path, files: dict[str, Path], seccomp_fd: int, limits: Lim
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
+
+
+def _bwrap_args(work: Path, files: dict[str, Path], seccomp_fd: int, limits: Limits) -> list[str]:
+    """bubblewrap's command line: namespaces, mounts, environment, the filter, the user."""
+    args = ["bwrap", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
+    unprivileged = isolation() == "userns"
+    if unprivileged:
+        args += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    args += _mounts(work, files)
+    env = environment("/tmp")
     for key, value in env.items():
         args += ["--setenv", key, value]
     args += ["--seccomp", str(seccomp_fd), "--chdir", "/tmp"]
@@ -249,7 +254,8 @@ def _font_cache_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"haneul-sandbox-mpl-{os.geteuid()}"
 
 
-def _prepare(work: Path, code: str) -> None:
+def prepare(work: Path, code: str) -> None:
+    """The working directory: the code as main.py, matplotlib's settings and font list."""
     (work / "main.py").write_text(code, encoding="utf-8")
     mpl = work / ".mpl"
     mpl.mkdir()
@@ -328,7 +334,7 @@ def run_python(
         work, logs = Path(root) / "work", Path(root) / "logs"
         work.mkdir(mode=0o700)
         logs.mkdir(mode=0o700)
-        _prepare(work, code)
+        prepare(work, code)
         (logs / "seccomp.bpf").write_bytes(bpf)
         out_path, err_path = logs / "stdout", logs / "stderr"
         with (
