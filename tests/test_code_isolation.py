@@ -110,3 +110,14 @@ def test_a_server_that_is_not_root_still_gets_a_sandbox(tmp_path: Path) -> None:
     assert not (tmp_path / "outside.txt").exists()
     assert checks["loop"] is not None and "CPU" in checks["loop"]
     assert sheet.read_text(encoding="utf-8") == "월,매출\n1월,100\n"
+
+
+def test_without_libseccomp_bindings_the_sandbox_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from haneul.skills.code import syscalls
+
+    compiled = syscalls.seccomp_filter()  # this process's filter, cached before the test
+    assert isinstance(compiled, bytes) and len(compiled) % 8 == 0  # whole BPF instructions
+    monkeypatch.setitem(sys.modules, "seccomp", None)  # neither binding can be imported
+    monkeypatch.setitem(sys.modules, "pyseccomp", None)
+    problem = syscalls.seccomp_filter.__wrapped__()
+    assert isinstance(problem, str) and "seccomp" in problem
