@@ -23,7 +23,7 @@ from haneul.skills.code.charts import CHART_WORDS, chart_code, data_path, previe
 from haneul.skills.code.run import run_code
 
 CODE_TOKENS = 1024  # the most the model may write for one program
-FENCED = re.compile(r"```(?:python|py)[ \t]*\n(.*?)(?:```|$)", re.S)
+FENCED = re.compile(r"```(?:python3?|py)?[ \t]*\n(.*?)(?:```|$)", re.S)
 WRITE_SYSTEM = (
     "당신은 pandas와 matplotlib으로 데이터를 분석하는 파이썬 개발자입니다. "
     "설명은 쓰지 말고 실행할 코드만 씁니다."
@@ -73,8 +73,9 @@ class Authored:
 
 
 def extract_code(reply: str) -> str | None:
-    """The program in a model's reply: its first ```python block (an unclosed one too),
-    or the whole reply when it is bare code."""
+    """The program in a model's reply: its first fenced block (```python or a bare ```, an
+    unclosed one too), or the whole reply when it is bare code. (The prompts hold no
+    fences, so a model that echoes its prompt writes no code.)"""
     found = FENCED.search(reply)
     if found and found.group(1).strip():
         return found.group(1).strip() + "\n"
