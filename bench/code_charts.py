@@ -9,18 +9,25 @@ layout office files have: months, dates, regions, products, several numeric colu
 thousands separator, a semicolon separator, an Excel sheet. Each gets the request an office
 worker would type (매출 추이를 그래프로 그려줘, 지역별 비율을 파이 차트로...).
 
-Usage: python -m bench.code_charts [--generate] [--rounds N] [--write docs/benchmarks.md]
+With `--model NAME` it also has that catalog model write the code for each request, the way
+the assistant does (skills/code/author.py: its code, one fix, the template as the fallback),
+and counts which of them drew the chart; the template's own success rate above is the peer.
+
+Usage: python -m bench.code_charts [--generate] [--rounds N] [--model NAME] [--limit N]
+       [--write docs/benchmarks.md]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,10 +154,51 @@ def measure(requests: dict[str, str], rounds: int) -> Measured:
     return found
 
 
+async def measure_model(requests: dict[str, str], model: str) -> tuple[Counter[str], float]:
+    """Which code drew each chart when `model` writes it (source -> count), median seconds."""
+    from haneul.config import Settings
+    from haneul.engine.manager import ModelManager
+    from haneul.skills import SkillContext
+    from haneul.skills.code.skill import python
+
+    manager = ModelManager(Settings())
+    _, backend = await manager.get(model)
+
+    async def ask(messages: list[dict[str, str]], max_tokens: int) -> str:
+        reply = await backend.chat({"messages": messages, "max_tokens": max_tokens})
+        return str(reply["choices"][0]["message"].get("content") or "")
+
+    sources: Counter[str] = Counter()
+    seconds = []
+    try:
+        for name, request in requests.items():
+            start = time.perf_counter()
+            context = SkillContext(files={name: DATA / name}, ask=ask)
+            data = (await python.run({"request": request}, context)).data
+            seconds.append(time.perf_counter() - start)
+            drew = data["ok"] and data["charts"]
+            sources[data["source"] if drew else "no chart"] += 1
+    finally:
+        await manager.close()
+    return sources, statistics.median(seconds)
+
+
+def model_section(model: str, n: int, sources: Counter[str], seconds: float) -> str:
+    cells = [sources[k] for k in ("model", "model_fixed", "template", "no chart")]
+    return (
+        f"\nWith `--model {model}` writing the code ({n} sheets): which code drew the chart.\n\n"
+        "| model | its code | its fix | template (fallback) | no chart | median s a request |\n"
+        "|---|---|---|---|---|---|\n"
+        f"| {model} | " + " | ".join(str(c) for c in cells) + f" | {seconds:.1f} |\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--generate", action="store_true")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--model", help="also have this model write the code")
+    parser.add_argument("--limit", type=int, help="only the first N spreadsheets")
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     if args.generate or not (DATA / "requests.json").exists():
@@ -158,6 +206,7 @@ def main() -> None:
     if (problem := sandbox_problem()) is not None:
         sys.exit(problem)
     requests: dict[str, str] = json.loads((DATA / "requests.json").read_text(encoding="utf-8"))
+    requests = dict(list(requests.items())[: args.limit])
     found = measure(requests, args.rounds)
     n, boxed, peer = len(requests), statistics.median(found.sandbox), statistics.median(found.peer)
     section = (
@@ -171,6 +220,9 @@ def main() -> None:
         f"| {n} | {found.charts}/{n} ({found.charts / n:.0%}) | {boxed:.2f} | {peer:.2f} "
         f"| {boxed / peer:.2f}× | {boxed - peer:+.2f} | {max(found.sandbox):.2f} |\n"
     )
+    if args.model:
+        sources, seconds = asyncio.run(measure_model(requests, args.model))
+        section += model_section(args.model, n, sources, seconds)
     print(section)
     for failure in found.failures:
         print(failure, file=sys.stderr)
