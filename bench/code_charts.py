@@ -156,6 +156,7 @@ def measure(requests: dict[str, str], rounds: int) -> Measured:
 
 async def measure_model(requests: dict[str, str], model: str) -> tuple[Counter[str], float]:
     """Which code drew each chart when `model` writes it (source -> count), median seconds."""
+    from haneul.assistant.turn import model_asker
     from haneul.config import Settings
     from haneul.engine.manager import ModelManager
     from haneul.skills import SkillContext
@@ -164,16 +165,12 @@ async def measure_model(requests: dict[str, str], model: str) -> tuple[Counter[s
     manager = ModelManager(Settings())
     _, backend = await manager.get(model)
 
-    async def ask(messages: list[dict[str, str]], max_tokens: int) -> str:
-        reply = await backend.chat({"messages": messages, "max_tokens": max_tokens})
-        return str(reply["choices"][0]["message"].get("content") or "")
-
     sources: Counter[str] = Counter()
     seconds = []
     try:
         for name, request in requests.items():
             start = time.perf_counter()
-            context = SkillContext(files={name: DATA / name}, ask=ask)
+            context = SkillContext(files={name: DATA / name}, ask=model_asker(backend))
             data = (await python.run({"request": request}, context)).data
             seconds.append(time.perf_counter() - start)
             drew = data["ok"] and data["charts"]

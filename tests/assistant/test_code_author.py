@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from haneul.assistant.turn import model_asker
 from haneul.config import Settings
 from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.skills import SkillContext
@@ -66,18 +67,11 @@ SCRIPT = {
 }
 
 
-def _ask(backend: ScriptedEcho) -> Callable[[list[dict[str, str]], int], Any]:
-    async def ask(messages: list[dict[str, str]], max_tokens: int) -> str:
-        reply = await backend.chat({"messages": messages, "max_tokens": max_tokens})
-        return str(reply["choices"][0]["message"]["content"] or "")
-
-    return ask
-
-
 def _chart(tmp_path: Path, request: str) -> Any:
     sheet = tmp_path / "매출.csv"
     sheet.write_text(SALES, encoding="utf-8")
-    context = SkillContext(files={"매출.csv": sheet}, ask=_ask(ScriptedEcho("scripted", SCRIPT)))
+    model = ScriptedEcho("scripted", SCRIPT)
+    context = SkillContext(files={"매출.csv": sheet}, ask=model_asker(model))
     return asyncio.run(python.run({"request": request}, context))
 
 
