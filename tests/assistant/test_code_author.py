@@ -63,6 +63,7 @@ SCRIPT = {
     "'비용금액'": FIXED,
     "요청: 비용 추이": BROKEN,
     "요청: 이익 추이": FAILING,
+    "요청: 이익 합계": FAILING,
     "요청: 매출 추이": GOOD,
 }
 
@@ -113,6 +114,18 @@ def test_when_the_fix_fails_too_the_template_draws_it_and_says_so(tmp_path: Path
         "모델이 쓴 코드가 두 번 모두 실패해(ValueError: 이익 열이 없습니다) "
         "기본 차트 코드로 대신 그렸습니다."
     )
+
+
+def test_without_a_chart_asked_for_there_is_no_template_to_fall_back_on(tmp_path: Path) -> None:
+    result = _chart(tmp_path, "이익 합계를 계산해줘")
+    assert [a["source"] for a in result.data["attempts"]] == ["model", "model_fixed"]
+    assert result.data["charts"] == [] and not result.data["ok"]
+    assert result.answer == (
+        "코드 실행에 실패했습니다. 오류로 종료되었습니다 (종료 코드 1). "
+        "모델이 쓴 코드가 두 번 모두 실패했습니다(ValueError: 이익 열이 없습니다)."
+    )
+    silent = _chart(tmp_path, "평균 매출을 계산해줘")  # the model answers without code
+    assert silent.answer == "모델이 실행할 코드를 쓰지 못했습니다." and silent.data is None
 
 
 def test_a_chat_turn_runs_the_models_fixed_code(

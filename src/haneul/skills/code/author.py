@@ -65,7 +65,6 @@ class Attempt:
 @dataclass
 class Authored:
     attempts: list[Attempt] = field(default_factory=list)
-    wrote_code: bool = False  # whether the model's reply had any code in it
 
     @property
     def final(self) -> Attempt:
@@ -110,7 +109,6 @@ async def write_and_run(
     for source in ("model", "model_fixed"):
         if code is None:
             break
-        authored.wrote_code = True
         data = await run_code(code, files)
         error = failure(data, wants_chart)
         authored.attempts.append(Attempt(source, data, error))
@@ -135,18 +133,27 @@ def _error_name(error: str | None) -> str:
 
 
 def provenance(authored: Authored) -> str:
-    """Which code produced the result, in one Korean sentence."""
+    """Which code produced the result, and whether it worked, in one Korean sentence."""
+    if not authored.attempts:
+        return "모델이 실행할 코드를 쓰지 못했습니다."
     final, tried = authored.final, authored.attempts[:-1]
-    if final.source == "model":
+    if final.source == "model" and final.error is None:
         return "모델이 쓴 코드를 샌드박스에서 실행했습니다."
-    if final.source == "model_fixed":
+    if final.source == "model_fixed" and final.error is None:
         first = _error_name(tried[0].error)
         return f"모델이 쓴 코드가 실패해({first}) 오류를 보여 주고 모델이 고친 코드로 실행했습니다."
-    if not authored.wrote_code:
-        return "모델이 실행할 코드를 쓰지 못해 기본 차트 코드로 대신 그렸습니다."
-    times = "두 번 모두" if len(tried) == 2 else "한 번"
-    last = _error_name(tried[-1].error) if tried else "오류"
-    return f"모델이 쓴 코드가 {times} 실패해({last}) 기본 차트 코드로 대신 그렸습니다."
+    failed = [a for a in authored.attempts if a.source != "template"]
+    if final.source != "template":  # not a chart request: there is no template to fall back on
+        times = "두 번 모두 " if len(failed) == 2 else ""
+        return f"모델이 쓴 코드가 {times}실패했습니다({_error_name(final.error)})."
+    if failed:
+        times = "두 번 모두" if len(failed) == 2 else "한 번"
+        why = f"모델이 쓴 코드가 {times} 실패해({_error_name(failed[-1].error)})"
+    else:
+        why = "모델이 실행할 코드를 쓰지 못해"
+    if final.error is None:
+        return f"{why} 기본 차트 코드로 대신 그렸습니다."
+    return f"{why} 기본 차트 코드로 그려 보았지만 그것도 실패했습니다."
 
 
 def chart_words(figure: dict[str, Any]) -> str:

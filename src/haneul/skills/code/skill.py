@@ -49,8 +49,10 @@ async def _requested(context: SkillContext, request: str) -> SkillResult:
         answer = result_sentence(data)
         return SkillResult(summary(data), data=data, steps=[data["code"]], answer=answer)
     authored = await write_and_run(request, sheet, files, context.ask)
-    final = authored.final
     source = provenance(authored)
+    if not authored.attempts:  # not a chart request, and the model wrote no code
+        return SkillResult(source, answer=source)
+    final = authored.final
     data = {
         **final.data,
         "source": final.source,
