@@ -229,7 +229,7 @@ def test_an_excel_sheet_becomes_a_bar_chart(tmp_path: Path) -> None:
         sheet, index=False
     )
     code = chart_code("제품별 매출을 막대그래프로 비교해줘", "제품.xlsx")
-    assert "kind = 'bar'" in code
+    assert "KIND = 'bar'" in code
     result = run(code, files={"제품.xlsx": sheet})
     assert result.ok, result.stderr
     assert len(result.charts) == 1 and result.charts[0].startswith(b"\x89PNG")

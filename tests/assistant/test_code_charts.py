@@ -21,7 +21,8 @@ SALES = "월,매출,비용\n1월,120,80\n2월,150,90\n3월,170,95\n4월,160,100\
 def test_a_spreadsheet_becomes_a_chart(keyed: tuple[RunningServer, str, str]) -> None:
     srv, key, other = keyed
     with srv.http(key) as http:
-        assert http.get("/code/status").json() == {"enabled": True, "reason": None}
+        status = http.get("/code/status").json()
+        assert status == {"enabled": True, "reason": None, "isolation": "setpriv"}
         cid = http.post("/conversations", json={}).json()["id"]
         upload = http.post(
             f"/code/conversations/{cid}/files", files={"file": ("매출.csv", SALES.encode())}
@@ -44,7 +45,7 @@ def test_a_spreadsheet_becomes_a_chart(keyed: tuple[RunningServer, str, str]) ->
         ).json()
         assert chart["ok"], chart["stderr"]
         assert base64.b64decode(chart["charts"][0]).startswith(b"\x89PNG")
-        assert "pd.read_csv('/data/매출.csv'" in chart["code"]
+        assert "PATH = '/data/매출.csv'" in chart["code"]
 
         reply = http.post(
             f"/conversations/{cid}/messages", json={"content": "매출 추이를 그래프로 그려줘"}

@@ -43,5 +43,7 @@ def test_an_attached_spreadsheet_becomes_a_chart(
     assert download.get_attribute("download") == "chart-1.png"
     source = card.locator("details.code-source")
     expect(source.locator("pre")).to_be_hidden()
+    # the echo model writes no code, so the template drew it, and the card says so
+    expect(source.locator("summary")).to_have_text("코드 보기 (기본 차트 코드)")
     source.locator("summary").click()
     expect(source.locator("pre")).to_contain_text("/data/월별매출.csv")

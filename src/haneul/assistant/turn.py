@@ -35,7 +35,7 @@ from haneul.engine.protocol import Backend
 from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
-from haneul.skills import Skill, SkillContext, SkillResult
+from haneul.skills import AskModel, Skill, SkillContext, SkillResult
 from haneul.skills.builtin.documents import ASKS_DOCUMENTS
 from haneul.skills.builtin.mail import MailSource
 from haneul.skills.documents_source import DocumentSource
@@ -353,6 +353,7 @@ class Assistant:
                 files=turn.files,
                 todos=turn.todos,
                 mail=turn.mail,
+                ask=model_asker(self.backend),
             )
             result: SkillResult = await skill.run(route.arguments or {}, context)
         except HaneulError as e:
@@ -430,6 +431,18 @@ class Assistant:
             "composed": compose.Composed(answer).info(),
             "memories_used": [],
         }
+
+
+def model_asker(backend: Backend) -> AskModel:
+    """`SkillContext.ask` over `backend`: the model's reply to `messages`, for a skill that
+    has the model write something (the python skill's code: skills/code/author.py runs and
+    checks what it writes)."""
+
+    async def ask(messages: list[dict[str, str]], max_tokens: int) -> str:
+        reply = await backend.chat({"messages": messages, "max_tokens": max_tokens})
+        return str(reply["choices"][0]["message"].get("content") or "")
+
+    return ask
 
 
 def _count(usage: dict[str, int], reported: dict[str, Any]) -> None:

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from haneul.server.auth import Principal, authenticate
 from haneul.skills.code.charts import chart_code
 from haneul.skills.code.files import MAX_FILE_BYTES, ConversationFiles
-from haneul.skills.code.sandbox import SandboxUnavailableError, sandbox_problem
-from haneul.skills.code.skill import pick_spreadsheet, run_code
+from haneul.skills.code.run import run_code
+from haneul.skills.code.sandbox import SandboxUnavailableError, isolation, sandbox_problem
+from haneul.skills.code.skill import pick_spreadsheet
 
 router = APIRouter(prefix="/v1/code")
 Auth = Annotated[Principal, Depends(authenticate)]
@@ -58,7 +59,8 @@ def _check_sandbox() -> None:
 @router.get("/status")
 async def status(principal: Auth) -> dict[str, Any]:
     problem = await asyncio.to_thread(sandbox_problem)
-    return {"enabled": problem is None, "reason": problem}
+    how = isolation() if problem is None else None  # "setpriv" (root) or "userns"
+    return {"enabled": problem is None, "reason": problem, "isolation": how}
 
 
 @router.post("/conversations/{cid}/files")

@@ -50,18 +50,25 @@ class SkillResult:
     answer: str | None = None
 
 
+# The conversation's model, for a skill that has it write something (the python skill's
+# code): chat messages and a token budget in, the reply's text out.
+AskModel = Callable[[list[dict[str, str]], int], Awaitable[str]]
+
+
 @dataclass
 class SkillContext:
     """What a skill may use of the caller: who asks, the user's documents (a typed
     `DocumentSource`, skills/documents_source.py; None where the caller has none), the
-    files attached to the conversation, by name (read-only; the python skill reads them), and
-    the user's to-dos (a `TodoSource`, skills/todo_source.py; None where there are none)."""
+    files attached to the conversation, by name (read-only; the python skill reads them), the
+    user's to-dos (a `TodoSource`, skills/todo_source.py), the user's mailbox (skills/builtin/
+    mail.py) and the conversation's model (`ask`); each None where the caller has none."""
 
     owner: str = "anonymous"
     documents: DocumentSource | None = None
     files: dict[str, Path] = field(default_factory=dict)
     todos: TodoSource | None = None
     mail: MailSource | None = None  # the user's mailbox (skills/builtin/mail.py), if any
+    ask: AskModel | None = None
 
 
 @runtime_checkable

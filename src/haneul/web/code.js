@@ -6,6 +6,8 @@ import { api } from "./api.js";
 
 const DATA_FILE = /\.(csv|tsv|xlsx|xls|json)$/i;
 let pending = []; // data files attached before the conversation existed
+// which code drew a chart the assistant was asked for (skills/code/author.py)
+const SOURCES = { model: "모델이 쓴 코드", model_fixed: "모델이 고친 코드", template: "기본 차트 코드" };
 
 /** Remember attached data files; they are sent to the conversation before the next turn. */
 export function rememberForCode(files) {
@@ -44,7 +46,8 @@ export function renderRun(box, data) {
   if (data.stdout?.trim()) wrap.append(el("pre", "code-stdout", data.stdout));
   if (!data.ok) wrap.append(el("pre", "code-error", `${data.reason || "오류"}\n${data.stderr || ""}`));
   const code = el("details", "code-source");
-  code.append(el("summary", "", "코드 보기"), el("pre", "", data.code));
+  const from = SOURCES[data.source];
+  code.append(el("summary", "", from ? `코드 보기 (${from})` : "코드 보기"), el("pre", "", data.code));
   wrap.append(code);
   box.append(wrap);
   return wrap;

@@ -1,17 +1,24 @@
-"""Code for a chart request about an attached spreadsheet (매출 추이를 그래프로 그려줘).
+"""Code for a chart request about an attached spreadsheet (매출 추이를 그래프로 그려줘) when
+the model's own code did not draw one (skills/code/author.py), and the preview of a
+spreadsheet the model is shown before it writes code.
 
-The bundled models are too small to write pandas reliably, so the first draft of the code
-comes from this template: it reads the file, takes the first text or date column as the x
-axis (the row order otherwise) and the numeric columns asked for (all of them when none is
-named) as series, and draws a line chart (a bar chart for 막대/비교, a pie for 비율/비중).
-The code is shown to the user and can be edited and run again like any other."""
+The programs are data, not library code: `inside/chart.py.txt` and `inside/preview.py.txt`
+are fixed Python programs that run in the sandbox, read at run time; a request only sets
+the header of parameters above them (PATH, REQUEST, KIND, TITLE). The chart program reads
+the file, takes the first text or date column as the x axis (the row order otherwise) and
+the numeric columns asked for (all of them when none is named) as series, and draws a line
+chart (a bar chart for 막대/비교, a pie for 비율/비중). The code is shown to the user and can
+be edited and run again like any other."""
 
 from __future__ import annotations
 
 import re
 
+from haneul.skills.code.sandbox import program
+
 CHART_WORDS = re.compile(r"그래프|차트|시각화|그려|plot|chart|graph", re.I)
 CODE_BLOCK = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.S)
+DATA_DIR = "/data"  # where the sandbox shows the conversation's files
 
 
 def kind_of(request: str) -> str:
@@ -28,49 +35,21 @@ def title_of(request: str) -> str:
     return (text or "데이터")[:60]
 
 
-def chart_code(request: str, filename: str) -> str:
-    """Python that draws the chart asked for from /data/<filename>."""
-    path = f"/data/{filename}"
-    reader = (
-        f"pd.read_excel({path!r})"
-        if filename.lower().endswith((".xlsx", ".xls"))
-        else f"pd.read_csv({path!r}, sep=None, engine='python')"
+def data_path(filename: str, data_dir: str = DATA_DIR) -> str:
+    return f"{data_dir.rstrip('/')}/{filename}"
+
+
+def chart_code(request: str, filename: str, data_dir: str = DATA_DIR) -> str:
+    """Python that draws the chart asked for from <data_dir>/<filename>."""
+    header = (
+        f"PATH = {data_path(filename, data_dir)!r}\n"
+        f"REQUEST = {request!r}\n"
+        f"KIND = {kind_of(request)!r}\n"
+        f"TITLE = {title_of(request)!r}\n\n"
     )
-    return f"""import pandas as pd
-import matplotlib.pyplot as plt
+    return header + program("chart")
 
-df = {reader}
-df.columns = [str(c).strip() for c in df.columns]
-for c in df.columns:  # "1,200", "3,000원", "12%" are numbers too
-    if not pd.api.types.is_numeric_dtype(df[c]):
-        cleaned = pd.to_numeric(
-            df[c].astype(str).str.replace(r"[,원%\\s]", "", regex=True), errors="coerce"
-        )
-        if cleaned.notna().mean() > 0.8:
-            df[c] = cleaned
-request = {request!r}
-numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
-labels = [c for c in df.columns if c not in numeric]
-x = labels[0] if labels else None
-asked = [c for c in numeric if c in request]
-series = asked or numeric
-if not series:
-    raise SystemExit("숫자 열이 없어 그래프를 그릴 수 없습니다: " + ", ".join(df.columns))
 
-data = df.set_index(x) if x else df
-fig, ax = plt.subplots(figsize=(8, 4.5))
-kind = {kind_of(request)!r}
-if kind == "pie":
-    data[series[0]].plot.pie(ax=ax, autopct="%1.1f%%")
-    ax.set_ylabel("")
-elif kind == "bar":
-    data[series].plot.bar(ax=ax)
-else:
-    data[series].plot(ax=ax, marker="o")
-ax.set_title({title_of(request)!r})
-if x and kind != "pie":
-    ax.set_xlabel(x)
-ax.grid(alpha=0.3)
-fig.tight_layout()
-print(df[[c for c in [x, *series] if c]].head(20).to_string(index=False))
-"""
+def preview_code(filename: str) -> str:
+    """Python that prints a spreadsheet's columns, their types and its first rows."""
+    return f"PATH = {data_path(filename)!r}\n\n" + program("preview")
