@@ -36,7 +36,7 @@ $(VENDOR)/.installed: web/package.json web/package-lock.json
 # Headless Chromium for the web UI's tests (Debian's package, driven by Playwright), and
 # Tesseract with its Korean data, which reads the text of attached images (PNG, JPEG), and
 # bubblewrap, the sandbox of the `python` skill (docs/code.md).
-SYSTEM_PACKAGES := bubblewrap chromium dovecot-imapd fonts-nanum tesseract-ocr tesseract-ocr-kor
+SYSTEM_PACKAGES := bubblewrap libseccomp2 chromium dovecot-imapd fonts-nanum tesseract-ocr tesseract-ocr-kor
 browser:
 	@command -v chromium >/dev/null && fc-list | grep -q Nanum && command -v tesseract >/dev/null && command -v bwrap >/dev/null && test -x /usr/sbin/dovecot \
 	    || apt-get install -y -q $(SYSTEM_PACKAGES) \
