@@ -151,6 +151,7 @@ def _docs(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # runs `haneul docs` with the e5 model
 def test_sigkill_in_the_dense_phase_loses_nothing_and_embeds_each_chunk_once(
     tmp_path: Path,
 ) -> None:
