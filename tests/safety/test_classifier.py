@@ -40,6 +40,7 @@ def score(check: SensitiveQuestionCheck | SocialBiasCheck, text: str) -> float:
 
 
 @needs_data
+@pytest.mark.slow  # embeds 260 texts with e5 and fits a classifier
 def test_numpy_inference_matches_scikit_learn(tmp_path: Path) -> None:
     texts, y = load_task(SAFETY_DATA, "bias")
     texts, y = texts[:260], y[:260]
@@ -58,6 +59,7 @@ def test_numpy_inference_matches_scikit_learn(tmp_path: Path) -> None:
 
 
 @needs_data
+@pytest.mark.slow  # fits a classifier
 def test_a_model_without_e5_runs_without_it(tmp_path: Path) -> None:
     texts, y = load_task(SAFETY_DATA, "sensitive")
     pipeline = tfidf_only().fit(with_morphemes(texts[:3000]), y[:3000])

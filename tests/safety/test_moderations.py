@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import RunningServer
 from tests.safety.test_pii import RRN
@@ -55,6 +56,7 @@ def test_cli_safety_check(server_factory: Callable[..., RunningServer]) -> None:
     assert rows[2]["line"] == 3 and "error" in rows[2]
 
 
+@pytest.mark.slow  # the learned checks (e5) through CLI subprocesses
 def test_cli_learned_checks_and_train_errors(tmp_path: Path) -> None:
     import subprocess
 

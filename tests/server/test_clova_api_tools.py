@@ -165,6 +165,7 @@ def test_reranker_cites_the_relevant_document(app: AppClient) -> None:
     assert big.json()["status"]["code"] == "40001"
 
 
+@pytest.mark.slow  # reranks long documents with the real model
 def test_reranker_fits_long_documents_into_the_context(app: AppClient) -> None:
     """Three 3,000-character documents do not fit the echo model's 4,096 tokens (a token a
     character) with the answer: each is cut around its best sentence until they do."""

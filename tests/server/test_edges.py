@@ -46,6 +46,7 @@ def _text(choice: dict[str, object]) -> str:
     return str(text or "")
 
 
+@pytest.mark.slow  # twelve generations on the real model
 def test_whole_replies_end_on_a_complete_character(real: AppClient) -> None:
     cut = 0
     for max_tokens in range(1, 13):
@@ -93,6 +94,7 @@ def test_n_choices_are_all_counted_in_usage(real: AppClient) -> None:
     assert usage["total_tokens"] == usage["prompt_tokens"] + 12
 
 
+@pytest.mark.slow  # generations on the real model
 def test_a_cut_tool_reply_never_shows_the_internal_json(real: AppClient) -> None:
     message = {"role": "user", "content": "서울과 부산의 날씨를 알려줘"}
     seen_call = False

@@ -39,6 +39,7 @@ def _say(http: httpx.Client, text: str) -> tuple[str, list[dict[str, Any]]]:
     return cid, _stream(http, cid, text)
 
 
+@pytest.mark.slow  # starts haneul serve
 def test_adding_a_todo_asks_first_then_saves_what_it_showed(
     todo_server: tuple[RunningServer, str, str],
 ) -> None:
@@ -76,6 +77,7 @@ def test_adding_a_todo_asks_first_then_saves_what_it_showed(
             assert stranger.get(f"/todos/{saved[0]['id']}").status_code == 404
 
 
+@pytest.mark.slow  # starts haneul serve
 def test_todays_list_is_the_owners_store_data(
     todo_server: tuple[RunningServer, str, str],
 ) -> None:
@@ -109,6 +111,7 @@ def test_todays_list_is_the_owners_store_data(
     assert events[-1]["message"]["content"].startswith("기한이 지난 할 일은 1개입니다.")
 
 
+@pytest.mark.slow  # starts haneul serve
 def test_a_user_without_todos_hears_so(todo_server: tuple[RunningServer, str, str]) -> None:
     srv, _, _ = todo_server
     key = srv.create_key("인사팀")

@@ -86,6 +86,7 @@ def test_batches_are_reproducible_cover_every_example_and_group_lengths() -> Non
     assert spread / len(first) < 40  # random batches of 4 would spread ~150 tokens
 
 
+@pytest.mark.slow  # loads the model in torch
 def test_the_fast_loss_equals_the_models_own(studio_home: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -38,6 +38,7 @@ def _rows(path: Path) -> Rows:
 
 
 @needs_data
+@pytest.mark.slow  # builds the v2 recipe twice
 def test_v2_rebuilds_the_same_bytes(built: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     _, manifest = built
     assert build(SHARED_DATA, tmp_path, seed=0)["files"] == manifest["files"]

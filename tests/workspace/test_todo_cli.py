@@ -14,6 +14,8 @@ import pytest
 from haneul.workspace.dates import resolve, today_kst
 from tests.conftest import RunningServer, add_echo_models, start_server, stop_server
 
+pytestmark = pytest.mark.slow  # starts haneul serve
+
 MEETING = (
     "주간 회의록\n"
     "- 다음 주 수요일까지 A 모델 출시 일정 공유\n"
