@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from haneul.errors import InvalidRequestError
-from haneul.knowledge.korean import sentences
+from haneul.knowledge.korean import Analysis, analyse, sentences, terms_in
 from haneul.knowledge.loaders import SEPARATOR, LoadedDocument
 
 
@@ -46,10 +46,10 @@ def _cut(text: str, start: int, end: int, max_chars: int) -> int:
     return limit
 
 
-def _pieces(text: str, max_chars: int) -> list[tuple[int, int]]:
+def _pieces(text: str, spans: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:
     """Sentence spans of a section in order, over-long ones cut near `max_chars`."""
     out: list[tuple[int, int]] = []
-    for start, end in sentences(text) or [(0, len(text))]:
+    for start, end in spans or [(0, len(text))]:
         start = max(start, out[-1][1] if out else 0)  # spans never overlap
         while end - start > max_chars:
             cut = _cut(text, start, end, max_chars)
@@ -81,19 +81,53 @@ def _pack(pieces: list[tuple[int, int]], max_chars: int, overlap: int) -> list[t
     return [(pieces[i][0], pieces[j - 1][1]) for i, j in runs]
 
 
-def chunk_document(doc: LoadedDocument, max_chars: int = 600, overlap: int = 1) -> list[Chunk]:
-    """The document's chunks in order; `doc.text[c.start:c.end] == c.text` for each."""
+def _check(max_chars: int, overlap: int) -> None:
     if max_chars < 1:
         raise InvalidRequestError("max_chars must be at least 1", param="max_chars")
     if overlap < 0:
         raise InvalidRequestError("overlap must not be negative", param="overlap")
+
+
+def chunk_document(doc: LoadedDocument, max_chars: int = 600, overlap: int = 1) -> list[Chunk]:
+    """The document's chunks in order; `doc.text[c.start:c.end] == c.text` for each."""
+    _check(max_chars, overlap)
     chunks: list[Chunk] = []
     offset = 0
     for section in doc.sections:
         text = section.text
-        for start, end in _pack(_pieces(text, max_chars), max_chars, overlap):
+        for start, end in _pack(_pieces(text, sentences(text), max_chars), max_chars, overlap):
             if text[start:end].strip():
                 span = (offset + start, offset + end)
                 chunks.append(Chunk(text[start:end], *span, section.page, section.heading))
         offset += len(text) + len(SEPARATOR)
     return chunks
+
+
+def analysed_chunks(
+    doc: LoadedDocument, max_chars: int = 600, overlap: int = 1
+) -> list[tuple[Chunk, list[str] | None]]:
+    """`chunk_document`'s chunks, each with its search terms (`korean.terms` of the chunk's
+    indexed text) taken from the one Kiwi pass that split the section into sentences; None
+    where that pass cannot give them exactly (a chunk under a heading, or one that begins or
+    ends inside a sentence): analyse those on their own."""
+    _check(max_chars, overlap)
+    out: list[tuple[Chunk, list[str] | None]] = []
+    offset = 0
+    for section in doc.sections:
+        text = section.text
+        analysis = analyse(text)
+        for start, end in _pack(_pieces(text, analysis.spans, max_chars), max_chars, overlap):
+            if text[start:end].strip():
+                span = (offset + start, offset + end)
+                chunk = Chunk(text[start:end], *span, section.page, section.heading)
+                out.append((chunk, _terms_of(analysis, start, end, section.heading)))
+        offset += len(text) + len(SEPARATOR)
+    return out
+
+
+def _terms_of(analysis: Analysis, start: int, end: int, heading: str | None) -> list[str] | None:
+    starts = {s for s, _ in analysis.spans}
+    ends = {e for _, e in analysis.spans}
+    if heading or start not in starts or end not in ends:
+        return None
+    return terms_in(analysis, start, end)

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Literal
 
 from haneul.errors import HaneulError
-from haneul.knowledge.chunking import chunk_document
+from haneul.knowledge.chunking import Chunk, analysed_chunks, chunk_document
 from haneul.knowledge.embed_queue import EmbedPassages, EmbedQueue
 from haneul.knowledge.index import ChunkRecord, indexed_text
+from haneul.knowledge.korean import terms
 from haneul.knowledge.library import DocumentInfo, Library
 from haneul.knowledge.loaders import LoadedDocument, load_document, supported_suffixes
 
@@ -133,13 +134,20 @@ class Ingestor:
     def _prepare(
         self, name: str, data: bytes
     ) -> tuple[LoadedDocument, list[ChunkRecord], list[str]]:
-        """Load, chunk and analyse: Kiwi's lock is taken a slice or a chunk at a time."""
+        """Load, chunk and analyse: Kiwi's lock is taken a slice or a chunk at a time. With
+        the default analyser, one Kiwi pass gives a section's chunks and their terms."""
         doc = load_document(name, data)
-        records = [
-            ChunkRecord(c.text, c.start, c.end, c.page, c.heading)
-            for c in chunk_document(doc, self.max_chars)
+        analyze = self.library.index.analyze
+        pairs: list[tuple[Chunk, list[str] | None]]
+        if analyze is not terms:  # a custom analyser: chunk, then analyse each chunk
+            pairs = [(c, None) for c in chunk_document(doc, self.max_chars)]
+        else:
+            pairs = analysed_chunks(doc, self.max_chars)
+        records = [ChunkRecord(c.text, c.start, c.end, c.page, c.heading) for c, _ in pairs]
+        analyzed = [
+            " ".join(found if found is not None else analyze(indexed_text(r)))
+            for r, (_, found) in zip(records, pairs, strict=True)
         ]
-        analyzed = [" ".join(self.library.index.analyze(indexed_text(r))) for r in records]
         return doc, records, analyzed
 
     async def ingest_many(

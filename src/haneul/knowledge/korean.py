@@ -6,6 +6,8 @@ this costs more ranking quality than it gains, so it is off by default."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -30,24 +32,52 @@ def load() -> None:
     _kiwi()
 
 
-def _content_tokens(text: str, compounds: bool) -> list[tuple[str, str, int, int]]:
-    with _lock:
-        tokens = _kiwi().tokenize(text)
-    out: list[tuple[str, str, int, int]] = []
-    run: list[tuple[str, str, int, int]] = []  # nouns written together, as in 서울+시청에서
-    for t in tokens:
-        if not t.tag.startswith(_CONTENT):
+Token = tuple[str, str, int, int]  # form, tag, start, end (characters)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One Kiwi pass over a text: its sentence spans (as `sentences` gives them) and every
+    token of those sentences, offsets in the text. Chunks and their search terms both come
+    from it (`terms_in`), so ingestion runs Kiwi once per paragraph instead of twice."""
+
+    spans: list[tuple[int, int]]
+    tokens: list[Token]
+
+
+def _content(tokens: Iterable[Token], compounds: bool) -> list[Token]:
+    """The content tokens in order; with `compounds`, runs of nouns written together add
+    their joined form (tag NNC)."""
+    out: list[Token] = []
+    run: list[Token] = []  # nouns written together, as in 서울+시청에서
+    for form, tag, start, end in tokens:
+        if not tag.startswith(_CONTENT):
             run = []
             continue
-        token = (t.form.lower(), t.tag, t.start, t.start + t.len)
+        token = (form.lower(), tag, start, end)
         out.append(token)
         if not compounds:
             continue
-        if t.tag.startswith("NN") and run and run[-1][3] == token[2]:
+        if tag.startswith("NN") and run and run[-1][3] == start:
             run.append(token)
-            out.append(("".join(r[0] for r in run), "NNC", run[0][2], token[3]))
+            out.append(("".join(r[0] for r in run), "NNC", run[0][2], end))
         else:
-            run = [token] if t.tag.startswith("NN") else []
+            run = [token] if tag.startswith("NN") else []
+    return out
+
+
+def _content_tokens(text: str, compounds: bool) -> list[Token]:
+    with _lock:
+        tokens = _kiwi().tokenize(text)
+    return _content(((t.form, t.tag, t.start, t.start + t.len) for t in tokens), compounds)
+
+
+def _terms(content: list[Token], bigrams: bool) -> list[str]:
+    out: list[str] = []
+    for form, tag, _, _ in content:
+        out.append(form)
+        if bigrams and tag.startswith("NN") and tag != "NNC" and len(form) >= 3:
+            out += [form[i : i + 2] for i in range(len(form) - 1)]
     return out
 
 
@@ -55,12 +85,18 @@ def terms(text: str, *, bigrams: bool = False, compounds: bool = True) -> list[s
     """The search terms of a text, in order (repeats kept: they are term frequencies).
     With `compounds`, nouns written together also give their joined form, so a text
     Kiwi splits as 서울+시청 still holds the term 서울시청."""
-    out: list[str] = []
-    for form, tag, _, _ in _content_tokens(text, compounds):
-        out.append(form)
-        if bigrams and tag.startswith("NN") and tag != "NNC" and len(form) >= 3:
-            out += [form[i : i + 2] for i in range(len(form) - 1)]
-    return out
+    return _terms(_content_tokens(text, compounds), bigrams)
+
+
+def terms_in(
+    analysis: Analysis, start: int, end: int, *, bigrams: bool = False, compounds: bool = True
+) -> list[str]:
+    """The search terms of text[start:end] from the text's one analysis, without running
+    Kiwi again: the tokens lying inside the span. For a span of whole sentences these are
+    the terms `terms` gives for text[start:end] (tests/knowledge/test_one_kiwi_pass.py
+    checks that on KorQuAD); a span that cuts a sentence should be analysed on its own."""
+    inside = (t for t in analysis.tokens if t[2] >= start and t[3] <= end)
+    return _terms(_content(inside, compounds), bigrams)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -83,6 +119,26 @@ def sentences(text: str) -> list[tuple[int, int]]:
         out += spans
         start = end
     return out
+
+
+def analyse(text: str) -> Analysis:
+    """Sentence spans and tokens in one Kiwi pass, `SENTENCE_SLICE` characters under one
+    hold of the lock as in `sentences` (the spans are the same: a slice's cut-off last
+    sentence and its tokens are left to the next slice)."""
+    spans: list[tuple[int, int]] = []
+    tokens: list[Token] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + SENTENCE_SLICE)
+        with _lock:
+            found = _kiwi().split_into_sents(text[start:end], return_tokens=True)
+        if end < len(text) and len(found) > 1:
+            end = start + found.pop().start  # it may run on past the slice: split it again
+        for sent in found:
+            spans.append((start + sent.start, start + sent.end))
+            tokens += [(t.form, t.tag, start + t.start, start + t.end) for t in sent.tokens]
+        start = end
+    return Analysis(spans, tokens)
 
 
 def proper_nouns(text: str) -> set[str]:
