@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from haneul.assistant.compose_units import agree, mismatch, quantities
+
 Explanation = Literal["kept", "dropped", "none"]
 
 FALLBACK_KO = "죄송합니다. 이 질문에는 제대로 답하기 어렵습니다. 조금 다르게 물어봐 주시겠어요?"
@@ -42,7 +44,6 @@ _CITATION_PAREN = re.compile(
 )
 _CITATION_LINE = re.compile(r"^\s*(?:근거|출처|참고|source|질문|답)\s*[:：].*$", re.I | re.M)
 _MARKER = re.compile(r"\s?\[(\d{1,2})\]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
 
 
@@ -197,61 +198,22 @@ def _dates(text: str) -> str:
     return text + "\n" + "\n".join(extra)
 
 
-def _value(number: str) -> float | None:
-    try:
-        return float(number.replace(",", ""))
-    except ValueError:
-        return None
-
-
-def _quantities(text: str) -> list[tuple[str, str]]:
-    """(number, the character written right after it) pairs: 30평 -> ("30", "평")."""
-    found = []
-    for m in _NUMBER.finditer(text):
-        after = text[m.end() : m.end() + 2].lstrip(" ")
-        found.append((m.group(0).rstrip(".,"), after[:1]))
-    return found
-
-
-def _grounded(number: str, unit: str, grounds: list[tuple[str, str]]) -> bool:
-    value = _value(number)
-    if value is None:
-        return False
-    decimals = len(number.split(".")[1]) if "." in number else 0
-    for known, known_unit in grounds:
-        other = _value(known)
-        if other is None:
-            continue
-        same = other == value or (decimals and round(other, decimals) == value)
-        if same and (not _is_unit(unit) or not _is_unit(known_unit) or unit == known_unit):
-            return True
-    return False
-
-
-def _is_unit(ch: str) -> bool:
-    """A character that reads as a unit or counter after a number (평, 레, ㎡, m), not a
-    particle (은, 는, 이...) or punctuation."""
-    if not ch or not (ch.isalpha() or ch in "㎡㎢㎏㎝㎜℃%°"):
-        return False
-    return ch not in "은는이가을를의에와과도만로으인입이며"
-
-
 def unsupported_number(text: str, grounds: list[str]) -> str | None:
-    """The first number (with its unit) in `text` that none of `grounds` holds."""
-    known = [q for g in grounds for q in _quantities(_dates(g))]
-    for number, unit in _quantities(text):
-        if not _grounded(number, unit, known):
-            return number + (unit if _is_unit(unit) else "")
+    """The first number (with its unit) in `text` that none of `grounds` holds in that unit
+    («120억 달러» against «120억원», «5분» against «5시간»: see compose_units)."""
+    known = [q for g in grounds for q in quantities(_dates(g))]
+    for said in quantities(text):
+        if not any(agree(said, k) for k in known):
+            return said.written
     return None
 
 
 def contradicting_number(text: str, question: str) -> str | None:
     """A number of the question written in `text` with another unit (30평 -> 30레벨)."""
-    asked = _quantities(question)
-    for number, unit in _quantities(text):
-        units = {u for n, u in asked if _value(n) == _value(number) and _is_unit(u)}
-        if units and _is_unit(unit) and unit not in units:
-            return number + unit
+    asked = quantities(question)
+    for said in quantities(text):
+        if mismatch(said, asked):
+            return said.written
     return None
 
 
