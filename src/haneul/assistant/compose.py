@@ -6,7 +6,10 @@ after it is an explanation, kept only when it passes `check`: no number, date or
 the skill result, the question or the sources do not hold; no prompt text (leaks); no repeated
 spans (loops); no JSON unless the user asked for JSON or to-dos. Citation-looking text the
 model invents («(출처: …)», «근거: "…"») is cut first, and `[n]` markers are kept only when
-`n` is one of the real hits. All functions here are pure.
+`n` is one of the real hits. Arithmetic, weekdays and today's date that an answer writes
+are recomputed by code (compose_facts): a plain chat answer is corrected and says so, an
+explanation after a skill's sentence is dropped. All functions here are pure (today's date
+is an argument, Korea's today when left out).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from haneul.assistant.compose_facts import Facts
 from haneul.assistant.compose_units import agree, mismatch, quantities
 
 Explanation = Literal["kept", "dropped", "none"]
@@ -56,13 +60,19 @@ class Composed:
     explanation: Explanation = "none"
     reason: str | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)
+    corrections: list[str] = field(default_factory=list)  # what code corrected: «12 × 12 = 144»
 
     def info(self) -> dict[str, Any]:
         return {
             "skill_answer": self.skill_answer,
             "explanation": self.explanation,
             "reason": self.reason,
+            "corrections": self.corrections,
         }
+
+
+def today_kst() -> dt.date:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
 
 
 def is_introduction(question: str) -> bool:
@@ -279,6 +289,7 @@ def explain(
     prompts: list[str],
     markers: int = 0,
     max_sentences: int = 3,
+    today: dt.date | None = None,
 ) -> Composed:
     """The final text: the skill's sentence, then the model's explanation if it passes
     `check` (numbers checked only when there is something to check them against)."""
@@ -296,6 +307,10 @@ def explain(
         prompts=prompts,
         numbers=grounded,
     )
+    facts = Facts(question, today or today_kst())
+    facts.correct(explanation)
+    if facts.fixes and not why:
+        why = "wrong: " + ", ".join(f.why for f in facts.fixes)
     if why:
         return _alone(skill_answer, "dropped", why)
     text = f"{skill_answer}\n\n{explanation}" if skill_answer else explanation
@@ -350,8 +365,11 @@ class Gate:
     and shown only if the user asked for JSON. `close()` gives what is left to show and
     the verdict."""
 
-    def __init__(self, question: str, prompts: list[str], markers: int = 0) -> None:
+    def __init__(
+        self, question: str, prompts: list[str], markers: int = 0, today: dt.date | None = None
+    ) -> None:
         self.question, self.prompts, self.markers = question, prompts, markers
+        self.facts = Facts(question, today or today_kst())
         self.buffer = ""
         self.shown: list[str] = []
         self.gap = " "  # what goes before the next sentence shown
@@ -385,7 +403,7 @@ class Gate:
         return out
 
     def _show(self, sentence: str) -> str:
-        clean = strip_citations(sentence, self.markers)
+        clean = self.facts.correct(strip_citations(sentence, self.markers))
         if not clean:
             return ""
         why = check(
@@ -424,9 +442,14 @@ class Gate:
             else:
                 rest = self._show(self.buffer)
         self.buffer = ""
+        note = self.facts.note()
+        if note and self.shown:  # the answer says what code corrected in it
+            self.gap = "\n\n"
+            rest += self._append(note)
         if not self.shown:
             fallback = GREETING_KO if is_greeting(self.question) else FALLBACK_KO
             state: Explanation = "dropped" if self.reason else "none"
             reason = self.reason or "the model wrote nothing"
             return fallback, Composed(fallback, None, state, reason)
-        return rest, Composed(self.text, None, "kept", self.reason)
+        fixed = [f.why for f in self.facts.fixes]
+        return rest, Composed(self.text, None, "kept", self.reason, corrections=fixed)

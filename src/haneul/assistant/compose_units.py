@@ -76,6 +76,9 @@ _SPELLED = sorted([*_UNIT, *_AMBIGUOUS], key=len, reverse=True)
 _MAGNITUDES = {"십": 10.0, "백": 100.0, "천": 1000.0, "만": 1e4, "억": 1e8, "조": 1e12}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _PARTICLES = "은는이가을를의에와과도만로으인입이며"
+# words after a number that are no unit: operators and particles of more than one letter
+_NOT_UNITS = ("더하기", "빼기", "곱하기", "나누기", "플러스", "마이너스", "부터", "까지")
+_NOT_UNITS += ("보다", "처럼", "만큼", "마다", "씩", "라고", "이라", "이나", "나", "쯤", "정도")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ def _unit_at(text: str, start: int) -> str:
         ):
             continue  # m of "min", k of "kcal": a longer word
         return "" if spelling in _AMBIGUOUS else _UNIT[spelling]
+    if text.startswith(_NOT_UNITS, at):
+        return ""
     first = text[at : at + 1]
     if first and (first.isalpha() and not first.isascii()) and first not in _PARTICLES:
         return first  # an unknown word: 30레벨 -> 레
