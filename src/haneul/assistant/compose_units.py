@@ -77,8 +77,9 @@ _MAGNITUDES = {"십": 10.0, "백": 100.0, "천": 1000.0, "만": 1e4, "억": 1e8,
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _PARTICLES = "은는이가을를의에와과도만로으인입이며"
 # words after a number that are no unit: operators and particles of more than one letter
-_NOT_UNITS = ("더하기", "빼기", "곱하기", "나누기", "플러스", "마이너스", "부터", "까지")
-_NOT_UNITS += ("보다", "처럼", "만큼", "마다", "씩", "라고", "이라", "이나", "나", "쯤", "정도")
+_NOT_UNITS: tuple[str, ...] = ("더하기", "빼기", "곱하기", "나누기", "플러스", "마이너스")
+_NOT_UNITS += ("부터", "까지", "보다", "처럼", "만큼", "마다", "씩", "라고", "이라", "이나", "나")
+_NOT_UNITS += ("쯤", "정도")
 
 
 @dataclass(frozen=True)
