@@ -143,3 +143,19 @@ def test_the_router_sends_relative_dates_to_the_calendar(
     route = router.route(utterance)
     assert route.skill == "korean_calendar", (utterance, route.scores)
     assert route.arguments and "date" in route.arguments
+
+
+@pytest.mark.parametrize(
+    ("utterance", "skill"),
+    [
+        ("반지름이 3인 원의 넓이는?", "math"),
+        ("시속 60km로 2시간 30분 가면 몇 km야?", "math"),
+        ("1부터 100까지의 합은?", "math"),
+        ("경조사 휴가는 며칠 쓸 수 있어?", "search_documents"),
+        ("30평은 몇 제곱미터야?", "convert_units"),
+    ],
+)
+def test_the_new_calendar_examples_take_nothing_from_other_skills(
+    router: SkillRouter, utterance: str, skill: str
+) -> None:
+    assert router.route(utterance).skill == skill, utterance
