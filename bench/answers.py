@@ -447,6 +447,8 @@ def summarise(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
         "refusal": share([r for r in mine if r["kind"] == "doc_unanswerable"], "refused"),
         "invented_citation": share(mine, "invented_citation"),
         "loop": share(mine, "loop"),
+        # what the reader sees: a loop the guard stopped (finish_reason "loop") is not shown
+        "loop_shown": sum(looped(r["answer"], None) for r in mine) / len(mine) if mine else None,
         "leak": share(mine, "leak"),
         "json": share(mine, "json"),
         "memory_recall": share([r for r in mine if r["kind"] == "memory_recall"], "stated"),
@@ -480,7 +482,8 @@ COLUMNS = (
     ("doc_f1", "doc-QA char F1"),
     ("refusal", "unanswerable refused"),
     ("invented_citation", "invented citations"),
-    ("loop", "loops"),
+    ("loop", "loops (repeats, or stopped by the loop guard)"),
+    ("loop_shown", "loops in the text shown"),
     ("leak", "prompt leaks"),
     ("json", "unasked JSON"),
     ("memory_recall", "memory recalled"),
