@@ -92,6 +92,7 @@ SCRIPT = {
     "12 곱하기 12": "12 곱하기 12는 154입니다. 그래서 답은 154예요.",
     "크리스마스": "2026년 12월 25일은 목요일입니다.",
     "몇 월 며칠": "오늘은 2024년 5월 3일입니다.",
+    "제곱미터": "넓은 집 넓은 집 " * 40,  # an explanation that loops
 }
 
 
@@ -150,3 +151,13 @@ def test_relative_days_reach_the_calendar_on_a_real_turn(scripted: RunningServer
     day = compose.today_kst() + dt.timedelta(days=100)
     assert call["name"] == "korean_calendar" and call["arguments"]["date"] == day.isoformat()
     assert _text(events).startswith(f"오늘부터 100일 뒤는 {day.year}년 {day.month}월 {day.day}일")
+
+
+def test_a_looping_explanation_is_dropped_and_the_skill_answer_ends_whole(
+    scripted: RunningServer,
+) -> None:
+    events = _ask(scripted, "30평은 몇 제곱미터야?")
+    done = events[-1]
+    assert _text(events) == "30평은 약 99.17㎡입니다." == done["message"]["content"]
+    assert done["composed"]["explanation"] == "dropped" and done["composed"]["reason"]
+    assert done["finish_reason"] == "stop"  # nothing cut short is shown
