@@ -17,7 +17,9 @@ no loop (repeated n-grams or `finish_reason` "loop"); no leaked prompt text; not
 unless asked; unanswerable document questions refused; irrelevant memories not used.
 
 Usage: python -m bench.answers [--model NAME] [--limit N] [--write docs/benchmarks.md]
-       [--out results.jsonl]
+       [--out results.jsonl [--resume]] [--adapter LORA.gguf]
+           (--resume: keep the items --out holds and run the rest; --adapter: --model is
+           haneul-mini-ko with this LoRA instead, e.g. v2 from studio/mini_ko `rebuild`)
        python -m bench.answers --report results.jsonl [--write docs/benchmarks.md]
            (the table of a run stopped early, from the turns its --out kept)
 """
@@ -380,7 +382,11 @@ def forget_all(http: httpx.Client) -> None:
 # ---------------------------------------------------------------- server and report
 
 
-def start_server(home: Path, model: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    home: Path, model: str, adapter: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """A server on `model`; with `adapter`, `model` is a new catalog entry: the bundled
+    haneul-mini-ko with that LoRA GGUF in place of its own (v2 against v1)."""
     from bench.serve import free_port, wait_ready
     from haneul.config import Settings
     from haneul.engine.catalog import Catalog, ModelEntry
@@ -388,6 +394,10 @@ def start_server(home: Path, model: str) -> tuple[subprocess.Popen[bytes], str]:
     catalog = Catalog(Settings(home=home))
     if model == "echo":
         catalog.add(ModelEntry(name="echo", kind="echo", task="chat", source="test"))
+    if adapter is not None:
+        base = catalog.resolve("haneul-mini-ko")
+        options = {**base.options, "lora": [str(adapter.resolve())]}
+        catalog.add(ModelEntry(**{**base.__dict__, "name": model, "options": options}))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANEUL_")}
     env.update(
@@ -437,6 +447,8 @@ def summarise(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
         "refusal": share([r for r in mine if r["kind"] == "doc_unanswerable"], "refused"),
         "invented_citation": share(mine, "invented_citation"),
         "loop": share(mine, "loop"),
+        # what the reader sees: a loop the guard stopped (finish_reason "loop") is not shown
+        "loop_shown": sum(looped(r["answer"], None) for r in mine) / len(mine) if mine else None,
         "leak": share(mine, "leak"),
         "json": share(mine, "json"),
         "memory_recall": share([r for r in mine if r["kind"] == "memory_recall"], "stated"),
@@ -470,7 +482,8 @@ COLUMNS = (
     ("doc_f1", "doc-QA char F1"),
     ("refusal", "unanswerable refused"),
     ("invented_citation", "invented citations"),
-    ("loop", "loops"),
+    ("loop", "loops (repeats, or stopped by the loop guard)"),
+    ("loop_shown", "loops in the text shown"),
     ("leak", "prompt leaks"),
     ("json", "unasked JSON"),
     ("memory_recall", "memory recalled"),
@@ -576,18 +589,34 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="put the table into this Markdown file")
     parser.add_argument("--out", type=Path, help="write every scored turn as JSON lines")
     parser.add_argument("--report", type=Path, help="only the table, from an --out file")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep --out's items and run only the others"
+    )
+    parser.add_argument(
+        "--adapter",
+        type=Path,
+        help="a LoRA GGUF to use instead of haneul-mini-ko's own (name it with --model, "
+        "e.g. --model haneul-mini-ko-v2 --adapter /work/minik2-run/haneul-mini-ko.gguf)",
+    )
     args = parser.parse_args()
     if args.report:
         report(args)
         return
     items = resolve(load_items(args.limit), korquad())
-    if args.out:
+    kept: list[dict[str, Any]] = []
+    if args.out and args.resume and args.out.exists():  # go on after the items already done
+        lines = args.out.read_text(encoding="utf-8").splitlines()
+        kept = [json.loads(line) for line in lines if line]
+        done = {r["id"] for r in kept}
+        items = [i for i in items if i["id"] not in done]
+        print(f"resuming: {len(done)} items kept, {len(items)} to run", file=sys.stderr)
+    elif args.out:
         args.out.write_text("", encoding="utf-8")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="haneul-answers-") as tmp:
-        process, url = start_server(Path(tmp), args.model)
+        process, url = start_server(Path(tmp), args.model, args.adapter)
         try:
-            rows = run_all(url, items, args)
+            rows = kept + run_all(url, items, args)
         finally:
             process.terminate()
             process.wait(timeout=30)

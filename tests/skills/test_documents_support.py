@@ -1,0 +1,38 @@
+"""'The documents answer it' needs the nouns the question is about: a rule on 국내 출장 일비
+does not answer «해외 출장 일비는 얼마야?», however close the words and the meaning."""
+
+from __future__ import annotations
+
+from haneul.skills.builtin.documents import MISSING_COSINE, key_terms, missing_terms, supported
+
+TRAVEL = {
+    "text": "제2조 (일비) 국내 출장 일비는 하루 2만 5천 원이다. 당일 출장은 일비의 절반을 준다.",
+    "cosine": 0.92,
+}
+CHECKUP = {
+    "text": "제3조 (건강검진) 회사는 2년마다 모든 직원의 종합 건강검진 비용을 낸다. "
+    "배우자 검진비는 50퍼센트를 지원한다.",
+    "cosine": MISSING_COSINE + 0.02,
+}
+
+
+def test_key_terms_are_the_nouns_asked_about() -> None:
+    assert key_terms("해외 출장 일비는 얼마야?") == ["해외", "출장", "일비"]
+    assert key_terms("본인 결혼하면 경조사 휴가 며칠 받아?") == ["본인", "경조사", "휴가"]
+    assert key_terms("뉘르부르크링 첫 레이스에서 우승한 인물은?") == ["뉘르부르크링", "레이스"]
+    assert key_terms("병가는 1년에 며칠까지 쓸 수 있어?") == ["병가"]
+
+
+def test_a_question_about_something_the_hits_do_not_name_is_refused() -> None:
+    assert missing_terms("해외 출장 일비는 얼마야?", [TRAVEL]) == ["해외"]
+    assert supported("국내 출장 일비는 하루에 얼마야?", [TRAVEL])
+    assert not supported("해외 출장 일비는 얼마야?", [{**TRAVEL, "cosine": 0.86}])
+    assert not supported("재택근무 때 점심 식대도 지원돼?", [TRAVEL])  # two nouns missing
+    assert not supported("출장 일비는 얼마야?", [])
+
+
+def test_one_missing_noun_is_forgiven_when_the_meaning_is_very_close() -> None:
+    question = "와이프 건강검진도 회사에서 내줘?"  # 와이프 is the rule's 배우자
+    assert missing_terms(question, [CHECKUP]) == ["와이프"]
+    assert supported(question, [CHECKUP])
+    assert not supported(question, [{**CHECKUP, "cosine": MISSING_COSINE - 0.01}])
