@@ -104,6 +104,23 @@ def test_self_introduction_and_greetings_are_recognised() -> None:
     assert compose.is_introduction("안녕하세요! 자기소개 해 주세요.")
     assert compose.is_introduction("너는 누구야?")
     assert not compose.is_introduction("30평은 몇 제곱미터야?")
+    for yours in (
+        "누구세요?",
+        "안녕하세요, 누구야?",
+        "당신은 누구신가요",
+        "네 이름이 뭐야?",
+        "하늘아 너는 뭐니",
+    ):
+        assert compose.is_introduction(yours), yours
+    # questions about someone or something else, and a cover letter, are not about the assistant
+    for others in (
+        "하늘전자의 대표이사는 누구야?",
+        "세종대왕의 아버지는 누구세요?",
+        "이 회사 이름이 뭐야?",
+        "자기소개서 첫 문단 써줘",
+        "그 너머에 누구야",
+    ):
+        assert not compose.is_introduction(others), others
     assert compose.is_greeting("안녕하세요!") and not compose.is_greeting("안녕히 가세요 노래")
 
 

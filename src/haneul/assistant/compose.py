@@ -34,9 +34,14 @@ INTRODUCTION_KO = (
     "무엇을 도와드릴까요?"
 )
 
+# Questions about the assistant itself, and only those: «누구야» or «이름이 뭐야» must be
+# addressed to it (a bare question, or one naming 너/당신/하늘), never «대표이사는 누구야?» or
+# «이 회사 이름이 뭐야?»; «자기소개서» (a cover letter) is a writing request.
 _INTRO = re.compile(
-    r"자기\s*소개|너는?\s*(?:누구|뭐야|뭐니|무엇)|넌\s*누구|당신은\s*누구|누구(?:세요|신가요|야)|"
-    r"이름이\s*(?:뭐|무엇)|introduce yourself|who are you",
+    r"자기\s*소개(?!서)|(?<![가-힣])(?:너는?|넌|당신은?|하늘(?:아|은|이는)?)\s*(?:누구|뭐야|뭐니|무엇)|"
+    r"^\s*(?:(?:안녕(?:하세요)?|hi|hello)[\s!,.~]*)?누구(?:세요|신가요|야|니)\s*[?？!.]*\s*$|"
+    r"(?<![가-힣])(?:너의?|네|니|당신의?)\s*이름(?:이|은)?\s*(?:뭐|무엇)|^\s*이름이\s*(?:뭐|무엇)|"
+    r"introduce yourself|who are you",
     re.I,
 )
 _GREETING = re.compile(
