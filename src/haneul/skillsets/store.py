@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from haneul.errors import ConflictError, NotFoundError
 from haneul.skillsets.arguments import Example
-from haneul.store.db import migrate
+from haneul.store.db import Store
 
 CALL_EXPIRES_S = 30 * 60
 
@@ -56,27 +54,7 @@ class PendingCall:
     arguments: dict[str, Any]
 
 
-class SkillsetStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.lock = threading.RLock()
-        migrate(conn)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-
-    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.conn.execute(sql, tuple(args)).fetchall()
-
+class SkillsetStore(Store):
     # -- skillsets ---------------------------------------------------------------------------
 
     def create(self, owner: str, name: str, description: str, manifests: list[Any]) -> Skillset:

@@ -12,17 +12,14 @@ import datetime as dt
 import hashlib
 import secrets
 import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.skills.todo_source import TodoItem
-from haneul.store.db import migrate
+from haneul.store.db import Store
 from haneul.workspace.dates import resolve, today_kst
 
 PRIORITIES = ("high", "normal", "low")
@@ -97,27 +94,7 @@ def _check(priority: str | None, status: str | None, source_kind: str | None, du
             raise InvalidRequestError("due is a YYYY-MM-DD date", param="due") from None
 
 
-class TodoStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.lock = threading.RLock()
-        migrate(conn)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-
-    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.conn.execute(sql, tuple(args)).fetchall()
-
+class TodoStore(Store):
     # -- writing ---------------------------------------------------------------------------
 
     def add(self, viewer: Viewer, item: dict[str, Any], parent_id: str | None = None) -> Todo:

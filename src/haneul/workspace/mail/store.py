@@ -12,16 +12,13 @@ import dataclasses
 import hashlib
 import json
 import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from haneul.errors import ConflictError, NotFoundError
-from haneul.store.db import migrate
+from haneul.store.db import Store
 from haneul.workspace.mail.parse import Attachment, Parsed, parse, thread_subject
 
 
@@ -117,27 +114,7 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
-class MailStore:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.lock = threading.RLock()
-        migrate(conn)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-
-    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.conn.execute(sql, tuple(args)).fetchall()
-
+class MailStore(Store):
     # -- the mailbox ------------------------------------------------------------------------
 
     def save_account(self, owner: str, fields: dict[str, Any]) -> Account:
