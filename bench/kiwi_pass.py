@@ -1,5 +1,5 @@
-"""Kiwi passes per paragraph in the lexical phase of ingestion: the two-pass path (sentence
-split for chunking, then `korean.terms` of each chunk) against the one pass of issue 24
+"""Kiwi passes per paragraph in the lexical phase of ingestion: the two-pass path (the peer:
+sentence split for chunking, then `korean.terms` of each chunk) against the one pass of issue 24
 (`chunking.analysed_chunks`: the split's own tokens give the terms), in one run, on the
 shared KorQuAD paragraphs, one document each.
 

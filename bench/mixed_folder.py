@@ -1,4 +1,5 @@
-"""A mixed folder of Korean office files for bench/ingest.py, written from the shared KorQuAD
+"""A mixed folder of Korean office files for bench/ingest.py (both its peer, today's pipeline,
+and the lexical-first one ingest the same folder), written from the shared KorQuAD
 paragraphs: PDF (reportlab, a CID font, one paragraph per page, wrapped), DOCX
 (python-docx, a heading per paragraph), HWPX (the report exporter's writer) and plain text,
 in turn, until the folder holds `megabytes` of files.
