@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,9 @@ def test_ctrl_c_stops_the_answer_and_returns_to_the_prompt(
     srv = server_factory(default_model="echo-slow")  # one syllable each 50 ms
     pid, fd = pty.fork()
     if pid == 0:  # the child becomes `haneul chat` on the terminal
+        # started with SIGINT ignored, as a script's background job starts its programs (and as
+        # this test process may have it after an earlier test): the chat must take Ctrl-C back
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.execve(HANEUL, [HANEUL, "chat", "--url", srv.url], srv.env)
 
     def read_until(marker: str, timeout: float = 300, times: int = 1) -> str:

@@ -11,6 +11,7 @@ stored); at the prompt it says how to leave. /exit or Ctrl-D leaves."""
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -125,6 +126,10 @@ def chat(
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     raw = raw or system is not None  # a system prompt of one's own is a plain completion
     interactive = message is None and sys.stdin.isatty()
+    if interactive:
+        # Ctrl-C stops an answer: Python keeps SIGINT ignored when the parent ignored it (a
+        # program started from a script's background job), so a terminal chat takes it back
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
         if raw:
             _raw_loop(client, message, interactive, model, system, max_tokens)
