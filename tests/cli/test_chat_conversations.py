@@ -111,7 +111,7 @@ def test_ctrl_c_stops_the_answer_and_returns_to_the_prompt(
     assert "답을 멈췄습니다" in out and "\ufffd" not in out
     # A person presses Ctrl-C after the prompt is there, not within microseconds of it: in
     # CPython's readline a SIGINT that lands between drawing the prompt and its select() is
-    # only noticed at the next key (the CI run of 2026-12-05 lost one that way under load 10).
+    # only noticed at the next key.
     time.sleep(1.0)
     os.write(fd, b"\x03")  # at the prompt: a hint, not an exit
     assert "/exit" in read_until("> ")
