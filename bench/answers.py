@@ -342,7 +342,7 @@ def peer_turn(
 
 
 def run_item(
-    http: httpx.Client, item: dict[str, Any], model: str, max_tokens: int
+    http: httpx.Client, item: dict[str, Any], model: str, max_tokens: int, peer: bool = True
 ) -> list[dict[str, Any]]:
     cid = http.post("/v1/conversations", json={"title": item["id"]}).json()["id"]
     messages = [{"role": "system", "content": TODAY_PROMPT}]
@@ -350,11 +350,14 @@ def run_item(
     for number, turn in enumerate(item["turns"], 1):
         ours = pipeline_turn(http, cid, turn["text"], model, max_tokens)
         messages.append({"role": "user", "content": turn["text"]})
-        theirs = peer_turn(http, messages, model, max_tokens)
-        messages.append({"role": "assistant", "content": theirs.text})
+        systems = [("pipeline", ours)]
+        if peer:
+            theirs = peer_turn(http, messages, model, max_tokens)
+            messages.append({"role": "assistant", "content": theirs.text})
+            systems.append(("peer", theirs))
         if turn.get("expect") is None:
             continue
-        for system, reply in (("pipeline", ours), ("peer", theirs)):
+        for system, reply in systems:
             rows.append(
                 {
                     "id": item["id"],
@@ -557,7 +560,7 @@ def run_all(
         for number, item in enumerate(items, 1):
             try:
                 forget_all(http)
-                new = run_item(http, item, args.model, args.max_tokens)
+                new = run_item(http, item, args.model, args.max_tokens, not args.no_peer)
             except httpx.HTTPError as e:  # one stuck turn does not end the run
                 print(f"{item['id']}: {e!r}", file=sys.stderr)
                 continue
@@ -581,6 +584,29 @@ def report(args: argparse.Namespace) -> None:
         write_section(args.write, f"bench/answers.py {args.model}", section)
 
 
+def _rows(path: Path) -> list[dict[str, Any]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line]
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Two models' pipelines side by side (and the first run's peer), on the same items."""
+    a, b = (_rows(path) for path in args.compare)
+    names = [*args.model.split(","), "B"][:2]
+    both = {r["id"] for r in a} & {r["id"] for r in b}
+    a = [r for r in a if r["id"] in both]
+    b = [r for r in b if r["id"] in both]
+    results = {
+        f"pipeline, {names[0]}": summarise(a, "pipeline"),
+        f"pipeline, {names[1]}": summarise(b, "pipeline"),
+        f"peer, {names[0]}": summarise(a, "peer"),
+    }
+    section = render(" against ".join(names), results, a, len(both), float("nan"))
+    print(section)
+    if args.write:
+        write_section(args.write, f"bench/answers.py {' against '.join(names)}", section)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="haneul-mini-ko")
@@ -598,7 +624,21 @@ def main() -> None:
         help="a LoRA GGUF to use instead of haneul-mini-ko's own (name it with --model, "
         "e.g. --model haneul-mini-ko-v2 --adapter /work/minik2-run/haneul-mini-ko.gguf)",
     )
+    parser.add_argument(
+        "--no-peer", action="store_true", help="only the pipeline (a second model's run)"
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A", "B"),
+        help="one table of two --out files' pipelines (and A's peer) on the items both finished; "
+        "--model names them, e.g. --model 'v2,v1'",
+    )
     args = parser.parse_args()
+    if args.compare:
+        compare(args)
+        return
     if args.report:
         report(args)
         return
