@@ -271,6 +271,50 @@ for _name, _key in (("korquad", "title"), ("klue_nli", "premise"), ("klue_sts", 
     TASKS[_task.name] = _task
 
 
+# Three other phrasings of the held-out KorQuAD task, in no training recipe's words (not
+# haneul-mini-ko's, nor the `korquad` prompt above): does a model follow the task or one
+# template? bench/korquad_phrasings.py reports the spread of F1 between them.
+PHRASINGS: dict[str, Callable[[Item], Messages]] = {
+    "p1": lambda item: [
+        {
+            "role": "user",
+            "content": "다음 단락을 읽고 물음에 답하세요. 답은 단락에 나온 표현 그대로, "
+            f"짧게 적습니다.\n\n단락:\n{item['context']}\n\n물음: {item['question']}",
+        }
+    ],
+    "p2": lambda item: [
+        {
+            "role": "system",
+            "content": "You answer reading-comprehension questions. Reply with the answer "
+            "span copied from the passage, nothing else.",
+        },
+        {
+            "role": "user",
+            "content": f"Question: {item['question']}\nPassage: {item['context']}\nAnswer:",
+        },
+    ],
+    "p3": lambda item: [
+        {"role": "system", "content": "질의응답 도우미입니다. 본문에 근거해서만 답합니다."},
+        {
+            "role": "user",
+            "content": f"{item['question']}\n\n<본문>\n{item['context']}\n</본문>\n\n"
+            "위 질문의 답이 되는 본문의 구절만 옮겨 적어 주세요.",
+        },
+    ],
+}
+for _key, _prompt in PHRASINGS.items():
+    _base = TASKS["korquad_heldout"]
+    TASKS[f"korquad_heldout_{_key}"] = Task(
+        f"korquad_heldout_{_key}",
+        _base.description + f", 다른 지시문 {_key}",
+        _base.load,
+        _prompt,
+        _base.score,
+        _base.aggregate,
+        _base.max_tokens,
+    )
+
+
 def get_task(name: str) -> Task:
     try:
         return TASKS[name]
