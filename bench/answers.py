@@ -276,11 +276,16 @@ def check(turn: dict[str, Any], reply: Reply, kind: str) -> dict[str, Any]:
 @dataclass
 class Reply:
     text: str
-    ttft: float | None
+    ttft: float | None  # the first text shown (the pipeline: the first `delta`)
     finish_reason: str | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # texts a number may come from
     skill: str | None = None
+    # the model's own first token (the pipeline's `done` usage.first_token_ms; None when the
+    # model did not run, e.g. a skill whose sentence is the whole answer) and its prompt
+    model_ttft: float | None = None
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
 
 
 def _sse(response: httpx.Response) -> Iterator[dict[str, Any]]:
@@ -313,6 +318,8 @@ def pipeline_turn(http: httpx.Client, cid: str, text: str, model: str, max_token
     composed = done.get("composed") or {}
     sources += [composed.get("skill_answer") or ""]
     sources += [str(m) for m in done.get("memories_used") or []]
+    usage = done.get("usage") or {}
+    model_ms = usage.get("first_token_ms")
     return Reply(
         message.get("content", ""),
         first,
@@ -320,6 +327,9 @@ def pipeline_turn(http: httpx.Client, cid: str, text: str, model: str, max_token
         citations,
         sources,
         calls[0].get("name") if calls else None,
+        model_ms / 1000 if model_ms is not None else None,
+        usage.get("prompt_tokens"),
+        usage.get("cached_tokens"),
     )
 
 
@@ -327,18 +337,30 @@ def peer_turn(
     http: httpx.Client, messages: list[dict[str, str]], model: str, max_tokens: int
 ) -> Reply:
     start, first, parts, finish = time.perf_counter(), None, [], None
-    body = {"model": model, "messages": messages, "stream": True, "max_tokens": max_tokens}
+    usage: dict[str, Any] = {}
+    body = {
+        "model": model,
+        "messages": messages,
+        "stream": True,
+        "max_tokens": max_tokens,
+        "stream_options": {"include_usage": True},
+    }
     with http.stream("POST", "/v1/chat/completions", json=body) as response:
         if response.status_code != 200:
             return Reply(f"(HTTP {response.status_code}: {response.read().decode()[:200]})", None)
         for chunk in _sse(response):
+            usage = chunk.get("usage") or usage
             for choice in chunk.get("choices", []):
                 piece = (choice.get("delta") or {}).get("content") or ""
                 if piece and first is None:
                     first = time.perf_counter() - start
                 parts.append(piece)
                 finish = choice.get("finish_reason") or finish
-    return Reply("".join(parts), first, finish)
+    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
+    # every piece streams as it comes: the first shown is the model's first token
+    return Reply(
+        "".join(parts), first, finish, [], [], None, first, usage.get("prompt_tokens"), cached
+    )
 
 
 def run_item(
@@ -357,6 +379,8 @@ def run_item(
             systems.append(("peer", theirs))
         if turn.get("expect") is None:
             continue
+        # the kind of turn (for TTFT by position): the pipeline's, for both systems
+        turn_kind = "skill" if ours.skill else "chat"
         for system, reply in systems:
             rows.append(
                 {
@@ -367,6 +391,10 @@ def run_item(
                     "question": turn["text"],
                     "answer": reply.text,
                     "ttft": reply.ttft,
+                    "model_ttft": reply.model_ttft,
+                    "prompt_tokens": reply.prompt_tokens,
+                    "cached_tokens": reply.cached_tokens,
+                    "turn_kind": turn_kind,
                     "skill": reply.skill,
                     "expected_skill": turn["expect"].get("skill"),
                     **check(turn, reply, item["kind"]),
@@ -427,6 +455,53 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def _ttfts(
+    rows: list[dict[str, Any]], turn: int, kind: str | None = None, key: str = "ttft"
+) -> list[float]:
+    """The `key` times of the conversations' turn `turn` (of one kind of turn, if given)."""
+    return [
+        r[key]
+        for r in rows
+        if r["kind"] == "conversation"
+        and r["turn"] == turn
+        and r.get(key) is not None
+        and (kind is None or r.get("turn_kind") == kind)
+    ]
+
+
+def ttft_by_position(rows: list[dict[str, Any]]) -> list[str]:
+    """TTFT by turn position, each kind of turn apart (a skill turn shows its sentence
+    before the model runs; a chat turn shows a checked sentence): the first text shown and
+    the model's own first token, medians, with the prompt tokens taken from the cache."""
+    lines = [
+        "TTFT by turn position of the 5-turn conversations, same kind of turn only "
+        "(median seconds: first text shown / the model's first token; cached/prompt tokens "
+        "summed; n turns):",
+        "",
+        "| system | kind | " + " | ".join(f"turn {n}" for n in range(1, 6)) + " |",
+        "|---|---|" + "---|" * 5,
+    ]
+    for system in ("pipeline", "peer"):
+        for kind in ("chat", "skill"):
+            mine = [r for r in rows if r["system"] == system]
+            cells = []
+            for n in range(1, 6):
+                chosen = [r for r in mine if r["kind"] == "conversation" and r["turn"] == n]
+                chosen = [r for r in chosen if r.get("turn_kind") == kind]
+                if not chosen:
+                    cells.append("–")
+                    continue
+                shown = _median(_ttfts(chosen, n))
+                model = _median(_ttfts(chosen, n, key="model_ttft"))
+                cached = sum(r.get("cached_tokens") or 0 for r in chosen)
+                prompt = sum(r.get("prompt_tokens") or 0 for r in chosen)
+                cells.append(
+                    f"{_cell(shown)} / {_cell(model)} ({cached}/{prompt} cached; n {len(chosen)})"
+                )
+            lines.append(f"| {system} | {kind} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def summarise(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
     mine = [r for r in rows if r["system"] == system]
 
@@ -456,20 +531,10 @@ def summarise(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
         "json": share(mine, "json"),
         "memory_recall": share([r for r in mine if r["kind"] == "memory_recall"], "stated"),
         "memory_kept_out": share(mine, "memory_kept_out"),
-        "ttft1": _median(
-            [
-                r["ttft"]
-                for r in mine
-                if r["kind"] == "conversation" and r["turn"] == 1 and r["ttft"] is not None
-            ]
-        ),
-        "ttft5": _median(
-            [
-                r["ttft"]
-                for r in mine
-                if r["kind"] == "conversation" and r["turn"] == 5 and r["ttft"] is not None
-            ]
-        ),
+        "ttft1": _median(_ttfts(mine, 1)),
+        "ttft5": _median(_ttfts(mine, 5)),
+        "model_chat1": _median(_ttfts(mine, 1, "chat", "model_ttft")),
+        "model_chat5": _median(_ttfts(mine, 5, "chat", "model_ttft")),
         "by_kind": {
             kind: share([r for r in mine if r["kind"] == kind], "faithful")
             for kind in sorted({r["kind"] for r in mine})
@@ -491,8 +556,10 @@ COLUMNS = (
     ("json", "unasked JSON"),
     ("memory_recall", "memory recalled"),
     ("memory_kept_out", "irrelevant memory kept out"),
-    ("ttft1", "TTFT turn 1 (s)"),
-    ("ttft5", "TTFT turn 5 (s)"),
+    ("ttft1", "TTFT turn 1 (s), any kind of turn"),
+    ("ttft5", "TTFT turn 5 (s), any kind of turn"),
+    ("model_chat1", "model's first token, chat turn 1 (s)"),
+    ("model_chat5", "model's first token, chat turn 5 (s)"),
 )
 
 
@@ -523,7 +590,9 @@ def render(
         "real hits, does not loop, leak prompt text or answer in unasked JSON, refuses an "
         "unanswerable document question and keeps an irrelevant memory out. Char F1: the "
         "gold answer against the answer's first sentence. TTFT: median over the "
-        f"5-turn conversations. Run {time.strftime('%Y-%m-%d')}, "
+        "5-turn conversations, to the first text shown; the model's first token: from the "
+        "turn's start to the model's first token (pipeline: `done` usage.first_token_ms), "
+        f"chat turns only, so turn 1 and turn 5 compare. Run {time.strftime('%Y-%m-%d')}, "
         + (f"{seconds / 60:.1f} min." if seconds == seconds else "stopped before the end."),
         "",
         "| measure | " + " | ".join(results) + " |",
@@ -535,6 +604,7 @@ def render(
     for kind in kinds_seen:
         cells = " | ".join(_cell(r["by_kind"].get(kind)) for r in results.values())
         lines.append(f"| faithful: {kind} | {cells} |")
+    lines += ["", *ttft_by_position(rows)]
     failures = [r for r in rows if r["system"] == "pipeline" and not r["faithful"]][:5]
     if failures:
         lines += ["", "Examples of unfaithful pipeline answers:", ""]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
@@ -81,8 +82,10 @@ class Turn:
     files: dict[str, Path] = field(default_factory=dict)  # the conversation's attached files
     todos: TodoSource | None = None  # the user's to-dos, for the todo skills
     mail: MailSource | None = None  # the user's mailbox, for the mail skill
-    # the engine's token counts of the turn's generation (prompt, cached, completion)
+    # the engine's token counts of the turn's generation (prompt, cached, completion) and
+    # `first_token_ms`: from the turn's start to the model's first token
     usage: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)  # when the turn began
 
 
 def _redact(text: str, spans: list[tuple[int, int]]) -> str:
@@ -228,9 +231,7 @@ class Assistant:
         gate = compose.Gate(turn.text, self._prompts(turn))
         request = {"messages": await self._messages(turn, None, []), "stream": True}
         finish = "stop"
-        async for piece, reason in self._generate(
-            {**request, "max_tokens": turn.max_tokens}, turn.usage
-        ):
+        async for piece, reason in self._generate({**request, "max_tokens": turn.max_tokens}, turn):
             finish = reason
             shown = gate.feed(piece)
             if shown:
@@ -266,7 +267,7 @@ class Assistant:
         request = {"messages": messages, "max_tokens": tokens, "stream": True}
         parts: list[str] = []
         finish = "stop"
-        async for piece, reason in self._generate(request, turn.usage):
+        async for piece, reason in self._generate(request, turn):
             parts.append(piece)
             finish = reason
         said = "".join(parts)
@@ -295,11 +296,13 @@ class Assistant:
         yield await self._finish(turn, composed, calls, finish)
 
     async def _generate(
-        self, request: dict[str, Any], usage: dict[str, int]
+        self, request: dict[str, Any], turn: Turn
     ) -> AsyncGenerator[tuple[str, str], None]:
-        """The model's text pieces, each with the finish reason so far; `usage` gets the
-        engine's token counts (`cached_tokens`: the prompt prefix llama.cpp reused)."""
+        """The model's text pieces, each with the finish reason so far; the turn's `usage`
+        gets the engine's token counts (`cached_tokens`: the prompt prefix llama.cpp reused)
+        and the time to the model's first token (before any check holds it back)."""
         finish = "stop"
+        usage = turn.usage
         async with aclosing(self.backend.stream_chat(request)) as chunks:
             async for chunk in chunks:
                 if chunk.get("usage"):
@@ -308,6 +311,10 @@ class Assistant:
                     piece = choice.get("delta", {}).get("content") or ""
                     finish = choice.get("finish_reason") or finish
                     if piece:
+                        if "first_token_ms" not in usage:
+                            usage["first_token_ms"] = round(
+                                (time.perf_counter() - turn.started) * 1000
+                            )
                         yield piece, finish
         yield "", finish
 
