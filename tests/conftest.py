@@ -9,6 +9,8 @@ real engine, concurrency over sockets, the `openai` client and the browser.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import socket
@@ -36,15 +38,33 @@ HANEUL = str(Path(sys.executable).with_name("haneul"))
 
 
 # The tiers: a test that starts `haneul serve` or a browser in a subprocess (through one of
-# these fixtures, or marked `slow` in its file) runs only in the full suite (`make test`);
+# these fixtures, through a fixture of its own that calls `start_server`, or marked `slow` in
+# its file) runs only in the full suite (`make test`);
 # `make test-fast` (`pytest -m "not slow"`) is the in-process tier and the unit tests.
-SUBPROCESS_FIXTURES = frozenset({"server", "server_factory", "browser"})
+SUBPROCESS_FIXTURES = frozenset({"server", "server_factory", "echo_server", "browser"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if SUBPROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SUBPROCESS_FIXTURES & set(getattr(item, "fixturenames", ())) or _server_fixture(item):
             item.add_marker(pytest.mark.slow)
+
+
+def _server_fixture(item: pytest.Item) -> bool:
+    """Whether the test, or one of its fixtures (a module's own `srv`, say), calls
+    `start_server`: read from their source, so no marker can be forgotten."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = getattr(info, "name2fixturedefs", {})
+    funcs = [getattr(item, "function", None), *(d.func for seq in defs.values() for d in seq)]
+    return any(_calls_start_server(f) for f in funcs if f is not None)
+
+
+@functools.cache
+def _calls_start_server(func: Callable[..., object]) -> bool:
+    try:
+        return "start_server(" in inspect.getsource(func)
+    except (OSError, TypeError):
+        return False
 
 
 def free_port() -> int:
