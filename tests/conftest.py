@@ -192,6 +192,21 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
         stop_server(running)
 
 
+@pytest.fixture(scope="module")
+def echo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One echo server with `server_factory`'s defaults, shared by the tests of a module (one
+    `haneul serve` start instead of one per test). For tests that do not depend on a fresh
+    server: refusals, wire shapes, answers, things they create and name themselves. A test
+    that counts rows or metrics, changes settings or stops the server takes its own from
+    `server_factory`, and so does an unkeyed test in a module whose other tests create keys
+    (once a key exists, keys are required)."""
+    home = tmp_path_factory.mktemp("echo-home")
+    add_echo_models(home)
+    running = start_server(home, default_model="echo")
+    yield running
+    stop_server(running)
+
+
 @pytest.fixture
 def keyed(server_factory: Callable[..., RunningServer]) -> tuple[RunningServer, str, str]:
     """An echo server that requires keys, and two keys of different owners."""
