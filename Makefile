@@ -47,10 +47,10 @@ run: setup
 	$(BIN)/haneul serve
 
 test: setup browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=30
 
 test-fast: setup browser
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" --durations=30
 
 lint: setup
 	$(BIN)/ruff check src tests bench research

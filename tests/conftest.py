@@ -9,6 +9,8 @@ real engine, concurrency over sockets, the `openai` client and the browser.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import socket
@@ -36,15 +38,33 @@ HANEUL = str(Path(sys.executable).with_name("haneul"))
 
 
 # The tiers: a test that starts `haneul serve` or a browser in a subprocess (through one of
-# these fixtures, or marked `slow` in its file) runs only in the full suite (`make test`);
+# these fixtures, through a fixture of its own that calls `start_server`, or marked `slow` in
+# its file) runs only in the full suite (`make test`);
 # `make test-fast` (`pytest -m "not slow"`) is the in-process tier and the unit tests.
-SUBPROCESS_FIXTURES = frozenset({"server", "server_factory", "browser"})
+SUBPROCESS_FIXTURES = frozenset({"server", "server_factory", "echo_server", "browser"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if SUBPROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SUBPROCESS_FIXTURES & set(getattr(item, "fixturenames", ())) or _server_fixture(item):
             item.add_marker(pytest.mark.slow)
+
+
+def _server_fixture(item: pytest.Item) -> bool:
+    """Whether the test, or one of its fixtures (a module's own `srv`, say), calls
+    `start_server`: read from their source, so no marker can be forgotten."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = getattr(info, "name2fixturedefs", {})
+    funcs = [getattr(item, "function", None), *(d.func for seq in defs.values() for d in seq)]
+    return any(_calls_start_server(f) for f in funcs if f is not None)
+
+
+@functools.cache
+def _calls_start_server(func: Callable[..., object]) -> bool:
+    try:
+        return "start_server(" in inspect.getsource(func)
+    except (OSError, TypeError):
+        return False
 
 
 def free_port() -> int:
@@ -170,6 +190,21 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     yield make
     for running in started:
         stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def echo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One echo server with `server_factory`'s defaults, shared by the tests of a module (one
+    `haneul serve` start instead of one per test). For tests that do not depend on a fresh
+    server: refusals, wire shapes, answers, things they create and name themselves. A test
+    that counts rows or metrics, changes settings or stops the server takes its own from
+    `server_factory`, and so does an unkeyed test in a module whose other tests create keys
+    (once a key exists, keys are required)."""
+    home = tmp_path_factory.mktemp("echo-home")
+    add_echo_models(home)
+    running = start_server(home, default_model="echo")
+    yield running
+    stop_server(running)
 
 
 @pytest.fixture

@@ -1,14 +1,20 @@
-"""The `haneul` command, run as a user runs it."""
+"""The `haneul` command: parsing, help and output through Typer's in-process runner (the
+same `app` the entry point calls), one real run of the installed `haneul` entry point, and
+`haneul chat` as a user runs it against a real server."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+from typer.testing import CliRunner
 
+from haneul.cli.main import app
 from tests.conftest import HANEUL, RunningServer, haneul_env
 from tests.engine.test_catalog import Hub, hub, write_tiny_gguf  # noqa: F401
 
@@ -29,59 +35,69 @@ COMMANDS = [
     ["keys", "revoke"],
 ]
 
+Haneul = Callable[..., Result]
 
-def run(
-    home: Path, *args: str, input: str | None = None, **settings: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [HANEUL, *args],
-        env=haneul_env(home, **settings),
-        input=input,
+
+@pytest.fixture
+def haneul(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Haneul:
+    """`haneul ARGS` in this process on a home in tmp_path (`**settings` as HANEUL_ variables;
+    the test process's own are cleared, as `haneul_env` clears them for a subprocess)."""
+    for name in [k for k in os.environ if k.startswith("HANEUL_")]:
+        monkeypatch.delenv(name)
+
+    def invoke(*args: str, input: str | None = None, **settings: str) -> Result:
+        env = {"HANEUL_HOME": str(tmp_path), "HANEUL_LOG_LEVEL": "warning"}
+        env.update({f"HANEUL_{k.upper()}": v for k, v in settings.items()})
+        return CliRunner().invoke(app, list(args), input=input, env=env)
+
+    return invoke
+
+
+def test_the_installed_entry_point_runs(tmp_path: Path) -> None:
+    """The one real subprocess: the `haneul` script that pip installed starts and answers."""
+    done = subprocess.run(
+        [HANEUL, "--help"],
+        env=haneul_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=120,
     )
+    assert done.returncode == 0, done.stderr
+    assert "Usage" in done.stdout and "하늘 Haneul" in done.stdout
+    assert "models" in done.stdout and "serve" in done.stdout
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a) or "haneul")
-def test_every_command_has_help(tmp_path: Path, args: list[str]) -> None:
-    done = run(tmp_path, *args, "--help")
-    assert done.returncode == 0, done.stderr
+def test_every_command_has_help(haneul: Haneul, args: list[str]) -> None:
+    done = haneul(*args, "--help")
+    assert done.exit_code == 0, done.output
     assert "Usage" in done.stdout
 
 
-@pytest.mark.slow  # eight `haneul` CLI subprocesses
-def test_models_add_list_alias_rm(tmp_path: Path) -> None:
+def test_models_add_list_alias_rm(haneul: Haneul, tmp_path: Path) -> None:
     gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
-    assert run(tmp_path, "models", "add", str(gguf), "--name", "tiny").returncode == 0
-    refused = run(tmp_path, "models", "alias", "작은 모델", "tiny")  # no spaces in a name
-    assert refused.returncode == 1 and "must be Hangul, lowercase letters" in refused.stderr
-    assert run(tmp_path, "models", "alias", "작은모델", "tiny").returncode == 0
-    listed = json.loads(run(tmp_path, "models", "list", "--json").stdout)
+    assert haneul("models", "add", str(gguf), "--name", "tiny").exit_code == 0
+    refused = haneul("models", "alias", "작은 모델", "tiny")  # no spaces in a name
+    assert refused.exit_code == 1 and "must be Hangul, lowercase letters" in refused.stderr
+    assert haneul("models", "alias", "작은모델", "tiny").exit_code == 0
+    listed = json.loads(haneul("models", "list", "--json").stdout)
     tiny = next(m for m in listed if m["name"] == "tiny")
     assert tiny["aliases"] == ["작은모델"] and tiny["quantization"] == "Q4_1"
-    table = run(tmp_path, "models", "list").stdout
+    table = haneul("models", "list").stdout
     assert "haneul-mini-ko (default)" in table
-    assert run(tmp_path, "models", "rm", "tiny").returncode == 0
-    failed = run(tmp_path, "models", "rm", "tiny")
-    assert failed.returncode == 1 and "does not exist" in failed.stderr
+    assert haneul("models", "rm", "tiny").exit_code == 0
+    failed = haneul("models", "rm", "tiny")
+    assert failed.exit_code == 1 and "does not exist" in failed.stderr
 
 
-def test_models_pull_shows_progress(tmp_path: Path, hub: Hub) -> None:  # noqa: F811
-    done = run(
-        tmp_path,
-        "models",
-        "pull",
-        "haneul/tiny-ko",
-        "tiny-ko.Q4_1.gguf",
-        "--name",
-        "ko",
-        hub_url=hub.url,
+def test_models_pull_shows_progress(haneul: Haneul, hub: Hub) -> None:  # noqa: F811
+    done = haneul(
+        "models", "pull", "haneul/tiny-ko", "tiny-ko.Q4_1.gguf", "--name", "ko", hub_url=hub.url
     )
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.output
     assert "pulled ko" in done.stderr
-    missing = run(tmp_path, "models", "pull", "haneul/nothing", "x.gguf", hub_url=hub.url)
-    assert missing.returncode == 1 and "404" in missing.stderr
+    missing = haneul("models", "pull", "haneul/nothing", "x.gguf", hub_url=hub.url)
+    assert missing.exit_code == 1 and "404" in missing.stderr
 
 
 def test_chat_one_message_in_korean(server_factory: Callable[..., RunningServer]) -> None:

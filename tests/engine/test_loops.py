@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +142,8 @@ def _assert_stopped(text: str, last: dict[str, Any]) -> None:
     assert last["finish_reason"] == "length" and last["stop_reason"] == "loop"
 
 
-def test_openai_routes_stop_a_loop(server_factory: Callable[..., RunningServer]) -> None:
-    srv = server_factory()
+def test_openai_routes_stop_a_loop(echo_server: RunningServer) -> None:
+    srv = echo_server
     client = srv.client()
     for command in LOOPS[:3]:
         messages = [{"role": "user", "content": command}]
@@ -166,8 +165,8 @@ def test_openai_routes_stop_a_loop(server_factory: Callable[..., RunningServer])
     assert health["models"]["echo"]["active"] == 0
 
 
-def test_a_stalled_stream_ends(server_factory: Callable[..., RunningServer]) -> None:
-    srv = server_factory()
+def test_a_stalled_stream_ends(echo_server: RunningServer) -> None:
+    srv = echo_server
     body = {"model": "echo-slow", "messages": [{"role": "user", "content": '/stall 근거: "'}]}
     text, choices = _openai_stream(srv, "/chat/completions", {**body, "max_tokens": MAX})
     assert text == '근거: "'
@@ -175,8 +174,8 @@ def test_a_stalled_stream_ends(server_factory: Callable[..., RunningServer]) -> 
     assert sum(1 for c in choices if c.get("delta", {}).get("content") == "") < 80
 
 
-def test_korean_answers_are_not_cut(server_factory: Callable[..., RunningServer]) -> None:
-    srv = server_factory()
+def test_korean_answers_are_not_cut(echo_server: RunningServer) -> None:
+    srv = echo_server
     client = srv.client()
     for text in [*LEGIT, *_korquad_paragraphs(6)]:
         messages = [{"role": "user", "content": text}]
@@ -186,9 +185,9 @@ def test_korean_answers_are_not_cut(server_factory: Callable[..., RunningServer]
 
 
 def test_clova_stops_a_loop(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     body = {"messages": [{"role": "user", "content": LOOPS[0]}], "maxTokens": MAX}
     reply = httpx.post(f"{srv.url}/v3/chat-completions/echo", json=body, timeout=120).json()
     assert reply["result"]["finishReason"] == "length"
@@ -199,8 +198,8 @@ def test_clova_stops_a_loop(
 
 
 @pytest.mark.timeout(900)  # the skill router embeds its examples on the first turn
-def test_the_assistant_says_loop(server_factory: Callable[..., RunningServer]) -> None:
-    srv = server_factory()
+def test_the_assistant_says_loop(echo_server: RunningServer) -> None:
+    srv = echo_server
     with httpx.Client(base_url=srv.api, timeout=900) as http:  # the router's first fit is slow
         cid = http.post("/conversations", json={}).json()["id"]
         sent = {"content": LOOPS[0], "max_tokens": MAX}
@@ -209,8 +208,8 @@ def test_the_assistant_says_loop(server_factory: Callable[..., RunningServer]) -
     assert len(done["message"]["content"]) < 300
 
 
-def test_the_cli_says_a_loop_was_stopped(server_factory: Callable[..., RunningServer]) -> None:
-    srv = server_factory()
+def test_the_cli_says_a_loop_was_stopped(echo_server: RunningServer) -> None:
+    srv = echo_server
     done = srv.cli("chat", "--url", srv.url, "--model", "echo", "--max-tokens", "1000", LOOPS[0])
     assert done.returncode == 0, done.stderr
     assert len(done.stdout) < 300

@@ -19,6 +19,11 @@ from tests.safety.test_pii import RRN
 PHONE = "010-1234-5678"
 
 
+# The mask, refuse, block and bad-policy tests share the module's `echo_server`, each through
+# a key of its own; the unkeyed annotate test (a created key makes keys required) and the
+# audit test (it reads the whole audit table) take fresh servers.
+
+
 def _key(srv: RunningServer, name: str, policy: str) -> openai.OpenAI:
     return srv.client(srv.create_key(name, "--safety-policy", policy))
 
@@ -47,9 +52,9 @@ def test_annotate_returns_the_verdict_in_clova_shape(
 
 
 def test_mask_hides_personal_data_from_the_model(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     client = _key(srv, "masked", "mask")
     reply = _say(client, f"제 번호는 {PHONE}, 주민번호는 {RRN} 입니다")
     assert (
@@ -58,9 +63,9 @@ def test_mask_hides_personal_data_from_the_model(
 
 
 def test_refuse_answers_acceptably_without_the_model(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     client = _key(srv, "refusing", "refuse")
     reply = _say(client, "시 발 놈아")
     assert reply.choices[0].message.content == REFUSAL_KO
@@ -72,8 +77,8 @@ def test_refuse_answers_acceptably_without_the_model(
     assert _say(client, "안녕하세요").choices[0].message.content == "안녕하세요"
 
 
-def test_block_refuses_with_a_400(server_factory: Callable[..., RunningServer]) -> None:
-    srv = server_factory()
+def test_block_refuses_with_a_400(echo_server: RunningServer) -> None:
+    srv = echo_server
     client = _key(srv, "strict", "block")
     with pytest.raises(openai.BadRequestError) as error:
         _say(client, "너 병신이냐")
@@ -104,8 +109,8 @@ def test_audit_log_keeps_decisions_not_data(server_factory: Callable[..., Runnin
     assert RRN.encode() not in raw
 
 
-def test_bad_policy_is_refused(server_factory: Callable[..., RunningServer]) -> None:
-    srv = server_factory()
+def test_bad_policy_is_refused(echo_server: RunningServer) -> None:
+    srv = echo_server
     done = srv.cli("keys", "create", "x", "--safety-policy", "검열")
     assert done.returncode == 1 and "annotate, mask, refuse, block" in done.stderr
     assert httpx.get(srv.url + "/health").status_code == 200

@@ -40,9 +40,9 @@ def _user(text: str | list[dict[str, str]]) -> dict[str, Any]:
 
 
 def test_the_reply_is_wrapped_and_carries_the_ai_filter_when_asked(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     text = "야 씨@발 진짜 짜증나"
     reply = _post(srv, "echo", {**_user(text), "includeAiFilters": True})
     assert reply.status_code == 200, reply.text
@@ -66,9 +66,9 @@ def test_the_reply_is_wrapped_and_carries_the_ai_filter_when_asked(
 
 
 def test_a_stream_sends_whole_syllables_then_the_result_with_its_verdict(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     text = "시 발 이게 뭐야, 한글은 한 글자씩"
     events = _stream(srv, "echo", {**_user(text), "includeAiFilters": True})
     names = [name for name, _ in events]
@@ -106,9 +106,9 @@ def test_the_keys_policy_applies_as_on_the_openai_route(
 
 
 def test_bad_input_gets_clovas_error_shape_and_changes_nothing(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     cases: list[tuple[str, dict[str, Any], int, str, str]] = [
         ("echo", {"messages": []}, 400, "40001", "messages"),
         ("echo", {**_user("안녕"), "temperature": 1.5}, 400, "40001", "temperature"),
@@ -145,9 +145,9 @@ def test_a_real_model_streams_korean_without_broken_characters(server: RunningSe
 
 
 def test_a_client_that_leaves_mid_stream_ends_the_generation(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
 
     def active() -> int:
         status = httpx.get(srv.url + "/health", timeout=10).json()["models"]["echo-slow"]

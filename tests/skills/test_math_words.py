@@ -6,7 +6,6 @@ it cannot read refused with a clear error, over MCP too."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -118,9 +117,9 @@ def test_not_math_is_not_parsed_as_math() -> None:
 
 @pytest.mark.timeout(1200)  # the first turn embeds the router's examples: slow on a busy machine
 def test_word_problems_route_to_math_in_a_conversation(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     asked = [
         ("반지름이 3인 원의 넓이는?", 28.2743),
         ("1부터 100까지의 합은?", 5050),
@@ -143,9 +142,9 @@ def test_word_problems_route_to_math_in_a_conversation(
 
 
 def test_the_mcp_math_tool_reads_korean_operators_and_refuses_words(
-    server_factory: Callable[..., RunningServer],
+    echo_server: RunningServer,
 ) -> None:
-    srv = server_factory()
+    srv = echo_server
     calls = [
         ("math", {"expression": "12 곱하기 12"}),
         ("math", {"expression": "반지름이 3인 원의 넓이"}),
