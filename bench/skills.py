@@ -1,7 +1,9 @@
 """Skill routing benchmark on a hand-written Korean development set (bench/data/
 skills_dev_ko.jsonl: over 200 utterances for the built-in skills and for no skill).
 
-Routing accuracy: the chosen skill (or none) is the labelled one. Argument accuracy, over
+Routing accuracy: the chosen skill (or none) is the labelled one. "With documents": the user
+has documents, so a factual question is labelled `search_documents` (a row's
+`with_documents`): the router sends it to them first. Argument accuracy, over
 utterances routed to the right skill: the skill, run on the arguments the router filled,
 gives the expected answer (math), value (unit conversion) or arguments (calendar).
 The peer is the parsers alone: the first skill whose parser reads arguments wins.
@@ -31,10 +33,15 @@ from haneul.skills.router import NO_SKILL, SkillRouter
 DATA = Path(__file__).parent / "data" / "skills_dev_ko.jsonl"
 
 
-def arguments_right(row: dict[str, Any], arguments: dict[str, Any]) -> bool:
+def label(row: dict[str, Any], documents: bool = False) -> str:
+    """The row's right route: with documents, a factual question goes to them."""
+    return str(row.get("with_documents", row["skill"]) if documents else row["skill"])
+
+
+def arguments_right(row: dict[str, Any], arguments: dict[str, Any], name: str) -> bool:
     expect = row.get("expect", {})
-    skill = builtin_and_plugin_skills()[row["skill"]]
-    if row["skill"] == "search_documents":
+    skill = builtin_and_plugin_skills()[name]
+    if name == "search_documents":
         return bool(arguments.get("query"))
     if "args" in expect:
         for key, value in expect["args"].items():
@@ -68,7 +75,9 @@ def parsers_only(text: str) -> tuple[str, dict[str, Any] | None]:
 
 
 def evaluate(
-    rows: list[dict[str, Any]], route: Callable[[str], tuple[str, dict[str, Any] | None]]
+    rows: list[dict[str, Any]],
+    route: Callable[[str], tuple[str, dict[str, Any] | None]],
+    documents: bool = False,
 ) -> dict[str, Any]:
     right = args_right = 0
     per_class: Counter[str] = Counter()
@@ -78,14 +87,15 @@ def evaluate(
         start = time.perf_counter()
         chosen, arguments = route(row["text"])
         times.append((time.perf_counter() - start) * 1000)
-        if chosen == row["skill"]:
+        expected = label(row, documents)
+        if chosen == expected:
             right += 1
-            per_class[row["skill"]] += 1
-            if chosen == NO_SKILL or arguments_right(row, arguments or {}):
+            per_class[expected] += 1
+            if chosen == NO_SKILL or arguments_right(row, arguments or {}, chosen):
                 args_right += 1
         else:
-            confusions[(row["skill"], chosen)] += 1
-    totals = Counter(r["skill"] for r in rows)
+            confusions[(expected, chosen)] += 1
+    totals = Counter(label(r, documents) for r in rows)
     return {
         "routing": right / len(rows),
         "arguments": args_right / max(1, right),
@@ -111,9 +121,14 @@ def main() -> None:
         found = router.route(text)
         return found.skill, found.arguments
 
+    def with_documents(text: str) -> tuple[str, dict[str, Any] | None]:
+        found = router.route(text, None, True)
+        return found.skill, found.arguments
+
     results = {
         "parsers alone (peer)": evaluate(rows, parsers_only),
         "Haneul router": evaluate(rows, routed),
+        "Haneul router, with documents": evaluate(rows, with_documents, documents=True),
     }
     for name, r in results.items():
         print(name, r, file=sys.stderr)
@@ -123,7 +138,9 @@ def main() -> None:
         "",
         f"{len(rows)} hand-written utterances (bench/data/skills_dev_ko.jsonl; "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
-        + "). Routing: the chosen skill or none is the labelled one. Arguments: of those routed "
+        + "). Routing: the chosen skill or none is the labelled one (with documents: "
+        f"{sum('with_documents' in r for r in rows)} factual questions are labelled "
+        "search_documents). Arguments: of those routed "
         "right, the share whose filled arguments give the expected result. The router "
         f"uses e5 nearest examples and the skill's parser. Measured {time.strftime('%Y-%m-%d')}.",
         "",

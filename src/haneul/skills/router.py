@@ -2,15 +2,22 @@
 so a router picks the skill (or none) by nearest examples in e5's embedding space, and the
 skill's own parser fills the arguments.
 
-Each skill ships example utterances; `NO_SKILL` has its own (greetings, writing, advice,
-general knowledge). An utterance goes to the class whose examples are closest (the mean
-of the top three cosines), and to a skill only if that skill's parser can read arguments
-from it. More examples (`train`) make it better: this is the seed of the Skill Trainer.
+Each skill ships example utterances; `NO_SKILL` has its own (greetings, small talk,
+writing, advice, opinions) and so has `QUESTION`, a factual question (who, what, when,
+where, why about the world or about rules). An utterance goes to the class whose examples
+are closest (the mean of the top three cosines), and to a skill only if that skill's parser
+can read arguments from it. With `documents=True` (the user may have documents) a
+question ranked above the class chosen without it goes to the documents first, its
+`fallback` the route taken when there are none; otherwise `QUESTION` is left out, as if it
+were not there. An utterance that asks for general chat in so many words («문서 말고»,
+«일반 상식으로») never searches the documents.
+More examples (`train`) make it better: this is the seed of the Skill Trainer.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +28,8 @@ import numpy as np
 from haneul.skills import Skill
 
 NO_SKILL = "none"
+QUESTION = "question"  # a factual question: the documents first, when the user has some
+SEARCH = "search_documents"
 EmbedTexts = Callable[[list[str]], np.ndarray]  # texts -> (n, dim) normalised rows
 
 NO_SKILL_EXAMPLES = (
@@ -45,6 +54,55 @@ NO_SKILL_EXAMPLES = (
     "여름휴가 때 어디 갈지 추천해줘",
     "내일 할 일 정리해서 JSON으로 줘: 병원, 세탁",
     "장보기 목록을 json 배열로 만들어줘",
+)
+# More of "no skill" for the assistant's router, now that factual questions have a class of
+# their own (`QUESTION`); NO_SKILL_EXAMPLES stays as the skillsets' router reads it.
+CHAT_EXAMPLES = (
+    "문서 말고 네 생각을 듣고 싶어",
+    "오늘 하루 어땠어?",
+    "나 오늘 시험 망쳤어",
+    "심심해 놀아줘",
+    "이 글 좀 다듬어줘",
+    "주말에 볼 만한 드라마 추천해줘",
+)
+
+# A factual question (the world's facts, a text's facts): with documents, they are searched
+# first, so the answer comes from them or says they do not hold it (docs/assistant.md).
+QUESTION_EXAMPLES = (
+    "세종대왕은 어떤 업적을 남겼어?",
+    "삼국을 통일한 나라는 어디야?",
+    "전화기를 발명한 사람은 누구야?",
+    "조선을 세운 왕은?",
+    "프랑스 혁명이 일어난 원인은?",
+    "태양계에서 가장 큰 행성은?",
+    "이 회사의 창립 연도는?",
+    "그 작가의 첫 작품 제목은 무엇인가?",
+    "한국 최초의 인공위성 이름은?",
+    "그 전쟁이 끝난 이유는 무엇인가?",
+    "이 건물을 설계한 건축가는 누구인가?",
+    "그 영화의 감독은 누구야?",
+    "신라의 수도는 어디였어?",
+    "비타민 C가 부족하면 생기는 병은?",
+    "이 이론을 처음 주장한 학자는?",
+    "그 사건의 배경이 된 도시는?",
+    "그 가수의 데뷔곡은 뭐야?",
+    "반도체가 뭐야?",
+    "머신러닝과 딥러닝의 차이는?",
+    "그 단체의 초대 회장은 누구였어?",
+    "이 약의 부작용은 뭐가 있어?",
+    "원자력 발전의 원리가 뭐야?",
+    "그 선수가 금메달을 딴 대회는?",
+    "이 유적이 발견된 곳은 어디야?",
+    "그 나라의 공용어는 무엇인가?",
+    "이 질병의 주된 원인은?",
+    "그 협약에 처음 서명한 나라들은?",
+    "who invented the telephone?",
+)
+# Asking for general chat in so many words: never the documents
+GENERAL_CHAT = re.compile(
+    r"문서\s*(?:말고|없이|(?:는|를)?\s*(?:빼고|찾지\s*말고|보지\s*말고|검색하지\s*말고))|"
+    r"(?:검색|찾지)\s*(?:하지\s*)?말고|검색\s*없이|일반\s*상식|상식(?:으로|적으로)|"
+    r"네\s*생각|그냥\s*(?:대화|얘기|이야기|수다)"
 )
 
 # Examples the router adds to a skill's own: the questions people ask that the skill's
@@ -100,6 +158,13 @@ class Route:
     arguments: dict[str, Any] | None
     score: float  # similarity to the chosen class's examples
     scores: dict[str, float]  # per class, for explanations and the benchmark
+    # A factual question sent to the documents first: the route it takes when the search
+    # finds no documents at all (the route without documents)
+    fallback: Route | None = None
+
+    @property
+    def question(self) -> bool:
+        return self.fallback is not None
 
 
 class SkillRouter:
@@ -107,7 +172,11 @@ class SkillRouter:
         self.skills = {s.spec.name: s for s in skills}
         self.embed = embed
         self.top = top
-        self.examples: dict[str, list[str]] = {NO_SKILL: list(NO_SKILL_EXAMPLES)}
+        self.examples: dict[str, list[str]] = {
+            NO_SKILL: [e for e in NO_SKILL_EXAMPLES if e not in QUESTION_EXAMPLES]
+            + list(CHAT_EXAMPLES),
+            QUESTION: list(QUESTION_EXAMPLES),
+        }
         for name, item in self.skills.items():
             self.examples[name] = [*item.spec.examples, *ROUTER_EXAMPLES.get(name, ())]
         self._fit()
@@ -123,7 +192,7 @@ class SkillRouter:
     def train(self, examples: Iterable[tuple[str, str]]) -> None:
         """Add (utterance, skill name or 'none') examples and refit."""
         for text, label in examples:
-            if label != NO_SKILL and label not in self.skills:
+            if label not in (NO_SKILL, QUESTION) and label not in self.skills:
                 raise ValueError(f"unknown skill '{label}' in the training examples")
             self.examples.setdefault(label, []).append(text)
         self._fit()
@@ -133,18 +202,43 @@ class SkillRouter:
 
     def load(self, path: Path) -> None:
         saved: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
-        self.examples = {k: v for k, v in saved.items() if k == NO_SKILL or k in self.skills}
+        kept = {k: v for k, v in saved.items() if k in (NO_SKILL, QUESTION) or k in self.skills}
+        self.examples = {QUESTION: list(QUESTION_EXAMPLES), **kept}  # saved before QUESTION
         self._fit()
 
-    def route(self, utterance: str, enabled: Iterable[str] | None = None) -> Route:
-        allowed = set(self.skills if enabled is None else enabled) | {NO_SKILL}
+    def route(
+        self, utterance: str, enabled: Iterable[str] | None = None, documents: bool = False
+    ) -> Route:
+        """The skill for `utterance` among `enabled` (None: all) and its arguments, or none.
+        `documents`: the user may have documents, so a factual question (`QUESTION` ranked
+        above the class chosen without it) searches them first."""
+        allowed = set(self.skills if enabled is None else enabled) | {NO_SKILL, QUESTION}
+        if GENERAL_CHAT.search(utterance):
+            allowed.discard(SEARCH)
         vector = self.embed([utterance])[0]
         sims = self._matrix @ vector
         scores: dict[str, float] = {}
         for label in set(self._labels.tolist()) & allowed:
             mine = np.sort(sims[self._labels == label])[::-1][: self.top]
             scores[label] = float(mine.mean())
-        for label, score in sorted(scores.items(), key=lambda x: -x[1]):
+        ranked = sorted(scores.items(), key=lambda x: -x[1])
+        plain = self._pick(utterance, [x for x in ranked if x[0] != QUESTION], scores)
+        if not documents or SEARCH not in allowed or plain.skill == SEARCH:
+            return plain
+        if plain.skill != NO_SKILL and self.skills[plain.skill].spec.side_effects:
+            return plain  # never a side effect behind a search that found nothing
+        for label, score in ranked:
+            if label == QUESTION:
+                return Route(SEARCH, {"query": utterance.strip()}, score, scores, plain)
+            if label == plain.skill:
+                break
+        return plain
+
+    def _pick(
+        self, utterance: str, ranked: list[tuple[str, float]], scores: dict[str, float]
+    ) -> Route:
+        """The best class whose skill reads its arguments from `utterance`, or none."""
+        for label, score in ranked:
             if label == NO_SKILL:
                 return Route(NO_SKILL, None, score, scores)
             arguments = self.skills[label].parse(utterance)

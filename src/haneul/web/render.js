@@ -216,8 +216,8 @@ const FINISH_NOTES = {
   content_filter: "AI 필터가 답의 일부를 막았습니다.",
 };
 
-/** Sources, remembered facts and how the answer ended, from a `done` event or a stored
- * message (only `citations` is stored). Every field may be missing. */
+/** Sources, remembered facts, what code corrected and how the answer ended, from a `done`
+ * event or a stored message (only `citations` is stored). Every field may be missing. */
 export function showExtras(answer, done) {
   answer.querySelectorAll(".extras").forEach((old) => old.remove());
   const extras = el("div", "extras");
@@ -235,6 +235,10 @@ export function showExtras(answer, done) {
   const memories = done.memories_used || [];
   if (memories.length) extras.append(el("p", "memories-used", `기억 사용: ${memories.join(" · ")}`));
   const composed = done.composed;
+  const corrections = composed?.corrections || []; // what code fixed in the model's answer
+  if (corrections.length) {
+    extras.append(el("p", "corrections-note", `고친 내용: ${corrections.join(" · ")}`));
+  }
   if (composed?.explanation === "dropped") {
     const why = composed.reason ? ` (${composed.reason})` : "";
     extras.append(el("p", "composed-note", `모델의 문장이 스킬 결과와 맞지 않아 스킬의 답만 보여 줍니다${why}`));

@@ -1,0 +1,47 @@
+"""The web UI shows what code corrected in an answer (`done.composed.corrections`) under it,
+where the memories used are shown: a real turn on a real server whose scripted echo model
+writes a wrong product in plain chat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from haneul.config import Settings
+from haneul.engine.catalog import Catalog, ModelEntry
+from tests.conftest import RunningServer, add_echo_models
+from tests.web.conftest import Opened, answered, screenshot
+
+SCRIPT = {"점심": "비빔밥 어때요? 참고로 12 × 12 = 154입니다."}
+
+
+def test_the_corrections_of_a_turn_show_under_the_answer(
+    server_factory: Callable[..., RunningServer],
+    open_ui: Callable[..., Opened],
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "scripted"
+    add_echo_models(home)
+    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test")
+    Catalog(Settings(home=home)).add(
+        ModelEntry(**{**entry.__dict__, "options": {"script": SCRIPT}})
+    )
+    srv = server_factory(home, plugins="tests.assistant.scripted_plugin", default_model="scripted")
+    page = open_ui(srv).page
+    page.fill("#input", "점심 메뉴 추천해줘")
+    page.press("#input", "Enter")
+    answered(page)
+    answer = page.locator(".msg.assistant").last
+    expect(answer.locator(".body")).not_to_contain_text("154")
+    expect(answer.locator(".body")).to_contain_text("12 × 12 = 144입니다.")
+    note = answer.locator(".extras .corrections-note")
+    expect(note).to_have_text("고친 내용: 12 × 12 = 144")
+    screenshot(page, "corrections-under-the-answer")
+
+    # a turn that corrected nothing shows no note
+    page.fill("#input", "고마워요")
+    page.press("#input", "Enter")
+    answered(page, 2)
+    expect(page.locator(".msg.assistant").last.locator(".corrections-note")).to_have_count(0)
