@@ -126,16 +126,17 @@ def test_perplexity_prefers_korean_to_the_same_characters_shuffled(studio_home: 
 
 @needs_data
 def test_the_shipped_adapter_was_trained_on_what_the_recipe_builds(
-    built: tuple[Path, dict[str, object]],
+    tmp_path: Path,
 ) -> None:
     import hashlib
 
     from haneul.engine.catalog import MINI_KO, adapter_file
+    from haneul.studio.mini_ko.build import build_data
 
     record = json.loads(
         (Path(__file__).parents[2] / "src/haneul/studio/mini_ko/trained.json").read_text("utf-8")
     )
-    _, manifest = built
+    manifest = build_data(SHARED_DATA, tmp_path, record["recipe"])  # the recipe that ships
     assert record["data"]["files"] == manifest["files"]
     shipped = adapter_file(MINI_KO).read_bytes()
     assert hashlib.sha256(shipped).hexdigest() == record["adapter_sha256"]
@@ -156,5 +157,7 @@ def test_the_cli_builds_the_data_and_says_what_is_missing(tmp_path: Path) -> Non
     made = subprocess.run(
         [HANEUL, "tune", "mini-ko", "--data", str(SHARED_DATA), "--work", str(tmp_path),
          "--data-only"], capture_output=True, text=True, check=True)  # fmt: skip
-    assert json.loads(made.stdout)["written_conversations"] >= 500
+    manifest = json.loads(made.stdout)
+    assert manifest["recipe"] == "v2"  # the recipe that ships is the default
+    assert manifest["files"]["train.jsonl"]["rows"] >= 3000
     assert (tmp_path / "train.jsonl").is_file()

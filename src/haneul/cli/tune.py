@@ -222,7 +222,9 @@ def mini_ko(
     ),
     ship: Annotated[bool, typer.Option(help="Copy the adapter into the package.")] = False,
     data_only: Annotated[bool, typer.Option(help="Only build the training data.")] = False,
-    recipe: Annotated[str, typer.Option(help="The data recipe: v1 (shipped) or v2.")] = "v1",
+    recipe: Annotated[
+        str, typer.Option(help="The data recipe: v2 (shipped since 2026-12-06) or v1.")
+    ] = "v2",
 ) -> None:
     """Rebuild haneul-mini-ko: its data recipe, one epoch of LoRA training, the GGUF adapter."""
     from haneul.studio.mini_ko.build import RECIPES, build_data, rebuild
