@@ -37,7 +37,9 @@ def test_the_corrections_of_a_turn_show_under_the_answer(
     expect(answer.locator(".body")).not_to_contain_text("154")
     expect(answer.locator(".body")).to_contain_text("12 × 12 = 144입니다.")
     note = answer.locator(".extras .corrections-note")
-    expect(note).to_have_text("고친 내용: 12 × 12 = 144")
+    expect(note).to_have_text("코드로 확인해 고친 내용: 12 × 12 = 144")
+    # said once: the text's own note in words is not shown again above it
+    expect(answer.locator(".body")).not_to_contain_text("고쳤습니다")
     screenshot(page, "corrections-under-the-answer")
 
     # a turn that corrected nothing shows no note

@@ -22,6 +22,8 @@ SKILL_TITLES = {
     "document_table": "표 만들기",
     "todo_list": "오늘 할 일",
     "todo_add": "할 일 추가",
+    "mail": "메일",
+    "python": "코드 실행",
 }
 FINISH_NOTES = {
     "length": "답이 길이 제한에 걸려 끝까지 쓰이지 못했습니다 (--max-tokens 로 늘릴 수 있습니다)",

@@ -237,7 +237,11 @@ export function showExtras(answer, done) {
   const composed = done.composed;
   const corrections = composed?.corrections || []; // what code fixed in the model's answer
   if (corrections.length) {
-    extras.append(el("p", "corrections-note", `고친 내용: ${corrections.join(" · ")}`));
+    // the stored text ends with the same note in words; live, it is shown once, here
+    answer.querySelectorAll(".body p").forEach((p) => {
+      if (p.textContent.trim().startsWith("(계산·날짜는 코드로 확인해 고쳤습니다")) p.remove();
+    });
+    extras.append(el("p", "corrections-note", `코드로 확인해 고친 내용: ${corrections.join(" · ")}`));
   }
   if (composed?.explanation === "dropped") {
     const why = composed.reason ? ` (${composed.reason})` : "";
