@@ -1,8 +1,8 @@
 """KorQuAD held-out EM/F1 under prompt phrasings no training recipe uses: does a model follow
 the task, or one template?
 
-It starts a real server (bench/answers.py's `start_server`: haneul-mini-ko as shipped, and with
-`--adapter` a second catalog entry, the same base with another LoRA, e.g. v2) and runs, for
+It starts a real server (bench/answers.py's `start_server`: haneul-mini-ko as shipped, the peer,
+and with `--adapter` a second catalog entry, the same base with a candidate LoRA) and runs, for
 every model in the same run, the `korquad_heldout` task in its own prompt (the one the v1 and v2
 recipes train a share of turns on) and in the three phrasings `haneul.evals.tasks.PHRASINGS`
 (p1: a Korean instruction with no system prompt; p2: English instruction and layout; p3: the
