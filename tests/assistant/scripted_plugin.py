@@ -6,6 +6,7 @@ composition tests make the model say something wrong («30평은 30레벨입니�
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from haneul.engine.base import last_user_text
@@ -39,3 +40,20 @@ def _factory(entry: Any, settings: Any, catalog: Any) -> EchoBackend:
 @hookimpl(trylast=True)  # registered after the built-in echo factory, so this one is used
 def register_backends(register: Callable[[str, Any], None]) -> None:
     register("echo", _factory)
+
+
+PLUGIN = "tests.assistant.scripted_plugin"
+
+
+def scripted_home(home: Path, script: dict[str, str]) -> Path:
+    """`home` with the echo models and a `scripted` one answering `script`'s replies (start the
+    server with `plugins=PLUGIN, default_model="scripted"`)."""
+    from haneul.config import Settings
+    from haneul.engine.catalog import Catalog, ModelEntry
+    from tests.conftest import add_echo_models
+
+    add_echo_models(home)
+    options = {"script": script}
+    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test", options=options)
+    Catalog(Settings(home=home)).add(entry)
+    return home

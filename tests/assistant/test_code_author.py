@@ -15,12 +15,10 @@ from typing import Any
 import pytest
 
 from haneul.assistant.turn import model_asker
-from haneul.config import Settings
-from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.skills import SkillContext
 from haneul.skills.code.skill import python
-from tests.assistant.scripted_plugin import ScriptedEcho
-from tests.conftest import AppClient, add_echo_models
+from tests.assistant.scripted_plugin import PLUGIN, ScriptedEcho, scripted_home
+from tests.conftest import AppClient
 
 pytestmark = pytest.mark.skipif(
     shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed: make browser"
@@ -135,12 +133,8 @@ def test_a_chat_turn_runs_the_models_fixed_code(
     the skill its model, the traceback reaches the model, the answer comes from the run.
     With a model that writes no code (the plain echo double) the template draws it."""
     home = tmp_path / "scripted"
-    add_echo_models(home)
-    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test")
-    Catalog(Settings(home=home)).add(
-        ModelEntry(**{**entry.__dict__, "options": {"script": SCRIPT}})
-    )
-    app = app_factory(home, plugins="tests.assistant.scripted_plugin", default_model="scripted")
+    scripted_home(home, SCRIPT)
+    app = app_factory(home, plugins=PLUGIN, default_model="scripted")
     cid = app.post("conversations", json={}).json()["id"]
     files = {"file": ("매출.csv", SALES.encode())}
     assert app.post(f"code/conversations/{cid}/files", files=files).status_code == 200

@@ -16,9 +16,8 @@ import pytest
 
 from haneul.assistant import compose
 from haneul.assistant.compose_facts import Facts, evaluate
-from haneul.config import Settings
-from haneul.engine.catalog import Catalog, ModelEntry
-from tests.conftest import RunningServer, add_echo_models, start_server, stop_server
+from tests.assistant.scripted_plugin import PLUGIN, scripted_home
+from tests.conftest import RunningServer, start_server, stop_server
 
 SUNDAY = dt.date(2026, 12, 6)
 PROMPTS = ["당신은 하늘(Haneul)입니다. 한국어로 정확하고 친절하게, 간결하게 답합니다."]
@@ -99,13 +98,8 @@ SCRIPT = {
 @pytest.fixture(scope="module")
 def scripted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     home = tmp_path_factory.mktemp("facts")
-    add_echo_models(home)
-    catalog = Catalog(Settings(home=home))
-    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test")
-    catalog.add(ModelEntry(**{**entry.__dict__, "options": {"script": SCRIPT}}))
-    running = start_server(
-        home, plugins="tests.assistant.scripted_plugin", default_model="scripted"
-    )
+    scripted_home(home, SCRIPT)
+    running = start_server(home, plugins=PLUGIN, default_model="scripted")
     yield running
     stop_server(running)
 

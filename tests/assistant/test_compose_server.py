@@ -15,9 +15,8 @@ import httpx
 import pytest
 
 from haneul.assistant.compose import FALLBACK_KO, GREETING_KO, INTRODUCTION_KO
-from haneul.config import Settings
-from haneul.engine.catalog import Catalog, ModelEntry
-from tests.conftest import RunningServer, add_echo_models
+from tests.assistant.scripted_plugin import PLUGIN, scripted_home
+from tests.conftest import RunningServer
 
 SCRIPT = {
     "30평": '30평은 30레벨입니다. (출처: "자기소개 해 주세요.")',
@@ -35,11 +34,8 @@ PAGES = (
 @pytest.fixture
 def scripted(server_factory: Callable[..., RunningServer], tmp_path: Path) -> RunningServer:
     home = tmp_path / "scripted"
-    add_echo_models(home)
-    catalog = Catalog(Settings(home=home))
-    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test")
-    catalog.add(ModelEntry(**{**entry.__dict__, "options": {"script": SCRIPT}}))
-    return server_factory(home, plugins="tests.assistant.scripted_plugin", default_model="scripted")
+    scripted_home(home, SCRIPT)
+    return server_factory(home, plugins=PLUGIN, default_model="scripted")
 
 
 def _http(server: RunningServer) -> httpx.Client:

@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from haneul.config import Settings
-from haneul.engine.catalog import Catalog, ModelEntry
 from haneul.skills.builtin.documents import NO_DOCUMENTS_KO
-from tests.conftest import RunningServer, add_echo_models
+from tests.assistant.scripted_plugin import PLUGIN, scripted_home
+from tests.conftest import RunningServer
 
 SCRIPT = {
     "명소": '[{"task": "경복궁", "due": null}, {"task": "남산타워"}, {"task": "북촌 한옥마을"}]',
@@ -31,11 +30,8 @@ RULES = (
 @pytest.fixture
 def scripted(server_factory: Callable[..., RunningServer], tmp_path: Path) -> RunningServer:
     home = tmp_path / "scripted"
-    add_echo_models(home)
-    catalog = Catalog(Settings(home=home))
-    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test")
-    catalog.add(ModelEntry(**{**entry.__dict__, "options": {"script": SCRIPT}}))
-    return server_factory(home, plugins="tests.assistant.scripted_plugin", default_model="scripted")
+    scripted_home(home, SCRIPT)
+    return server_factory(home, plugins=PLUGIN, default_model="scripted")
 
 
 def _stream(http: httpx.Client, cid: str, content: str, **body: Any) -> list[dict[str, Any]]:

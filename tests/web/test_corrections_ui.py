@@ -9,9 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from haneul.config import Settings
-from haneul.engine.catalog import Catalog, ModelEntry
-from tests.conftest import RunningServer, add_echo_models
+from tests.assistant.scripted_plugin import PLUGIN, scripted_home
+from tests.conftest import RunningServer
 from tests.web.conftest import Opened, answered, screenshot
 
 SCRIPT = {"점심": "비빔밥 어때요? 참고로 12 × 12 = 154입니다."}
@@ -23,12 +22,8 @@ def test_the_corrections_of_a_turn_show_under_the_answer(
     tmp_path: Path,
 ) -> None:
     home = tmp_path / "scripted"
-    add_echo_models(home)
-    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test")
-    Catalog(Settings(home=home)).add(
-        ModelEntry(**{**entry.__dict__, "options": {"script": SCRIPT}})
-    )
-    srv = server_factory(home, plugins="tests.assistant.scripted_plugin", default_model="scripted")
+    scripted_home(home, SCRIPT)
+    srv = server_factory(home, plugins=PLUGIN, default_model="scripted")
     page = open_ui(srv).page
     page.fill("#input", "점심 메뉴 추천해줘")
     page.press("#input", "Enter")
