@@ -46,11 +46,17 @@ browser:
 run: setup
 	$(BIN)/haneul serve
 
+# Two pytest workers (pytest-xdist), a test file each at a time: the suite waits on servers,
+# browsers and subprocesses for about half its time, which the second worker fills.
+# `make test WORKERS=0` runs it in one process.
+WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q --durations=30 -n $(WORKERS) --dist loadfile
+
 test: setup browser
-	$(BIN)/pytest -q --durations=30
+	$(PYTEST)
 
 test-fast: setup browser
-	$(BIN)/pytest -q -m "not slow" --durations=30
+	$(PYTEST) -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check src tests bench research

@@ -41,7 +41,10 @@ HANEUL = str(Path(sys.executable).with_name("haneul"))
 # these fixtures, through a fixture of its own that calls `start_server`, or marked `slow` in
 # its file) runs only in the full suite (`make test`);
 # `make test-fast` (`pytest -m "not slow"`) is the in-process tier and the unit tests.
-SUBPROCESS_FIXTURES = frozenset({"server", "server_factory", "echo_server", "browser"})
+# `studio_home` dequantizes gemma3-270m with torch (a minute on 2 cores, once per machine).
+SUBPROCESS_FIXTURES = frozenset(
+    {"server", "server_factory", "echo_server", "browser", "studio_home"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

