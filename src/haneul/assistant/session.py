@@ -16,6 +16,7 @@ or locked database delays this turn and never the event loop that serves everyon
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -29,6 +30,7 @@ from haneul.assistant.confirmations import Confirmations, Pending
 from haneul.assistant.conversations import Conversations
 from haneul.assistant.memory import MemoryStore, extract
 from haneul.assistant.turn import Assistant, Event, Turn
+from haneul.engine import vector_memo
 from haneul.engine.manager import ModelManager
 from haneul.engine.protocol import Capability
 from haneul.errors import HaneulError, InvalidRequestError, UnsupportedError
@@ -101,7 +103,7 @@ class AssistantService:
     async def router(self) -> SkillRouter:
         async with self._router_lock:
             if self._router is None:
-                _, backend = await self.manager.get(self.embedding_model)
+                entry, backend = await self.manager.get(self.embedding_model)
                 loop = asyncio.get_running_loop()
 
                 def embed(texts: list[str]) -> np.ndarray:
@@ -109,8 +111,13 @@ class AssistantService:
                     result = asyncio.run_coroutine_threadsafe(call, loop).result()
                     return np.asarray(result.vectors, dtype=np.float32)
 
-                skills = self.skills.values()
-                self._router = await asyncio.to_thread(SkillRouter, skills, embed)
+                # The examples' vectors are kept on disk per model (a server start embedded
+                # them all again: seconds of CPU before the first turn); utterances never are.
+                model = f"{entry.name} {entry.kind} {entry.source} {entry.sha256 or ''}"
+                make = functools.partial(
+                    SkillRouter, examples_embed=vector_memo.remembered(model, embed)
+                )
+                self._router = await asyncio.to_thread(make, self.skills.values(), embed)
             return self._router
 
     async def assistant(self, model: str | None) -> tuple[str, Assistant]:

@@ -168,7 +168,17 @@ class Route:
 
 
 class SkillRouter:
-    def __init__(self, skills: Iterable[Skill], embed: EmbedTexts, top: int = 3) -> None:
+    def __init__(
+        self,
+        skills: Iterable[Skill],
+        embed: EmbedTexts,
+        top: int = 3,
+        *,
+        examples_embed: EmbedTexts | None = None,
+    ) -> None:
+        """`examples_embed`, when given, embeds the built-in and skills' own examples at
+        construction (a memo kept on disk, say); user utterances, trained and loaded
+        examples always go through `embed`."""
         self.skills = {s.spec.name: s for s in skills}
         self.embed = embed
         self.top = top
@@ -179,15 +189,16 @@ class SkillRouter:
         }
         for name, item in self.skills.items():
             self.examples[name] = [*item.spec.examples, *ROUTER_EXAMPLES.get(name, ())]
-        self._fit()
+        self._fit(examples_embed or embed)
 
-    def _fit(self) -> None:
+    def _fit(self, embed: EmbedTexts | None = None) -> None:
         labels, texts = [], []
         for label, examples in self.examples.items():
             labels += [label] * len(examples)
             texts += examples
         self._labels = np.array(labels)
-        self._matrix = self.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        embed = embed or self.embed
+        self._matrix = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
 
     def train(self, examples: Iterable[tuple[str, str]]) -> None:
         """Add (utterance, skill name or 'none') examples and refit."""
