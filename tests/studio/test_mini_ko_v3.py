@@ -31,7 +31,8 @@ needs_data = pytest.mark.skipif(not (SHARED_DATA / "korquad").exists(), reason="
 Messages = list[dict[str, str]]
 KINDS = {"memory_recall": 150, "memory_irrelevant": 150, "memory_history": 60}
 KINDS["memory_statements"] = 40
-VALUES = sorted({v for row in memory_turns.slots() for v in row["values"]}, key=len, reverse=True)
+GROUP = {v: row["group"] for row in memory_turns.slots() for v in row["values"]}
+VALUES = sorted(GROUP, key=len, reverse=True)
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +97,8 @@ def test_recall_states_the_fact_and_no_other_memory(memory: dict[str, list[Messa
         answer = messages[-1]["content"]
         stated = [_value(m) for m in memories if _value(m) in answer]
         assert len(stated) == 1, messages  # the one asked about, and only it
+        others = [GROUP[_value(m)] for m in memories if _value(m) not in answer]
+        assert GROUP[stated[0]] not in others, memories  # none it could be mixed up with
         assert "[" not in answer and "]" not in answer  # every particle was chosen
 
 

@@ -91,15 +91,19 @@ def fact(row: dict[str, Any], rng: random.Random) -> Fact:
     return Fact(row["slot"], value, memory, said, row)
 
 
-def facts(rng: random.Random, n: int, avoid_text: str = "") -> list[Fact]:
-    """`n` facts of different slots, none of whose words occur in `avoid_text`."""
+def facts(
+    rng: random.Random, n: int, avoid_text: str = "", groups: frozenset[str] = frozenset()
+) -> list[Fact]:
+    """At most `n` facts of different slots, none of whose words occur in `avoid_text` and
+    none of `groups` (slots a question could mix up: allergy and food one does not eat,
+    children and family, hobbies and sports, ...)."""
     out: list[Fact] = []
     for row in rng.sample(slots(), len(slots())):
-        made = fact(row, rng)
-        if not any(w in avoid_text for w in made.words()):
-            out.append(made)
         if len(out) == n:
             break
+        made = fact(row, rng)
+        if row["group"] not in groups and not any(w in avoid_text for w in made.words()):
+            out.append(made)
     return out
 
 
@@ -133,11 +137,11 @@ def _said(item: Fact, rng: random.Random) -> Messages:
 
 
 def recall(rng: random.Random) -> Messages:
-    asked, *others = facts(rng, rng.choice([1, 2, 2, 3, 4]))
+    asked = fact(rng.choice(slots()), rng)
     question = rng.choice(asked.row["asks"])
     answer = particles(rng.choice(asked.row["answers"]).format(v=asked.value))
-    if any(w in answer for o in others for w in o.words()):
-        others = []
+    group = frozenset([asked.row["group"]])
+    others = facts(rng, rng.choice([0, 1, 1, 2, 3]), question + answer, group)
     memories = [f.memory for f in rng.sample([asked, *others], len(others) + 1)]
     history = _said(asked, rng) if rng.random() < 0.3 else []
     last = final_user(memories, question)

@@ -30,6 +30,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from haneul.assistant.turn import MEMORY_NOTE
 from haneul.errors import NotFoundError
 from haneul.studio.mini_ko import memory_turns, recipe_v2
 from haneul.studio.mini_ko.span_turns import span_turns
@@ -77,9 +78,7 @@ def build(
     avoid = recipe_v2.evaluation_questions() if avoid is None else avoid
     made = sources(data_dir, seed, avoid)
     with_memory = sum(
-        m[-2]["content"].startswith(memory_turns.MEMORY_NOTE)
-        for name in LAID_OUT
-        for m in made[name]
+        m[-2]["content"].startswith(MEMORY_NOTE) for name in LAID_OUT for m in made[name]
     )
     extra = {"counts": COUNTS, "skill_and_document_turns_with_memories": with_memory}
     return recipe_v2.write(out, "v3", seed, avoid, made, extra)

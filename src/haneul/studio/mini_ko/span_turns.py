@@ -89,8 +89,8 @@ def _layout(context: str, question: str, lang: str, rng: random.Random) -> str:
         parts = [f"<{tag}>\n{context}\n</{tag}>", f"<{qtag}>{question}</{qtag}>"]
     elif kind == "markdown":
         mark = rng.choice(["##", "###", "**"])
-        head = (lambda s: f"**{s}**") if mark == "**" else (lambda s: f"{mark} {s}")
-        parts = [f"{head(cl)}\n{context}", f"{head(ql)}\n{question}"]
+        cl, ql = (f"**{cl}**", f"**{ql}**") if mark == "**" else (f"{mark} {cl}", f"{mark} {ql}")
+        parts = [f"{cl}\n{context}", f"{ql}\n{question}"]
     elif kind == "numbered":
         parts = [f"{cl}: {context}", f"{ql}: {question}"]
     else:
