@@ -94,8 +94,9 @@ def test_skill_turns_given_memories_keep_the_assistants_layout() -> None:
 def test_recall_states_the_fact_and_no_other_memory(memory: dict[str, list[Messages]]) -> None:
     for messages in memory["memory_recall"]:
         memories, _ = _split(messages[-2]["content"])
+        told = [m["content"] for m in messages[:-2] if m["role"] == "user"]
         answer = messages[-1]["content"]
-        stated = [_value(m) for m in memories if _value(m) in answer]
+        stated = list({_value(m) for m in memories + told if _value(m) in answer})
         assert len(stated) == 1, messages  # the one asked about, and only it
         others = [GROUP[_value(m)] for m in memories if _value(m) not in answer]
         assert GROUP[stated[0]] not in others, memories  # none it could be mixed up with

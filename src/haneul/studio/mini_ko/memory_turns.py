@@ -9,7 +9,8 @@ as the memory store writes an extracted fact (`label: value`) or, as a person ad
 hand, in the user's own voice (`저는 부산에 살아요.`).
 
 - `memory_recall`: one to four memories, one of them the fact asked about; the answer states
-  that value and no other memory's;
+  that value and no other memory's (some also have the user's statement in the history, a
+  few only there);
 - `memory_irrelevant`: memories with a question about something else (`data/memory_offtopic.jsonl`
   and v1's written explanations); the answer never uses a word of any memory;
 - `memory_history`: the fact said earlier in the conversation (the user's statement and the
@@ -144,6 +145,8 @@ def recall(rng: random.Random) -> Messages:
     others = facts(rng, rng.choice([0, 1, 1, 2, 3]), question + answer, group)
     memories = [f.memory for f in rng.sample([asked, *others], len(others) + 1)]
     history = _said(asked, rng) if rng.random() < 0.3 else []
+    if history and rng.random() < 0.3:
+        memories = []  # only the history holds it (memory off, or the threshold missed it)
     last = final_user(memories, question)
     return [*_head(rng), *history, _turn("user", last), _turn("assistant", answer)]
 

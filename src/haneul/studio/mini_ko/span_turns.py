@@ -47,8 +47,8 @@ INSTRUCTIONS = {
         "질문을 읽고 텍스트에서 답을 찾아 주세요. 출력은 답 한 줄뿐입니다.",
     ],
     "en": [
-        "Answer with the span only.",
-        "Reply with just the answer, copied exactly from the text.",
+        "Output the span only.",
+        "Give just the answer, exactly as the text writes it.",
         "Extract the shortest phrase from the context that answers the question. "
         "Output only that phrase.",
         "Find the answer in the document and return it verbatim. No explanation.",
