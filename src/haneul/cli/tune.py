@@ -223,7 +223,8 @@ def mini_ko(
     ship: Annotated[bool, typer.Option(help="Copy the adapter into the package.")] = False,
     data_only: Annotated[bool, typer.Option(help="Only build the training data.")] = False,
     recipe: Annotated[
-        str, typer.Option(help="The data recipe: v2 (shipped since 2026-12-06) or v1.")
+        str,
+        typer.Option(help="The data recipe: v2 (shipped since 2026-12-06), v3 (untrained) or v1."),
     ] = "v2",
 ) -> None:
     """Rebuild haneul-mini-ko: its data recipe, one epoch of LoRA training, the GGUF adapter."""

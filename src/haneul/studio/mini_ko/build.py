@@ -1,6 +1,6 @@
 """Rebuild haneul-mini-ko: data recipe -> LoRA training (resumable) -> GGUF adapter, and with
 `ship` into the package, where the catalog lists it as the bundled model `haneul-mini-ko`.
-The command is `haneul tune mini-ko --data ../shared/data [--recipe v2] [--ship]`.
+The command is `haneul tune mini-ko --data ../shared/data [--recipe v2|v3|v1] [--ship]`.
 
 About 40 minutes on an idle 2-core CPU (one epoch of 1,677 conversations, 361k tokens);
 killed, the same command resumes from the last checkpoint (every 20 steps).
@@ -17,7 +17,7 @@ from typing import Any
 from haneul.config import Settings
 from haneul.engine.catalog import MINI_KO, adapter_file
 from haneul.studio.export import export_gguf_lora
-from haneul.studio.mini_ko import recipe, recipe_v2
+from haneul.studio.mini_ko import recipe, recipe_v2, recipe_v3
 from haneul.studio.train import Progress, TrainConfig, train
 
 # The settings the shipped adapter was trained with.
@@ -37,11 +37,13 @@ CONFIG = TrainConfig(
 # v2 (recipe_v2.py): the same LoRA; longer examples (document QA with several passages, the
 # longest 920 tokens) fit whole, so nothing is cut.
 CONFIG_V2 = replace(CONFIG, max_tokens=1024)
+# v3 (recipe_v3.py) trains with v2's settings: its longest conversations are v2's document QA.
 
 Builder = Callable[[Path, Path], dict[str, Any]]
 RECIPES: dict[str, tuple[Builder, TrainConfig]] = {
     "v1": (recipe.build, CONFIG),
     "v2": (recipe_v2.build, CONFIG_V2),
+    "v3": (recipe_v3.build, CONFIG_V2),
 }
 
 

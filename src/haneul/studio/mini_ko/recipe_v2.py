@@ -116,21 +116,24 @@ def _after_greeting(
             messages[at:at] = [{"role": "user", "content": user}, _a(answer)]
 
 
-def sources(data_dir: Path, seed: int, avoid: frozenset[str]) -> dict[str, list[Messages]]:
-    skills = all_turns(seed, COUNTS["math"], COUNTS["units"], COUNTS["calendar"], avoid)
+def sources(
+    data_dir: Path, seed: int, avoid: frozenset[str], counts: dict[str, int] = COUNTS
+) -> dict[str, list[Messages]]:
+    """v2's conversations by source, `counts` of each generated kind (v3 passes its own)."""
+    skills = all_turns(seed, counts["math"], counts["units"], counts["calendar"], avoid)
     out: dict[str, list[Messages]] = {k: [t.messages for t in v] for k, v in skills.items()}
     out.update(
         docqa.korquad(
             data_dir,
             seed,
-            COUNTS["docqa_answerable"],
-            COUNTS["docqa_unanswerable"],
-            COUNTS["korquad_task_prompt"],
+            counts["docqa_answerable"],
+            counts["docqa_unanswerable"],
+            counts["korquad_task_prompt"],
         )
     )
     out.update(chat(seed, avoid))
-    out["todo_json"] = generated.todo_conversations(COUNTS["todo_json"], seed)
-    out["mail_replies"] = generated.mail_conversations(COUNTS["mail_replies"], seed)
+    out["todo_json"] = generated.todo_conversations(counts["todo_json"], seed)
+    out["mail_replies"] = generated.mail_conversations(counts["mail_replies"], seed)
     rng = random.Random(f"history:{seed}")
     for name in ("skill_math", "skill_units", "skill_calendar", "docqa_answerable"):
         _after_greeting(out[name], 0.1, rng, avoid)
@@ -154,12 +157,26 @@ def build(
     if not (data_dir / SOURCE).is_file():
         raise NotFoundError(f"데이터가 없습니다: {data_dir / SOURCE}")
     avoid = evaluation_questions() if avoid is None else avoid
+    return write(out, "v2", seed, avoid, sources(data_dir, seed, avoid))
+
+
+def write(
+    out: Path,
+    recipe: str,
+    seed: int,
+    avoid: frozenset[str],
+    made: dict[str, list[Messages]],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One in ten conversations of each source (a conversation made twice is kept once) to
+    heldout.jsonl, the rest shuffled into train.jsonl; the manifest with counts and hashes
+    (and `extra`, a recipe's own notes)."""
     rng = random.Random(seed)
     train: list[Messages] = []
     held: list[Messages] = []
     counts: dict[str, dict[str, int]] = {}
     seen: set[str] = set()
-    for name, conversations in sources(data_dir, seed, avoid).items():
+    for name, conversations in made.items():
         kept = 0
         unique = []
         for messages in conversations:  # a conversation made twice is kept once
@@ -186,11 +203,12 @@ def build(
         }
     avoided = hashlib.sha256("\n".join(sorted(avoid)).encode("utf-8")).hexdigest()
     manifest = {
-        "recipe": "v2",
+        "recipe": recipe,
         "seed": seed,
         "avoided_questions": {"count": len(avoid), "sha256": avoided},
         "sources": counts,
         "files": files,
+        **(extra or {}),
     }
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
