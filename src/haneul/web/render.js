@@ -217,11 +217,13 @@ const FINISH_NOTES = {
 };
 
 /** Sources, remembered facts, what code corrected and how the answer ended, from a `done`
- * event or a stored message (only `citations` is stored). Every field may be missing. */
+ * event or a stored message (which keeps the same fields: a reopened conversation reads as it
+ * did live). Every field may be missing (older messages have only `citations`). */
 export function showExtras(answer, done) {
   answer.querySelectorAll(".extras").forEach((old) => old.remove());
   const extras = el("div", "extras");
-  const citations = done.citations || done.message?.citations || [];
+  const stored = done.message || {};
+  const citations = done.citations || stored.citations || [];
   if (citations.length) {
     const row = el("div", "citations");
     row.setAttribute("aria-label", "출처");
@@ -232,9 +234,9 @@ export function showExtras(answer, done) {
     extras.append(row);
     linkMarkers(answer.querySelector(".body"), citations);
   }
-  const memories = done.memories_used || [];
+  const memories = done.memories_used || stored.memories_used || [];
   if (memories.length) extras.append(el("p", "memories-used", `기억 사용: ${memories.join(" · ")}`));
-  const composed = done.composed;
+  const composed = done.composed || stored.composed;
   const corrections = composed?.corrections || []; // what code fixed in the model's answer
   if (corrections.length) {
     // the stored text ends with the same note in words; live, it is shown once, here
@@ -247,8 +249,9 @@ export function showExtras(answer, done) {
     const why = composed.reason ? ` (${composed.reason})` : "";
     extras.append(el("p", "composed-note", `모델의 문장이 스킬 결과와 맞지 않아 스킬의 답만 보여 줍니다${why}`));
   }
-  const finish = FINISH_NOTES[done.finish_reason];
-  if (finish) extras.append(el("p", `finish-note finish-${done.finish_reason}`, finish));
+  const reason = done.finish_reason || stored.finish_reason;
+  const finish = FINISH_NOTES[reason];
+  if (finish) extras.append(el("p", `finish-note finish-${reason}`, finish));
   if (extras.childElementCount) answer.append(extras);
 }
 
