@@ -51,6 +51,10 @@ def test_what_counts_as_a_request_about_something(utterance: str, about: bool) -
         ("둘 중에 뭐가 더 나을까?", True),
         ("이직할까 말까?", True),
         ("추천서 양식은 어디서 받아?", False),  # a form, not a recommendation
+        ("직원 추천 보상금은 얼마야?", False),  # a rule about referrals
+        ("우울증으로 병가 쓸 수 있어?", False),  # a rule, not a feeling
+        ("비 오는 날 듣기 좋은 노래 추천", True),
+        ("퇴근길이 너무 외로워", True),
         ("출장비는 하루에 얼마까지 받을 수 있어?", False),
         ("허준에 대해 알려줘", False),
     ],
