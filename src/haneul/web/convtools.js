@@ -3,6 +3,7 @@
 // morphemes: GET /v1/conversations?q=), and exporting the open conversation as Markdown or JSON.
 import { $, el, button, state, setStatus } from "./state.js";
 import { api, korean } from "./api.js";
+import { answerNotes } from "./render.js";
 
 const PINS = "haneul.pinned";
 const DAY = 24 * 60 * 60;
@@ -72,15 +73,8 @@ function markdown(conversation) {
       lines.push(`> [${c.n}] ${c.document || "문서"}${where}: ${(c.snippet || "").replace(/\s+/g, " ")}`);
     }
     if (m.citations?.length) lines.push("");
-    const notes = [];
-    if (m.memories_used?.length) notes.push(`> 기억 사용: ${m.memories_used.join(" · ")}`);
-    const corrections = m.composed?.corrections || [];
-    if (corrections.length) notes.push(`> 코드로 확인해 고친 내용: ${corrections.join(" · ")}`);
-    if (m.composed?.explanation === "dropped") {
-      const why = m.composed.reason ? ` (${m.composed.reason})` : "";
-      notes.push(`> 모델의 문장이 스킬 결과와 맞지 않아 스킬의 답만 보여 줍니다${why}`);
-    }
-    if (notes.length) lines.push(...notes, "");
+    const notes = m.role === "assistant" ? answerNotes({ message: m }) : [];
+    if (notes.length) lines.push(...notes.map(([, text]) => `> ${text}`), "");
   }
   return lines.join("\n");
 }
