@@ -15,7 +15,10 @@ from haneul.assistant.presets import PRESETS
 from haneul.errors import InvalidRequestError, NotFoundError
 from haneul.store.db import migrate
 
-COLUMNS = "id, conversation_id, seq, role, content, skill_calls, citations, created_at"
+COLUMNS = (
+    "id, conversation_id, seq, role, content, skill_calls, citations, created_at,"
+    " composed, memories_used, finish_reason"
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,31 @@ class Message:
     skill_calls: list[dict[str, Any]] = field(default_factory=list)
     # the document passages the answer's [n] markers refer to (the contract's citations)
     citations: list[dict[str, Any]] = field(default_factory=list)
+    # what the reader saw under the answer, kept so a reopened conversation shows it again:
+    # how the answer was composed (`composed`: skill_answer, explanation, reason, corrections),
+    # the memories the turn was given and how the answer ended. None/empty on older rows.
+    composed: dict[str, Any] | None = None
+    memories_used: list[str] = field(default_factory=list)
+    finish_reason: str | None = None
+
+
+def _message(row: Any) -> Message:
+    composed = json.loads(row[6]) if row[6] else None
+    return Message(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        json.loads(row[4]),
+        json.loads(row[5]),
+        composed,
+        json.loads(row[7] or "[]"),
+        row[8],
+    )
+
+
+def _json_or_null(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _title(title: str) -> str:
@@ -109,11 +137,11 @@ class Conversations:
     def messages(self, owner: str, cid: str) -> list[Message]:
         self.get(owner, cid)
         rows = self._rows(
-            "SELECT id, role, content, created_at, skill_calls, citations FROM messages"
-            " WHERE conversation_id = ? ORDER BY seq",
+            "SELECT id, role, content, created_at, skill_calls, citations, composed,"
+            " memories_used, finish_reason FROM messages WHERE conversation_id = ? ORDER BY seq",
             (cid,),
         )
-        return [Message(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5])) for r in rows]
+        return [_message(r) for r in rows]
 
     def add_turn(self, owner: str, cid: str, user: str | None, answer: Message) -> Message:
         """Store a user message and the answer to it together (a turn is never half-saved);
@@ -126,7 +154,8 @@ class Conversations:
             at = time.time()
             question = [
                 (
-                    f"INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, 'user', ?, '[]', '[]', ?)",
+                    f"INSERT INTO messages ({COLUMNS})"
+                    " VALUES (?, ?, ?, 'user', ?, '[]', '[]', ?, NULL, '[]', NULL)",
                     ("msg_" + secrets.token_hex(8), cid, seq + 1, user, at),
                 )
             ]
@@ -135,7 +164,7 @@ class Conversations:
                     *(question if user is not None else []),
                     (
                         f"INSERT INTO messages ({COLUMNS})"
-                        " VALUES (?, ?, ?, 'assistant', ?, ?, ?, ?)",
+                        " VALUES (?, ?, ?, 'assistant', ?, ?, ?, ?, ?, ?, ?)",
                         (
                             answer.id,
                             cid,
@@ -144,6 +173,9 @@ class Conversations:
                             json.dumps(answer.skill_calls, ensure_ascii=False),
                             json.dumps(answer.citations, ensure_ascii=False),
                             at,
+                            _json_or_null(answer.composed),
+                            json.dumps(answer.memories_used, ensure_ascii=False),
+                            answer.finish_reason,
                         ),
                     ),
                     ("UPDATE conversations SET updated_at = ? WHERE id = ?", (at, cid)),

@@ -331,12 +331,17 @@ class Assistant:
     ) -> Event:
         verdict = await self.safety.check(composed.text, kind="output")
         done = self._done(composed.text, calls, clova_ai_filter(verdict), finish)
-        done["message"] = replace(done["message"], citations=composed.citations)
+        info, used = composed.info(), list(turn.memories)
+        # the message keeps what the reader sees under the answer (a reopened conversation
+        # shows it again): the citations, how it was composed, the memories used
+        done["message"] = replace(
+            done["message"], citations=composed.citations, composed=info, memories_used=used
+        )
         return {
             **done,
             "citations": composed.citations,
-            "composed": composed.info(),
-            "memories_used": list(turn.memories),
+            "composed": info,
+            "memories_used": used,
             "usage": dict(turn.usage) or None,
         }
 
@@ -440,14 +445,23 @@ class Assistant:
     def _done(
         answer: str, calls: list[dict[str, Any]], ai_filter: list[dict[str, str]], finish: str
     ) -> Event:
-        message = Message("msg_" + secrets.token_hex(8), "assistant", answer, 0.0, calls)
+        info = compose.Composed(answer).info()
+        message = Message(
+            "msg_" + secrets.token_hex(8),
+            "assistant",
+            answer,
+            0.0,
+            calls,
+            composed=info,
+            finish_reason=finish,
+        )
         return {
             "type": "done",
             "message": message,
             "finish_reason": finish,
             "ai_filter": ai_filter,
             "citations": [],
-            "composed": compose.Composed(answer).info(),
+            "composed": info,
             "memories_used": [],
         }
 

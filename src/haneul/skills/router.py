@@ -9,8 +9,10 @@ are closest (the mean of the top three cosines), and to a skill only if that ski
 can read arguments from it. With `documents=True` (the user may have documents) a
 question ranked above the class chosen without it goes to the documents first, its
 `fallback` the route taken when there are none; otherwise `QUESTION` is left out, as if it
-were not there. An utterance that asks for general chat in so many words («문서 말고»,
-«일반 상식으로») never searches the documents.
+were not there. A request about an entity or a notion («…에 대해 알려줘», «…은 누구야?»,
+«…의 역사») that would be plain chat searches them first too (`asks_about`). An utterance
+that asks for general chat in so many words («문서 말고», «일반 상식으로») or asks for an
+opinion, advice or a recommendation, or tells a feeling (`OPINION`), never searches them.
 More examples (`train`) make it better: this is the seed of the Skill Trainer.
 """
 
@@ -104,6 +106,45 @@ GENERAL_CHAT = re.compile(
     r"(?:검색|찾지)\s*(?:하지\s*)?말고|검색\s*없이|일반\s*상식|상식(?:으로|적으로)|"
     r"네\s*생각|그냥\s*(?:대화|얘기|이야기|수다)"
 )
+
+# Opinions, advice, recommendations and feelings ask the assistant, not the documents: they
+# never search them, with documents or without (docs/assistant.md)
+OPINION = re.compile(
+    r"어떻게\s*(?:생각|봐|보니|보세요|보십니까)|(?:좋다고|낫다고|맞다고|옳다고)\s*(?:봐|생각)|"
+    r"(?:네|너의?|당신의?)\s*(?:생각|의견)|의견(?:이|은|을)?\s*(?:궁금|어때|말해|듣고)|"
+    r"추천\s*(?:해|좀|부탁|할\s*만|하는|받고)|추천\s*[?？!.]*$|조언|골라\s*줘|"
+    r"기분|속상해|속상하|외로워|외롭|우울해|우울하|무서워|설레|서운해|서운하|"
+    r"(?:뭐가|무엇이|어느\s*(?:쪽|게|것)이?)\s*(?:더\s*)?(?:나을|좋을|낫|좋아)|"
+    r"(?:좋을까|괜찮을까|나을까|할까|말까|어떡하지|어떻게\s*하지)\s*[?？!.]*$|팁"
+)
+# A request about an entity or a notion («…에 대해 알려줘», «…은 누구야?», «…의 역사»,
+# «…이 뭔지»): with documents, it searches them first like a factual question, unless its
+# subject is the assistant or the user («너는 누구야?», «나에 대해 알려줘»)
+_ABOUT = re.compile(
+    r"(\S+?)에\s*(?:대해서?|대한|관해서?|관한)\s*(?:좀\s*|자세히\s*|간단히\s*|쉽게\s*)*"
+    r"(?:알려|설명|말해|얘기|이야기|소개|아는|정리)|"
+    r"(\S+?)(?:은|는|이|가)?\s*누(?:구(?:야|예요|에요|였|인|지|니|세요|십니까|일까)|군(?:지|가|데))|"
+    r"의\s*역사|"
+    r"(\S+?)(?:이|가)?\s*(?:뭔지|무엇인지|무슨\s*뜻)|"
+    r"(?:어떤|무슨\s*일을\s*한)\s*(?:사람|인물)"
+)
+# a subject that is the assistant or the user
+_SELF = frozenset(
+    ["너", "넌", "니", "네", "당신", "하늘", "하늘이", "자기", "나", "난", "저", "전", "내", "제"]
+)
+
+
+def asks_about(utterance: str) -> bool:
+    """A request about an entity or a notion, not about the assistant or the user, nor
+    about a text it carries («이 문장이 무슨 뜻이야: …»)."""
+    if ":" in utterance:
+        return False
+    for match in _ABOUT.finditer(utterance):
+        subject = next((g for g in match.groups() if g), "")
+        if subject.rstrip("은는이가") not in _SELF and subject not in _SELF:
+            return True
+    return False
+
 
 # Examples the router adds to a skill's own: the questions people ask that the skill's
 # examples do not cover. Math word problems (figures, calculus, series, counting, money,
@@ -224,7 +265,7 @@ class SkillRouter:
         `documents`: the user may have documents, so a factual question (`QUESTION` ranked
         above the class chosen without it) searches them first."""
         allowed = set(self.skills if enabled is None else enabled) | {NO_SKILL, QUESTION}
-        if GENERAL_CHAT.search(utterance):
+        if GENERAL_CHAT.search(utterance) or OPINION.search(utterance):
             allowed.discard(SEARCH)
         vector = self.embed([utterance])[0]
         sims = self._matrix @ vector
@@ -243,6 +284,9 @@ class SkillRouter:
                 return Route(SEARCH, {"query": utterance.strip()}, score, scores, plain)
             if label == plain.skill:
                 break
+        if plain.skill == NO_SKILL and asks_about(utterance):
+            score = scores.get(QUESTION, 0.0)
+            return Route(SEARCH, {"query": utterance.strip()}, score, scores, plain)
         return plain
 
     def _pick(

@@ -382,6 +382,11 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX oidc_links_user ON oidc_links (user_id)
     """,
+    """
+    ALTER TABLE messages ADD COLUMN composed TEXT;
+    ALTER TABLE messages ADD COLUMN memories_used TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE messages ADD COLUMN finish_reason TEXT
+    """,
 ]
 
 

@@ -1,6 +1,8 @@
 // The admin page: users, teams (members, safety policy, rate limits), API keys, usage and the
 // audit log, over /v1/admin. Built with DOM nodes only (names are never parsed as HTML).
-const $ = (id) => document.getElementById(id);
+import { $, el, requests, say } from "./page.js";
+
+const { call } = requests("/admin");
 const ROLE = { admin: "관리자", member: "구성원" };
 const POLICIES = ["", "annotate", "mask", "refuse", "block"];
 const ACTIONS = {
@@ -12,33 +14,7 @@ const ACTIONS = {
 };
 let names = {};
 
-function csrf() {
-  const found = document.cookie.match(/(?:^|; )haneul_csrf=([^;]*)/);
-  return found ? decodeURIComponent(found[1]) : "";
-}
-
-async function call(path, { method = "GET", body } = {}) {
-  const headers = { "X-CSRF-Token": csrf() };
-  if (body) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
-  const data = await response.json().catch(() => ({}));
-  if (response.status === 401) location.assign("/signin?next=/admin");
-  if (!response.ok) throw new Error(data?.error?.message || `HTTP ${response.status}`);
-  return data;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  for (const child of children) node.append(child ?? "");
-  return node;
-}
-
 const when = (t) => (t ? new Date(t * 1000).toLocaleString("ko-KR") : "-");
-
-function say(text, ok = true) {
-  $("message").textContent = text;
-  $("message").className = ok ? "ok" : "error";
-}
 
 async function act(what, done) {
   try {

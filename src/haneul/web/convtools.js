@@ -3,6 +3,7 @@
 // morphemes: GET /v1/conversations?q=), and exporting the open conversation as Markdown or JSON.
 import { $, el, button, state, setStatus } from "./state.js";
 import { api, korean } from "./api.js";
+import { answerNotes } from "./render.js";
 
 const PINS = "haneul.pinned";
 const DAY = 24 * 60 * 60;
@@ -72,6 +73,8 @@ function markdown(conversation) {
       lines.push(`> [${c.n}] ${c.document || "문서"}${where}: ${(c.snippet || "").replace(/\s+/g, " ")}`);
     }
     if (m.citations?.length) lines.push("");
+    const notes = m.role === "assistant" ? answerNotes({ message: m }) : [];
+    if (notes.length) lines.push(...notes.map(([, text]) => `> ${text}`), "");
   }
   return lines.join("\n");
 }

@@ -2,39 +2,9 @@
 // summary and 할 일 (proposed, saved only when chosen), and the reply draft editor: the user
 // approves the exact text shown (its digest), and only an approved draft can be sent.
 // DOM nodes only: mail text is never parsed as HTML.
-const $ = (id) => document.getElementById(id);
+import { $, el, report, requests, say } from "./page.js";
 
-function csrf() {
-  const found = document.cookie.match(/(?:^|; )haneul_csrf=([^;]*)/);
-  return found ? decodeURIComponent(found[1]) : "";
-}
-
-async function call(path, { method = "GET", body, form } = {}) {
-  const headers = { "X-CSRF-Token": csrf() };
-  if (body) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: form || (body && JSON.stringify(body)) });
-  const data = await response.json().catch(() => ({}));
-  if (response.status === 401) location.assign("/signin?next=/mail");
-  if (!response.ok) {
-    const error = new Error(data?.error?.message || `HTTP ${response.status}`);
-    error.status = response.status;
-    throw error;
-  }
-  return data;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  for (const child of children) node.append(child ?? "");
-  return node;
-}
-
-function say(text, ok = true) {
-  $("message").textContent = text;
-  $("message").className = ok ? "ok" : "error";
-}
-
-const report = (error) => say(error.message, false);
+const { call } = requests("/mail");
 const when = (seconds) => (seconds ? new Date(seconds * 1000).toLocaleString("ko-KR") : "");
 
 let current = null; // the open thread's id

@@ -216,8 +216,29 @@ const FINISH_NOTES = {
   content_filter: "AI 필터가 답의 일부를 막았습니다.",
 };
 
-/** Sources, remembered facts, what code corrected and how the answer ended, from a `done`
- * event or a stored message (only `citations` is stored). Every field may be missing. */
+/** The notes under an answer, as [class, text]: the memories used, what code corrected, a
+ * dropped explanation and how the answer ended, from a `done` event or a stored message
+ * (which keeps the same fields, so a reopened conversation reads as it did live; older
+ * messages have none). The Markdown export writes the same texts. */
+export function answerNotes(done) {
+  const stored = done.message || {};
+  const notes = [];
+  const memories = done.memories_used || stored.memories_used || [];
+  if (memories.length) notes.push(["memories-used", `기억 사용: ${memories.join(" · ")}`]);
+  const composed = done.composed || stored.composed;
+  const corrections = composed?.corrections || []; // what code fixed in the model's answer
+  if (corrections.length) notes.push(["corrections-note", `코드로 확인해 고친 내용: ${corrections.join(" · ")}`]);
+  if (composed?.explanation === "dropped") {
+    const why = composed.reason ? ` (${composed.reason})` : "";
+    notes.push(["composed-note", `모델의 문장이 스킬 결과와 맞지 않아 스킬의 답만 보여 줍니다${why}`]);
+  }
+  const reason = done.finish_reason || stored.finish_reason;
+  if (FINISH_NOTES[reason]) notes.push([`finish-note finish-${reason}`, FINISH_NOTES[reason]]);
+  return notes;
+}
+
+/** Sources and the notes (`answerNotes`) under an answer, from a `done` event or a stored
+ * message. Every field may be missing. */
 export function showExtras(answer, done) {
   answer.querySelectorAll(".extras").forEach((old) => old.remove());
   const extras = el("div", "extras");
@@ -232,23 +253,15 @@ export function showExtras(answer, done) {
     extras.append(row);
     linkMarkers(answer.querySelector(".body"), citations);
   }
-  const memories = done.memories_used || [];
-  if (memories.length) extras.append(el("p", "memories-used", `기억 사용: ${memories.join(" · ")}`));
-  const composed = done.composed;
-  const corrections = composed?.corrections || []; // what code fixed in the model's answer
-  if (corrections.length) {
-    // the stored text ends with the same note in words; live, it is shown once, here
-    answer.querySelectorAll(".body p").forEach((p) => {
-      if (p.textContent.trim().startsWith("(계산·날짜는 코드로 확인해 고쳤습니다")) p.remove();
-    });
-    extras.append(el("p", "corrections-note", `코드로 확인해 고친 내용: ${corrections.join(" · ")}`));
+  for (const [kind, text] of answerNotes(done)) {
+    if (kind === "corrections-note") {
+      // the stored text ends with the same note in words; it is shown once, here
+      answer.querySelectorAll(".body p").forEach((p) => {
+        if (p.textContent.trim().startsWith("(계산·날짜는 코드로 확인해 고쳤습니다")) p.remove();
+      });
+    }
+    extras.append(el("p", kind, text));
   }
-  if (composed?.explanation === "dropped") {
-    const why = composed.reason ? ` (${composed.reason})` : "";
-    extras.append(el("p", "composed-note", `모델의 문장이 스킬 결과와 맞지 않아 스킬의 답만 보여 줍니다${why}`));
-  }
-  const finish = FINISH_NOTES[done.finish_reason];
-  if (finish) extras.append(el("p", `finish-note finish-${done.finish_reason}`, finish));
   if (extras.childElementCount) answer.append(extras);
 }
 

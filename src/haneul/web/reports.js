@@ -2,42 +2,11 @@
 // with live progress (server-sent events from /v1/reports/{id}/generate), read it with its
 // summary table and sources, download Markdown, DOCX or HWPX. DOM nodes only (no HTML parsing).
 import { sseEvents } from "./api.js";
+import { $, el, requests, say } from "./page.js";
 
-const $ = (id) => document.getElementById(id);
+const { send, call } = requests(null, { bearer: true });
 const STAGE = { search: "자료 검색", summarise: "긴 자료 요약", write: "작성 중" };
 let current = null; // the report being edited or shown
-
-function auth(extra = {}) {
-  const csrf = document.cookie.match(/(?:^|; )haneul_csrf=([^;]*)/);
-  const key = localStorage.getItem("haneul.key");
-  if (csrf) extra["X-CSRF-Token"] = decodeURIComponent(csrf[1]);
-  if (key) extra.Authorization = `Bearer ${key}`;
-  return extra;
-}
-
-async function send(path, { method = "GET", body } = {}) {
-  const headers = auth(body ? { "Content-Type": "application/json" } : {});
-  const response = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
-  if (response.status === 401) location.assign(`/signin?next=${encodeURIComponent(location.pathname)}`);
-  if (!response.ok) {
-    const data = await response.json().catch(() => ({}));
-    throw new Error(data?.error?.message || `HTTP ${response.status}`);
-  }
-  return response;
-}
-
-const call = async (path, init) => (await send(path, init)).json();
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  for (const child of children) node.append(child ?? "");
-  return node;
-}
-
-function say(text, ok = true) {
-  $("message").textContent = text;
-  $("message").className = ok ? "ok" : "error";
-}
 
 function headingRow(text) {
   const input = el("input", { value: text, maxLength: 200, required: true });

@@ -2,37 +2,11 @@
 // with its OpenAPI document), write or import example utterances (which operation, which
 // arguments), train a version, publish it, and try it: the plan, then the final answer (a call
 // with side effects waits for 실행). DOM nodes only: text is never parsed as HTML.
-const $ = (id) => document.getElementById(id);
+import { $, el, report, requests, say } from "./page.js";
+
+const { call } = requests("/skill-trainer");
 let current = null; // the selected skillset, as GET /v1/skillsets/{id} gives it
 let pending = null; // { version, id } of a call waiting for 실행
-
-function csrf() {
-  const found = document.cookie.match(/(?:^|; )haneul_csrf=([^;]*)/);
-  return found ? decodeURIComponent(found[1]) : "";
-}
-
-async function call(path, { method = "GET", body } = {}) {
-  const headers = { "X-CSRF-Token": csrf() };
-  if (body) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
-  const data = await response.json().catch(() => ({}));
-  if (response.status === 401) location.assign("/signin?next=/skill-trainer");
-  if (!response.ok) throw new Error(data?.error?.message || data?.status?.message || `HTTP ${response.status}`);
-  return data;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  for (const child of children) node.append(child ?? "");
-  return node;
-}
-
-function say(text, ok = true) {
-  $("message").textContent = text;
-  $("message").className = ok ? "ok" : "error";
-}
-
-const report = (error) => say(error.message, false);
 
 async function loadSets(select) {
   const { data } = await call("/v1/skillsets");

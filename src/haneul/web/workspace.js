@@ -1,37 +1,10 @@
 // The workspace page: 오늘 할 일 (/v1/todos/today), recent documents of the user's collections and
 // their teams', the five actions, «무엇이든 물어보세요», and the 할 일 생성 review flow (propose,
 // edit, accept: nothing is saved before 저장). DOM nodes only: text is never parsed as HTML.
-const $ = (id) => document.getElementById(id);
+import { $, el, report, requests, say } from "./page.js";
+
+const { call } = requests("/workspace");
 const PRIORITY = { high: "높음", normal: "보통", low: "낮음" };
-
-function csrf() {
-  const found = document.cookie.match(/(?:^|; )haneul_csrf=([^;]*)/);
-  return found ? decodeURIComponent(found[1]) : "";
-}
-
-async function call(path, { method = "GET", body, form } = {}) {
-  const headers = { "X-CSRF-Token": csrf() };
-  if (body) headers["Content-Type"] = "application/json";
-  const init = { method, headers, body: form || (body && JSON.stringify(body)) };
-  const response = await fetch(path, init);
-  const data = await response.json().catch(() => ({}));
-  if (response.status === 401) location.assign("/signin?next=/workspace");
-  if (!response.ok) throw new Error(data?.error?.message || `HTTP ${response.status}`);
-  return data;
-}
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  for (const child of children) node.append(child ?? "");
-  return node;
-}
-
-function say(text, ok = true) {
-  $("message").textContent = text;
-  $("message").className = ok ? "ok" : "error";
-}
-
-const report = (error) => say(error.message, false);
 
 function dueLabel(todo) {
   if (!todo.due) return "";
