@@ -593,7 +593,13 @@ def render(
         "5-turn conversations, to the first text shown; the model's first token: from the "
         "turn's start to the model's first token (pipeline: `done` usage.first_token_ms), "
         f"chat turns only, so turn 1 and turn 5 compare. Run {time.strftime('%Y-%m-%d')}, "
-        + (f"{seconds / 60:.1f} min." if seconds == seconds else "stopped before the end."),
+        + (
+            f"{seconds / 60:.1f} min."
+            if seconds == seconds
+            else "every item (table from the run's --out rows)."
+            if n_items == len(load_items(None))
+            else "stopped before the end."
+        ),
         "",
         "| measure | " + " | ".join(results) + " |",
         "|---|" + "---|" * len(results),
