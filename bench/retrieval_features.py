@@ -10,7 +10,7 @@ ingested and the query vectors kept beside it (the e5 vectors are the whole cost
 run; this makes none, except for `--asymmetry`, which embeds each question once more).
 
 Usage: python -m bench.retrieval_features [--db build/bench-retrieval.db]
-       [--write docs/benchmarks.md] [--only NAME ...] [--asymmetry]
+       [--write docs/benchmarks.md] [--only NAME ...] [--asymmetry] [--pool 20]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from bench.report import write_section
 from bench.retrieval import DATA, cross_validate, load, near_copies, query_vectors
 from haneul.knowledge import rank
 from haneul.knowledge.library import Library
-from haneul.knowledge.retrieve import rank_candidates
+from haneul.knowledge.retrieve import POOL, rank_candidates
 from haneul.store.db import connect
 
 
@@ -53,8 +53,8 @@ class Query:
 Column = Callable[[Query], np.ndarray]
 
 
-def gather(db: Path) -> tuple[list[Query], list[str], list[int], int]:
-    """Every question with the ranker's candidates from the cached collection; the
+def gather(db: Path, pool: int = POOL) -> tuple[list[Query], list[str], list[int], int]:
+    """Every question with the ranker's `pool` candidates from the cached collection; the
     paragraphs; each question's article; the collection's chunk count."""
     docs, pairs, articles = load(DATA)
     vectors, _ = query_vectors(None, [q for q, _ in pairs], db)
@@ -73,7 +73,7 @@ def gather(db: Path) -> tuple[list[Query], list[str], list[int], int]:
     vocab = dict(library.conn.execute("SELECT term, doc FROM chunk_terms_vocab").fetchall())
     out = []
     for text, gold in pairs:
-        words, cands = rank_candidates(library, collection, text, vectors[text])
+        words, cands = rank_candidates(library, collection, text, vectors[text], pool=pool)
         out.append(
             Query(
                 text,
@@ -462,8 +462,9 @@ def main() -> None:
     parser.add_argument("--write", type=Path)
     parser.add_argument("--only", nargs="*", help="the columns to try (default: all)")
     parser.add_argument("--asymmetry", action="store_true", help="also the e5 passage row")
+    parser.add_argument("--pool", type=int, default=POOL, help="candidates the ranker re-orders")
     args = parser.parse_args()
-    found, docs, articles, chunks = gather(args.db)
+    found, docs, articles, chunks = gather(args.db, args.pool)
     golds = [q.place for q in found]
     copies = near_copies(docs)
     # per query: the candidate places holding the gold paragraph or a near-copy of it
