@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from haneul.errors import InvalidRequestError
-from haneul.knowledge.korean import Analysis, analyse, sentences, terms_in
+from haneul.knowledge.korean import Analysis, analyse, sentences, terms, terms_in
 from haneul.knowledge.loaders import SEPARATOR, LoadedDocument
 
 
@@ -108,26 +108,35 @@ def analysed_chunks(
 ) -> list[tuple[Chunk, list[str] | None]]:
     """`chunk_document`'s chunks, each with its search terms (`korean.terms` of the chunk's
     indexed text) taken from the one Kiwi pass that split the section into sentences; None
-    where that pass cannot give them exactly (a chunk under a heading, or one that begins or
-    ends inside a sentence): analyse those on their own."""
+    where that pass cannot give them exactly (a chunk that begins or ends inside a
+    sentence): analyse those on their own. A chunk under a heading takes the heading's
+    terms, analysed once for its section, then its own from the pass: what `terms` gives
+    for each read alone. Reading the two joined (as the index text is written) differs
+    where Kiwi reads across the line break (노아는 after 제2조(정의) became 아): the text's
+    own reading is the better one (tests/knowledge/test_heading_one_pass.py)."""
     _check(max_chars, overlap)
     out: list[tuple[Chunk, list[str] | None]] = []
     offset = 0
     for section in doc.sections:
         text = section.text
         analysis = analyse(text)
+        head: list[str] | None = None  # the heading's terms, once a whole chunk needs them
         for start, end in _pack(_pieces(text, analysis.spans, max_chars), max_chars, overlap):
             if text[start:end].strip():
                 span = (offset + start, offset + end)
                 chunk = Chunk(text[start:end], *span, section.page, section.heading)
-                out.append((chunk, _terms_of(analysis, start, end, section.heading)))
+                found = _terms_of(analysis, start, end)
+                if found is not None and section.heading:
+                    head = terms(section.heading) if head is None else head
+                    found = head + found
+                out.append((chunk, found))
         offset += len(text) + len(SEPARATOR)
     return out
 
 
-def _terms_of(analysis: Analysis, start: int, end: int, heading: str | None) -> list[str] | None:
+def _terms_of(analysis: Analysis, start: int, end: int) -> list[str] | None:
     starts = {s for s, _ in analysis.spans}
     ends = {e for _, e in analysis.spans}
-    if heading or start not in starts or end not in ends:
+    if start not in starts or end not in ends:
         return None
     return terms_in(analysis, start, end)
