@@ -17,9 +17,11 @@ no loop (repeated n-grams or `finish_reason` "loop"); no leaked prompt text; not
 unless asked; unanswerable document questions refused; irrelevant memories not used.
 
 Usage: python -m bench.answers [--model NAME] [--limit N] [--write docs/benchmarks.md]
-       [--out results.jsonl [--resume]] [--adapter LORA.gguf]
+       [--out results.jsonl [--resume]] [--adapter LORA.gguf] [--kinds K1,K2]
            (--resume: keep the items --out holds and run the rest; --adapter: --model is
-           haneul-mini-ko with this LoRA instead, e.g. v2 from studio/mini_ko `rebuild`)
+           haneul-mini-ko with this LoRA instead, e.g. v2 from studio/mini_ko `rebuild`;
+           --kinds: only items of these kinds, e.g. memory_recall,memory_irrelevant; the
+           whole collection is still uploaded, so routing meets the same documents)
        python -m bench.answers --report results.jsonl [--write docs/benchmarks.md]
            (the table of a run stopped early, from the turns its --out kept)
 """
@@ -76,9 +78,11 @@ NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 # ---------------------------------------------------------------- the data
 
 
-def load_items(limit: int | None) -> list[dict[str, Any]]:
-    """The items, interleaved by kind so that `--limit N` still covers every kind."""
+def load_items(limit: int | None, kinds: set[str] | None = None) -> list[dict[str, Any]]:
+    """The items (of `kinds` only, if given), interleaved by kind so that `--limit N` still
+    covers every kind."""
     items = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
+    items = [i for i in items if kinds is None or i["kind"] in kinds]
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
         by_kind[item["kind"]].append(item)
@@ -688,6 +692,9 @@ def main() -> None:
     parser.add_argument("--model", default="haneul-mini-ko")
     parser.add_argument("--limit", type=int, help="only the first N items (mixed kinds)")
     parser.add_argument("--max-tokens", type=int, default=200)
+    parser.add_argument(
+        "--kinds", help="only items of these kinds, comma-separated (e.g. memory_recall)"
+    )
     parser.add_argument("--write", type=Path, help="put the table into this Markdown file")
     parser.add_argument("--out", type=Path, help="write every scored turn as JSON lines")
     parser.add_argument("--report", type=Path, help="only the table, from an --out file")
@@ -718,7 +725,8 @@ def main() -> None:
     if args.report:
         report(args)
         return
-    items = resolve(load_items(args.limit), korquad())
+    kinds = set(args.kinds.split(",")) if args.kinds else None
+    items = resolve(load_items(args.limit, kinds), korquad())
     kept: list[dict[str, Any]] = []
     if args.out and args.resume and args.out.exists():  # go on after the items already done
         lines = args.out.read_text(encoding="utf-8").splitlines()

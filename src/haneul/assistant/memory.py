@@ -57,6 +57,18 @@ MANY = {"likes", "allergy", "pets"}  # slots that hold a list of values
 
 _W = r"[가-힣A-Za-z0-9]"
 _END = r"(?:이에요|예요|입니다|이야|야|이고|고|라고|이라고|요)"
+# «저는 (초등학교) 교사예요»: a job named as what the user is (a closed list of job nouns, so
+# «저는 김민수예요» is not read as one)
+_JOBS = (
+    "교사|선생님|간호사|의사|약사|한의사|수의사|변호사|회계사|세무사|노무사|요리사|미용사|상담사|"
+    "치료사|통역사|번역가|사회복지사|영양사|개발자|디자이너|엔지니어|프로그래머|연구원|회사원|"
+    "직장인|공무원|은행원|교수|강사|기자|작가|경찰관|경찰|소방관|군인|주부|프리랜서|농부|배우|"
+    "가수|사업가|자영업자|대학원생|대학생|학생|건축가|화가|판사|검사|운전기사|택배기사|간병인"
+)
+_JOB_IS = (
+    rf"(?<![가-힣])(?:저는|전|나는|난)\s*(?P<v>(?:{_W}*(?:학교|병원|회사|학원|유치원|대학|은행)\s+)?"
+    rf"{_W}*?(?:{_JOBS}))\s*(?:이에요|예요|입니다|이야|야|이고|고)"
+)
 # (slot, mode, pattern, value); the value is the `v` group when the pattern has one.
 _RULES: list[tuple[str, Mode, str, str | None]] = [
     ("name", "set", rf"(?:제|내|저의)\s*이름은\s*(?P<v>{_W}+?)\s*{_END}", None),
@@ -74,6 +86,7 @@ _RULES: list[tuple[str, Mode, str, str | None]] = [
     ),
     ("job", "set", rf"(?:직업은|하는\s*일은)\s*(?P<v>{_W}+?)\s*{_END}", None),
     ("job", "set", rf"(?<!\S)(?P<v>{_W}+?)(?:으로|로)\s*(?:일해|일하고|일합니다|근무)", None),
+    ("job", "set", _JOB_IS, None),
     ("workplace", "set", rf"(?<!\S)(?P<v>{_W}+?)에서\s*(?:일해|일하고|일합니다|근무)", None),
     ("smoking", "remove", r"(?:담배(?:를|는)?\s*끊|금연\s*(?:했|하고|중|성공))", None),
     ("smoking", "set", r"담배(?:를)?\s*(?:피워|피웁|피우|펴요|펴)", "담배를 피움"),

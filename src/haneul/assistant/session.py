@@ -29,6 +29,7 @@ import numpy as np
 from haneul.assistant.confirmations import Confirmations, Pending
 from haneul.assistant.conversations import Conversations
 from haneul.assistant.memory import MemoryStore, extract
+from haneul.assistant.recall import recall
 from haneul.assistant.turn import Assistant, Event, Turn
 from haneul.engine import vector_memo
 from haneul.engine.manager import ModelManager
@@ -199,17 +200,28 @@ class AssistantService:
     def _turn(
         self, owner: str, cid: str, text: str, policy: str | None, memory: bool = True, **kw: Any
     ) -> Turn:
-        """The turn's inputs from the stores (blocking: called in a worker thread)."""
+        """The turn's inputs from the stores (blocking: called in a worker thread). A recall
+        question («제 이름 기억해요?») gets its answer from the memory store here
+        (assistant/recall.py); its memories are the one it used."""
+        on = self.remember and memory
+        history = self.conversations.messages(owner, cid)
+        said = [m.content for m in history if m.role == "user"]
+        known = recall(text, self.memories.of(owner) if on else None, said)
+        if known is not None:
+            memories = known.used
+        else:
+            memories = self.memories.relevant(owner, text) if on else []
         return Turn(
             owner=owner,
             preset=self.conversations.get(owner, cid).preset,
-            history=self.conversations.messages(owner, cid),
+            history=history,
             text=text,
             policy=policy or self.default_policy,
             documents=self.documents,
             todos=self.todos,
             mail=self.mail,
-            memories=self.memories.relevant(owner, text) if self.remember and memory else [],
+            memories=memories,
+            recall=known,
             **kw,
         )
 

@@ -32,6 +32,7 @@ from typing import Any
 from haneul.assistant import compose
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import PRESETS
+from haneul.assistant.recall import Recall
 from haneul.engine.protocol import Backend
 from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
@@ -58,6 +59,7 @@ DOCUMENT_NOTE = (
     "답의 근거가 된 문서 번호를 [1]처럼 붙이고, 문서에 없는 내용은 쓰지 마세요."
 )
 REDACTED = "[지시문으로 보이는 부분 제거됨]"
+RECALLED = "recalled from memory"  # composed.reason of a recall question's answer
 MEMORY_NOTE = "사용자에 대해 기억하고 있는 사실입니다 (관련 있을 때만 참고하세요):"
 SEARCH = "search_documents"
 # skills whose answer is the whole answer: no model after it
@@ -87,6 +89,7 @@ class Turn:
     # `first_token_ms`: from the turn's start to the model's first token
     usage: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)  # when the turn began
+    recall: Recall | None = None  # a recall question's answer, from the memory store
 
 
 def _redact(text: str, spans: list[tuple[int, int]]) -> str:
@@ -135,6 +138,11 @@ class Assistant:
             intro = compose.Composed(compose.INTRODUCTION_KO, reason="fixed self-introduction")
             yield {"type": "delta", "content": intro.text}
             yield await self._finish(turn, intro, [], "stop")
+            return
+        if turn.recall is not None:  # what is remembered: the store's, never the model's
+            known = compose.Composed(turn.recall.text, turn.recall.text, reason=RECALLED)
+            yield {"type": "delta", "content": known.text}
+            yield await self._finish(turn, known, [], "stop")
             return
         if self.use_tools:
             route = await self._tool_route(turn)

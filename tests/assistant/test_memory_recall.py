@@ -1,0 +1,179 @@
+"""Issue 18: a question about what the assistant remembers of the user («제 이름 기억해요?») is
+answered from the memory store by construction (assistant/recall.py), in process on the echo
+model: the remembered value with the right 조사, «아직 … 말씀해 주신 적이 없어요» for an empty
+slot, a plain «꺼져 있어서» with memory off; never the documents, never a skill. Questions
+about other people, and facts said only in the conversation, take the normal path."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from haneul.assistant.memory import Memory
+from haneul.assistant.recall import recall, recall_slot
+from haneul.assistant.turn import RECALLED
+from tests.conftest import AppClient, in_process_settings
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("내 이름 혹시 기억나?", "name"),
+        ("저를 어떻게 부르면 된다고 했는지 알아요?", "name"),
+        ("제가 요즘 사는 동네가 어디였죠?", "residence"),
+        ("내가 어디 산다고 말했더라?", "residence"),
+        ("제 직업이 뭐였더라?", "job"),
+        ("제가 다니는 회사가 어디라고 했죠?", "workplace"),
+        ("내 취미 알아?", "likes"),
+        ("제가 못 먹는 거 기억하세요?", "allergy"),
+        ("우리 집 반려동물 기억해?", "pets"),
+        ("제 아이가 몇 명이라고 했죠?", "children"),
+        # other people, other things about the name, requests: not recall questions
+        ("제 동생 이름이 뭐였죠?", None),
+        ("우리 부장님 이름 기억해?", None),
+        ("제 이름 한자 뜻이 뭐예요?", None),
+        ("제 이름으로 삼행시 지어 줘", None),
+        ("제가 사는 동네 근처 맛집 알려 줘", None),
+        ("제 고양이 이름 기억해요?", None),
+        ("제 이름은 한소망이에요. 기억해 주세요.", None),  # a statement, for extract
+    ],
+)
+def test_recall_questions_are_recognised(text: str, slot: str | None) -> None:
+    assert recall_slot(text) == slot
+
+
+def _memory(slot: str, content: str) -> Memory:
+    return Memory("mem_1", slot, content, time.time(), time.time())
+
+
+def test_the_answer_is_composed_with_the_right_particles() -> None:
+    name = recall("제 이름 기억해요?", [_memory("name", "이름: 정다운")])
+    assert name is not None and name.text == "기억하고 있어요. 이름은 정다운이에요."
+    assert name.used == ["이름: 정다운"]
+    pets = recall("우리 집 반려동물이 뭐였죠?", [_memory("pets", "반려동물: 고양이, 거북이")])
+    assert pets is not None and pets.text == "기억하고 있어요. 반려동물은 고양이, 거북이예요."
+    empty = recall("제 알레르기 기억해요?", [_memory("name", "이름: 정다운")])
+    assert empty is not None and empty.text == "아직 알레르기를 말씀해 주신 적이 없어요."
+    assert empty.used == []
+    off = recall("제 직업이 뭐였죠?", None)
+    assert off is not None
+    assert off.text == "지금은 기억 기능이 꺼져 있어서 직업을 기억에서 찾아볼 수 없어요."
+    assert recall("제 직업이 뭐였죠?", [], said=["저는 수의사예요."]) is None  # the history's
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppClient]:
+    """One in-process app for the module, its user owning a document."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith("HANEUL_")]:
+            patch.delenv(name)
+        made = AppClient(in_process_settings(tmp_path_factory.mktemp("recall")))
+        try:
+            made.post("collections", json={"name": "사보"})
+            text = "하늘상사 사보\n\n하늘상사를 세운 사람은 김하늘 대표로, 2001년에 문을 열었다."
+            files = [("files", ("사보.txt", text.encode()))]
+            assert made.post("collections/사보/documents", files=files).json()["added"] == 1
+            yield made
+        finally:
+            made.close()
+
+
+def _ask(app: AppClient, cid: str, content: str, **extra: Any) -> dict[str, Any]:
+    body = {"content": content, "stream": False, **extra}
+    reply = app.post(f"conversations/{cid}/messages", json=body, timeout=600)
+    assert reply.status_code == 200, reply.text
+    answer: dict[str, Any] = reply.json()
+    return answer
+
+
+def _forget(app: AppClient) -> None:
+    for memory in app.get("memories").json()["data"]:
+        app.delete(f"memories/{memory['id']}")
+
+
+def _new(app: AppClient) -> str:
+    cid: str = app.post("conversations", json={}).json()["id"]
+    return cid
+
+
+def test_each_slot_is_recalled_from_memory_in_a_later_conversation(app: AppClient) -> None:
+    _forget(app)
+    told = _new(app)
+    for fact in (
+        "제 이름은 윤슬기예요.",
+        "저는 청주에 살고 있어요.",
+        "저는 약사예요.",
+        "저는 한빛약국에서 일해요.",
+        "요가를 정말 좋아해요.",
+        "복숭아 알레르기가 있어요.",
+        "앵무새를 키워요.",
+        "아이가 세 명 있어요.",
+    ):
+        assert _ask(app, told, fact)["memory"], fact  # each was stored
+    cid = _new(app)  # a new conversation: only the memory store knows these
+    for question, expected, used in (
+        ("제 이름이 뭐였죠?", "이름은 윤슬기예요.", "이름: 윤슬기"),
+        ("제가 사는 곳 기억하세요?", "사는 곳은 청주예요.", "사는 곳: 청주"),
+        ("제 직업 알아요?", "직업은 약사예요.", "직업: 약사"),
+        ("제가 일하는 곳이 어디였죠?", "직장은 한빛약국이에요.", "직장: 한빛약국"),
+        ("내 취미가 뭐라고 했지?", "좋아하는 것은 요가예요.", "좋아하는 것: 요가"),
+        ("제가 무슨 알레르기가 있다고 했더라?", "알레르기는 복숭아예요.", "알레르기: 복숭아"),
+        ("제가 키우는 동물 기억나요?", "반려동물은 앵무새예요.", "반려동물: 앵무새"),
+        ("제 자녀가 몇 명이라고 했죠?", "자녀는 세 명이에요.", "자녀: 세 명"),
+    ):
+        body = _ask(app, cid, question)
+        text = "기억하고 있어요. " + expected
+        assert body["message"]["content"] == text, question
+        assert body["skill_calls"] == [] and body["citations"] == [], question
+        assert body["composed"]["reason"] == RECALLED
+        done = body["events"][-1]
+        assert done["type"] == "done" and done["memories_used"] == [used], question
+        assert body["message"]["memories_used"] == [used]
+    stored = app.get(f"conversations/{cid}").json()["messages"]
+    answers = [m for m in stored if m["role"] == "assistant"]
+    assert answers[0]["memories_used"] == ["이름: 윤슬기"]
+    assert answers[0]["content"] == "기억하고 있어요. 이름은 윤슬기예요."
+
+
+def test_a_document_owner_asking_their_name_gets_the_memory_not_the_documents(
+    app: AppClient,
+) -> None:
+    _forget(app)
+    cid = _new(app)
+    _ask(app, cid, "제 이름은 남궁별이에요.")
+    body = _ask(app, _new(app), "제 이름이 뭐였죠?")
+    assert body["message"]["content"] == "기억하고 있어요. 이름은 남궁별이에요."
+    assert [c["name"] for c in body["skill_calls"]] == []  # no search_documents
+    # the user's documents are still searched for a question about them
+    founder = _ask(app, cid, "하늘상사를 세운 사람은 누구야?")
+    assert [c["name"] for c in founder["skill_calls"]] == ["search_documents"]
+    # a friend's name is not the user's: the normal path, never the remembered name
+    friend = _ask(app, _new(app), "제 친구 이름이 뭐였죠?")
+    assert "남궁별" not in friend["message"]["content"]
+    assert friend["composed"]["reason"] != RECALLED
+
+
+def test_an_empty_slot_and_memory_off_are_said_never_invented(app: AppClient) -> None:
+    _forget(app)
+    cid = _new(app)
+    empty = _ask(app, cid, "제 직업 기억해요?")
+    assert empty["message"]["content"] == "아직 직업을 말씀해 주신 적이 없어요."
+    assert empty["memories_used"] == [] and empty["skill_calls"] == []
+    _ask(app, _new(app), "제 이름은 송하람이에요.")
+    off = _ask(app, _new(app), "제 이름 기억나요?", memory=False)
+    assert off["message"]["content"] == (
+        "지금은 기억 기능이 꺼져 있어서 이름을 기억에서 찾아볼 수 없어요."
+    )
+    assert off["memories_used"] == [] and "송하람" not in off["message"]["content"]
+    # said in this conversation with memory off (so not stored): the normal path, with the
+    # history, and not «말씀해 주신 적이 없어요»
+    quiet = _new(app)
+    assert _ask(app, quiet, "저는 소방관이에요.", memory=False)["memory"] == []
+    again = _ask(app, quiet, "제 직업이 뭐라고 했죠?")
+    assert again["composed"]["reason"] != RECALLED
+    assert "말씀해 주신 적이 없어요" not in again["message"]["content"]
+    assert [m["slot"] for m in app.get("memories").json()["data"]] == ["name"]
