@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from haneul.engine.catalog import Catalog, ModelEntry, sha256_file
+from haneul.engine.catalog import Catalog, ModelEntry
+from haneul.engine.files import sha256_file
 from haneul.engine.gguf_info import GGUF_MAGIC, read_info
 from haneul.errors import HaneulError, InvalidRequestError, NotFoundError, UpstreamError
 
