@@ -124,6 +124,7 @@ def test_perplexity_prefers_korean_to_the_same_characters_shuffled(studio_home: 
     assert real.bits_per_char == pytest.approx(math.log2(real.char_perplexity))
 
 
+@pytest.mark.slow  # builds the shipped recipe whole (about 8 CPU-seconds)
 @needs_data
 def test_the_shipped_adapter_was_trained_on_what_the_recipe_builds(
     tmp_path: Path,
@@ -143,6 +144,7 @@ def test_the_shipped_adapter_was_trained_on_what_the_recipe_builds(
     assert record["result"]["steps"] == len(record["losses"]) > 100
 
 
+@pytest.mark.slow  # builds a recipe whole through the CLI (about 10 CPU-seconds)
 @needs_data
 def test_the_cli_builds_the_data_and_says_what_is_missing(tmp_path: Path) -> None:
     import subprocess
