@@ -19,7 +19,8 @@ Every task comes in several phrasings: the preset's system prompt, other system 
 none, other instruction words, the question before or after its context, and some turns
 after an earlier greeting in the history. One in ten written and composed conversations
 (skill and document turns included) goes to `heldout.jsonl`, never trained on. v1's recipe
-(`recipe.py`) is unchanged and still the default.
+(`recipe.py`) is unchanged; v2 has been the shipped recipe since 2026-12-06, and v3
+(`recipe_v3.py`) builds on its sources.
 
 Nothing evaluated is read: KorQuAD's held-out fifth is skipped, and no generated or written
 question equals a user turn of the answer-quality benchmark (`bench/data/answers_ko.jsonl`,
