@@ -46,6 +46,7 @@ def test_v2_rebuilds_the_same_bytes(built: tuple[Path, dict[str, Any]], tmp_path
 
 
 @needs_data
+@pytest.mark.slow  # uses the whole v2 recipe, built once per module (7 CPU-seconds)
 def test_v2_counts_per_source(built: tuple[Path, dict[str, Any]]) -> None:
     out, manifest = built
     sources = manifest["sources"]
@@ -63,6 +64,7 @@ def test_v2_counts_per_source(built: tuple[Path, dict[str, Any]]) -> None:
 
 
 @needs_data
+@pytest.mark.slow  # uses the whole v2 recipe, built once per module (7 CPU-seconds)
 def test_v2_trains_on_nothing_evaluated(built: tuple[Path, dict[str, Any]]) -> None:
     out, _ = built
     rows = _rows(out / "train.jsonl") + _rows(out / "heldout.jsonl")
@@ -112,6 +114,7 @@ def test_a_known_skill_turn_carries_the_computed_value() -> None:
 
 
 @needs_data
+@pytest.mark.slow  # uses the whole v2 recipe, built once per module (7 CPU-seconds)
 def test_document_answers_cite_the_passage_that_holds_them(
     built: tuple[Path, dict[str, Any]],
 ) -> None:
@@ -138,6 +141,7 @@ def test_document_answers_cite_the_passage_that_holds_them(
 
 
 @needs_data
+@pytest.mark.slow  # uses the whole v2 recipe, built once per module (7 CPU-seconds)
 def test_no_invented_source_and_json_only_when_asked(built: tuple[Path, dict[str, Any]]) -> None:
     out, _ = built
     for messages in _rows(out / "train.jsonl"):
