@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -347,6 +347,20 @@ def _forget_plugins(names: list[str]) -> None:
         plugin_manager().unregister(name=name)
     if names:
         _plugin_caches_clear()
+
+
+@contextmanager
+def in_process_app(home: Path, **settings: Any) -> Iterator[AppClient]:
+    """An in-process app on `home` while the block lasts (a module's shared app, say); the
+    test process's own HANEUL_ variables are cleared meanwhile, as `app_factory` clears them."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith("HANEUL_")]:
+            patch.delenv(name)
+        app = AppClient(in_process_settings(home, **settings))
+        try:
+            yield app
+        finally:
+            app.close()
 
 
 @pytest.fixture

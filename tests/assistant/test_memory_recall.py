@@ -6,7 +6,6 @@ about other people, and facts said only in the conversation, take the normal pat
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 from haneul.assistant.memory import Memory
 from haneul.assistant.recall import recall, recall_slot
 from haneul.assistant.turn import RECALLED
-from tests.conftest import AppClient, in_process_settings
+from tests.conftest import AppClient, in_process_app
 
 
 @pytest.mark.parametrize(
@@ -68,18 +67,12 @@ def test_the_answer_is_composed_with_the_right_particles() -> None:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppClient]:
     """One in-process app for the module, its user owning a document."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [k for k in os.environ if k.startswith("HANEUL_")]:
-            patch.delenv(name)
-        made = AppClient(in_process_settings(tmp_path_factory.mktemp("recall")))
-        try:
-            made.post("collections", json={"name": "사보"})
-            text = "하늘상사 사보\n\n하늘상사를 세운 사람은 김하늘 대표로, 2001년에 문을 열었다."
-            files = [("files", ("사보.txt", text.encode()))]
-            assert made.post("collections/사보/documents", files=files).json()["added"] == 1
-            yield made
-        finally:
-            made.close()
+    with in_process_app(tmp_path_factory.mktemp("recall")) as made:
+        made.post("collections", json={"name": "사보"})
+        text = "하늘상사 사보\n\n하늘상사를 세운 사람은 김하늘 대표로, 2001년에 문을 열었다."
+        files = [("files", ("사보.txt", text.encode()))]
+        assert made.post("collections/사보/documents", files=files).json()["added"] == 1
+        yield made
 
 
 def _ask(app: AppClient, cid: str, content: str, **extra: Any) -> dict[str, Any]:

@@ -6,7 +6,6 @@ without documents gets plain chat for the same question."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from haneul.skills.builtin.documents import NOT_FOUND_KO
 from haneul.skills.router import NO_SKILL, SkillRouter
-from tests.conftest import AppClient, in_process_settings
+from tests.conftest import AppClient, in_process_app
 
 NEWSLETTER = (
     "하늘상사 사보 제12호\n\n"
@@ -26,14 +25,8 @@ NEWSLETTER = (
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppClient]:
     """One in-process app for the module (the router is built once, from e5)."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [k for k in os.environ if k.startswith("HANEUL_")]:
-            patch.delenv(name)
-        made = AppClient(in_process_settings(tmp_path_factory.mktemp("route-docs")))
-        try:
-            yield made
-        finally:
-            made.close()
+    with in_process_app(tmp_path_factory.mktemp("route-docs")) as made:
+        yield made
 
 
 def _ask(app: AppClient, cid: str, content: str) -> dict[str, Any]:

@@ -6,13 +6,12 @@ NAVER's documented request bodies are replayed with Korean text."""
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import AppClient, in_process_settings
+from tests.conftest import AppClient, in_process_app
 
 SEOUL = [
     "서울은 대한민국의 수도이다.",
@@ -36,12 +35,9 @@ TEXT = " ".join(SEOUL + KIMCHI + SOCCER)
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppClient]:
-    for name in [k for k in os.environ if k.startswith("HANEUL_")]:
-        monkeypatch.delenv(name)
-    running = AppClient(in_process_settings(tmp_path, allowed_hosts=["haneul.test"]))
-    yield running
-    running.close()
+def app(tmp_path: Path) -> Iterator[AppClient]:
+    with in_process_app(tmp_path, allowed_hosts=["haneul.test"]) as running:
+        yield running
 
 
 def test_segmentation_finds_the_topics(app: AppClient) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +21,7 @@ from pydantic import BaseModel
 
 from haneul.config import Settings
 from haneul.engine.catalog import Catalog, ModelEntry
-from tests.conftest import AppClient, RunningServer, add_echo_models, in_process_settings
+from tests.conftest import AppClient, RunningServer, add_echo_models, in_process_app
 
 USER = [{"role": "user", "content": "하늘이 파랗다"}]
 HOST = ["haneul.test"]  # the in-process tier's host name, past the Host allow-list
@@ -39,15 +38,12 @@ def _home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppClient]:
+def app(tmp_path: Path) -> Iterator[AppClient]:
     """Echo chat as the default model, echo-embed (3 dimensions) as the embedding model."""
-    for name in [k for k in os.environ if k.startswith("HANEUL_")]:
-        monkeypatch.delenv(name)
-    home = _home(tmp_path)
-    settings = in_process_settings(home, embedding_model="echo-embed", allowed_hosts=HOST)
-    running = AppClient(settings)
-    yield running
-    running.close()
+    with in_process_app(
+        _home(tmp_path), embedding_model="echo-embed", allowed_hosts=HOST
+    ) as running:
+        yield running
 
 
 # -- aliases -------------------------------------------------------------------------------

@@ -5,14 +5,13 @@ e5 similarity to examples, out-of-domain requests, blocked content, safety, erro
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import AppClient, in_process_settings
+from tests.conftest import AppClient, in_process_app
 
 ROUTERS = {
     "demo": {
@@ -48,15 +47,11 @@ ROUTERS = {
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppClient]:
-    for name in [k for k in os.environ if k.startswith("HANEUL_")]:
-        monkeypatch.delenv(name)
+def app(tmp_path: Path) -> Iterator[AppClient]:
     path = tmp_path / "routers.json"
     path.write_text(json.dumps(ROUTERS, ensure_ascii=False), encoding="utf-8")
-    settings = in_process_settings(tmp_path, allowed_hosts=["haneul.test"], clova_routers=path)
-    running = AppClient(settings)
-    yield running
-    running.close()
+    with in_process_app(tmp_path, allowed_hosts=["haneul.test"], clova_routers=path) as running:
+        yield running
 
 
 def _route(app: AppClient, body: dict[str, Any], version: int = 1) -> dict[str, Any]:

@@ -4,14 +4,13 @@ tokenizer of the bundled Korean model."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import AppClient, RunningServer, in_process_settings
+from tests.conftest import AppClient, RunningServer, in_process_app
 
 CONVERSATION = [
     {"role": "system", "content": "친절한 상담원"},
@@ -23,12 +22,9 @@ CONVERSATION = [
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppClient]:
-    for name in [k for k in os.environ if k.startswith("HANEUL_")]:
-        monkeypatch.delenv(name)
-    running = AppClient(in_process_settings(tmp_path, allowed_hosts=["haneul.test"]))
-    yield running
-    running.close()
+def app(tmp_path: Path) -> Iterator[AppClient]:
+    with in_process_app(tmp_path, allowed_hosts=["haneul.test"]) as running:
+        yield running
 
 
 @pytest.mark.parametrize("version", ["v1", "v3"])

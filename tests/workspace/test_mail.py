@@ -7,7 +7,6 @@ dropped connection are clear errors; the database holds no readable password."""
 from __future__ import annotations
 
 import email
-import os
 import stat
 from collections.abc import Iterator
 from email.header import Header
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AppClient, in_process_settings
+from tests.conftest import AppClient, in_process_app
 from tests.workspace.mailservers import DOMAIN, DOVECOT, DroppingProxy, MailServers
 
 pytestmark = [
@@ -59,13 +58,9 @@ def servers() -> Iterator[MailServers]:
 
 @pytest.fixture(scope="module")
 def app(servers: MailServers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppClient]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name in [k for k in os.environ if k.startswith("HANEUL_")]:
-            patch.delenv(name)
-        home = tmp_path_factory.mktemp("mail-home")
-        client = AppClient(in_process_settings(home, mail_ca_file=servers.ca_file))
+    home = tmp_path_factory.mktemp("mail-home")
+    with in_process_app(home, mail_ca_file=servers.ca_file) as client:
         yield client
-        client.close()
 
 
 @pytest.fixture(scope="module")
