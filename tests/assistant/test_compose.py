@@ -31,6 +31,24 @@ def test_a_wrong_number_is_dropped_and_the_skill_sentence_stands() -> None:
     assert other.explanation == "dropped" and "120" in (other.reason or "")
 
 
+def test_why_an_explanation_was_dropped_is_said_in_korean() -> None:
+    """The reader's note gives `reason_ko`; `reason` (English) is for the API's developers."""
+    number = _explain("30평은 약 99.17㎡입니다.", "30평은 30레벨입니다.").info()
+    assert number["reason_ko"].startswith("결과에 없는 수 30레")
+    leak = _explain("30평은 약 99.17㎡입니다.", f"{PROMPTS[0]}")
+    assert leak.explanation == "dropped" and leak.info()["reason_ko"] == "지시문 문구가 답에 섞임"
+    made = [
+        "JSON the user did not ask for", "'좋아요 좋아요' repeated", "only repeated the answer",
+        "number 5분 contradicts the question", "wrong: 12 × 12 = 144", "the model wrote nothing",
+        "something new from elsewhere",
+    ]
+    for reason in made:
+        korean = compose.reason_ko(reason)
+        words = korean.replace("JSON", "")  # the name of the format, as Korean writes it
+        assert words and not any("a" <= c.lower() <= "z" for c in words), (reason, korean)
+    assert compose.reason_ko(None) is None
+
+
 def test_a_consistent_explanation_is_kept_after_the_skill_sentence() -> None:
     text = "30평은 99.17제곱미터 정도로, 작은 아파트 한 채 넓이입니다."
     composed = _explain("30평은 약 99.17㎡입니다.", text)

@@ -72,8 +72,37 @@ class Composed:
             "skill_answer": self.skill_answer,
             "explanation": self.explanation,
             "reason": self.reason,
+            "reason_ko": reason_ko(self.reason),
             "corrections": self.corrections,
         }
+
+
+# Why an explanation was dropped, in the words the reader sees (the `reason` strings below are
+# for developers and the API; every one of them is made in this module).
+_REASONS_KO = [
+    (re.compile(r"JSON the user did not ask for"), "요청하지 않은 JSON 형식"),
+    (re.compile(r"prompt text '.*' leaked", re.S), "지시문 문구가 답에 섞임"),
+    (re.compile(r"'(.*)' repeated", re.S), "«{0}» 되풀이"),
+    (re.compile(r"number (.*) not in the result", re.S), "결과에 없는 수 {0}"),
+    (re.compile(r"number (.*) contradicts the question", re.S), "질문과 어긋나는 수 {0}"),
+    (re.compile(r"wrong: (.*)", re.S), "확인된 값과 다름: {0}"),
+    (re.compile(r"only repeated the answer"), "답을 되풀이하기만 함"),
+    (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
+    (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
+    (re.compile(r"recalled from memory"), "기억에서 답함"),
+]
+
+
+def reason_ko(reason: str | None) -> str | None:
+    """`reason` for a Korean reader («number 30레벨 not in the result» -> «결과에 없는 수
+    30레벨»); a reason made elsewhere gets a general phrase, never English."""
+    if not reason:
+        return None
+    for pattern, words in _REASONS_KO:
+        found = pattern.fullmatch(reason)
+        if found:
+            return words.format(*(g[:30] for g in found.groups()))
+    return "답 검사를 통과하지 못함"
 
 
 def today_kst() -> dt.date:

@@ -108,8 +108,11 @@ class TurnPrinter:
             self.err.print(f"[dim]기억 사용: {escape(' · '.join(memories))}[/dim]")
         composed = done.get("composed") or {}
         if composed.get("explanation") == "dropped":
-            why = f" ({composed['reason']})" if composed.get("reason") else ""
-            note = f"모델의 문장이 스킬 결과와 맞지 않아 스킬의 답만 보여 줍니다{why}"
+            why = f" ({composed['reason_ko']})" if composed.get("reason_ko") else ""
+            if composed.get("skill_answer"):
+                note = f"모델이 덧붙인 문장이 검사를 통과하지 못해 확인된 답만 보여 줍니다{why}"
+            else:
+                note = f"모델의 답이 검사를 통과하지 못해 보여 주지 않았습니다{why}"
             self.err.print(f"[dim]{escape(note)}[/dim]")
         ended = FINISH_NOTES.get(str(done.get("finish_reason")))
         if ended:

@@ -216,6 +216,15 @@ const FINISH_NOTES = {
   content_filter: "AI 필터가 답의 일부를 막았습니다.",
 };
 
+/** Why the model's own sentence is not shown, in Korean (`reason_ko`; the English `reason`
+ * is for developers and is never shown). */
+function droppedNote(composed) {
+  const why = composed.reason_ko ? ` (${composed.reason_ko})` : "";
+  return composed.skill_answer
+    ? `모델이 덧붙인 문장이 검사를 통과하지 못해 확인된 답만 보여 줍니다${why}`
+    : `모델의 답이 검사를 통과하지 못해 보여 주지 않았습니다${why}`;
+}
+
 /** The notes under an answer, as [class, text]: the memories used, what code corrected, a
  * dropped explanation and how the answer ended, from a `done` event or a stored message
  * (which keeps the same fields, so a reopened conversation reads as it did live; older
@@ -228,10 +237,7 @@ export function answerNotes(done) {
   const composed = done.composed || stored.composed;
   const corrections = composed?.corrections || []; // what code fixed in the model's answer
   if (corrections.length) notes.push(["corrections-note", `코드로 확인해 고친 내용: ${corrections.join(" · ")}`]);
-  if (composed?.explanation === "dropped") {
-    const why = composed.reason ? ` (${composed.reason})` : "";
-    notes.push(["composed-note", `모델의 문장이 스킬 결과와 맞지 않아 스킬의 답만 보여 줍니다${why}`]);
-  }
+  if (composed?.explanation === "dropped") notes.push(["composed-note", droppedNote(composed)]);
   const reason = done.finish_reason || stored.finish_reason;
   if (FINISH_NOTES[reason]) notes.push([`finish-note finish-${reason}`, FINISH_NOTES[reason]]);
   return notes;
