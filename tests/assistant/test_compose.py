@@ -38,8 +38,12 @@ def test_why_an_explanation_was_dropped_is_said_in_korean() -> None:
     leak = _explain("30평은 약 99.17㎡입니다.", f"{PROMPTS[0]}")
     assert leak.explanation == "dropped" and leak.info()["reason_ko"] == "지시문 문구가 답에 섞임"
     made = [
-        "JSON the user did not ask for", "'좋아요 좋아요' repeated", "only repeated the answer",
-        "number 5분 contradicts the question", "wrong: 12 × 12 = 144", "the model wrote nothing",
+        "JSON the user did not ask for",
+        "'좋아요 좋아요' repeated",
+        "only repeated the answer",
+        "number 5분 contradicts the question",
+        "wrong: 12 × 12 = 144",
+        "the model wrote nothing",
         "something new from elsewhere",
     ]
     for reason in made:
