@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from haneul.skills import builtin_and_plugin_skills
-from haneul.skills.router import NO_SKILL, OPINION, SEARCH, SkillRouter, asks_about
+from haneul.skills.router import NO_SKILL, OPINION, SEARCH, SkillRouter, asks_about, asks_fact
 from tests.skills import e5_memo
 
 
@@ -43,6 +43,31 @@ def test_what_counts_as_a_request_about_something(utterance: str, about: bool) -
 
 
 @pytest.mark.parametrize(
+    ("utterance", "fact"),
+    [
+        ("훈민정음 해례본은 어디에 보관되어 있어?", True),
+        ("창립일은 언제야?", True),
+        ("회의실은 몇 층이야?", True),
+        ("법인카드로 주말에 결제해도 돼?", True),  # whether a rule allows it
+        ("연차를 반으로 나눠 써도 되나요?", True),
+        ("택시비를 출장비로 청구해도 괜찮나요?", True),
+        ("너는 어디 살아?", False),  # the assistant
+        ("제 생일은 언제였죠?", False),  # the user: memory
+        ("우리 팀은 몇 명이야?", False),
+        ("우리 언제 만나?", False),
+        ("나 지금 자도 돼?", False),  # names no thing a rule could be about
+        ("이거 먹어도 돼?", False),
+        ("이 정도면 나도 괜찮아", False),
+        ("오늘 점심 뭐 먹을까?", False),
+    ],
+)
+def test_what_counts_as_a_factual_question_the_embedding_calls_chat(
+    utterance: str, fact: bool
+) -> None:
+    assert asks_fact(utterance) is fact
+
+
+@pytest.mark.parametrize(
     ("utterance", "opinion"),
     [
         ("원격 근무에 대해 어떻게 생각해?", True),
@@ -65,7 +90,13 @@ def test_what_counts_as_an_opinion(utterance: str, opinion: bool) -> None:
 
 @pytest.mark.parametrize(
     "utterance",
-    ["이순신 장군에 대해 알려줘", "최무선은 누구였어?", "조선 백자의 역사가 궁금해"],
+    [
+        "이순신 장군에 대해 알려줘",
+        "최무선은 누구였어?",
+        "조선 백자의 역사가 궁금해",
+        "훈민정음 해례본은 어디에 보관되어 있어?",
+        "법인카드로 주말에 결제해도 돼?",
+    ],
 )
 def test_a_request_about_something_reaches_the_documents_first(
     router: SkillRouter, utterance: str

@@ -146,6 +146,30 @@ def asks_about(utterance: str) -> bool:
     return False
 
 
+# A factual question the embedding ranks as chat: where or when a named thing is, how many
+# or how much of it («훈민정음 해례본은 어디에 보관되어 있어?», «창립일은 언제야?»), and
+# whether a rule allows something done with or to a thing («법인카드로 주말에 결제해도
+# 돼?»; «나 지금 자도 돼?» names no such thing and stays chat)
+_WHERE_WHEN = re.compile(
+    r"(\S+?)(?:은|는|이|가)\s+(?:\S+\s+){0,2}?(?:어디|언제|몇\s*(?:개|명|번|년|일|시|층|살|퍼센트|%)|얼마)"
+)
+_MAY_I = re.compile(r"[가-힣]도\s*(?:돼|되[나니는요죠지]|될까|됩니까|됨|괜찮)\S*\s*[?？]?\s*$")
+_OURS = frozenset(["나의", "저의", "우리", "저희", "너의", "네가", "내가", "제가"])
+_THING = re.compile(r"[가-힣A-Za-z0-9]{2,}(?:으로|로|에서|에게|에|을|를)(?=\s)")
+
+
+def asks_fact(utterance: str) -> bool:
+    """A where/when/how-many question about something other than the assistant or the user,
+    or a may-I question about a named thing (see `_WHERE_WHEN`, `_MAY_I`)."""
+    for match in _WHERE_WHEN.finditer(utterance):
+        subject = match.group(1)
+        before = utterance[: match.start(1)].split()[-1:]  # «제 생일은», «우리 팀은»
+        if {subject, subject.rstrip("은는이가"), *before} & (_SELF | _OURS):
+            continue
+        return True
+    return bool(_MAY_I.search(utterance) and _THING.search(utterance))
+
+
 # Examples the router adds to a skill's own: the questions people ask that the skill's
 # examples do not cover. Math word problems (figures, calculus, series, counting, money,
 # motion) and document questions asked about a rule without naming a document, which
@@ -284,7 +308,7 @@ class SkillRouter:
                 return Route(SEARCH, {"query": utterance.strip()}, score, scores, plain)
             if label == plain.skill:
                 break
-        if plain.skill == NO_SKILL and asks_about(utterance):
+        if plain.skill == NO_SKILL and (asks_about(utterance) or asks_fact(utterance)):
             score = scores.get(QUESTION, 0.0)
             return Route(SEARCH, {"query": utterance.strip()}, score, scores, plain)
         return plain
