@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from haneul.assistant.memory import Memory
-from haneul.assistant.recall import recall, recall_slot
+from haneul.assistant.recall import confirm_slot, recall, recall_slot
 from haneul.assistant.turn import RECALLED
 from tests.conftest import AppClient, in_process_app
 
@@ -62,6 +62,47 @@ def test_the_answer_is_composed_with_the_right_particles() -> None:
     assert off is not None
     assert off.text == "지금은 기억 기능이 꺼져 있어서 직업을 기억에서 찾아볼 수 없어요."
     assert recall("제 직업이 뭐였죠?", [], said=["저는 수의사예요."]) is None  # the history's
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("제가 부산에 산다고 했나요?", "residence"),
+        ("제 이름이 민수였나요?", "name"),
+        ("제 이름 철수 맞죠?", "name"),
+        ("제가 교사라고 했었나요?", "job"),
+        ("제가 하늘상사에 다닌다고 했죠?", "workplace"),
+        ("제가 등산 좋아한다고 했었죠?", "likes"),
+        ("제가 복숭아 알레르기 있다고 했나요?", "allergy"),
+        ("제가 고양이 키운다고 했죠?", "pets"),
+        ("제 친구 이름이 민수였나요?", None),  # someone else's
+        ("부산에 산다고 했나요?", None),  # whose? not said: the normal path
+        ("제가 어제 회의에서 뭐라고 했죠?", None),
+        ("저는 부산에 살아요. 맞죠?", None),  # a statement, for `extract`
+    ],
+)
+def test_yes_no_recall_questions_are_recognised(text: str, slot: str | None) -> None:
+    assert confirm_slot(text) == slot
+
+
+def test_a_yes_no_recall_says_yes_only_when_the_stored_value_is_named() -> None:
+    stored = [
+        _memory("residence", "사는 곳: 부산광역시"),
+        _memory("name", "이름: 김민수"),
+        _memory("pets", "반려동물: 고양이, 강아지"),
+    ]
+    for question, text in (
+        ("제가 부산에 산다고 했나요?", "네, 맞아요. 사는 곳은 부산광역시예요."),
+        ("제가 서울에 산다고 했죠?", "제가 기억하는 사는 곳은 부산광역시예요."),
+        ("제 이름이 민수였나요?", "네, 맞아요. 이름은 김민수예요."),
+        ("제 이름 철수 맞죠?", "제가 기억하는 이름은 김민수예요."),
+        ("제가 강아지 키운다고 했죠?", "네, 맞아요. 반려동물은 고양이, 강아지예요."),
+        ("제가 교사라고 했었나요?", "아직 직업을 말씀해 주신 적이 없어요."),
+    ):
+        said = recall(question, stored)
+        assert said is not None and said.text == text, question
+    off = recall("제가 부산에 산다고 했나요?", None)
+    assert off is not None and "꺼져" in off.text
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +167,13 @@ def test_each_slot_is_recalled_from_memory_in_a_later_conversation(app: AppClien
         done = body["events"][-1]
         assert done["type"] == "done" and done["memories_used"] == [used], question
         assert body["message"]["memories_used"] == [used]
+    for question, text in (  # yes/no: yes only when the stored value is the one named
+        ("제가 청주에 산다고 했나요?", "네, 맞아요. 사는 곳은 청주예요."),
+        ("제가 서울에 산다고 했죠?", "제가 기억하는 사는 곳은 청주예요."),
+    ):
+        body = _ask(app, cid, question)
+        assert body["message"]["content"] == text, question
+        assert body["message"]["memories_used"] == ["사는 곳: 청주"]
     stored = app.get(f"conversations/{cid}").json()["messages"]
     answers = [m for m in stored if m["role"] == "assistant"]
     assert answers[0]["memories_used"] == ["이름: 윤슬기"]

@@ -39,6 +39,16 @@ def test_a_memory_the_message_changes_is_given(tmp_path: Path) -> None:
     assert store.relevant("나", JEJU) == []
 
 
+def test_the_users_own_fact_does_not_answer_for_someone_else(tmp_path: Path) -> None:
+    store = MemoryStore(connect(tmp_path / "m.db"))
+    store.update("나", extract("제 이름은 김민수예요"), source="test")
+    store.update("나", extract("저는 부산에 살아요"), source="test")
+    assert store.relevant("나", "제 친구 이름이 뭐였죠?") == []
+    assert "사는 곳: 부산" not in store.relevant("나", "동생이 사는 곳이 어디였더라?")
+    # the user's own name: e5's score as before (the rule is about someone else's)
+    assert relevance("제 이름이 뭐였죠?", ["이름: 김민수"], ["name"])[0] > 0.5
+
+
 @pytest.mark.timeout(900)  # 81 pairs through e5 and Kiwi on a busy 2-core machine
 def test_the_labelled_pairs_are_mostly_right() -> None:
     rows = [json.loads(line) for line in PAIRS.read_text(encoding="utf-8").splitlines()]

@@ -59,7 +59,7 @@ _W = r"[가-힣A-Za-z0-9]"
 _END = r"(?:이에요|예요|입니다|이야|야|이고|고|라고|이라고|요)"
 # «저는 (초등학교) 교사예요»: a job named as what the user is (a closed list of job nouns, so
 # «저는 김민수예요» is not read as one)
-_JOBS = (
+JOBS = (
     "교사|선생님|간호사|의사|약사|한의사|수의사|변호사|회계사|세무사|노무사|요리사|미용사|상담사|"
     "치료사|통역사|번역가|사회복지사|영양사|개발자|디자이너|엔지니어|프로그래머|연구원|회사원|"
     "직장인|공무원|은행원|교수|강사|기자|작가|경찰관|경찰|소방관|군인|주부|프리랜서|농부|배우|"
@@ -67,7 +67,7 @@ _JOBS = (
 )
 _JOB_IS = (
     rf"(?<![가-힣])(?:저는|전|나는|난)\s*(?P<v>(?:{_W}*(?:학교|병원|회사|학원|유치원|대학|은행)\s+)?"
-    rf"{_W}*?(?:{_JOBS}))\s*(?:이에요|예요|입니다|이야|야|이고|고)"
+    rf"{_W}*?(?:{JOBS}))\s*(?:이에요|예요|입니다|이야|야|이고|고)"
 )
 # (slot, mode, pattern, value); the value is the `v` group when the pattern has one.
 _RULES: list[tuple[str, Mode, str, str | None]] = [
@@ -294,6 +294,34 @@ class MemoryStore:
         return [m.content for score, m in ranked[:limit] if score >= RELEVANCE]
 
 
+# Someone else's fact: «제 친구 이름이 뭐였죠?», «동생이 사는 곳», «팀장님 취미» ask about a
+# person other than the user, so the user's own memory of that slot («이름: 민수») must not
+# answer it
+_PEOPLE = (
+    r"(?:남자\s*|여자\s*)?친구|동생|언니|누나|오빠|형|엄마|아빠|어머니|아버지|어머님|아버님|"
+    r"할머니|할아버지|부모님|남편|아내|와이프|애인|아들|딸|조카|사촌|삼촌|이모|고모|동료|"
+    r"선배|후배|상사|(?:팀장|부장|과장|차장|대리|사장|실장|이사|선생)님?|손님|고객|이웃|아이|애"
+)
+_THEIR_NOUN = {
+    "name": r"이름|성함",
+    "residence": r"사는\s*(?:곳|데|동네)|집\s*주소|주소",
+    "job": r"직업|하는\s*일",
+    "workplace": r"직장|회사|근무지",
+    "likes": r"취미|좋아하는\s*(?:것|거|게|음식)",
+    "allergy": r"알레르기",
+    "pets": r"반려\s*동물|반려견|반려묘",
+}
+_THEIRS = {
+    slot: re.compile(rf"(?<![가-힣])(?:{_PEOPLE})(?:의|가|이)?\s*(?:{noun})")
+    for slot, noun in _THEIR_NOUN.items()
+}
+
+
+def others_slots(text: str) -> set[str]:
+    """The slots `text` asks about for someone other than the user («제 친구 이름» -> name)."""
+    return {slot for slot, pattern in _THEIRS.items() if pattern.search(text)}
+
+
 def relevance(text: str, contents: list[str], slots: list[str] | None = None) -> list[float]:
     """How relevant each memory is to a message, on e5's cosine scale:
 
@@ -301,19 +329,28 @@ def relevance(text: str, contents: list[str], slots: list[str] | None = None) ->
       «사는 곳: 부산», the fact it changes);
     - 0.0 when both name places or other proper nouns and none is shared (a Jeju trip
       question and «부산 여행을 다녀옴»: e5 alone finds these close, 0.86);
+    - 0.0 for the user's memory of a slot the message asks about for someone else
+      («제 친구 이름이 뭐였죠?» and «이름: 민수»: `others_slots`);
     - else the e5 cosine of the message (as a query) and the memory (as a passage)."""
     stated = {fact.slot for fact in extract(text)}
+    theirs = others_slots(text) - stated
     names = proper_nouns(text)
     query = e5_query_cached([text])[0]
     scores: list[float] = []
     for i, content in enumerate(contents):
         if slots is not None and slots[i] in stated:
             scores.append(1.0)
-        elif names and (mine := proper_nouns(content)) and not mine & names:
+        elif (slots is not None and slots[i] in theirs) or _other_names(names, content):
             scores.append(0.0)
         else:
             scores.append(float(passage_vector(content) @ query))
     return scores
+
+
+def _other_names(names: set[str], content: str) -> bool:
+    """Both name places or other proper nouns, and none is shared."""
+    mine = proper_nouns(content) if names else set()
+    return bool(mine) and not mine & names
 
 
 def _checked(content: str) -> str:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from haneul.assistant.memory import LABELS, Memory, extract
+from haneul.assistant.memory import JOBS, LABELS, Memory, extract
 
 _SELF = r"(?<![가-힣])(?:제|내|저의|나의)\s*"  # the user's own ...
 _SUBJ = r"(?<![가-힣])(?:제가|내가|저는|나는|전|난)\s*(?:지금\s*|요즘\s*|원래\s*|전에\s*)?"
@@ -81,11 +81,39 @@ _PATTERNS = [
     for slot, topic, cue_follows in _TOPICS
 ]
 _ANY_CUE = re.compile(_CUE)
+
+# Yes/no recall: the user names a value and asks whether that is what they said («제가 부산에
+# 산다고 했나요?», «제 이름이 민수였나요?», «제 직업 교사 맞죠?»). The answer never says yes or
+# no on the model's word: «네, 맞아요. …» only when the stored value is in the question, else
+# what is stored («제가 기억하는 사는 곳은 서울이에요.»).
+_CONFIRM = re.compile(
+    r"(?:였|이었)(?:었)?(?:나요|나|죠|지|던가|니|냐|어요|습니까)|"
+    r"(?:라고|다고)\s*(?:했|말했|그랬|얘기했|말씀)|맞(?:죠|나요|지|아|습니까|는지|았)"
+)
+_X = r"(?:\S+\s+){0,2}?\S*?"  # the value the user names, up to three words
+_CLAIMS: list[tuple[str, str]] = [
+    ("name", _SELF + r"이름"),
+    ("residence", _SELF + r"(?:사는\s*(?:곳|도시|동네|지역|데)|거주지)"),
+    ("residence", _SUBJ + _X + r"(?:에|에서)\s*(?:산다|살고\s*있다|살아|산대)"),
+    ("job", _SELF + r"(?:직업|하는\s*일)"),
+    ("job", _SUBJ + rf"(?:\S+\s*)?(?:{JOBS})(?:이)?(?:라고|였|이었|맞)"),
+    ("workplace", _SELF + r"(?:직장|회사|근무지)"),
+    ("workplace", _SUBJ + _X + r"(?:에|에서)\s*(?:다닌다|일한다|근무한다|다녀|일해)"),
+    ("likes", _SELF + r"(?:취미|좋아하는\s*(?:것|거|게))"),
+    ("likes", _SUBJ + _X + r"(?:을|를)?\s*좋아한다"),
+    ("allergy", _SELF + r"(?:알레르기|못\s*먹는)"),
+    ("allergy", _SUBJ + _X + r"알레르기"),
+    ("pets", _SELF + r"(?:반려\s*동물|반려견|반려묘)"),
+    ("pets", _SUBJ + _X + r"(?:을|를)?\s*키운다"),
+]
+_CLAIM_PATTERNS = [(slot, re.compile(claim)) for slot, claim in _CLAIMS]
 _SENTENCES = re.compile(r"(?<=[.!?。？])\s+|\n+")
 
 OFF_KO = "지금은 기억 기능이 꺼져 있어서 {label} 기억에서 찾아볼 수 없어요."
 EMPTY_KO = "아직 {label} 말씀해 주신 적이 없어요."
 KNOWN_KO = "기억하고 있어요. {label} {value}."
+YES_KO = "네, 맞아요. {label} {value}."
+STORED_KO = "제가 기억하는 {label} {value}."
 
 
 @dataclass(frozen=True)
@@ -109,12 +137,38 @@ def recall_slot(text: str) -> str | None:
     return None
 
 
+def confirm_slot(text: str) -> str | None:
+    """The slot a yes/no recall question names a value of («제가 부산에 산다고 했나요?» ->
+    residence), or None."""
+    stated = {fact.slot for fact in extract(text)}
+    for sentence in _SENTENCES.split(text):
+        if not _CONFIRM.search(sentence):
+            continue
+        for slot, pattern in _CLAIM_PATTERNS:
+            found = pattern.search(sentence)
+            if slot not in stated and found and _CONFIRM.search(sentence, found.start()):
+                return slot
+    return None
+
+
+def _names(text: str, value: str, label: str) -> bool:
+    """Whether `text` names `value` or a part of it: «부산에» names «부산광역시», «민수» names
+    «김민수» (a word's first two or more letters, found in the value; not the slot's label)."""
+    flat, whole = "".join(text.split()), "".join(value.split())
+    if whole in flat:
+        return True
+    words = re.findall(r"[가-힣A-Za-z0-9]+", text)
+    stems = {w[:n] for w in words for n in range(2, len(w) + 1)}
+    return any(stem in whole and stem not in label for stem in stems)
+
+
 def recall(text: str, memories: list[Memory] | None, said: Iterable[str] = ()) -> Recall | None:
     """The answer to `text` when it is a recall question; `memories` is None when memory is
     off for the turn, `said` is what the user said earlier in this conversation. None: not a
     recall question, or one about a fact not stored but stated in `said` (the normal path
     answers it, with the history)."""
     slot = recall_slot(text)
+    asked = slot is None and (slot := confirm_slot(text)) is not None  # a yes/no question
     if slot is None:
         return None
     label = LABELS[slot]
@@ -127,8 +181,12 @@ def recall(text: str, memories: list[Memory] | None, said: Iterable[str] = ()) -
         return Recall(slot, EMPTY_KO.format(label=_object(label)), [])
     _, _, value = found.content.partition(": ")
     value = value.strip() or found.content
-    text = KNOWN_KO.format(label=_topic(label), value=_copula(value))
-    return Recall(slot, text, [found.content])
+    words = KNOWN_KO
+    if asked:
+        named = any(_names(text, v, label) for v in value.split(", "))
+        words = YES_KO if named else STORED_KO
+    answer = words.format(label=_topic(label), value=_copula(value))
+    return Recall(slot, answer, [found.content])
 
 
 def _batchim(word: str) -> bool:
