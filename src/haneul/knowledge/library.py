@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from haneul.errors import ConflictError, InvalidRequestError, NotFoundError
-from haneul.knowledge.index import ChunkRecord, SearchIndex, pack_vectors
+from haneul.knowledge.index import ChunkRecord, SearchIndex, pack_vectors, unpack_vectors
 
 NAME = re.compile(r"^[\w.\-]{1,64}$")  # \w takes Hangul
 
@@ -271,15 +271,25 @@ class Library:
         )[0]
         return IndexProgress(lexical=int(row[0]), pending=int(row[1]))
 
-    def queued(self, collection_id: str | None, limit: int) -> list[tuple[int, str]]:
-        """The oldest chunks waiting for vectors, of one collection or of any: (id, text)."""
-        sql = "SELECT q.chunk_id, c.text FROM embed_queue q JOIN chunks c ON c.id = q.chunk_id"
+    def queued(
+        self, collection_id: str | None, limit: int
+    ) -> list[tuple[int, str, np.ndarray | None]]:
+        """The oldest chunks waiting for vectors, of one collection or of any: (id, text,
+        the sentence vectors it already holds: a chunk queued again to have its vector
+        made from them, see `embed_queue`)."""
+        sql = (
+            "SELECT q.chunk_id, c.text, c.sentence_vectors, length(c.vector)"
+            " FROM embed_queue q JOIN chunks c ON c.id = q.chunk_id"
+        )
         args: list[object] = []
         if collection_id is not None:
             sql += " WHERE q.collection_id = ?"
             args.append(collection_id)
         rows = self._rows(sql + " ORDER BY q.chunk_id LIMIT ?", [*args, limit])
-        return [(int(r[0]), str(r[1])) for r in rows]
+        return [
+            (int(r[0]), str(r[1]), unpack_vectors(r[2], int(r[3]) // 4) if r[3] else None)
+            for r in rows
+        ]
 
     def fill_vectors(
         self, items: Sequence[tuple[int, np.ndarray | None, np.ndarray | None]]

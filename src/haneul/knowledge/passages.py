@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from haneul.knowledge import korean, rank
+from haneul.knowledge.embed_queue import pooled
 
 K1, B = 1.2, 0.75  # BM25's usual constants
-EMBED_CHARS = 1500  # characters of a text read for its whole-text vector (e5: 512 tokens)
+EMBED_CHARS = 1500  # characters of a sentence read for its vector (e5: 512 tokens)
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,14 @@ def rank_texts(query: str, texts: Sequence[str]) -> list[Ranked]:
     model = shared_model()
     sentence_lists = [[t[a:b].strip() for a, b in korean.sentences(t)] or [t] for t in texts]
     with MODEL_LOCK:
-        whole = np.asarray(model.encode([t[:EMBED_CHARS] for t in texts], False), np.float32)
         per_text = [
-            np.asarray(model.encode([s[:EMBED_CHARS] for s in ss], False), np.float32)
+            np.asarray(model.encode([s[:EMBED_CHARS] for s in ss], False), np.float32).reshape(
+                len(ss), -1
+            )
             for ss in sentence_lists
         ]
-    whole = whole.reshape(len(texts), -1)
+    # a text's vector is pooled from its sentences', as a stored chunk's is (embed_queue)
+    whole = [pooled(v, ss) for v, ss in zip(per_text, sentence_lists, strict=True)]
     cosines = [float(v @ qvec) for v in whole]
     order = sorted(range(len(texts)), key=lambda i: -cosines[i])
     places = {i: p for p, i in enumerate(order)}
@@ -72,12 +75,12 @@ def rank_texts(query: str, texts: Sequence[str]) -> list[Ranked]:
             dense_rank=places[i],
             terms=terms[i],
             text=texts[i],
-            sentence_vectors=per_text[i].reshape(len(sentence_lists[i]), -1),
+            sentence_vectors=per_text[i],
         )
         for i in range(len(texts))
     ]
     out = []
     for i, score in rank.rank(qterms, query, qvec, candidates):
-        sims = per_text[i].reshape(len(sentence_lists[i]), -1) @ qvec
+        sims = per_text[i] @ qvec
         out.append(Ranked(i, score, sentence_lists[i][int(np.argmax(sims))]))
     return out

@@ -75,9 +75,27 @@ FEATURES = (
     "numbers",
     "question_words",
 )
-# fitted by `python -m bench.retrieval --fit` on all of KorQuAD dev-even (see above)
+# fitted by `python -m bench.retrieval --fit` on all of KorQuAD dev-even (see above), with
+# chunk vectors pooled from the sentences' (knowledge/embed_queue.py)
 WEIGHTS = np.array(
-    [2.84, 1.7, 3.1, 2.04, 3.9, 4.73, 1.13, 0.19, -0.27, 0.9, 0.55, -0.37, 1.24, 1.69, 1.59, -2.71]
+    [
+        2.94,
+        1.81,
+        2.91,
+        2.01,
+        4.19,
+        4.83,
+        1.53,
+        0.21,
+        -0.23,
+        1.11,
+        0.37,
+        -0.58,
+        1.26,
+        1.64,
+        1.66,
+        -2.86,
+    ]
 )
 DENSE = slice(6, 11)  # sentence, dense, dense_rank, sentence_rank, dense_z: neutral unembedded
 WINDOW = 12  # terms

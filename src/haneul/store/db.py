@@ -387,6 +387,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE messages ADD COLUMN memories_used TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE messages ADD COLUMN finish_reason TEXT
     """,
+    # A chunk's vector is now pooled from its sentences' vectors (knowledge/embed_queue.py):
+    # chunks of several sentences embedded before are queued again, and the queue makes
+    # their vectors from the sentence vectors they hold, with no e5 pass
+    """
+    INSERT OR IGNORE INTO embed_queue (chunk_id, collection_id)
+    SELECT id, collection_id FROM chunks
+    WHERE vector IS NOT NULL AND length(sentence_vectors) > length(vector)
+    """,
 ]
 
 
