@@ -147,11 +147,9 @@ def _layer(g: _Graph, x: str, image: E5Image, i: int, mask_bias: str) -> str:
     return _norm(g, g.op("Add", [x, out]), image, f"l{i}.oln")
 
 
-def build(image: E5Image, q4: bool, tokens: bool = False) -> Any:
+def build(image: E5Image, q4: bool) -> Any:
     """The encoder with mean pooling: (embeds [B, T, 384] before the first LayerNorm, mask)
-    -> [B, 384]; `q4` keeps the Q4_0 matrices (MatMulNBits), else int8 (MatMulInteger).
-    `tokens`: the last layer's token states [B, T, 384] are a second output (a span of a
-    text pooled from them: its sentences' vectors from the text's one pass)."""
+    -> [B, 384]; `q4` keeps the Q4_0 matrices (MatMulNBits), else int8 (MatMulInteger)."""
     from onnx import TensorProto, helper
 
     g = _Graph(q4)
@@ -179,8 +177,7 @@ def build(image: E5Image, q4: bool, tokens: bool = False) -> Any:
             helper.make_tensor_value_info("embeds", TensorProto.FLOAT, ["B", "T", h]),
             helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["B", "T"]),
         ],
-        [helper.make_tensor_value_info(pooled, TensorProto.FLOAT, ["B", h])]
-        + ([helper.make_tensor_value_info(x, TensorProto.FLOAT, ["B", "T", h])] if tokens else []),
+        [helper.make_tensor_value_info(pooled, TensorProto.FLOAT, ["B", h])],
         g.inits,
     )
     opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
