@@ -5,31 +5,22 @@ this costs more ranking quality than it gains, so it is off by default."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+
+from haneul.engine.kiwi import LOCK, kiwi
 
 # Kiwi tag prefixes that carry meaning: nouns, verb and adjective stems, adverbs, roots,
 # foreign words, numbers, hanja
 _CONTENT = ("NN", "NP", "NR", "VV", "VA", "MAG", "XR", "SL", "SN", "SH")
-_lock = threading.Lock()
 SENTENCE_SLICE = 4000  # characters Kiwi splits under one hold of its lock
-
-
-@cache
-def _kiwi() -> Any:
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
 
 
 def load() -> None:
     """Load Kiwi now. Its load holds the GIL for a second or more (1.5 s measured on a busy
     2-core machine): a server that preloads its embedding model loads Kiwi at startup too,
     before it answers anyone, instead of in its first search or upload."""
-    _kiwi()
+    kiwi()
 
 
 Token = tuple[str, str, int, int]  # form, tag, start, end (characters)
@@ -67,8 +58,8 @@ def _content(tokens: Iterable[Token], compounds: bool) -> list[Token]:
 
 
 def _content_tokens(text: str, compounds: bool) -> list[Token]:
-    with _lock:
-        tokens = _kiwi().tokenize(text)
+    with LOCK:
+        tokens = kiwi().tokenize(text)
     return _content(((t.form, t.tag, t.start, t.start + t.len) for t in tokens), compounds)
 
 
@@ -111,8 +102,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     while start < len(text):
         end = min(len(text), start + SENTENCE_SLICE)
-        with _lock:
-            found = _kiwi().split_into_sents(text[start:end])
+        with LOCK:
+            found = kiwi().split_into_sents(text[start:end])
         spans = [(start + s.start, start + s.end) for s in found]
         if end < len(text) and len(spans) > 1:
             end = spans.pop()[0]  # it may run on past the slice: split it again
@@ -130,8 +121,8 @@ def analyse(text: str) -> Analysis:
     start = 0
     while start < len(text):
         end = min(len(text), start + SENTENCE_SLICE)
-        with _lock:
-            found = _kiwi().split_into_sents(text[start:end], return_tokens=True)
+        with LOCK:
+            found = kiwi().split_into_sents(text[start:end], return_tokens=True)
         if end < len(text) and len(found) > 1:
             end = start + found.pop().start  # it may run on past the slice: split it again
         for sent in found:
@@ -143,6 +134,6 @@ def analyse(text: str) -> Analysis:
 
 def proper_nouns(text: str) -> set[str]:
     """The proper nouns Kiwi finds in `text` (부산, 제주도, 네이버, 김하늘)."""
-    with _lock:
-        tokens = _kiwi().tokenize(text)
+    with LOCK:
+        tokens = kiwi().tokenize(text)
     return {t.form for t in tokens if t.tag == "NNP"}

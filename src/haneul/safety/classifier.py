@@ -20,10 +20,9 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,11 @@ from typing import Any
 import numpy as np
 
 from haneul.engine.e5 import MODEL_LOCK, clear_query_cache, query_vector, shared_model
+from haneul.engine.kiwi import LOCK, kiwi
 from haneul.safety.protocol import Finding, Verdict
 
 _SPACES = re.compile(r"\s\s+")
 _TOKEN = re.compile(r"\S+")
-_kiwi_lock = threading.Lock()
 E5_DIM = 384
 E5_SCALE = 3.0  # the e5 block's weight against the TF-IDF blocks (each of norm 1)
 E5_MAX_TOKENS = 512
@@ -70,19 +69,12 @@ def clear_e5_cache() -> None:
     clear_query_cache()
 
 
-@cache
-def _kiwi() -> Any:
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
-
-
 @lru_cache(maxsize=256)
 def morphemes(text: str) -> str:
     """`form/T` for each morpheme (T: the first letter of Kiwi's tag); the last texts are
     remembered, so the checks of one message analyse it once."""
-    with _kiwi_lock:
-        tokens = _kiwi().tokenize(text)
+    with LOCK:
+        tokens = kiwi().tokenize(text)
     return " ".join(f"{t.form}/{t.tag[0]}" for t in tokens)
 
 
