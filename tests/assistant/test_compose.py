@@ -166,6 +166,14 @@ def test_document_support_and_the_best_sentence() -> None:
     assert support("연차 유급휴가는 며칠이야?", passage) >= 0.9
     assert support("회사 주차장 요금은 얼마야?", passage) < 0.3
     assert best_sentence("근속하면 휴가가 더해져?", passage).startswith("3년 이상")
+    # a title line holds the question's name but says nothing: the quote is a sentence
+    article = (
+        "하비에르 소토마요르\n소토마요르는 1984년 팬아메리칸 대회에서 처음 국제 타이틀을 땄다."
+        "\n그는 1993년에 2.45m를 넘었다."
+    )
+    quote = best_sentence("소토마요르가 첫 국제타이틀을 따낸 경기는?", article)
+    assert quote.startswith("소토마요르는 1984년")
+    assert best_sentence("소토마요르는 누구야?", "하비에르 소토마요르") == "하비에르 소토마요르"
 
 
 def test_tool_answer_templates_and_field_paths() -> None:

@@ -132,10 +132,18 @@ def supported(question: str, hits: list[dict[str, Any]]) -> bool:
     return not missing or (len(missing) == 1 and (cosine or 0.0) >= MISSING_COSINE)
 
 
+# A line that ends like a sentence (punctuation, or a predicate's last syllable: 지급한다,
+# 있음, 가능함, 됩니다요): a title or a heading («하비에르 소토마요르», «국내 출장비 지급 기준»)
+# does not, and quoting one tells the reader nothing but the words of the question
+_SENTENCE_LIKE = re.compile(r"(?:[.!?。]|[다요음함임됨죠])[\"'」』)\]]*$")
+
+
 def best_sentence(question: str, passage: str) -> str:
-    """The passage's sentence that holds most of the question."""
+    """The passage's sentence that holds most of the question (a title or heading line only
+    when the passage has no sentence)."""
     parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
-    return max(parts, key=lambda s: support(question, s), default=passage.strip())
+    sentences = [p for p in parts if _SENTENCE_LIKE.search(p)] or parts
+    return max(sentences, key=lambda s: support(question, s), default=passage.strip())
 
 
 def _answer(question: str, hits: list[dict[str, Any]]) -> str:
