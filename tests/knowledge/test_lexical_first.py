@@ -158,7 +158,7 @@ def test_sigkill_in_the_dense_phase_loses_nothing_and_embeds_each_chunk_once(
     env = haneul_env(tmp_path / "home")
     folder = tmp_path / "위키"
     folder.mkdir()
-    for i, text in enumerate(_paragraphs()[:6]):
+    for i, text in enumerate(_paragraphs()[:40]):  # several slices of SLICE chunks
         (folder / f"문단{i:02}.txt").write_text(text, encoding="utf-8")
     db = tmp_path / "home" / "haneul.db"
     process = subprocess.Popen(
@@ -192,21 +192,21 @@ def test_sigkill_in_the_dense_phase_loses_nothing_and_embeds_each_chunk_once(
             " (SELECT count(*) FROM embed_queue),"
             " (SELECT count(*) FROM chunks WHERE vector IS NOT NULL)"
         ).fetchone()
-    assert documents == 6 and pending >= 1 and with_vectors + pending == lexical
+    assert documents == 40 and pending >= 1 and with_vectors + pending == lexical
 
     searched = _docs(env, "search", "이순신", "-c", "위키", "--mode", "lexical", "--json")
     assert searched.returncode == 0, searched.stderr
     status = json.loads(_docs(env, "status", "-c", "위키", "--json").stdout)
     assert status == {
         "name": "위키",
-        "documents": 6,
+        "documents": 40,
         "lexical": lexical,
         "embedded": with_vectors,
         "pending": pending,
     }
     resumed = _docs(env, "add", str(folder), "-c", "위키")
     assert resumed.returncode == 0, resumed.stderr
-    assert "6 unchanged" in resumed.stderr
+    assert "40 unchanged" in resumed.stderr
     assert f"embedded {pending} chunks" in resumed.stderr  # only what was left: none twice
     with sqlite3.connect(db) as conn:
         left, missing = conn.execute(

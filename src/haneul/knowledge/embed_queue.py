@@ -40,7 +40,7 @@ from haneul.knowledge.library import Library
 log = logging.getLogger(__name__)
 
 EmbedPassages = Callable[[list[str]], Awaitable[np.ndarray]]
-SLICE = 4  # chunks per slice: one slice's transaction holds the store for milliseconds
+SLICE = 16  # chunks per slice: one slice's transaction holds the store for milliseconds
 BATCH = 8  # texts per call of the embedding model (it holds the model's lock for one call)
 PAUSE_S = 0.02  # between slices: whatever waits on a lock goes first
 IDLE_POLL_S = 2.0  # an idle worker looks for chunks queued by another process this often
