@@ -3,9 +3,9 @@
 The command is `haneul tune mini-ko --data ../shared/data [--recipe v2|v3|v1] [--ship]`.
 
 One epoch on an idle 2-core CPU: v1 about 40 minutes (1,677 conversations, 361k tokens), v2
-62 minutes (807 steps, 0.92M tokens), v3 about 70 (917 steps, 1.04M tokens; trained, not shipped:
-docs/tuning.md); killed, the
-same command resumes from the last checkpoint (every 20 steps).
+62 minutes (807 steps, 0.92M tokens), v3 about 70 (917 steps, 1.04M tokens; trained, not
+shipped: docs/tuning.md); killed, the same command resumes from the last checkpoint (every
+20 steps).
 """
 
 from __future__ import annotations
