@@ -146,6 +146,7 @@ def test_leaks_and_unasked_json_never_reach_the_user(scripted: RunningServer) ->
         events = _stream(http, cid, "요즘 기분이 어때?", skills=[])
         assert _text(events) == FALLBACK_KO == events[-1]["message"]["content"]
         assert "leaked" in events[-1]["composed"]["reason"]
+        assert events[-1]["composed"]["reason_ko"] == "지시문 문구가 답에 섞임"
         events = _stream(http, cid, "안녕하세요!")
         assert _text(events) == GREETING_KO
         assert events[-1]["composed"]["reason"].startswith("JSON")
@@ -158,6 +159,7 @@ def test_leaks_and_unasked_json_never_reach_the_user(scripted: RunningServer) ->
             "skill_answer": None,
             "explanation": "kept",
             "reason": None,
+            "reason_ko": None,
             "corrections": [],
         }
 
