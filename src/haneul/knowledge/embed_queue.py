@@ -93,12 +93,6 @@ async def embed_chunks(
     return np.vstack(chunks), out
 
 
-def _ready(held: np.ndarray | None, pieces: list[str]) -> bool:
-    """A queued chunk whose stored sentence vectors are its sentences' (queued again on
-    upgrade so that its vector is `pooled` from them: no e5 pass)."""
-    return held is not None and len(pieces) > 1 and len(held) == len(pieces)
-
-
 class EmbedQueue:
     def __init__(self, library: Library, embed: EmbedPassages, slice_chunks: int = SLICE):
         self.library = library
@@ -116,9 +110,10 @@ class EmbedQueue:
         texts = [text for _, text, _ in rows]
         pieces = await asyncio.to_thread(lambda: [chunk_sentences(t) for t in texts])
         items: list[tuple[int, np.ndarray | None, np.ndarray | None]] = []
-        todo = []  # the chunks e5 must read; the others have their sentences' vectors
+        todo = []  # the chunks e5 must read
         for (chunk_id, text, held), group in zip(rows, pieces, strict=True):
-            if held is not None and _ready(held, group):
+            # queued again on upgrade: it holds its sentences' vectors, so no e5 pass
+            if held is not None and 1 < len(group) == len(held):
                 items.append((chunk_id, pooled(held, group), held))
             else:
                 todo.append((chunk_id, text, group))

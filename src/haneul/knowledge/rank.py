@@ -78,25 +78,9 @@ FEATURES = (
 # fitted by `python -m bench.retrieval --fit` on all of KorQuAD dev-even (see above), with
 # chunk vectors pooled from the sentences' (knowledge/embed_queue.py)
 WEIGHTS = np.array(
-    [
-        2.94,
-        1.81,
-        2.91,
-        2.01,
-        4.19,
-        4.83,
-        1.53,
-        0.21,
-        -0.23,
-        1.11,
-        0.37,
-        -0.58,
-        1.26,
-        1.64,
-        1.66,
-        -2.86,
-    ]
-)
+    [2.94, 1.81, 2.91, 2.01, 4.19, 4.83, 1.53, 0.21, -0.23, 1.11, 0.37, -0.58,
+     1.26, 1.64, 1.66, -2.86]
+)  # fmt: skip
 DENSE = slice(6, 11)  # sentence, dense, dense_rank, sentence_rank, dense_z: neutral unembedded
 WINDOW = 12  # terms
 BIGRAM_WINDOW = 60  # characters
