@@ -19,7 +19,7 @@ from typing import Any
 from haneul.config import Settings
 from haneul.engine.catalog import MINI_KO, adapter_file
 from haneul.studio.export import export_gguf_lora
-from haneul.studio.mini_ko import recipe, recipe_v2, recipe_v3
+from haneul.studio.mini_ko import recipe, recipe_v2, recipe_v3, recipe_v4
 from haneul.studio.train import Progress, TrainConfig, train
 
 # The settings the shipped adapter was trained with.
@@ -46,6 +46,7 @@ RECIPES: dict[str, tuple[Builder, TrainConfig]] = {
     "v1": (recipe.build, CONFIG),
     "v2": (recipe_v2.build, CONFIG_V2),
     "v3": (recipe_v3.build, CONFIG_V2),
+    "v4": (recipe_v4.build, CONFIG_V2),
 }
 
 

@@ -142,3 +142,36 @@ def korquad(
         else:
             no.append(conversation(qa["question"], others, None, "", rng))
     return {"docqa_answerable": yes, "docqa_unanswerable": no, "korquad_task_prompt": eval_prompt}
+
+
+def near_misses(data_dir: Path, seed: int, count: int) -> list[Messages]:
+    """Unanswerable turns as a search really returns them (v4): the question beside other
+    paragraphs of its own article, on the same subject and without the answer, so the
+    reply «문서에 없습니다.» is learnt where a near-miss passage tempts a guess (v3 took a
+    span from such a passage; the benchmark's unanswerable questions are of this kind)."""
+    rng = random.Random(f"near:{seed}")
+    paras = _paragraphs(data_dir)
+    by_title: dict[str, list[dict[str, Any]]] = {}
+    for para in paras:
+        by_title.setdefault(para["title"], []).append(para)
+    pairs = [(p, qa) for p in paras for qa in p["qas"] if len(by_title[p["title"]]) > 1]
+    out: list[Messages] = []
+    for i in rng.sample(range(len(pairs)), len(pairs)):
+        if len(out) >= count:
+            break
+        para, qa = pairs[i]
+        gold = qa["answers"][0]["text"]
+        siblings = [p for p in by_title[para["title"]] if p is not para]
+        picked = rng.sample(siblings, min(len(siblings), rng.choice([1, 2, 2])))
+        hits = []
+        for other in picked:
+            start = rng.randrange(max(1, len(other["context"]) - GOLD_WIDTH))
+            text = _window(other["context"], start, "", GOLD_WIDTH)
+            if gold not in text:
+                hits.append((para["title"], text))
+        if not hits:
+            continue
+        if rng.random() < 0.3:
+            hits.insert(rng.randint(0, len(hits)), _other(paras, para["title"], rng))
+        out.append(conversation(qa["question"], hits, None, "", rng))
+    return out

@@ -58,13 +58,16 @@ MEMORY_SHARE = 0.1  # of skill and document turns given memories unrelated to th
 LAID_OUT = ("skill_math", "skill_units", "skill_calendar", "docqa_answerable", "docqa_unanswerable")
 
 
-def sources(data_dir: Path, seed: int, avoid: frozenset[str]) -> dict[str, list[Messages]]:
-    out = recipe_v2.sources(data_dir, seed, avoid, COUNTS)
+def sources(
+    data_dir: Path, seed: int, avoid: frozenset[str], counts: dict[str, int] = COUNTS
+) -> dict[str, list[Messages]]:
+    """v3's conversations by source, `counts` of each kind (v4 passes its own)."""
+    out = recipe_v2.sources(data_dir, seed, avoid, counts)
     rng = random.Random(f"memories:{seed}")
     for name in LAID_OUT:
         memory_turns.with_memories(out[name], MEMORY_SHARE, rng)
-    out.update(memory_turns.conversations(COUNTS, seed, avoid))
-    out["span"] = span_turns(data_dir, seed, COUNTS["span"])
+    out.update(memory_turns.conversations(counts, seed, avoid))
+    out["span"] = span_turns(data_dir, seed, counts["span"])
     return out
 
 
