@@ -65,6 +65,30 @@ def test_the_answer_is_composed_with_the_right_particles() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "said", "answer"),
+    [
+        ("제 친구 이름이 뭐였죠?", [], "아직 친구 이름을 말씀해 주신 적이 없어요."),
+        ("우리 팀장님 취미가 뭐라고 했지?", [], "아직 팀장님 취미를 말씀해 주신 적이 없어요."),
+        (
+            "내 동생 사는 곳 기억해?",
+            ["저는 부산에 살아요."],
+            "아직 동생 사는 곳을 말씀해 주신 적이 없어요.",
+        ),
+        ("제 친구 이름이 뭐였죠?", ["제 친구는 지수예요."], None),  # spoken of: the history
+        ("세종대왕 아버지 이름이 뭐야?", [], None),  # not someone the user knows
+        ("제 친구 이름 뭐로 지을까요?", [], None),  # no recall cue
+    ],
+)
+def test_someone_elses_fact_never_said_is_said_so(
+    text: str, said: list[str], answer: str | None
+) -> None:
+    for memories in ([_memory("name", "이름: 김민수")], None):
+        known = recall(text, memories, said)
+        assert (known.text if known else None) == answer, text
+        assert known is None or known.used == []
+
+
+@pytest.mark.parametrize(
     ("text", "slot"),
     [
         ("제가 부산에 산다고 했나요?", "residence"),
@@ -192,10 +216,17 @@ def test_a_document_owner_asking_their_name_gets_the_memory_not_the_documents(
     # the user's documents are still searched for a question about them
     founder = _ask(app, cid, "하늘상사를 세운 사람은 누구야?")
     assert [c["name"] for c in founder["skill_calls"]] == ["search_documents"]
-    # a friend's name is not the user's: the normal path, never the remembered name
-    friend = _ask(app, _new(app), "제 친구 이름이 뭐였죠?")
-    assert "남궁별" not in friend["message"]["content"]
-    assert friend["composed"]["reason"] != RECALLED
+    # a friend's name is not the user's, even in the conversation where the user gave theirs
+    # (a model given that history copies it): never said, so it says so
+    friend = _ask(app, cid, "제 친구 이름이 뭐였죠?")
+    assert friend["message"]["content"] == "아직 친구 이름을 말씀해 주신 적이 없어요."
+    assert friend["memories_used"] == [] and friend["skill_calls"] == []
+    # a friend the user spoke of: the normal path answers with the history
+    told = _new(app)
+    _ask(app, told, "제 친구는 이름이 한가람이에요.")
+    spoken = _ask(app, told, "제 친구 이름이 뭐였죠?")
+    assert spoken["composed"]["reason"] != RECALLED
+    assert "말씀해 주신 적이 없어요" not in spoken["message"]["content"]
 
 
 def test_an_empty_slot_and_memory_off_are_said_never_invented(app: AppClient) -> None:

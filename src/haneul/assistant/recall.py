@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from haneul.assistant.memory import JOBS, LABELS, Memory, extract
+from haneul.assistant.memory import JOBS, LABELS, Memory, extract, their_slot
 
 _SELF = r"(?<![가-힣])(?:제|내|저의|나의)\s*"  # the user's own ...
 _SUBJ = r"(?<![가-힣])(?:제가|내가|저는|나는|전|난)\s*(?:지금\s*|요즘\s*|원래\s*|전에\s*)?"
@@ -111,6 +111,7 @@ _SENTENCES = re.compile(r"(?<=[.!?。？])\s+|\n+")
 
 OFF_KO = "지금은 기억 기능이 꺼져 있어서 {label} 기억에서 찾아볼 수 없어요."
 EMPTY_KO = "아직 {label} 말씀해 주신 적이 없어요."
+THEIRS_KO = "아직 {who} {label} 말씀해 주신 적이 없어요."
 KNOWN_KO = "기억하고 있어요. {label} {value}."
 YES_KO = "네, 맞아요. {label} {value}."
 STORED_KO = "제가 기억하는 {label} {value}."
@@ -170,7 +171,7 @@ def recall(text: str, memories: list[Memory] | None, said: Iterable[str] = ()) -
     slot = recall_slot(text)
     asked = slot is None and (slot := confirm_slot(text)) is not None  # a yes/no question
     if slot is None:
-        return None
+        return _theirs(text, memories, said)
     label = LABELS[slot]
     found = next((m for m in memories or [] if m.slot == slot), None)
     if found is None and any(f.slot == slot for s in said for f in extract(s)):
@@ -187,6 +188,22 @@ def recall(text: str, memories: list[Memory] | None, said: Iterable[str] = ()) -
         words = YES_KO if named else STORED_KO
     answer = words.format(label=_topic(label), value=_copula(value))
     return Recall(slot, answer, [found.content])
+
+
+def _theirs(text: str, memories: list[Memory] | None, said: Iterable[str]) -> Recall | None:
+    """«제 친구 이름이 뭐였죠?» when the user never spoke of that person (in this conversation
+    or a memory): it was never said, and the user's own name is no answer to it (a model
+    given the history copies it). Spoken of, the normal path answers it with the history."""
+    for sentence in _SENTENCES.split(text):
+        found = their_slot(sentence)
+        if found is None or not _ANY_CUE.search(sentence, found[3]):
+            continue
+        who, slot, noun, _ = found
+        known = [*said, *(m.content for m in memories or [])]
+        if any(who in "".join(k.split()) for k in known):
+            return None
+        return Recall(slot, THEIRS_KO.format(who=who, label=_object(noun)), [])
+    return None
 
 
 def _batchim(word: str) -> bool:
