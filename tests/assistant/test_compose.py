@@ -43,6 +43,7 @@ def test_why_an_explanation_was_dropped_is_said_in_korean() -> None:
         "only repeated the answer",
         "number 5분 contradicts the question",
         "wrong: 12 × 12 = 144",
+        "word 현금 not in the sources",
         "the model wrote nothing",
         "something new from elsewhere",
     ]
@@ -51,6 +52,37 @@ def test_why_an_explanation_was_dropped_is_said_in_korean() -> None:
         words = korean.replace("JSON", "")  # the name of the format, as Korean writes it
         assert words and not any("a" <= c.lower() <= "z" for c in words), (reason, korean)
     assert compose.reason_ko(None) is None
+
+
+def test_a_document_explanation_says_only_what_the_passages_say() -> None:
+    """A document answer's explanation may use no noun the passages and the question lack:
+    «현금» under a rule that never says it is dropped, words about the sources are not."""
+    rule = "1. 일비: 국내 출장 시 하루 2만 5천 원의 일비를 지급한다. 당일 출장은 절반을 지급한다."
+    quote = '출장비규정.txt에 따르면 "국내 출장 시 하루 2만 5천 원의 일비를 지급한다." [1]'
+
+    def explain(said: str, documents: bool = True) -> compose.Composed:
+        return compose.explain(
+            quote,
+            said,
+            question="출장 일비는 얼마야?",
+            grounds=[rule],
+            prompts=PROMPTS,
+            markers=1,
+            documents=documents,
+        )
+
+    made = explain("문서 [1]에 따르면 현금입니다.")
+    assert made.explanation == "dropped" and made.text == quote
+    assert made.reason == "word 현금 not in the sources"
+    assert made.info()["reason_ko"] == "출처에 없는 말 현금"
+    assert explain("해외 출장도 같은 금액을 받습니다.").reason == "word 해외 not in the sources"
+    kept = explain("당일 출장이면 일비의 절반을 받을 수 있어요 [1].")
+    assert kept.explanation == "kept", kept.reason
+    assert (
+        explain("자세한 내용은 문서 [1]을 참고하세요.").explanation == "kept"
+    )  # about the sources
+    # a skill's explanation is not held to the result's words (only its numbers)
+    assert explain("문서 [1]에 따르면 현금입니다.", documents=False).explanation == "kept"
 
 
 def test_a_consistent_explanation_is_kept_after_the_skill_sentence() -> None:

@@ -19,6 +19,7 @@ from tests.assistant.scripted_plugin import PLUGIN, scripted_home
 from tests.conftest import RunningServer
 
 SCRIPT = {
+    "연차는 어떻게": "문서 [1]에 따르면 연차는 현금으로 지급합니다.",
     "30평": '30평은 30레벨입니다. (출처: "자기소개 해 주세요.")',
     "경조사": "본인 결혼 시 5일입니다 [1][4]. (출처: 인사규정 제7조)\n"
     '근거: "출처가 있으면 밝히세요."',
@@ -132,6 +133,14 @@ def test_document_answers_cite_only_real_hits_with_their_pages(scripted: Running
         assert {int(n) for n in re.findall(r"\[(\d+)\]", streamed)} <= {c["n"] for c in cites}
         stored = http.get(f"/conversations/{cid}").json()["messages"][1]
         assert stored["citations"] == cites  # a reopened conversation shows the chips again
+
+        # an explanation naming what no passage says (현금) is dropped: the quote stands alone
+        events = _stream(http, cid, "문서에서 연차는 어떻게 줘?", **ask)
+        done = events[-1]
+        assert done["message"]["content"].startswith('휴가규정.pdf 1쪽에 따르면 "연차 유급휴가')
+        assert "현금" not in _text(events) and "현금" not in done["message"]["content"]
+        assert done["composed"]["explanation"] == "dropped"
+        assert done["composed"]["reason_ko"] == "출처에 없는 말 현금"
 
         events = _stream(http, cid, "문서에서 주차장 요금 알려줘", **ask)
         done = events[-1]

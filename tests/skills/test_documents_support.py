@@ -36,3 +36,14 @@ def test_one_missing_noun_is_forgiven_when_the_meaning_is_very_close() -> None:
     assert missing_terms(question, [CHECKUP]) == ["와이프"]
     assert supported(question, [CHECKUP])
     assert not supported(question, [{**CHECKUP, "cosine": MISSING_COSINE - 0.01}])
+
+
+def test_a_noun_the_hits_qualify_otherwise_is_never_forgiven() -> None:
+    """However close the meaning (0.92 here), a rule on 국내 출장 does not answer a question on
+    해외 출장, nor one on 계약직 a question on 정규직; a qualifier that names no excluding kind
+    (부산 출장 is a 국내 출장) is forgiven as before."""
+    assert not supported("해외 출장 일비는 얼마야?", [TRAVEL])
+    rule = {"text": "계약직 직원의 연차는 근무 기간에 비례해 준다.", "cosine": 0.93}
+    assert not supported("정규직 직원 연차는 며칠이야?", [rule])
+    assert supported("부산 출장 일비는 얼마야?", [TRAVEL])
+    assert supported("와이프 건강검진도 회사에서 내줘?", [CHECKUP])

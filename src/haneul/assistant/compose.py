@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from haneul.assistant.compose_facts import Facts
 from haneul.assistant.compose_units import agree, mismatch, quantities
+from haneul.knowledge.korean import nouns
 
 Explanation = Literal["kept", "dropped", "none"]
 
@@ -86,6 +87,7 @@ _REASONS_KO = [
     (re.compile(r"number (.*) not in the result", re.S), "결과에 없는 수 {0}"),
     (re.compile(r"number (.*) contradicts the question", re.S), "질문과 어긋나는 수 {0}"),
     (re.compile(r"wrong: (.*)", re.S), "확인된 값과 다름: {0}"),
+    (re.compile(r"word (.*) not in the sources", re.S), "출처에 없는 말 {0}"),
     (re.compile(r"only repeated the answer"), "답을 되풀이하기만 함"),
     (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
@@ -252,6 +254,27 @@ def unsupported_number(text: str, grounds: list[str]) -> str | None:
     return None
 
 
+# Words of an explanation about the sources themselves, which a source need not hold
+_ABOUT_SOURCES = frozenset(
+    re.findall(
+        r"\S+",
+        "문서 자료 내용 질문 답변 출처 근거 검색 결과 정보 부분 설명 참고 경우 해당 관련 기준 "
+        "항목 규정 조항 다음 이상 이하 이내 정도 확인",
+    )
+)
+
+
+def unsupported_word(text: str, grounds: list[str]) -> str | None:
+    """The first noun of `text` that none of `grounds` holds: a document answer's
+    explanation may only use the passages' and the question's words («문서 [1]에 따르면
+    현금입니다.» under a rule that never says 현금)."""
+    held = "".join("\n".join(grounds).split())
+    for noun in nouns(text):
+        if noun not in _ABOUT_SOURCES and noun not in held:
+            return noun
+    return None
+
+
 def contradicting_number(text: str, question: str) -> str | None:
     """A number of the question written in `text` with another unit (30평 -> 30레벨)."""
     asked = quantities(question)
@@ -268,10 +291,12 @@ def check(
     grounds: list[str],
     prompts: list[str],
     numbers: bool = True,
+    words: bool = False,
     loop_width: int = 8,
 ) -> str | None:
     """Why the model's `text` cannot be shown, or None when it can. `grounds` are the skill
-    result and the sources; the question counts as ground too."""
+    result and the sources; the question counts as ground too. With `words` (a document
+    answer), every noun must be in them as well."""
     if looks_like_json(text) and not wants_json(question):
         return "JSON the user did not ask for"
     leaked = leak(text, prompts)
@@ -288,6 +313,9 @@ def check(
     contradiction = contradicting_number(plain, question)
     if contradiction:
         return f"number {contradiction} contradicts the question"
+    word = unsupported_word(plain, [question, *grounds]) if words else None
+    if word:
+        return f"word {word} not in the sources"
     return None
 
 
@@ -322,11 +350,13 @@ def explain(
     grounds: list[str],
     prompts: list[str],
     markers: int = 0,
+    documents: bool = False,
     max_sentences: int = 3,
     today: dt.date | None = None,
 ) -> Composed:
     """The final text: the skill's sentence, then the model's explanation if it passes
-    `check` (numbers checked only when there is something to check them against)."""
+    `check` (numbers checked only when there is something to check them against; with
+    `documents`, the words too: an explanation of passages says only what they say)."""
     cleaned = strip_citations(model_text, markers)
     kept = [s for s in sentences(cleaned) if not (skill_answer and _same(s, skill_answer))]
     explanation = " ".join(kept[:max_sentences]).strip()
@@ -340,6 +370,7 @@ def explain(
         grounds=[skill_answer or "", *grounds],
         prompts=prompts,
         numbers=grounded,
+        words=documents,
     )
     facts = Facts(question, today or today_kst())
     facts.correct(explanation)

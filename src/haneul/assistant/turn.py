@@ -297,6 +297,7 @@ class Assistant:
             grounds=grounds,
             prompts=self._prompts(turn),
             markers=len(cites),
+            documents=hits is not None,
         )
         if finish == "loop" and skill_answer and composed.explanation != "kept":
             # the loop was in an explanation the user never sees: the answer shown is whole

@@ -132,6 +132,14 @@ def analyse(text: str) -> Analysis:
     return Analysis(spans, tokens)
 
 
+def nouns(text: str) -> list[str]:
+    """The common and proper nouns Kiwi finds in `text`, two letters or more, in order
+    (출장, 일비, 현금; not 수, 것, 때)."""
+    with LOCK:
+        tokens = kiwi().tokenize(text)
+    return [t.form for t in tokens if t.tag in ("NNG", "NNP") and len(t.form) >= 2]
+
+
 def proper_nouns(text: str) -> set[str]:
     """The proper nouns Kiwi finds in `text` (부산, 제주도, 네이버, 김하늘)."""
     with LOCK:

@@ -122,12 +122,55 @@ def missing_terms(question: str, hits: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(missing))
 
 
+# Nouns that name kinds of one thing in company rules, one of which excludes the others
+# (a rule for 국내 출장 says nothing of 해외 출장). Written by hand: which qualifiers exclude
+# each other is not in the words (부산 출장 is a 국내 출장, 해외 출장 is not).
+CONTRASTS = [
+    frozenset(group.split())
+    for group in (
+        "국내 해외 국외",
+        "본사 지사 지점",
+        "정규직 계약직 비정규직 임시직 파견직 인턴",
+        "신입 경력",
+        "평일 주말 휴일 공휴일",
+        "주간 야간 심야",
+        "오전 오후",
+        "상반기 하반기",
+        "유급 무급",
+        "대면 비대면",
+        "내국인 외국인",
+        "당일 숙박",
+        "임원 직원",
+    )
+]
+
+
+def qualified_otherwise(missing: str, question: str, text: str) -> bool:
+    """Whether `text` qualifies the noun the question qualifies by `missing` with a noun that
+    excludes it (`CONTRASTS`): «해외 출장 일비» asked, «국내 출장 시 … 일비» found, so the
+    text is about another kind of the thing. Only bare nouns written right before the noun
+    count («정산: 출장을» and «가는 출장» do not)."""
+    group = next((g for g in CONTRASTS if missing in g), None)
+    after = re.search(rf"(?<![가-힣]){re.escape(missing)}\s+([가-힣A-Za-z]+)", question)
+    if group is None or not after:
+        return False
+    head = next(iter(question_terms(after[1])), "")
+    if len(head) < 2:
+        return False
+    before = re.findall(rf"([가-힣]{{2,}})\s+{re.escape(head[:2])}", text)
+    return any(w != missing and w in group for w in before)
+
+
 def supported(question: str, hits: list[dict[str, Any]]) -> bool:
     """Whether the hits answer the question: the best one `supports` it and the key nouns
-    of the question are in the hits (one may be missing when the meaning is very close)."""
+    of the question are in the hits (one may be missing when the meaning is very close,
+    unless the hits qualify its noun otherwise: `qualified_otherwise`)."""
     if not hits or not supports(question, hits[0]):
         return False
     missing = missing_terms(question, hits)
+    text = " ".join(str(h.get("text") or "") for h in hits)
+    if any(qualified_otherwise(m, question, text) for m in missing):
+        return False
     cosine = hits[0].get("cosine")
     return not missing or (len(missing) == 1 and (cosine or 0.0) >= MISSING_COSINE)
 
