@@ -110,6 +110,7 @@ def engines(folder: Path, threads: int) -> dict[str, Engine]:
 
     found["onnxruntime-int8"] = OnnxE5(folder, "int8", threads=threads).passages
     found["onnxruntime-q4"] = OnnxE5(folder, "q4", threads=threads).passages
+    found["onnxruntime-int8-token"] = OnnxE5(folder, "int8-token", threads=threads).passages
     return found
 
 

