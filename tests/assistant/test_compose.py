@@ -154,6 +154,21 @@ def test_the_gate_streams_checked_sentences_and_stops_at_a_leak() -> None:
     assert composed.text == shown + rest and "leaked" in (composed.reason or "")
 
 
+def test_the_gate_leaves_out_a_sentence_with_the_users_unrelated_fact() -> None:
+    """A value the user said of themselves that the question is not about («초등학교 교사»
+    for a song request) is not shown: its sentence goes, the answer goes on."""
+    gate = compose.Gate("비 오는 날 듣기 좋은 노래 추천해줘", PROMPTS, avoid=["초등학교 교사"])
+    shown = gate.feed("저는 초등학교 교사인데, 비 오는 날엔 발라드를 들어요. ")
+    shown += gate.feed("잔잔한 피아노곡도 좋아요.")
+    rest, composed = gate.close()
+    assert shown + rest == "잔잔한 피아노곡도 좋아요." and composed.explanation == "kept"
+    assert composed.info()["reason_ko"] == "묻지 않은 사용자 정보 초등학교 교사"
+    alone = compose.Gate("라면 맛있게 끓이는 법", PROMPTS, avoid=["이서연"])
+    alone.feed("저는 이서연이라 편하게 말씀해 주세요.")
+    rest, composed = alone.close()
+    assert rest == compose.FALLBACK_KO and composed.explanation == "dropped"
+
+
 def test_self_introduction_and_greetings_are_recognised() -> None:
     assert compose.is_introduction("안녕하세요! 자기소개 해 주세요.")
     assert compose.is_introduction("너는 누구야?")

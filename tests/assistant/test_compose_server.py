@@ -19,6 +19,7 @@ from tests.assistant.scripted_plugin import PLUGIN, scripted_home
 from tests.conftest import RunningServer
 
 SCRIPT = {
+    "노래 추천": "저는 초등학교 교사인데, 비 오는 날엔 발라드를 들어요. 잔잔한 피아노곡도 좋아요.",
     "연차는 어떻게": "문서 [1]에 따르면 연차는 현금으로 지급합니다.",
     "30평": '30평은 30레벨입니다. (출처: "자기소개 해 주세요.")',
     "경조사": "본인 결혼 시 5일입니다 [1][4]. (출처: 인사규정 제7조)\n"
@@ -174,6 +175,18 @@ def test_leaks_and_unasked_json_never_reach_the_user(scripted: RunningServer) ->
 
 
 @pytest.mark.slow
+def test_a_fact_the_user_said_is_not_repeated_where_unrelated(scripted: RunningServer) -> None:
+    """The user said «저는 초등학교 교사예요.» two turns ago and asks for songs: the model's
+    sentence claiming it («저는 초등학교 교사인데…») is not shown, the rest is."""
+    with _http(scripted) as http:
+        cid = http.post("/conversations", json={}).json()["id"]
+        _stream(http, cid, "저는 초등학교 교사예요.", skills=[])
+        events = _stream(http, cid, "비 오는 날 듣기 좋은 노래 추천해줘", skills=[])
+        done = events[-1]
+        assert _text(events) == "잔잔한 피아노곡도 좋아요." == done["message"]["content"]
+        assert done["composed"]["reason_ko"] == "묻지 않은 사용자 정보 초등학교 교사"
+
+
 def test_a_real_korean_turn_on_haneul_mini_ko(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory(default_model="haneul-mini-ko")
     with _http(srv) as http:

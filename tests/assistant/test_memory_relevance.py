@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from haneul.assistant.memory import RELEVANCE, MemoryStore, extract, relevance
+from haneul.assistant.memory import RELEVANCE, MemoryStore, extract, relevance, unrelated_said
 from haneul.store.db import connect
 from tests.conftest import ROOT, RunningServer
 
@@ -83,3 +83,16 @@ def test_on_a_real_server_only_relevant_memories_are_used(
         cid = http.post("/conversations", json={}).json()["id"]
         assert _say(http, cid, JEJU)["memories_used"] == []
         assert _say(http, cid, BUSAN)["memories_used"] == [BUSAN_TRIP]
+
+
+def test_facts_said_earlier_and_unrelated_to_the_question_are_named() -> None:
+    """What the user said of themselves earlier in the conversation, when the question is
+    about something else (e5 relevance below the threshold), is what a plain answer must
+    not repeat; a related question, or one naming the value, leaves it free."""
+    assert unrelated_said("비 오는 날 듣기 좋은 노래 추천해줘", ["저는 초등학교 교사예요."]) == [
+        "초등학교 교사"
+    ]
+    assert unrelated_said("라면 맛있게 끓이는 법", ["제 이름은 이서연입니다."]) == ["이서연"]
+    assert unrelated_said("주말에 부산에서 갈 만한 곳 추천해줘", ["저는 부산에 살아요."]) == []
+    assert unrelated_said("제 직업에 맞는 책 추천해줘", ["저는 초등학교 교사예요."]) == []
+    assert unrelated_said("라면 끓이는 법", ["라면 좋아해요?"]) == []  # no fact stated

@@ -88,6 +88,10 @@ _REASONS_KO = [
     (re.compile(r"number (.*) contradicts the question", re.S), "질문과 어긋나는 수 {0}"),
     (re.compile(r"wrong: (.*)", re.S), "확인된 값과 다름: {0}"),
     (re.compile(r"word (.*) not in the sources", re.S), "출처에 없는 말 {0}"),
+    (
+        re.compile(r"the user's own '(.*)' in an unrelated answer", re.S),
+        "묻지 않은 사용자 정보 {0}",
+    ),
     (re.compile(r"only repeated the answer"), "답을 되풀이하기만 함"),
     (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
@@ -431,9 +435,16 @@ class Gate:
     the verdict."""
 
     def __init__(
-        self, question: str, prompts: list[str], markers: int = 0, today: dt.date | None = None
+        self,
+        question: str,
+        prompts: list[str],
+        markers: int = 0,
+        today: dt.date | None = None,
+        avoid: list[str] | None = None,
     ) -> None:
         self.question, self.prompts, self.markers = question, prompts, markers
+        self.avoid = avoid or []  # the user's own facts unrelated to the question
+        self.left_out: str | None = None  # why a sentence was not shown
         self.facts = Facts(question, today or today_kst())
         self.buffer = ""
         self.shown: list[str] = []
@@ -470,6 +481,10 @@ class Gate:
     def _show(self, sentence: str) -> str:
         clean = self.facts.correct(strip_citations(sentence, self.markers))
         if not clean:
+            return ""
+        said = next((value for value in self.avoid if value in clean), None)
+        if said:  # the sentence only is left out: the answer may go on without it
+            self.left_out = f"the user's own '{said}' in an unrelated answer"
             return ""
         why = check(
             self.text + " " + clean,
@@ -513,8 +528,9 @@ class Gate:
             rest += self._append(note)
         if not self.shown:
             fallback = GREETING_KO if is_greeting(self.question) else FALLBACK_KO
-            state: Explanation = "dropped" if self.reason else "none"
-            reason = self.reason or "the model wrote nothing"
-            return fallback, Composed(fallback, None, state, reason)
+            why = self.reason or self.left_out
+            state: Explanation = "dropped" if why else "none"
+            return fallback, Composed(fallback, None, state, why or "the model wrote nothing")
         fixed = [f.why for f in self.facts.fixes]
-        return rest, Composed(self.text, None, "kept", self.reason, corrections=fixed)
+        why = self.reason or self.left_out
+        return rest, Composed(self.text, None, "kept", why, corrections=fixed)

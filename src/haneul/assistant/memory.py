@@ -26,6 +26,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -292,6 +293,27 @@ class MemoryStore:
         scores = relevance(text, [m.content for m in memories], [m.slot for m in memories])
         ranked = sorted(zip(scores, memories, strict=True), key=lambda p: (-p[0], -p[1].updated_at))
         return [m.content for score, m in ranked[:limit] if score >= RELEVANCE]
+
+
+def unrelated_said(text: str, said: Iterable[str], given: Iterable[str] = ()) -> list[str]:
+    """The values of facts the user stated about themselves earlier in the conversation
+    (`said`) that `relevance` finds unrelated to `text`: an answer to «비 오는 날 듣기 좋은
+    노래 추천해줘» has no reason to say «초등학교 교사» because the user said so two turns ago
+    (the model copied it, even as «저는 초등학교 교사인데…»). Values the question itself or a
+    memory given for it (`given`) holds are not among them."""
+    facts = list({(f.slot, f.value): f for s in said for f in extract(s)}.values())
+    if not facts:
+        return []
+    contents = [f"{LABELS[f.slot]}: {f.value}" for f in facts]
+    scores = relevance(text, contents, [f.slot for f in facts])
+    kept = "\n".join([text, *given])
+    return [
+        value
+        for fact, score in zip(facts, scores, strict=True)
+        if score < RELEVANCE
+        for value in fact.value.split(", ")
+        if len(value) >= 2 and value not in kept
+    ]
 
 
 # Someone else's fact: «제 친구 이름이 뭐였죠?», «동생이 사는 곳», «팀장님 취미» ask about a

@@ -28,7 +28,7 @@ import numpy as np
 
 from haneul.assistant.confirmations import Confirmations, Pending
 from haneul.assistant.conversations import Conversations
-from haneul.assistant.memory import MemoryStore, extract
+from haneul.assistant.memory import MemoryStore, extract, unrelated_said
 from haneul.assistant.recall import recall
 from haneul.assistant.turn import Assistant, Event, Turn
 from haneul.engine import vector_memo
@@ -207,10 +207,12 @@ class AssistantService:
         history = self.conversations.messages(owner, cid)
         said = [m.content for m in history if m.role == "user"]
         known = recall(text, self.memories.of(owner) if on else None, said)
+        unrelated: list[str] = []
         if known is not None:
             memories = known.used
         else:
             memories = self.memories.relevant(owner, text) if on else []
+            unrelated = unrelated_said(text, said, memories)
         return Turn(
             owner=owner,
             preset=self.conversations.get(owner, cid).preset,
@@ -222,6 +224,7 @@ class AssistantService:
             mail=self.mail,
             memories=memories,
             recall=known,
+            unrelated=unrelated,
             **kw,
         )
 

@@ -90,6 +90,9 @@ class Turn:
     usage: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)  # when the turn began
     recall: Recall | None = None  # a recall question's answer, from the memory store
+    # values of facts the user stated earlier that are unrelated to this turn: a plain
+    # answer's sentence holding one is not shown (memory.unrelated_said)
+    unrelated: list[str] = field(default_factory=list)
 
 
 def _redact(text: str, spans: list[tuple[int, int]]) -> str:
@@ -244,7 +247,7 @@ class Assistant:
             async for event in self._grounded(turn, result, calls):
                 yield event
             return
-        gate = compose.Gate(turn.text, self._prompts(turn))
+        gate = compose.Gate(turn.text, self._prompts(turn), avoid=turn.unrelated)
         request = {"messages": await self._messages(turn, None, []), "stream": True}
         finish = "stop"
         async for piece, reason in self._generate({**request, "max_tokens": turn.max_tokens}, turn):
