@@ -3,7 +3,13 @@ does not answer «해외 출장 일비는 얼마야?», however close the words 
 
 from __future__ import annotations
 
-from haneul.skills.builtin.documents import MISSING_COSINE, key_terms, missing_terms, supported
+from haneul.skills.builtin.documents import (
+    MISSING_COSINE,
+    best_sentence,
+    key_terms,
+    missing_terms,
+    supported,
+)
 
 TRAVEL = {
     "text": "제2조 (일비) 국내 출장 일비는 하루 2만 5천 원이다. 당일 출장은 일비의 절반을 준다.",
@@ -47,3 +53,16 @@ def test_a_noun_the_hits_qualify_otherwise_is_never_forgiven() -> None:
     assert not supported("정규직 직원 연차는 며칠이야?", [rule])
     assert supported("부산 출장 일비는 얼마야?", [TRAVEL])
     assert supported("와이프 건강검진도 회사에서 내줘?", [CHECKUP])
+
+
+def test_the_quote_is_the_sentence_of_the_words_that_tell_sentences_apart() -> None:
+    """Every sentence of the article says 재택근무; the one the question is about says 신청:
+    words most sentences hold weigh little (IDF within the passage)."""
+    rule = (
+        "제6조 (재택근무) 재택근무는 주 2일까지 할 수 있다. 재택근무 중에도 9시부터 18시까지 "
+        "메신저에 접속해 있어야 한다. 재택근무 신청은 전주 금요일까지 팀장에게 한다."
+    )
+    assert best_sentence("재택근무 신청은 언제까지 해?", rule) == (
+        "재택근무 신청은 전주 금요일까지 팀장에게 한다."
+    )
+    assert best_sentence("재택근무는 일주일에 며칠 돼?", rule).startswith("제6조 (재택근무)")

@@ -4,6 +4,7 @@ document search service); its typed hits become the result's data cards."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -181,12 +182,29 @@ def supported(question: str, hits: list[dict[str, Any]]) -> bool:
 _SENTENCE_LIKE = re.compile(r"(?:[.!?。]|[다요음함임됨죠])[\"'」』)\]]*$")
 
 
+def _held_share(term: str, flat: str) -> float:
+    grams = _bigrams(term)
+    return sum(g in flat for g in grams) / len(grams) if grams else 0.0
+
+
 def best_sentence(question: str, passage: str) -> str:
-    """The passage's sentence that holds most of the question (a title or heading line only
-    when the passage has no sentence)."""
+    """The passage's sentence that holds most of the question, each of the question's words
+    weighed by how few of the passage's sentences hold it (BM25's IDF within the passage):
+    «여름휴가 신청은 언제까지?» over an article whose every sentence says 여름휴가 is answered
+    by the one that says 신청. A title or heading line only when the passage has no
+    sentence."""
     parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
     sentences = [p for p in parts if _SENTENCE_LIKE.search(p)] or parts
-    return max(sentences, key=lambda s: support(question, s), default=passage.strip())
+    if not sentences:
+        return passage.strip()
+    flats = [re.sub(r"\s+", "", s.lower()) for s in sentences]
+    terms = list(dict.fromkeys(question_terms(question)))
+    shares = [[_held_share(t, flat) for t in terms] for flat in flats]
+    n = len(sentences)
+    df = [sum(row[i] >= 0.5 for row in shares) for i in range(len(terms))]
+    idf = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df]
+    scores = [sum(w * share for w, share in zip(idf, row, strict=True)) for row in shares]
+    return sentences[max(range(n), key=lambda i: scores[i])]
 
 
 def _answer(question: str, hits: list[dict[str, Any]]) -> str:
