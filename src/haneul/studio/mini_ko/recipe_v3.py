@@ -27,6 +27,7 @@ Nothing evaluated is read, as in v2: KorQuAD's held-out fifth is skipped, and no
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,17 +72,32 @@ def sources(
     return out
 
 
+Sources = Callable[[Path, int, frozenset[str]], dict[str, list[Messages]]]
+
+
+def write_recipe(
+    data_dir: Path,
+    out: Path,
+    seed: int,
+    avoid: frozenset[str] | None,
+    recipe: tuple[str, dict[str, int], Sources],
+) -> dict[str, Any]:
+    """A recipe's files from its `(name, counts, sources)` (v3's and v4's build)."""
+    name, counts, make = recipe
+    if not (data_dir / recipe_v2.SOURCE).is_file():
+        raise NotFoundError(f"데이터가 없습니다: {data_dir / recipe_v2.SOURCE}")
+    avoid = recipe_v2.evaluation_questions() if avoid is None else avoid
+    made = make(data_dir, seed, avoid)
+    with_memory = sum(
+        m[-2]["content"].startswith(MEMORY_NOTE) for kind in LAID_OUT for m in made[kind]
+    )
+    extra = {"counts": counts, "skill_and_document_turns_with_memories": with_memory}
+    return recipe_v2.write(out, name, seed, avoid, made, extra)
+
+
 def build(
     data_dir: Path, out: Path, seed: int = 0, avoid: frozenset[str] | None = None
 ) -> dict[str, Any]:
     """Write train.jsonl, heldout.jsonl and manifest.json into `out`; returns the manifest.
     `avoid`: questions never trained on (default: the benchmark's)."""
-    if not (data_dir / recipe_v2.SOURCE).is_file():
-        raise NotFoundError(f"데이터가 없습니다: {data_dir / recipe_v2.SOURCE}")
-    avoid = recipe_v2.evaluation_questions() if avoid is None else avoid
-    made = sources(data_dir, seed, avoid)
-    with_memory = sum(
-        m[-2]["content"].startswith(MEMORY_NOTE) for name in LAID_OUT for m in made[name]
-    )
-    extra = {"counts": COUNTS, "skill_and_document_turns_with_memories": with_memory}
-    return recipe_v2.write(out, "v3", seed, avoid, made, extra)
+    return write_recipe(data_dir, out, seed, avoid, ("v3", COUNTS, sources))

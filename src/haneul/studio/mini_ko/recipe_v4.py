@@ -25,9 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from haneul.assistant.turn import MEMORY_NOTE
-from haneul.errors import NotFoundError
-from haneul.studio.mini_ko import docqa, recipe_v2, recipe_v3
+from haneul.studio.mini_ko import docqa, recipe_v3
 
 Messages = list[dict[str, str]]
 COUNTS = {
@@ -52,12 +50,4 @@ def build(
 ) -> dict[str, Any]:
     """Write train.jsonl, heldout.jsonl and manifest.json into `out`; returns the manifest.
     `avoid`: questions never trained on (default: the benchmark's)."""
-    if not (data_dir / recipe_v2.SOURCE).is_file():
-        raise NotFoundError(f"데이터가 없습니다: {data_dir / recipe_v2.SOURCE}")
-    avoid = recipe_v2.evaluation_questions() if avoid is None else avoid
-    made = sources(data_dir, seed, avoid)
-    with_memory = sum(
-        m[-2]["content"].startswith(MEMORY_NOTE) for name in recipe_v3.LAID_OUT for m in made[name]
-    )
-    extra = {"counts": COUNTS, "skill_and_document_turns_with_memories": with_memory}
-    return recipe_v2.write(out, "v4", seed, avoid, made, extra)
+    return recipe_v3.write_recipe(data_dir, out, seed, avoid, ("v4", COUNTS, sources))
