@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from haneul.skills import builtin_and_plugin_skills
+from haneul.skills.builtin.calendar import parse as korean_calendar_parse
 from haneul.skills.router import NO_SKILL, OPINION, SEARCH, SkillRouter, asks_about, asks_fact
 from tests.skills import e5_memo
 
@@ -48,6 +49,9 @@ def test_what_counts_as_a_request_about_something(utterance: str, about: bool) -
         ("훈민정음 해례본은 어디에 보관되어 있어?", True),
         ("창립일은 언제야?", True),
         ("회의실은 몇 층이야?", True),
+        ("육아휴직은 며칠까지 쓸 수 있어?", True),
+        ("본사 건물의 높이는 몇 m야?", True),
+        ("너는 몇 살이야?", False),
         ("법인카드로 주말에 결제해도 돼?", True),  # whether a rule allows it
         ("연차를 반으로 나눠 써도 되나요?", True),
         ("택시비를 출장비로 청구해도 괜찮나요?", True),
@@ -129,3 +133,15 @@ def test_an_opinion_advice_or_feeling_never_searches(router: SkillRouter, uttera
 def test_a_skill_question_keeps_its_skill(router: SkillRouter) -> None:
     # a request about something is chat's alternative, never a skill's
     assert router.route("반지름이 2인 원의 넓이가 뭔지 알려줘", None, True).skill == "math"
+
+
+def test_a_count_of_days_or_hours_in_a_rule_is_not_todays_date(router: SkillRouter) -> None:
+    """«며칠», «몇 시» about a thing the documents may define asks the documents, not the
+    calendar's today: the calendar takes a question without a date only when it asks for
+    now («지금 몇 시야?», «오늘 며칠이야?», a bare «몇 시야?»)."""
+    for utterance in ("육아휴직은 며칠까지 쓸 수 있어?", "점심시간은 몇 시부터 몇 시까지야?"):
+        assert korean_calendar_parse(utterance) is None, utterance
+        assert router.route(utterance, None, True).skill == SEARCH, utterance
+    for utterance in ("지금 몇 시야?", "오늘 며칠이야?", "몇 시야?", "무슨 요일이야?"):
+        assert korean_calendar_parse(utterance) is not None, utterance
+        assert router.route(utterance, None, True).skill == "korean_calendar", utterance

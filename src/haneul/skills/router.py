@@ -151,7 +151,8 @@ def asks_about(utterance: str) -> bool:
 # whether a rule allows something done with or to a thing («법인카드로 주말에 결제해도
 # 돼?»; «나 지금 자도 돼?» names no such thing and stays chat)
 _WHERE_WHEN = re.compile(
-    r"(\S+?)(?:은|는|이|가)\s+(?:\S+\s+){0,2}?(?:어디|언제|몇\s*(?:개|명|번|년|일|시|층|살|퍼센트|%)|얼마)"
+    r"(\S+?)(?:은|는|이|가)\s+(?:\S+\s+){0,2}?"
+    r"(?:어디|언제|며칠|몇\s*\S|얼마)"
 )
 _MAY_I = re.compile(r"[가-힣]도\s*(?:돼|되[나니는요죠지]|될까|됩니까|됨|괜찮)\S*\s*[?？]?\s*$")
 _OURS = frozenset(["나의", "저의", "우리", "저희", "너의", "네가", "내가", "제가"])

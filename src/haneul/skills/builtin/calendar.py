@@ -35,6 +35,11 @@ _NAMED = {  # what people say -> the name in the holiday calendar
 _RELATIVE = {"그저께": -2, "그제": -2, "어제": -1, "오늘": 0, "내일": 1, "모레": 2, "글피": 3}
 
 
+# Asking for today's date or the time now: the skill's answer without a date named («오늘
+# 며칠이야?», «지금 몇 시야?»; a short question such as «몇 시야?» too)
+_NOW = re.compile(r"오늘|지금|현재|요즘|today|now|이번\s*(?:주|달)|몇\s*시\s*야")
+
+
 def parse(utterance: str) -> dict[str, Any] | None:
     today = dt.datetime.now(KST).date()
     args: dict[str, Any] = {}
@@ -86,6 +91,8 @@ def parse(utterance: str) -> dict[str, Any] | None:
             args["month"] = int(month.group(1))
     if not args and not re.search(r"며칠|몇 ?일|날짜|요일|몇 ?시|음력|date|time|day", utterance):
         return None
+    if not args and not _NOW.search(utterance) and len("".join(utterance.split())) > 10:
+        return None  # «병가는 1년에 며칠까지 쓸 수 있어?» asks a count, not today's date
     return args
 
 
