@@ -19,6 +19,7 @@ from tests.assistant.scripted_plugin import PLUGIN, scripted_home
 from tests.conftest import RunningServer
 
 SCRIPT = {
+    "점심 식대": "점심 식대는 1만 원이고, 저녁에는 1만 5천 원을 받습니다 [1].",
     "노래 추천": "저는 초등학교 교사인데, 비 오는 날엔 발라드를 들어요. 잔잔한 피아노곡도 좋아요.",
     "연차는 어떻게": "문서 [1]에 따르면 연차는 현금으로 지급합니다.",
     "30평": '30평은 30레벨입니다. (출처: "자기소개 해 주세요.")',
@@ -142,6 +143,21 @@ def test_document_answers_cite_only_real_hits_with_their_pages(scripted: Running
         assert "현금" not in _text(events) and "현금" not in done["message"]["content"]
         assert done["composed"]["explanation"] == "dropped"
         assert done["composed"]["reason_ko"] == "출처에 없는 말 현금"
+
+        # the explanation restates the quoted sentence only: a number from the passage's
+        # other sentence (저녁 식대) is not what was asked, and is dropped with it
+        meals = (
+            "제1조 (식대) 점심 식대는 하루 1만 원을 지원한다. "
+            "저녁 식대는 야근할 때만 1만 5천 원을 지원한다."
+        )
+        http.post("/collections/인사/documents", files=[("files", ("복지.txt", meals.encode()))])
+        done = _stream(http, cid, "문서에서 점심 식대는 얼마야?", **ask)[-1]
+        assert (
+            done["message"]["content"]
+            == '복지.txt에 따르면 "제1조 (식대) 점심 식대는 하루 1만 원을 지원한다." [1]'
+        )
+        assert done["composed"]["explanation"] == "dropped"
+        assert re.fullmatch(r"number .*5천.* not in the result", done["composed"]["reason"])
 
         events = _stream(http, cid, "문서에서 주차장 요금 알려줘", **ask)
         done = events[-1]

@@ -293,6 +293,8 @@ class Assistant:
         if finish == "length":  # an explanation cut short keeps its whole sentences only
             said, finish = compose.whole_sentences(said), "stop"
         grounds = [str(result.get("model_input") or "")] + [c["text"] for c in cites]
+        if hits is not None:  # a document answer's explanation restates the quoted sentence
+            grounds = [skill_answer or ""]
         composed = compose.explain(
             skill_answer,
             said,
