@@ -172,6 +172,10 @@ def test_the_gate_leaves_out_a_sentence_with_the_users_unrelated_fact() -> None:
 def test_self_introduction_and_greetings_are_recognised() -> None:
     assert compose.is_introduction("안녕하세요! 자기소개 해 주세요.")
     assert compose.is_introduction("너는 누구야?")
+    assert compose.is_introduction("너는 어떤 인공지능이야?")
+    assert compose.is_introduction("반가워요. 당신에 대해 소개해 주세요")
+    assert not compose.is_introduction("너는 어떤 음식을 좋아해?")
+    assert not compose.is_introduction("이 회사에 대해 알려줘")
     assert not compose.is_introduction("30평은 몇 제곱미터야?")
     for yours in (
         "누구세요?",
