@@ -183,7 +183,9 @@ def main() -> None:
     print(section)
     if args.write:
         write_section(
-            args.write, "embedders", "## Embedding engines (`bench/embedders.py`)\n\n" + section
+            args.write,
+            "bench/embedders.py",
+            "## Embedding engines (`bench/embedders.py`)\n\n" + section,
         )
 
 
