@@ -169,6 +169,18 @@ def test_the_gate_leaves_out_a_sentence_with_the_users_unrelated_fact() -> None:
     assert rest == compose.FALLBACK_KO and composed.explanation == "dropped"
 
 
+def test_a_plain_answer_never_says_the_documents_lack_it() -> None:
+    """No document was searched for a plain answer: «문서에 없습니다» there is false."""
+    gate = compose.Gate("비 오는 날 듣기 좋은 노래 추천해줘", PROMPTS)
+    gate.feed("문서에 없습니다. ")
+    rest, composed = gate.close()
+    assert rest == compose.FALLBACK_KO and composed.explanation == "dropped"
+    assert composed.info()["reason_ko"] == "찾지 않은 문서를 언급함"
+    kept = compose.Gate("보고서 쓰는 법 알려줘", PROMPTS)
+    shown = kept.feed("문서 작성법을 알려 드릴게요. 먼저 목차를 잡으세요.")
+    assert shown + kept.close()[0] == "문서 작성법을 알려 드릴게요. 먼저 목차를 잡으세요."
+
+
 def test_self_introduction_and_greetings_are_recognised() -> None:
     assert compose.is_introduction("안녕하세요! 자기소개 해 주세요.")
     assert compose.is_introduction("너는 누구야?")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from haneul.assistant.memory import Memory
-from haneul.assistant.recall import confirm_slot, recall, recall_slot
+from haneul.assistant.recall import acknowledge, confirm_slot, recall, recall_slot
 from haneul.assistant.turn import RECALLED
 from tests.conftest import AppClient, in_process_app
 
@@ -244,8 +244,39 @@ def test_an_empty_slot_and_memory_off_are_said_never_invented(app: AppClient) ->
     # said in this conversation with memory off (so not stored): the normal path, with the
     # history, and not «말씀해 주신 적이 없어요»
     quiet = _new(app)
-    assert _ask(app, quiet, "저는 소방관이에요.", memory=False)["memory"] == []
+    stated = _ask(app, quiet, "저는 소방관이에요.", memory=False)
+    assert stated["memory"] == [] and stated["skill_calls"] == []
+    assert stated["message"]["content"] == "알겠어요. 직업은 소방관이군요."  # not «기억해 둘게요»
+    told = _ask(app, _new(app), "저는 소방관이에요.")  # memory on: stored, and said so
+    assert told["message"]["content"] == "알겠어요. 직업은 소방관이라고 기억해 둘게요."
+    assert [o["op"] for o in told["memory"]] == ["APPEND"]
+    _forget(app)
+    _ask(app, _new(app), "제 이름은 송하람이에요.")
     again = _ask(app, quiet, "제 직업이 뭐라고 했죠?")
     assert again["composed"]["reason"] != RECALLED
     assert "말씀해 주신 적이 없어요" not in again["message"]["content"]
     assert [m["slot"] for m in app.get("memories").json()["data"]] == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "on", "answer"),
+    [
+        ("저는 초등학교 교사예요.", True, "알겠어요. 직업은 초등학교 교사라고 기억해 둘게요."),
+        ("저는 초등학교 교사예요.", False, "알겠어요. 직업은 초등학교 교사군요."),
+        (
+            "저는 부산에 살아요. 고양이를 키워요.",
+            True,
+            "알겠어요. 사는 곳은 부산이라고 기억해 둘게요. 반려동물은 고양이라고 기억해 둘게요.",
+        ),
+        ("저는 부산에 사는데 맛집 추천해줘", True, None),  # a request too: the model answers
+        ("저는 교사예요. 수업 준비가 힘들어요.", True, None),  # more than a fact
+        ("제 이름은 민수예요, 기억해요?", True, None),
+        ("저 이제 고양이 안 키워요.", True, None),  # a removal: the normal path
+    ],
+)
+def test_a_statement_of_facts_is_acknowledged_by_construction(
+    text: str, on: bool, answer: str | None
+) -> None:
+    said = acknowledge(text, on)
+    assert (said.text if said else None) == answer
+    assert said is None or (said.noted and said.used == [])

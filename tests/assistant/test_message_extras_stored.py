@@ -37,7 +37,7 @@ def test_a_turn_with_a_memory_and_a_correction_reads_the_same_after_reload(
     assert [o["op"] for o in first["memory"]] == ["APPEND"]
     assert first["memories_used"] == []
 
-    live = _say(app, cid, "저 서울로 이사했어요")
+    live = _say(app, cid, "저 서울로 이사했어요. 이사 선물로 뭐가 좋을까요?")
     assert live["memories_used"] == ["사는 곳: 부산"]  # the fact it is changing
     assert live["composed"]["corrections"] == ["12 × 12 = 144"]
     assert "12 × 12 = 144" in live["message"]["content"]
@@ -63,7 +63,8 @@ def test_a_turn_without_memory_stores_none_used(
     app = app_factory(home, plugins=PLUGIN, default_model="scripted")
     cid = app.post("conversations", json={}).json()["id"]
     _say(app, cid, "저는 부산에 살아요")
-    body = {"content": "저 서울로 이사했어요", "stream": False, "skills": [], "memory": False}
+    content = "저 서울로 이사했어요. 이사 선물로 뭐가 좋을까요?"
+    body = {"content": content, "stream": False, "skills": [], "memory": False}
     live = app.post(f"conversations/{cid}/messages", json=body, timeout=600).json()
     assert live["memories_used"] == []
     answer = app.get(f"conversations/{cid}").json()["messages"][-1]

@@ -99,6 +99,8 @@ _REASONS_KO = [
     (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
     (re.compile(r"recalled from memory"), "기억에서 답함"),
+    (re.compile(r"acknowledged what the user stated"), "말씀하신 내용을 확인함"),
+    (re.compile(r"said the documents lack it, but none were searched"), "찾지 않은 문서를 언급함"),
 ]
 
 
@@ -427,6 +429,14 @@ def citations(hits: list[dict[str, Any]], supported: bool) -> list[dict[str, Any
 
 # Streaming a plain answer ---------------------------------------------------------------
 
+# «문서에 없습니다»: what a document answer says when the passages lack the answer. A plain
+# answer (no skill, so no document searched) saying it is false; a small model trained on
+# document turns says it after document answers in the history
+NOT_SEARCHED = re.compile(
+    r"(?:문서|자료|검색\s*결과)(?:에는?|에서는?)\s*(?:\S+\s+){0,3}?"
+    r"(?:없습니다|없어요|없네요|나와\s*있지\s*않|찾을\s*수\s*없|찾지\s*못)"
+)
+
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n+")
 
 
@@ -488,6 +498,9 @@ class Gate:
         said = next((value for value in self.avoid if value in clean), None)
         if said:  # the sentence only is left out: the answer may go on without it
             self.left_out = f"the user's own '{said}' in an unrelated answer"
+            return ""
+        if NOT_SEARCHED.search(clean):  # a plain answer: no document was searched
+            self.left_out = "said the documents lack it, but none were searched"
             return ""
         why = check(
             self.text + " " + clean,

@@ -109,6 +109,8 @@ _CLAIMS: list[tuple[str, str]] = [
 _CLAIM_PATTERNS = [(slot, re.compile(claim)) for slot, claim in _CLAIMS]
 _SENTENCES = re.compile(r"(?<=[.!?。？])\s+|\n+")
 
+NOTED_KO = "알겠어요. {label} {value} 기억해 둘게요."
+HEARD_KO = "알겠어요. {label} {value}."
 OFF_KO = "지금은 기억 기능이 꺼져 있어서 {label} 기억에서 찾아볼 수 없어요."
 EMPTY_KO = "아직 {label} 말씀해 주신 적이 없어요."
 THEIRS_KO = "아직 {who} {label} 말씀해 주신 적이 없어요."
@@ -124,6 +126,7 @@ class Recall:
     slot: str
     text: str
     used: list[str]
+    noted: bool = False  # an acknowledgement of facts the user stated, not a recall
 
 
 def recall_slot(text: str) -> str | None:
@@ -204,6 +207,39 @@ def _theirs(text: str, memories: list[Memory] | None, said: Iterable[str]) -> Re
             return None
         return Recall(slot, THEIRS_KO.format(who=who, label=_object(noun)), [])
     return None
+
+
+# A sentence that only states: it ends like a statement and asks for nothing
+_STATES = re.compile(r"(?:요|다|야|임|음)[.!~\s]*$")
+_ASKS = re.compile(r"줘|주세요|주실래|알려|추천|어때|할까|싶어|궁금|도와|해 ?봐|부탁")
+
+
+def acknowledge(text: str, remember: bool) -> Recall | None:
+    """The answer to a message that only states facts about the user («저는 초등학교
+    교사예요.»): «알겠어요. 직업은 초등학교 교사라고 기억해 둘게요.» (or, memory off, «알겠어요.
+    직업은 초등학교 교사군요.»). A small model given it writes anything (the web UI's check
+    read «신청할 수 없습니다.» copied from a document answer above it). None when a sentence
+    asks something, states nothing `extract` reads, or removes a fact: the normal path."""
+    sentences = [s.strip() for s in _SENTENCES.split(text) if s.strip()]
+    facts = []
+    for sentence in sentences:
+        found = extract(sentence)
+        if not found or not _STATES.search(sentence) or _ASKS.search(sentence):
+            return None
+        facts += found
+    if not facts or any(f.mode == "remove" or not f.value for f in facts):
+        return None
+    parts = []
+    for fact in facts:
+        label = _topic(LABELS[fact.slot])
+        if remember:
+            value = fact.value + ("이라고" if _batchim(fact.value) else "라고")
+            parts.append(NOTED_KO.format(label=label, value=value))
+        else:
+            value = fact.value + ("이군요" if _batchim(fact.value) else "군요")
+            parts.append(HEARD_KO.format(label=label, value=value))
+    text = parts[0] + "".join(" " + p.removeprefix("알겠어요. ") for p in parts[1:])
+    return Recall(facts[0].slot, text, [], noted=True)
 
 
 def _batchim(word: str) -> bool:

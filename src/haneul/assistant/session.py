@@ -29,7 +29,7 @@ import numpy as np
 from haneul.assistant.confirmations import Confirmations, Pending
 from haneul.assistant.conversations import Conversations
 from haneul.assistant.memory import MemoryStore, extract, unrelated_said
-from haneul.assistant.recall import recall
+from haneul.assistant.recall import acknowledge, recall
 from haneul.assistant.turn import Assistant, Event, Turn
 from haneul.engine import vector_memo
 from haneul.engine.manager import ModelManager
@@ -207,8 +207,11 @@ class AssistantService:
         history = self.conversations.messages(owner, cid)
         said = [m.content for m in history if m.role == "user"]
         known = recall(text, self.memories.of(owner) if on else None, said)
+        known = known or acknowledge(text, on)
         unrelated: list[str] = []
-        if known is not None:
+        if known is not None and known.noted:  # the memories a stated fact changes
+            memories = self.memories.relevant(owner, text) if on else []
+        elif known is not None:
             memories = known.used
         else:
             memories = self.memories.relevant(owner, text) if on else []

@@ -60,6 +60,7 @@ DOCUMENT_NOTE = (
 )
 REDACTED = "[지시문으로 보이는 부분 제거됨]"
 RECALLED = "recalled from memory"  # composed.reason of a recall question's answer
+NOTED = "acknowledged what the user stated"  # of the answer to a statement of facts
 MEMORY_NOTE = "사용자에 대해 기억하고 있는 사실입니다 (관련 있을 때만 참고하세요):"
 SEARCH = "search_documents"
 # skills whose answer is the whole answer: no model after it
@@ -143,7 +144,8 @@ class Assistant:
             yield await self._finish(turn, intro, [], "stop")
             return
         if turn.recall is not None:  # what is remembered: the store's, never the model's
-            known = compose.Composed(turn.recall.text, turn.recall.text, reason=RECALLED)
+            why = NOTED if turn.recall.noted else RECALLED
+            known = compose.Composed(turn.recall.text, turn.recall.text, reason=why)
             yield {"type": "delta", "content": known.text}
             yield await self._finish(turn, known, [], "stop")
             return
