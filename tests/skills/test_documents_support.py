@@ -66,3 +66,14 @@ def test_the_quote_is_the_sentence_of_the_words_that_tell_sentences_apart() -> N
         "재택근무 신청은 전주 금요일까지 팀장에게 한다."
     )
     assert best_sentence("재택근무는 일주일에 며칠 돼?", rule).startswith("제6조 (재택근무)")
+
+
+def test_two_sentences_that_hold_the_question_equally_are_both_quoted() -> None:
+    rule = (
+        "제1조 (연차) 입사 첫해에는 최대 11일의 연차를 쓸 수 있다. 점심시간은 1시간이다. "
+        "3년 이상 근속하면 연차는 최대 25일까지 늘어난다."
+    )
+    assert best_sentence("연차는 최대 며칠까지 돼?", rule) == (
+        "제1조 (연차) 입사 첫해에는 최대 11일의 연차를 쓸 수 있다. "
+        "3년 이상 근속하면 연차는 최대 25일까지 늘어난다."
+    )

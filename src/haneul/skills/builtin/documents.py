@@ -191,8 +191,8 @@ def best_sentence(question: str, passage: str) -> str:
     """The passage's sentence that holds most of the question, each of the question's words
     weighed by how few of the passage's sentences hold it (BM25's IDF within the passage):
     «여름휴가 신청은 언제까지?» over an article whose every sentence says 여름휴가 is answered
-    by the one that says 신청. A title or heading line only when the passage has no
-    sentence."""
+    by the one that says 신청. Two sentences that tie are both quoted. A title or heading
+    line only when the passage has no sentence."""
     parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
     sentences = [p for p in parts if _SENTENCE_LIKE.search(p)] or parts
     if not sentences:
@@ -204,7 +204,11 @@ def best_sentence(question: str, passage: str) -> str:
     df = [sum(row[i] >= 0.5 for row in shares) for i in range(len(terms))]
     idf = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df]
     scores = [sum(w * share for w, share in zip(idf, row, strict=True)) for row in shares]
-    return sentences[max(range(n), key=lambda i: scores[i])]
+    best = max(scores)
+    tied = [i for i in range(n) if best > 0 and abs(scores[i] - best) < 1e-9][:2]
+    # two sentences that hold the question equally («연차휴가는 최대 며칠?»: the first year's
+    # «최대 11일» and the rule's «최대 25일») are both quoted, in the passage's order
+    return " ".join(sentences[i] for i in tied) if tied else sentences[scores.index(best)]
 
 
 def _answer(question: str, hits: list[dict[str, Any]]) -> str:
