@@ -11,7 +11,7 @@ from haneul.assistant.presets import PRESETS
 from haneul.assistant.turn import DATA_NOTE
 from haneul.skills import SkillContext
 from haneul.skills.builtin.calendar import korean_calendar
-from haneul.skills.builtin.documents import best_sentence, support
+from haneul.skills.builtin.documents import best_sentence, quoted, support
 from haneul.skills.builtin.units import convert_units
 from haneul.skills.openapi import answer_from
 
@@ -81,6 +81,18 @@ def test_a_document_explanation_says_only_what_the_passages_say() -> None:
     assert (
         explain("자세한 내용은 문서 [1]을 참고하세요.").explanation == "kept"
     )  # about the sources
+    # the document's name is no ground: «1» of «증강현실 1.txt» does not let «1랩» through
+    named = '증강현실 1.txt에 따르면 "증강현실은 가상 현실의 한 분야이다." [1]'
+    lap = compose.explain(
+        named,
+        "문서 [1]에 따르면 1랩입니다.",
+        question="증강현실 안경의 가격은 얼마야?",
+        grounds=[quoted(named)],
+        prompts=PROMPTS,
+        markers=1,
+        documents=True,
+    )
+    assert lap.explanation == "dropped" and lap.reason == "number 1랩 not in the result"
     # a skill's explanation is not held to the result's words (only its numbers)
     assert explain("문서 [1]에 따르면 현금입니다.", documents=False).explanation == "kept"
 

@@ -365,7 +365,8 @@ def explain(
 ) -> Composed:
     """The final text: the skill's sentence, then the model's explanation if it passes
     `check` (numbers checked only when there is something to check them against; with
-    `documents`, the words too: an explanation of passages says only what they say)."""
+    `documents`, the words too, against `grounds` alone: an explanation of passages says
+    only what they say)."""
     cleaned = strip_citations(model_text, markers)
     kept = [s for s in sentences(cleaned) if not (skill_answer and _same(s, skill_answer))]
     explanation = " ".join(kept[:max_sentences]).strip()
@@ -376,7 +377,7 @@ def explain(
     why = check(
         explanation,
         question=question,
-        grounds=[skill_answer or "", *grounds],
+        grounds=grounds if documents else [skill_answer or "", *grounds],
         prompts=prompts,
         numbers=grounded,
         words=documents,

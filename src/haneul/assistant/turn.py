@@ -38,7 +38,7 @@ from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
 from haneul.skills import AskModel, Skill, SkillContext, SkillResult
-from haneul.skills.builtin.documents import ASKS_DOCUMENTS
+from haneul.skills.builtin.documents import ASKS_DOCUMENTS, quoted
 from haneul.skills.builtin.mail import MailSource
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.router import NO_SKILL, Route
@@ -296,7 +296,7 @@ class Assistant:
             said, finish = compose.whole_sentences(said), "stop"
         grounds = [str(result.get("model_input") or "")] + [c["text"] for c in cites]
         if hits is not None:  # a document answer's explanation restates the quoted sentence
-            grounds = [skill_answer or ""]
+            grounds = [quoted(skill_answer or "")]
         composed = compose.explain(
             skill_answer,
             said,

@@ -221,6 +221,16 @@ def _answer(question: str, hits: list[dict[str, Any]]) -> str:
     return f'{where}에 따르면 "{quote}" [1]'
 
 
+_QUOTED = re.compile(r'에 따르면 "(.*)" \[1\]$', re.S)
+
+
+def quoted(answer: str) -> str:
+    """The sentence(s) an answer of `_answer` quotes, without the document's name (whose
+    «1» in «모병제 1.txt» is no ground for a number); "" for any other answer."""
+    found = _QUOTED.search(answer)
+    return found.group(1) if found else ""
+
+
 def parse(utterance: str) -> dict[str, Any] | None:
     return {"query": utterance.strip()} if utterance.strip() else None
 
