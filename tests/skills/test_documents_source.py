@@ -59,6 +59,23 @@ def test_the_table_skill_reads_a_typed_document() -> None:
         _run("document_table", {"document": "없는문서"}, context)
 
 
+def test_the_table_is_of_the_document_the_request_mentions() -> None:
+    """«휴가 규정 문서를 표로…» names no file, but mentions 휴가규정.md (spaces aside): not
+    the document uploaded last; a request that mentions none gets the last one."""
+    travel = ("규정", "출장비 지급 기준.md", "국내 출장 일비는 2만 5천 원이다.")
+    context = SkillContext(
+        "인사팀", StaticDocuments({"인사팀": [*_documents().documents["인사팀"], travel]})
+    )
+    for request, name in (
+        ("휴가 규정 문서를 표로 정리해줘", "휴가규정.md"),
+        ("출장비 기준 표로 만들어 줘", "출장비 지급 기준.md"),
+        ("이 문서 핵심을 표로 보여줘", "출장비 지급 기준.md"),  # the last one
+    ):
+        arguments = get_skill("document_table").parse(request)
+        assert arguments == {"about": request}
+        assert _run("document_table", arguments, context).content.startswith(f"**{name}**")
+
+
 def test_the_knowledge_services_source_answers_for_its_owner(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     library = Library(connect(settings.db_path))

@@ -31,7 +31,7 @@ from haneul.knowledge.embed_queue import EmbedWorker
 from haneul.knowledge.ingest import Ingestor, IngestProgress
 from haneul.knowledge.library import CollectionInfo, DocumentFilters, DocumentInfo, Library
 from haneul.knowledge.retrieve import Mode, SearchHit, retrieve
-from haneul.skills.documents_source import DocumentHit, DocumentText, Sentence
+from haneul.skills.documents_source import DocumentHit, DocumentText, Sentence, mentioned
 from haneul.store.teams import TeamStore
 
 MAX_JOBS_KEPT = 100
@@ -178,15 +178,20 @@ class LibraryDocuments:
         teams = [t.id for t in TeamStore(library.conn).of_user(owner)]
         return [c for o in (owner, *teams) for c in library.collections(o)]
 
-    async def document(self, owner: str, name: str | None) -> DocumentText:
+    async def document(
+        self, owner: str, name: str | None, about: str | None = None
+    ) -> DocumentText:
         """One of the owner's documents as sentences with their page and heading: the one
-        named (whole name, or part of it), else the one added last."""
+        named (whole name, or part of it), else the one the words `about` mention, else the
+        one added last."""
         library = self.service.library
         found: list[DocumentInfo] = []
         for info in self._collections(owner):
             found += library.documents(info.id)
         if name:
             found = [d for d in found if d.name == name] or [d for d in found if name in d.name]
+        elif about and (at := mentioned(about, [d.name for d in found])) is not None:
+            found = [found[at]]
         if not found:
             what = f"'{name}'" if name else "any"
             raise NotFoundError(f"no document {what} in your collections", param="document")

@@ -8,6 +8,7 @@ the index or the library themselves, and a source only ever answers for `owner`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -84,10 +85,32 @@ class DocumentSource(Protocol):
         or in all of them; best first."""
         ...
 
-    async def document(self, owner: str, name: str | None) -> DocumentText:
+    async def document(
+        self, owner: str, name: str | None, about: str | None = None
+    ) -> DocumentText:
         """One of `owner`'s documents: the one named (whole name, or part of it), else the one
-        added last; `NotFoundError` when there is none."""
+        whose name the words `about` mention (`mentioned`), else the one added last;
+        `NotFoundError` when there is none."""
         ...
+
+
+def _stem_bigrams(text: str) -> set[str]:
+    flat = "".join(re.sub(r"\.[A-Za-z0-9]+$", "", text).lower().split())
+    return {flat[i : i + 2] for i in range(len(flat) - 1)}
+
+
+def mentioned(about: str, names: list[str]) -> int | None:
+    """The index of the name that `about` mentions best, spaces aside («휴가 규정 문서를 표로
+    정리해줘» mentions 휴가규정.txt): most of the name's letter pairs (without its extension)
+    in `about`; None when no name has half of them there."""
+    words = "".join(about.lower().split())
+    best, at = 0.5, None
+    for i, name in enumerate(names):
+        grams = _stem_bigrams(name)
+        share = sum(g in words for g in grams) / len(grams) if grams else 0.0
+        if share >= best:
+            best, at = share, i
+    return at
 
 
 @dataclass
@@ -115,8 +138,12 @@ class StaticDocuments:
                 start += len(passage) + 2
         return sorted(hits, key=lambda h: -h.score)[:top_k]
 
-    async def document(self, owner: str, name: str | None) -> DocumentText:
+    async def document(
+        self, owner: str, name: str | None, about: str | None = None
+    ) -> DocumentText:
         found = [(n, t) for _, n, t in self.documents.get(owner, []) if not name or name in n]
+        at = mentioned(about, [n for n, _ in found]) if about and not name else None
+        found = found if at is None else [found[at]]
         if not found:
             what = f"'{name}'" if name else "any"
             raise NotFoundError(f"no document {what} in your collections", param="document")

@@ -27,7 +27,7 @@ def parse(utterance: str) -> dict[str, Any] | None:
     if not TABLE.search(utterance):
         return None
     found = FILE.search(utterance)
-    return {"document": found.group(1)} if found else {}
+    return {"document": found.group(1)} if found else {"about": utterance.strip()}
 
 
 def _row(sentence: Sentence) -> tuple[int, str, str, str]:
@@ -58,19 +58,21 @@ def _cell(text: str) -> str:
     parser=parse,
 )
 async def document_table(
-    context: SkillContext, document: str | None = None, rows: int = 8
+    context: SkillContext, document: str | None = None, rows: int = 8, about: str | None = None
 ) -> SkillResult:
     """Make a Markdown table of the key points of one of the user's uploaded documents.
 
     Args:
         document: The document's file name (or part of it); omit for the one uploaded last.
         rows: How many rows at most (1-20).
+        about: The user's request: without `document`, the document whose name it mentions
+            («휴가 규정 문서를 표로…» for 휴가규정.txt), else the one uploaded last.
     """
     if not 1 <= rows <= 20:
         raise SkillArgumentError("document_table: rows is 1 to 20", param="rows")
     if context.documents is None:
         raise SkillArgumentError("document_table: documents are not available here")
-    doc = await context.documents.document(context.owner, document)
+    doc = await context.documents.document(context.owner, document, about)
     candidates = [(i, *_row(s)) for i, s in enumerate(doc.sentences) if s.text.strip()]
     best = sorted(candidates, key=lambda c: (-c[1], c[0]))[:rows]
     chosen = sorted(best)  # back in the document's order
