@@ -1,11 +1,11 @@
 """Rebuild haneul-mini-ko: data recipe -> LoRA training (resumable) -> GGUF adapter, and with
 `ship` into the package, where the catalog lists it as the bundled model `haneul-mini-ko`.
-The command is `haneul tune mini-ko --data ../shared/data [--recipe v2|v3|v1] [--ship]`.
+The command is `haneul tune mini-ko --data ../shared/data [--recipe v2|v3|v4|v1] [--ship]`.
 
 One epoch on an idle 2-core CPU: v1 about 40 minutes (1,677 conversations, 361k tokens), v2
-62 minutes (807 steps, 0.92M tokens), v3 about 70 (917 steps, 1.04M tokens; trained, not
-shipped: docs/tuning.md); killed, the same command resumes from the last checkpoint (every
-20 steps).
+62 minutes (807 steps, 0.92M tokens), v3 about 70 (917 steps, 1.04M tokens) and v4 985 steps
+(both trained, not shipped: docs/tuning.md); killed, the same command resumes from the last
+checkpoint (every 20 steps).
 """
 
 from __future__ import annotations
