@@ -36,7 +36,9 @@ def test_memories_and_corrections_are_shown_again_after_a_reload(
         assert http.post("/collections/사보/documents", files=files).json()["added"] == 1
     ui = open_ui(srv)
     page = ui.page
-    asked = ["하늘상사를 세운 사람은 누구야?", "저는 부산에 살아요", "저 서울로 이사했어요"]
+    # (a bare «저 서울로 이사했어요» is acknowledged without the model: ask something too)
+    moved = "저 서울로 이사했어요. 이사 선물로 뭐가 좋을까요?"
+    asked = ["하늘상사를 세운 사람은 누구야?", "저는 부산에 살아요", moved]
     for n, text in enumerate(asked, start=1):
         page.fill("#input", text)
         page.press("#input", "Enter")
