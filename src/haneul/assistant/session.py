@@ -208,14 +208,11 @@ class AssistantService:
         said = [m.content for m in history if m.role == "user"]
         known = recall(text, self.memories.of(owner) if on else None, said)
         known = known or acknowledge(text, on)
-        unrelated: list[str] = []
-        if known is not None and known.noted:  # the memories a stated fact changes
-            memories = self.memories.relevant(owner, text) if on else []
-        elif known is not None:
+        if known is not None and not known.noted:
             memories = known.used
-        else:
+        else:  # (for a statement: the memories the stated fact changes)
             memories = self.memories.relevant(owner, text) if on else []
-            unrelated = unrelated_said(text, said, memories)
+        unrelated = unrelated_said(text, said, memories) if known is None else []
         return Turn(
             owner=owner,
             preset=self.conversations.get(owner, cid).preset,
