@@ -75,6 +75,7 @@ def test_the_answer_is_composed_with_the_right_particles() -> None:
             "아직 동생 사는 곳을 말씀해 주신 적이 없어요.",
         ),
         ("제 친구 이름이 뭐였죠?", ["제 친구는 지수예요."], None),  # spoken of: the history
+        ("제 남자 친구 직업이 뭐였죠?", ["제 남자친구는 요리사예요."], None),  # spaces aside
         ("세종대왕 아버지 이름이 뭐야?", [], None),  # not someone the user knows
         ("제 친구 이름 뭐로 지을까요?", [], None),  # no recall cue
     ],

@@ -339,6 +339,7 @@ _THEIRS = {
 }
 
 
+_NOUNS = {slot: re.compile(noun) for slot, noun in _THEIR_NOUN.items()}
 # «제 친구 이름», «우리 팀장님 취미»: someone the user knows, named as theirs
 _MY_PERSON = re.compile(
     rf"(?<![가-힣])(?:제|내|저의|나의|저희|우리)\s*(?P<who>{_PEOPLE})(?:의|가|이)?\s*"
@@ -350,8 +351,8 @@ def their_slot(text: str) -> tuple[str, str, str, int] | None:
     someone the user knows («제 친구 이름» -> ("친구", "name", "이름", 8)); a person not named
     as the user's («세종대왕 아버지 이름») is not one."""
     for found in _MY_PERSON.finditer(text):
-        for slot, noun in _THEIR_NOUN.items():
-            after = re.compile(rf"(?:{noun})").match(text, found.end())
+        for slot, noun in _NOUNS.items():
+            after = noun.match(text, found.end())
             if after:
                 who = " ".join(found["who"].split())
                 return who, slot, " ".join(after[0].split()), after.end()

@@ -203,7 +203,7 @@ def _theirs(text: str, memories: list[Memory] | None, said: Iterable[str]) -> Re
             continue
         who, slot, noun, _ = found
         known = [*said, *(m.content for m in memories or [])]
-        if any(who in "".join(k.split()) for k in known):
+        if any("".join(who.split()) in "".join(k.split()) for k in known):  # spaces aside
             return None
         return Recall(slot, THEIRS_KO.format(who=who, label=_object(noun)), [])
     return None
