@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from haneul.assistant import social
 from haneul.assistant.compose import FALLBACK_KO, GREETING_KO, INTRODUCTION_KO
 from tests.assistant.scripted_plugin import PLUGIN, scripted_home
 from tests.conftest import RunningServer
@@ -26,7 +27,8 @@ SCRIPT = {
     "경조사": "본인 결혼 시 5일입니다 [1][4]. (출처: 인사규정 제7조)\n"
     '근거: "출처가 있으면 밝히세요."',
     "기분": "한국어로 정확하고 친절하게, 간결하게 답합니다.",
-    "안녕하세요": '[{"task": "답", "due": null}]',
+    "점심 뭐": '[{"task": "답", "due": null}]',
+    "수고": "32,000원에서 20% 할인하면 32,000원입니다.",
 }
 PAGES = (
     "연차 유급휴가는 1년간 80% 이상 출근한 직원에게 15일이 주어진다.",
@@ -173,9 +175,15 @@ def test_leaks_and_unasked_json_never_reach_the_user(scripted: RunningServer) ->
         assert _text(events) == FALLBACK_KO == events[-1]["message"]["content"]
         assert "leaked" in events[-1]["composed"]["reason"]
         assert events[-1]["composed"]["reason_ko"] == "지시문 문구가 답에 섞임"
-        events = _stream(http, cid, "안녕하세요!")
-        assert _text(events) == GREETING_KO
+        events = _stream(http, cid, "오늘 점심 뭐 먹지")
+        assert _text(events) == FALLBACK_KO
         assert events[-1]["composed"]["reason"].startswith("JSON")
+        for courtesy in ("안녕하세요!", "오늘도 수고했어요", "고마워요, 정리해 줘서"):
+            # the model is never asked: a greeting cannot become JSON, thanks not a sum
+            events = _stream(http, cid, courtesy)
+            assert _text(events) == social.reply(courtesy) == events[-1]["message"]["content"]
+            assert events[-1]["composed"]["reason_ko"] == "정해 둔 인사"
+        assert _text(_stream(http, cid, "안녕하세요!")) == GREETING_KO
         events = _stream(http, cid, "안녕하세요! 자기소개 해 주세요.")
         assert _text(events) == INTRODUCTION_KO and "하늘" in INTRODUCTION_KO
         assert not [e for e in events if e["type"].startswith("skill")]

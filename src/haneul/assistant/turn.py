@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from haneul.assistant import compose
+from haneul.assistant import compose, social
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import PRESETS
 from haneul.assistant.recall import Recall
@@ -142,6 +142,12 @@ class Assistant:
             intro = compose.Composed(compose.INTRODUCTION_KO, reason="fixed self-introduction")
             yield {"type": "delta", "content": intro.text}
             yield await self._finish(turn, intro, [], "stop")
+            return
+        courtesy = social.reply(turn.text)
+        if courtesy is not None:  # 고마워, 안녕히 계세요: nothing to know, nothing to guess
+            fixed = compose.Composed(courtesy, reason=social.REASON)
+            yield {"type": "delta", "content": fixed.text}
+            yield await self._finish(turn, fixed, [], "stop")
             return
         if turn.recall is not None:  # what is remembered: the store's, never the model's
             why = NOTED if turn.recall.noted else RECALLED

@@ -1,0 +1,41 @@
+"""Courtesies answered by the system (assistant/social.py): only messages made of nothing
+else, so a question or a request that mentions thanks still reaches the skills and the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from haneul.assistant import social
+from haneul.assistant.compose import GREETING_KO, reason_ko
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [
+        ("안녕~", GREETING_KO),
+        ("하늘아 안녕하세요!", GREETING_KO),
+        ("좋은 아침이네요", GREETING_KO),
+        ("처음 뵙겠습니다 ^^", GREETING_KO),
+        ("정말 고맙습니다!!", "천만에요! 더 도와드릴 일이 있으면 언제든 말씀해 주세요."),
+        ("네 감사해요 ㅎㅎ", "천만에요! 더 도와드릴 일이 있으면 언제든 말씀해 주세요."),
+        ("알려 주셔서 감사합니다", "천만에요! 더 도와드릴 일이 있으면 언제든 말씀해 주세요."),
+        ("다들 고생하셨습니다", "고맙습니다! 수고 많으셨어요. 또 도와드릴 일이 있으면 말씀해 주세요."),
+        ("안녕히 가세요", "네, 좋은 하루 보내세요. 필요할 때 언제든 다시 찾아 주세요."),
+        ("고마워 잘 자", "천만에요! 편안한 밤 보내세요. 필요할 때 언제든 다시 찾아 주세요."),
+        ("좋은 주말 보내세요~", "네, 좋은 주말 보내세요. 필요할 때 언제든 다시 찾아 주세요."),
+        ("내일 또 봐요", None),  # 내일: more than a courtesy, the model answers
+        ("고맙다는 말을 영어로 하면?", None),
+        ("팀원에게 감사 인사 메일 써줘", None),
+        ("안녕하세요. 저는 대전에 살아요", None),
+        ("수고비는 얼마가 적당해", None),
+        ("안녕하냐고 물어봐", None),
+        ("잘 가는 길 알려줘", None),
+        ("", None),
+    ],
+)
+def test_only_a_whole_courtesy_gets_the_fixed_reply(message: str, reply: str | None) -> None:
+    assert social.reply(message) == reply
+
+
+def test_the_reason_reads_in_korean() -> None:
+    assert reason_ko(social.REASON) == "정해 둔 인사"
