@@ -29,6 +29,7 @@ SCRIPT = {
     "기분": "한국어로 정확하고 친절하게, 간결하게 답합니다.",
     "점심 뭐": '[{"task": "답", "due": null}]',
     "수고": "32,000원에서 20% 할인하면 32,000원입니다.",
+    "JSON으로": '[{"task": "보고서 제출", "due": "보고서 제출", "due": "보고서',
 }
 PAGES = (
     "연차 유급휴가는 1년간 80% 이상 출근한 직원에게 15일이 주어진다.",
@@ -196,6 +197,22 @@ def test_leaks_and_unasked_json_never_reach_the_user(scripted: RunningServer) ->
             "reason_ko": None,
             "corrections": [],
         }
+
+
+def test_json_of_listed_items_is_written_by_code(scripted: RunningServer) -> None:
+    """The model (scripted) loops in half an object; the user reads the items they listed."""
+    with _http(scripted) as http:
+        cid = http.post("/conversations", json={}).json()["id"]
+        events = _stream(http, cid, "할 일 목록을 JSON으로 바꿔줘: 은행 가기, 우체국 들르기")
+        done = events[-1]
+        text = _text(events)
+        assert text == done["message"]["content"] and text.startswith("```json\n")
+        assert json.loads(text.removeprefix("```json").removesuffix("```")) == [
+            {"task": "은행 가기", "due": None},
+            {"task": "우체국 들르기", "due": None},
+        ]
+        assert done["composed"]["reason_ko"] == "말씀하신 항목으로 만든 JSON"
+        assert not [e for e in events if e["type"].startswith("skill")]
 
 
 @pytest.mark.slow

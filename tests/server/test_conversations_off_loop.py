@@ -29,7 +29,7 @@ def test_a_locked_store_delays_the_turn_and_never_the_server(
     srv = server_factory(tuning_worker="false")
     http = srv.http()
     cid = http.post("/conversations", json={"title": "잠금 시험"}).json()["id"]
-    first = http.post(f"/conversations/{cid}/messages", json={"content": "하늘, 회의 준비를 도와줘"})
+    first = http.post(f"/conversations/{cid}/messages", json={"content": "회의 준비를 도와줘"})
     assert first.status_code == 200, first.text  # warm: router and models loaded
     holder = sqlite3.connect(srv.home / "haneul.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the write lock, held until ROLLBACK
@@ -64,7 +64,7 @@ def test_a_locked_store_delays_the_turn_and_never_the_server(
         holder.execute("ROLLBACK")
         holder.close()
     stored = http.get(f"/conversations/{cid}").json()["messages"]
-    assert [m["content"] for m in stored if m["role"] == "user"] == ["하늘, 회의 준비를 도와줘"]
+    assert [m["content"] for m in stored if m["role"] == "user"] == ["회의 준비를 도와줘"]
     again = http.post(f"/conversations/{cid}/messages", json={"content": "다시 물어봅니다."})
     assert again.status_code == 200, again.text
     stored = http.get(f"/conversations/{cid}").json()["messages"]

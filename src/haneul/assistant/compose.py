@@ -99,6 +99,7 @@ _REASONS_KO = [
     (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
     (re.compile(r"a fixed reply to a courtesy"), "정해 둔 인사"),
+    (re.compile(r"JSON made from the listed items"), "말씀하신 항목으로 만든 JSON"),
     (re.compile(r"recalled from memory"), "기억에서 답함"),
     (re.compile(r"acknowledged what the user stated"), "말씀하신 내용을 확인함"),
     (re.compile(r"said the documents lack it, but none were searched"), "찾지 않은 문서를 언급함"),

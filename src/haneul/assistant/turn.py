@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from haneul.assistant import compose, social
+from haneul.assistant import compose, compose_json, social
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import PRESETS
 from haneul.assistant.recall import Recall
@@ -254,6 +254,13 @@ class Assistant:
         if result is not None and result.get("error") is None:
             async for event in self._grounded(turn, result, calls):
                 yield event
+            return
+        made = compose_json.listed_json(turn.text, compose.today_kst())
+        if made is not None:  # JSON of the items the user listed: code writes it whole
+            yield {"type": "delta", "content": made}
+            yield await self._finish(
+                turn, compose.Composed(made, reason=compose_json.REASON), calls, "stop"
+            )
             return
         gate = compose.Gate(turn.text, self._prompts(turn), avoid=turn.unrelated)
         request = {"messages": await self._messages(turn, None, []), "stream": True}
