@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from haneul.skills import SkillArgumentError, SkillContext, get_skill
+from haneul.skills.builtin.due_dates import resolve, today_kst
 from haneul.store.db import connect
-from haneul.workspace.dates import resolve, today_kst
 from haneul.workspace.todos import StoreTodos, TodoStore, Viewer
 
 OWNER = "김민수"

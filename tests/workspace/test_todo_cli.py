@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from haneul.workspace.dates import resolve, today_kst
+from haneul.skills.builtin.due_dates import resolve, today_kst
 from tests.conftest import RunningServer, add_echo_models, start_server, stop_server
 
 pytestmark = pytest.mark.slow  # starts haneul serve

@@ -3,7 +3,7 @@
 270M model held every such request in a loop or half an object (the answers benchmark: five
 of five fell back to «죄송합니다…»), and the whole content is already in the message, so the
 system writes it: one object per item, `task` and `due` (an ISO date resolved by
-`workspace.dates`, from the item's own day words or the request's: «오늘 할 일», «월요일
+`skills.builtin.due_dates`, from the item's own day words or the request's: «오늘 할 일», «월요일
 회의»). A request that lists nothing («오늘 할 일을 JSON으로 줘») goes to the model.
 """
 
@@ -13,8 +13,8 @@ import datetime as dt
 import json
 import re
 
+from haneul.skills.builtin.due_dates import resolve
 from haneul.skills.builtin.todo import due_phrase
-from haneul.workspace.dates import resolve
 
 _ASKS_JSON = re.compile(r"json|제이슨", re.I)
 _QUOTED = re.compile(r"[\'\"‘“«「]([^\'\"’”»」]{2,200})[\'\"’”»」]")

@@ -26,7 +26,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print the server's JSON.")]
 
 def _due(text: str | None) -> str | None:
     """A YYYY-MM-DD date, or Korean words for one (내일, 다음 주 수요일, 이번 달 말)."""
-    from haneul.workspace.dates import resolve
+    from haneul.skills.builtin.due_dates import resolve
 
     if text is None or not text.strip():
         return None

@@ -1,5 +1,5 @@
 """할 일 생성: to-do candidates from Korean text, by a model under JSON-schema constrained
-decoding (so the reply always parses), with due dates resolved by `dates.resolve` (code, not
+decoding (so the reply always parses), with due dates resolved by `due_dates.resolve` (code, not
 the model). Nothing here saves anything: the caller shows the candidates for review.
 
 A model without constrained decoding (the `echo` test double, an upstream without
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from haneul.engine.protocol import Backend, Capability
+from haneul.skills.builtin.due_dates import resolve
 from haneul.skills.builtin.todo import DEADLINE, DUE_PHRASE, due_phrase
-from haneul.workspace.dates import resolve
 
 MAX_TEXT = 12000  # characters of source text the model sees
 MAX_ITEMS = 12

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from haneul.errors import InvalidRequestError, NotFoundError
+from haneul.skills.builtin.due_dates import resolve, today_kst
 from haneul.skills.todo_source import TodoItem
 from haneul.store.db import Store
-from haneul.workspace.dates import resolve, today_kst
 
 PRIORITIES = ("high", "normal", "low")
 STATUSES = ("open", "done", "cancelled")
@@ -270,7 +270,7 @@ def order(todo: Todo) -> tuple[int, str, int, int, float]:
 
 class StoreTodos:
     """The store as the assistant's todo skills see it (`haneul.skills.todo_source.TodoSource`):
-    the owner's own to-dos only, due-date phrases read by `dates.resolve`, today in Korea."""
+    the owner's own to-dos only, due-date phrases read by `due_dates.resolve`, today in Korea."""
 
     def __init__(self, store: TodoStore) -> None:
         self.store = store

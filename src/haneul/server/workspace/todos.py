@@ -17,7 +17,7 @@ from haneul.knowledge.loaders import load_document
 from haneul.server.accounts.routes import signin_redirect
 from haneul.server.auth import Principal, authenticate
 from haneul.server.knowledge.access import find_collection
-from haneul.workspace.dates import today_kst
+from haneul.skills.builtin.due_dates import today_kst
 from haneul.workspace.extract import MAX_TEXT, extract
 from haneul.workspace.ical import calendar
 from haneul.workspace.todos import TodoFilters, TodoStore, Viewer

@@ -19,7 +19,7 @@ from haneul.skills.todo_source import TodoItem, TodoSource
 
 WEEKDAYS = "월화수목금토일"
 # A Korean due-date phrase (where it is in a text, not what day it means: the workspace's
-# `dates.resolve` reads that). Shared with the to-do extractor (workspace/extract.py).
+# `due_dates.resolve` reads that). Shared with the to-do extractor (workspace/extract.py).
 DUE_PHRASE = re.compile(
     r"\s*(?:(?:\d{4}\s*년\s*)?\d{1,2}\s*월\s*\d{1,2}\s*일|(?:이번|다음|다다음|차주|금주)\s*주\s*"
     r"(?:[월화수목금토일]요일|말|주말)?|(?:이번|다음)\s*달\s*(?:초|중순|말)?|[1-4]\s*분기\s*(?:내|말)?|"

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from haneul.workspace.dates import resolve
+from haneul.skills.builtin.due_dates import resolve
 from haneul.workspace.extract import parse_reply, rule_candidates
 
 TODAY = dt.date(2026, 12, 2)  # 수요일
