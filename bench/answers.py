@@ -214,6 +214,7 @@ def char_f1(prediction: str, gold: str) -> float:
 def looped(answer: str, finish_reason: str | None) -> bool:
     if finish_reason == "loop":
         return True
+    answer = re.sub(r"^\s*\|?[\s|:-]+\|?\s*$|\|", " ", answer, flags=re.M)  # a table's rules
     words = answer.split()
     grams = Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
     chars = re.sub(r"\s", "", answer)

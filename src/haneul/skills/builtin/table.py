@@ -1,20 +1,25 @@
 """Document to table: the key points of an uploaded document as a Markdown table (항목 |
-내용 | 출처), picked and split without a model: sentences that carry numbers, dates or amounts
-and sentences of the form "X은/는 Y" or "X: Y" come first, in the document's order. The
-bundled models are too small to summarise reliably; a table of the document's own sentences
-cannot invent anything, and every row says where it came from."""
+내용 | 출처; without 출처 when the document has no pages or headings to cite), picked and
+split without a model: sentences that carry numbers, dates or amounts come first, in the
+document's order. A row's 항목 is the sentence's own label: an article heading («제2조
+(여름휴가)»), the part before a colon, or its topic up to the particle Kiwi reads as 은/는
+(so «연차휴가는 반일 단위로…» gives 연차휴가, and «하늘전자 휴가 규정» is never cut after
+the 가 of 휴가). The bundled models are too small to summarise reliably; a table of the
+document's own sentences cannot invent anything, and every row says where it came from."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from haneul.engine.kiwi import LOCK, kiwi
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
 from haneul.skills.documents_source import Sentence
 
 FILE = re.compile(r"([\w가-힣().\-]+\.(?:pdf|docx|pptx|xlsx|hwpx?|html?|md|txt))", re.I)
 KEY_VALUE = re.compile(r"^\s*([^:：]{1,30})[:：]\s*(.+)$")
-TOPIC = re.compile(r"^\s*(.{1,30}?)(?:은|는|이|가)\s+(.{4,})$")
+ARTICLE = re.compile(r"^\s*(제\s*\d+\s*조(?:\s*[(（][^)）]{1,20}[)）])?)\s*(.{4,})$")
+TOPIC_CHARS = 30  # a topic longer than this is a clause, not a label
 FACT = re.compile(r"\d|년|월|일|원|%|시간|기간|까지|이상|이하")
 
 
@@ -30,15 +35,35 @@ def parse(utterance: str) -> dict[str, Any] | None:
     return {"document": found.group(1)} if found else {"about": utterance.strip()}
 
 
+def _topic(text: str) -> tuple[str, str] | None:
+    """The sentence's topic and the rest, split at its first 은/는 particle (Kiwi's JX)."""
+    with LOCK:
+        tokens = kiwi().tokenize(text[: TOPIC_CHARS + 2])
+    for token in tokens:
+        if token.tag == "JX" and token.form in ("은", "는") and token.start > 0:
+            item, rest = text[: token.start].strip(), text[token.start + token.len :].strip()
+            return (item, rest) if len(item) <= TOPIC_CHARS and len(rest) >= 4 else None
+    return None
+
+
+def _split(text: str) -> tuple[int, str, str] | None:
+    """(how much the form says it is a key point, item, content), or None."""
+    for pattern in (ARTICLE, KEY_VALUE):
+        found = pattern.match(text)
+        if found:
+            return 2, found.group(1).strip(), found.group(2).strip()
+    topic = _topic(text)
+    return (1, *topic) if topic else None
+
+
 def _row(sentence: Sentence) -> tuple[int, str, str, str]:
     text = " ".join(sentence.text.split())
     where = f"p.{sentence.page}" if sentence.page else (sentence.heading or "")
-    for pattern, score in ((KEY_VALUE, 2), (TOPIC, 1)):
-        found = pattern.match(text)
-        if found:
-            item, content = found.group(1).strip(), found.group(2).strip()
-            return score + 2 * bool(FACT.search(content)), item, content, where
-    return 2 * bool(FACT.search(text)) - 1, sentence.heading or "내용", text, where
+    split = _split(text)
+    if split:
+        form, item, content = split
+        return form + 2 * bool(FACT.search(content)), item, content, where
+    return 2 * bool(FACT.search(text)), sentence.heading or "내용", text, where
 
 
 def _cell(text: str) -> str:
@@ -76,11 +101,12 @@ async def document_table(
     candidates = [(i, *_row(s)) for i, s in enumerate(doc.sentences) if s.text.strip()]
     best = sorted(candidates, key=lambda c: (-c[1], c[0]))[:rows]
     chosen = sorted(best)  # back in the document's order
-    lines = ["| 항목 | 내용 | 출처 |", "|---|---|---|"]
-    lines += [
-        f"| {_cell(item)} | {_cell(content)} | {_cell(where)} |"
-        for _, _, item, content, where in chosen
-    ]
+    if any(where for *_, where in chosen):
+        lines = ["| 항목 | 내용 | 출처 |", "|---|---|---|"]
+        lines += [f"| {_cell(i)} | {_cell(c)} | {_cell(w)} |" for _, _, i, c, w in chosen]
+    else:  # no page or heading to cite (a plain text file): the title names the document
+        lines = ["| 항목 | 내용 |", "|---|---|"]
+        lines += [f"| {_cell(i)} | {_cell(c)} |" for _, _, i, c, _ in chosen]
     table = "\n".join(lines)
     data = [{"item": c[2], "content": c[3], "source": c[4]} for c in chosen]
     content = f"**{doc.name}** 핵심 내용\n\n{table}"

@@ -1,0 +1,42 @@
+"""How document_table labels a row (skills/builtin/table.py): an article heading, a colon's
+label, or the topic before Kiwi's 은/는, and never a cut inside a word."""
+
+from __future__ import annotations
+
+import pytest
+
+from haneul.skills.builtin.table import _row
+from haneul.skills.documents_source import Sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "item", "content"),
+    [
+        (
+            "제3조 (경조사 휴가) 본인 결혼 시 5일의 휴가를 준다.",
+            "제3조 (경조사 휴가)",
+            "본인 결혼 시 5일의 휴가를 준다.",
+        ),
+        (
+            "2. 식비: 하루 3만 원 한도에서 실비로 정산한다.",
+            "2. 식비",
+            "하루 3만 원 한도에서 실비로 정산한다.",
+        ),
+        ("연차휴가는 반일 단위로 나누어 쓸 수 있다.", "연차휴가", "반일 단위로 나누어 쓸 수 있다."),
+        # the 가 of 휴가 and the 는 of 하는 are no particles: no label, the whole sentence
+        ("하늘전자 휴가 규정 (2026년 개정)", "내용", "하늘전자 휴가 규정 (2026년 개정)"),
+        ("출근하는 직원 모두 10시까지 출근한다.", "내용", "출근하는 직원 모두 10시까지 출근한다."),
+    ],
+)
+def test_a_row_is_labelled_by_the_sentence_s_own_words(
+    sentence: str, item: str, content: str
+) -> None:
+    _, got_item, got_content, _ = _row(Sentence(sentence))
+    assert (got_item, got_content) == (item, content)
+
+
+def test_a_sentence_with_a_number_ranks_above_one_without() -> None:
+    with_fact = _row(Sentence("병가는 연 60일까지 쓸 수 있다."))[0]
+    without = _row(Sentence("병가는 부서장에게 알린다."))[0]
+    plain_fact = _row(Sentence("1년간 출근한 직원에게 15일을 준다."))[0]
+    assert with_fact > plain_fact > without
