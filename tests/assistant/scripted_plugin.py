@@ -1,8 +1,7 @@
 """A test plugin (HANEUL_PLUGINS) whose echo models can be told what to say: a catalog entry
 of kind `echo` with `options.script` = {trigger: reply} answers `reply` when the last user
 message contains `trigger`, and echoes otherwise, like the bundled echo double. It lets the
-composition tests make the model say something wrong («30평은 30레벨입니다.»). A trigger
-with `DRY` after it gives the reply to a request that sets DRY penalties (`dry_multiplier`)."""
+composition tests make the model say something wrong («30평은 30레벨입니다.»)."""
 
 from __future__ import annotations
 
@@ -15,8 +14,6 @@ from haneul.engine.echo import EchoBackend
 from haneul.engine.protocol import Request
 from haneul.plugins import hookimpl
 
-DRY = "|dry"
-
 
 class ScriptedEcho(EchoBackend):
     def __init__(self, name: str, script: dict[str, str], **kw: Any) -> None:
@@ -27,9 +24,7 @@ class ScriptedEcho(EchoBackend):
         text, calls, prompt_tokens = super()._reply(request)
         last = last_user_text(request["messages"])
         for trigger, reply in self.script.items():
-            if trigger in last and not trigger.endswith(DRY):
-                if request.get("dry_multiplier"):  # asked again with penalties on repeats
-                    reply = self.script.get(trigger + DRY, reply)
+            if trigger in last:
                 return reply[: request.get("max_tokens") or len(reply)], None, prompt_tokens
         return text, calls, prompt_tokens
 

@@ -29,8 +29,6 @@ SCRIPT = {
     "기분": "한국어로 정확하고 친절하게, 간결하게 답합니다.",
     "점심 뭐": '[{"task": "답", "due": null}]',
     "수고": "32,000원에서 20% 할인하면 32,000원입니다.",
-    "동요 가사": "반짝 반짝 작은 별 " * 12,
-    "동요 가사|dry": "「반짝반짝 작은 별」을 추천해요.",
     "JSON으로": '[{"task": "보고서 제출", "due": "보고서 제출", "due": "보고서',
 }
 PAGES = (
@@ -215,18 +213,6 @@ def test_json_of_listed_items_is_written_by_code(scripted: RunningServer) -> Non
         ]
         assert done["composed"]["reason_ko"] == "말씀하신 항목으로 만든 JSON"
         assert not [e for e in events if e["type"].startswith("skill")]
-
-
-def test_a_plain_answer_that_loops_is_written_again_with_penalties(scripted: RunningServer) -> None:
-    """The model (scripted) loops at once; asked again with DRY and repetition penalties it
-    does not: the user reads the second answer, and nothing of the first."""
-    with _http(scripted) as http:
-        cid = http.post("/conversations", json={}).json()["id"]
-        events = _stream(http, cid, "아이에게 불러 줄 동요 가사 추천해줘", skills=[])
-        done = events[-1]
-        assert _text(events) == "「반짝반짝 작은 별」을 추천해요." == done["message"]["content"]
-        assert done["finish_reason"] == "stop"
-        assert done["composed"]["reason_ko"] == "되풀이되어 다시 씀"
 
 
 @pytest.mark.slow

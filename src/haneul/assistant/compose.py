@@ -27,7 +27,6 @@ from haneul.knowledge.korean import nouns
 
 Explanation = Literal["kept", "dropped", "none"]
 
-RETRIED = "looped, answered again with penalties on repeats"  # a plain answer's second try
 FALLBACK_KO = "죄송합니다. 이 질문에는 제대로 답하기 어렵습니다. 조금 다르게 물어봐 주시겠어요?"
 GREETING_KO = "안녕하세요! 저는 하늘입니다. 무엇을 도와드릴까요?"
 INTRODUCTION_KO = (
@@ -101,7 +100,6 @@ _REASONS_KO = [
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
     (re.compile(r"a fixed reply to a courtesy"), "정해 둔 인사"),
     (re.compile(r"JSON made from the listed items"), "말씀하신 항목으로 만든 JSON"),
-    (re.compile(r"looped, answered again with penalties on repeats"), "되풀이되어 다시 씀"),
     (re.compile(r"recalled from memory"), "기억에서 답함"),
     (re.compile(r"acknowledged what the user stated"), "말씀하신 내용을 확인함"),
     (re.compile(r"said the documents lack it, but none were searched"), "찾지 않은 문서를 언급함"),
@@ -188,11 +186,6 @@ def leak(text: str, prompts: list[str]) -> str | None:
             if clause in flat:
                 return clause
     return None
-
-
-def looped(reason: str | None) -> bool:
-    """Whether a check's `reason` says the text repeated itself."""
-    return bool(reason and reason.endswith("' repeated"))
 
 
 def repeated(text: str, width: int = 8) -> str | None:

@@ -33,7 +33,6 @@ from haneul.assistant import compose, compose_json, social
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import PRESETS
 from haneul.assistant.recall import Recall
-from haneul.engine.catalog import LOOP_SAMPLING
 from haneul.engine.protocol import Backend
 from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
@@ -263,24 +262,15 @@ class Assistant:
                 turn, compose.Composed(made, reason=compose_json.REASON), calls, "stop"
             )
             return
+        gate = compose.Gate(turn.text, self._prompts(turn), avoid=turn.unrelated)
         request = {"messages": await self._messages(turn, None, []), "stream": True}
-        retried = False
-        for sampling in ({}, LOOP_SAMPLING):
-            gate = compose.Gate(turn.text, self._prompts(turn), avoid=turn.unrelated)
-            finish = "stop"
-            body = {**request, **sampling, "max_tokens": turn.max_tokens}
-            async for piece, reason in self._generate(body, turn):
-                finish = reason
-                shown = gate.feed(piece)
-                if shown:
-                    yield {"type": "delta", "content": shown}
-            if gate.shown or not (finish == "loop" or compose.looped(gate.reason)):
-                break
-            # it looped before a sentence was shown: once more, with penalties on repeats
-            retried = True
+        finish = "stop"
+        async for piece, reason in self._generate({**request, "max_tokens": turn.max_tokens}, turn):
+            finish = reason
+            shown = gate.feed(piece)
+            if shown:
+                yield {"type": "delta", "content": shown}
         rest, composed = gate.close()
-        if retried and composed.reason is None:
-            composed.reason = compose.RETRIED
         if rest:
             yield {"type": "delta", "content": rest}
         yield await self._finish(turn, composed, calls, finish)

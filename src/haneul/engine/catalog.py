@@ -51,8 +51,7 @@ MINI_KO = "haneul-mini-ko"
 # Candidate llama.cpp sampling values against loops for the small models, not shipped as the
 # bundled models' defaults: with them haneul-mini-ko answered a Korean greeting as to-do JSON
 # and SmolLM2 drifted into English in the test suite, and bench/loop_guard.py has not yet
-# measured them (docs/models.md). A catalog entry may set them (`options.sampling`); the
-# assistant asks with them once more when a plain answer loops before anything is shown.
+# measured them (docs/models.md). A catalog entry may set them (`options.sampling`).
 # DRY penalizes extending a sequence already seen in the
 # last `dry_penalty_last_n` tokens once it is `dry_allowed_length` long; the window is
 # kept short so the prompt's passage, far behind, can still be quoted.
