@@ -188,6 +188,12 @@ def test_a_plain_answer_never_says_the_documents_lack_it() -> None:
     rest, composed = gate.close()
     assert rest == compose.FALLBACK_KO and composed.explanation == "dropped"
     assert composed.info()["reason_ko"] == "찾지 않은 문서를 언급함"
+    cited = compose.Gate("김홍집이 소개한 책은?", PROMPTS)
+    cited.feed("문서 [1]에 따르면 김홍집의 책입니다. ")
+    rest, composed = cited.close()
+    assert (
+        rest == compose.FALLBACK_KO and composed.info()["reason_ko"] == "찾지 않은 문서를 근거로 댐"
+    )
     kept = compose.Gate("보고서 쓰는 법 알려줘", PROMPTS)
     shown = kept.feed("문서 작성법을 알려 드릴게요. 먼저 목차를 잡으세요.")
     assert shown + kept.close()[0] == "문서 작성법을 알려 드릴게요. 먼저 목차를 잡으세요."

@@ -103,6 +103,7 @@ _REASONS_KO = [
     (re.compile(r"recalled from memory"), "기억에서 답함"),
     (re.compile(r"acknowledged what the user stated"), "말씀하신 내용을 확인함"),
     (re.compile(r"said the documents lack it, but none were searched"), "찾지 않은 문서를 언급함"),
+    (re.compile(r"cited documents, but none were searched"), "찾지 않은 문서를 근거로 댐"),
 ]
 
 
@@ -439,6 +440,11 @@ NOT_SEARCHED = re.compile(
     r"(?:문서|자료|검색\s*결과)(?:에는?|에서는?)\s*(?:\S+\s+){0,3}?"
     r"(?:없습니다|없어요|없네요|나와\s*있지\s*않|찾을\s*수\s*없|찾지\s*못)"
 )
+# «문서에 따르면 김홍집의 책입니다.»: a plain answer citing documents it never read (v2 wrote it
+# for a question the router did not send to the search)
+CITES_UNSEARCHED = re.compile(
+    r"(?:문서|자료|검색\s*결과)\s*(?:\[\d+\]\s*)?(?:에\s*(?:따르면|의하면|나와\s*있듯이)|를\s*보면)"
+)
 
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n+")
 
@@ -504,6 +510,9 @@ class Gate:
             return ""
         if NOT_SEARCHED.search(clean):  # a plain answer: no document was searched
             self.left_out = "said the documents lack it, but none were searched"
+            return ""
+        if CITES_UNSEARCHED.search(clean):
+            self.left_out = "cited documents, but none were searched"
             return ""
         why = check(
             self.text + " " + clean,
