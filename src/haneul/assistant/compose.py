@@ -27,6 +27,8 @@ from haneul.knowledge.korean import nouns
 
 Explanation = Literal["kept", "dropped", "none"]
 
+# a document answer that also quotes the sentence its explanation restates (assistant/requote.py)
+REQUOTED = "quoted the sentence the explanation restates"
 FALLBACK_KO = "죄송합니다. 이 질문에는 제대로 답하기 어렵습니다. 조금 다르게 물어봐 주시겠어요?"
 GREETING_KO = "안녕하세요! 저는 하늘입니다. 무엇을 도와드릴까요?"
 INTRODUCTION_KO = (
@@ -96,6 +98,8 @@ _REASONS_KO = [
         "묻지 않은 사용자 정보 {0}",
     ),
     (re.compile(r"only repeated the answer"), "답을 되풀이하기만 함"),
+    (re.compile(r"added nothing to the question"), "질문에 더한 내용이 없음"),
+    (re.compile(r"quoted the sentence the explanation restates"), "설명이 기대는 문장도 인용함"),
     (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
     (re.compile(r"a fixed reply to a courtesy"), "정해 둔 인사"),
@@ -276,15 +280,35 @@ _ABOUT_SOURCES = frozenset(
 )
 
 
+_FOREIGN = re.compile(r"[A-Za-zÀ-ɏ][A-Za-zÀ-ɏ'’-]+|[\u4e00-\u9fff]+")
+
+
+def content_words(text: str) -> list[str]:
+    """The nouns Kiwi finds (`korean.nouns`), and the words in Latin letters or Hanja it
+    leaves untagged as nouns («Čeněk Junek», «斥邪衛正»), in order."""
+    return nouns(text) + _FOREIGN.findall(text)
+
+
 def unsupported_word(text: str, grounds: list[str]) -> str | None:
-    """The first noun of `text` that none of `grounds` holds: a document answer's
+    """The first content word of `text` that none of `grounds` holds: a document answer's
     explanation may only use the passages' and the question's words («문서 [1]에 따르면
     현금입니다.» under a rule that never says 현금)."""
-    held = "".join("\n".join(grounds).split())
-    for noun in nouns(text):
-        if noun not in _ABOUT_SOURCES and noun not in held:
-            return noun
+    held = "".join("\n".join(grounds).split()).lower()
+    for word in content_words(text):
+        if word not in _ABOUT_SOURCES and word.lower() not in held:
+            return word
     return None
+
+
+def adds_to(question: str, text: str) -> bool:
+    """Whether `text` says anything the question does not: a content word or a number
+    beyond the question's own («뉘르부르크링을 설계한 사람은?» answered «문서 [1]에 따르면
+    뉘르부르크링입니다.» does not)."""
+    asked = "".join(question.split()).lower()
+    words = [w for w in content_words(text) if w not in _ABOUT_SOURCES]
+    if any(w.lower() not in asked for w in words):
+        return True
+    return any(n not in asked for n in re.findall(r"\d+(?:[.,]\d+)*", strip_citations(text)))
 
 
 def contradicting_number(text: str, question: str) -> str | None:
@@ -389,6 +413,8 @@ def explain(
     facts.correct(explanation)
     if facts.fixes and not why:
         why = "wrong: " + ", ".join(f.why for f in facts.fixes)
+    if not why and documents and not adds_to(question, explanation):
+        why = "added nothing to the question"
     if why:
         return _alone(skill_answer, "dropped", why)
     text = f"{skill_answer}\n\n{explanation}" if skill_answer else explanation
