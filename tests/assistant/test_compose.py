@@ -269,3 +269,52 @@ def test_tool_answer_templates_and_field_paths() -> None:
 def test_a_cut_off_explanation_keeps_its_whole_sentences() -> None:
     assert compose.whole_sentences("넓이는 약 99㎡입니다. 방 세 개와") == "넓이는 약 99㎡입니다."
     assert compose.whole_sentences("방 세 개와") == ""
+
+
+def test_an_explanation_that_adds_nothing_to_the_question_is_dropped() -> None:
+    composed = compose.explain(
+        '뉘르부르크링 2.txt에 따르면 "뉘르부르크링 최초 레이스에는 만오천명의 관객이 모였다." [1]',
+        "문서 [1]에 따르면 뉘르부르크링입니다.",
+        question="뉘르부르크링을 설계한 사람은?",
+        grounds=["뉘르부르크링 최초 레이스에는 만오천명의 관객이 모였다."],
+        prompts=["문서의 내용으로만 답하세요."],
+        markers=1,
+        documents=True,
+    )
+    assert composed.explanation == "dropped"
+    assert compose.reason_ko(composed.reason) == "질문에 더한 내용이 없음"
+
+
+def test_a_document_explanation_must_answer_the_count_asked() -> None:
+    """«몇 번» asked: an explanation restating the quote's time («17시») is no answer."""
+    quote = (
+        '재택근무지침.txt에 따르면 "재택근무는 주 2회까지 할 수 있다. 신청은 17시까지 한다." [1]'
+    )
+
+    def explain(said: str) -> compose.Composed:
+        return compose.explain(
+            quote,
+            said,
+            question="재택근무는 일주일에 몇 번까지 가능해?",
+            grounds=[quoted(quote)],
+            prompts=PROMPTS,
+            markers=1,
+            documents=True,
+        )
+
+    wrong = explain("문서 [1]에 따르면 17시입니다.")
+    assert (
+        wrong.explanation == "dropped" and wrong.info()["reason_ko"] == "묻는 몇 번에 답하지 않음"
+    )
+    assert explain("문서 [1]에 따르면 주 2회입니다.").explanation == "kept"
+    assert compose.misses_asked_count("몇살부터 받았어?", "19세부터입니다.") is None
+    assert compose.misses_asked_count("몇 명이 모였어?", "두 명입니다.") is None
+    assert compose.misses_asked_count("며칠 쉬어?", "본인 결혼 시입니다.") == "며칠"
+
+
+def test_words_in_latin_letters_need_a_source_too() -> None:
+    """Kiwi tags «Čeněk Junek» as foreign, not a noun: it is checked all the same."""
+    assert compose.content_words("문서 [1]에 따르면 Čeněk Junek입니다.")[-2:] == ["Čeněk", "Junek"]
+    held = ["첫 레이스의 우승은 Čeněk Junek이 차지하였다."]
+    assert compose.unsupported_word("Čeněk Junek입니다.", held) is None
+    assert compose.unsupported_word("Čeněk Junek입니다.", ["만오천명의 관객이 모였다."]) == "Čeněk"

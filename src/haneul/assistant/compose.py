@@ -27,8 +27,6 @@ from haneul.knowledge.korean import nouns
 
 Explanation = Literal["kept", "dropped", "none"]
 
-# a document answer that also quotes the sentence its explanation restates (assistant/requote.py)
-REQUOTED = "quoted the sentence the explanation restates"
 FALLBACK_KO = "죄송합니다. 이 질문에는 제대로 답하기 어렵습니다. 조금 다르게 물어봐 주시겠어요?"
 GREETING_KO = "안녕하세요! 저는 하늘입니다. 무엇을 도와드릴까요?"
 INTRODUCTION_KO = (
@@ -99,7 +97,7 @@ _REASONS_KO = [
     ),
     (re.compile(r"only repeated the answer"), "답을 되풀이하기만 함"),
     (re.compile(r"added nothing to the question"), "질문에 더한 내용이 없음"),
-    (re.compile(r"quoted the sentence the explanation restates"), "설명이 기대는 문장도 인용함"),
+    (re.compile(r"does not say (.*)", re.S), "묻는 {0}에 답하지 않음"),
     (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
     (re.compile(r"a fixed reply to a courtesy"), "정해 둔 인사"),
@@ -300,6 +298,30 @@ def unsupported_word(text: str, grounds: list[str]) -> str | None:
     return None
 
 
+# What «몇 X» asks for, and the units that answer it (며칠 asks for 일)
+_COUNTERS = {
+    "번": "번|회", "회": "회|번", "살": "살|세", "세": "세|살", "달": "달|개월", "개월": "개월|달",
+    "시": "시|:", "일": "일", "명": "명|인", "개": "개", "시간": "시간", "년": "년", "주": "주",
+    "층": "층", "권": "권", "곳": "곳|군데", "분": "분", "초": "초", "km": "km|킬로",
+}  # fmt: skip
+_ASKED_COUNT = re.compile(
+    r"몇\s*(" + "|".join(sorted(_COUNTERS, key=len, reverse=True)) + r")|며칠"
+)
+_NATIVE = r"(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|스무|스물)"
+
+
+def misses_asked_count(question: str, text: str) -> str | None:
+    """«몇 번» asked, and `text` says no number of 번 or 회 (the answer «전주 금요일
+    17시입니다» to «재택근무는 일주일에 몇 번까지 가능해?»): what was asked, else None."""
+    asked = _ASKED_COUNT.search(question)
+    if not asked:
+        return None
+    unit = asked.group(1) or "일"
+    units = _COUNTERS[unit]
+    said = re.search(rf"(?:\d[\d,.]*|{_NATIVE})\s*(?:{units})", text)
+    return None if said else asked.group(0)
+
+
 def adds_to(question: str, text: str) -> bool:
     """Whether `text` says anything the question does not: a content word or a number
     beyond the question's own («뉘르부르크링을 설계한 사람은?» answered «문서 [1]에 따르면
@@ -415,6 +437,8 @@ def explain(
         why = "wrong: " + ", ".join(f.why for f in facts.fixes)
     if not why and documents and not adds_to(question, explanation):
         why = "added nothing to the question"
+    if not why and documents and (count := misses_asked_count(question, explanation)):
+        why = f"does not say {count}"
     if why:
         return _alone(skill_answer, "dropped", why)
     text = f"{skill_answer}\n\n{explanation}" if skill_answer else explanation

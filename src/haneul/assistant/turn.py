@@ -33,7 +33,6 @@ from haneul.assistant import compose, compose_json, social
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import PRESETS
 from haneul.assistant.recall import Recall
-from haneul.assistant.requote import requoted
 from haneul.engine.protocol import Backend
 from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
@@ -320,14 +319,6 @@ class Assistant:
             markers=len(cites),
             documents=hits is not None,
         )
-        if hits is not None and skill_answer and composed.explanation == "dropped":
-            # the explanation may restate another sentence of the passages: quote that too
-            found = requoted(
-                said, question=turn.text, hits=hits, prompts=self._prompts(turn), markers=len(cites)
-            )
-            if found is not None:
-                text = f"{skill_answer}\n\n{found.text}"
-                composed = compose.Composed(text, skill_answer, "kept", compose.REQUOTED)
         if finish == "loop" and skill_answer and composed.explanation != "kept":
             # the loop was in an explanation the user never sees: the answer shown is whole
             finish = "stop"
