@@ -163,12 +163,14 @@ def qualified_otherwise(missing: str, question: str, text: str) -> bool:
 
 
 def supported(question: str, hits: list[dict[str, Any]]) -> bool:
-    """Whether the hits answer the question: the best one `supports` it and the key nouns
-    of the question are in the hits (one may be missing when the meaning is very close,
-    unless the hits qualify its noun otherwise: `qualified_otherwise`)."""
+    """Whether the hits answer the question: the best one `supports` it and holds the key
+    nouns of the question (one may be missing when the meaning is very close, unless the
+    hits qualify its noun otherwise: `qualified_otherwise`). The best hit, not any hit: it
+    is the one quoted, and «증강현실 안경의 가격은?» found 가격 in another article's ticket
+    prices and quoted a definition of 증강현실."""
     if not hits or not supports(question, hits[0]):
         return False
-    missing = missing_terms(question, hits)
+    missing = missing_terms(question, hits[:1])
     text = " ".join(str(h.get("text") or "") for h in hits)
     if any(qualified_otherwise(m, question, text) for m in missing):
         return False
