@@ -115,12 +115,27 @@ def key_terms(question: str) -> list[str]:
     ]
 
 
+def _flat(hits: list[dict[str, Any]]) -> str:
+    return re.sub(r"\s+", "", " ".join(str(h.get("text") or "") for h in hits).lower())
+
+
 def missing_terms(question: str, hits: list[dict[str, Any]]) -> list[str]:
     """The question's key nouns that none of the hits holds (a word counts as held when its
     first two letters are there: 조부모님 is held by 조부모)."""
-    found = re.sub(r"\s+", "", " ".join(str(h.get("text") or "") for h in hits).lower())
+    found = _flat(hits)
     missing = [w for w in key_terms(question) if w.lower()[:2] not in found]
     return list(dict.fromkeys(missing))
+
+
+def on_topic(question: str, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The best hit and the other hits that share a key noun of the question with it: the
+    passages about what the best one is about («소토마요르 2» beside «소토마요르 1»), not
+    another article that happens to hold one of the question's words."""
+    if not hits:
+        return []
+    best = _flat(hits[:1])
+    shared = [w.lower()[:2] for w in key_terms(question) if w.lower()[:2] in best]
+    return [hits[0]] + [h for h in hits[1:] if any(w in _flat([h]) for w in shared)]
 
 
 # Nouns that name kinds of one thing in company rules, one of which excludes the others
@@ -163,14 +178,14 @@ def qualified_otherwise(missing: str, question: str, text: str) -> bool:
 
 
 def supported(question: str, hits: list[dict[str, Any]]) -> bool:
-    """Whether the hits answer the question: the best one `supports` it and holds the key
-    nouns of the question (one may be missing when the meaning is very close, unless the
-    hits qualify its noun otherwise: `qualified_otherwise`). The best hit, not any hit: it
-    is the one quoted, and «증강현실 안경의 가격은?» found 가격 in another article's ticket
-    prices and quoted a definition of 증강현실."""
+    """Whether the hits answer the question: the best one `supports` it and the key nouns
+    of the question are in the hits `on_topic` (one may be missing when the meaning is very
+    close, unless the hits qualify its noun otherwise: `qualified_otherwise`). Only those
+    hits: «증강현실 안경의 가격은?» found 가격 in another article's ticket prices and quoted
+    a definition of 증강현실."""
     if not hits or not supports(question, hits[0]):
         return False
-    missing = missing_terms(question, hits[:1])
+    missing = missing_terms(question, on_topic(question, hits))
     text = " ".join(str(h.get("text") or "") for h in hits)
     if any(qualified_otherwise(m, question, text) for m in missing):
         return False
