@@ -8,6 +8,7 @@ from haneul.skills.builtin.documents import (
     best_sentence,
     key_terms,
     missing_terms,
+    on_topic,
     supported,
 )
 
@@ -77,3 +78,21 @@ def test_two_sentences_that_hold_the_question_equally_are_both_quoted() -> None:
         "제1조 (연차) 입사 첫해에는 최대 11일의 연차를 쓸 수 있다. "
         "3년 이상 근속하면 연차는 최대 25일까지 늘어난다."
     )
+
+
+def test_only_hits_on_the_best_hit_s_topic_lend_it_their_nouns() -> None:
+    """«증강현실 안경의 가격은?»: 가격 is in another article's ticket prices, which says
+    nothing of 증강현실; a second paragraph on 증강현실 may hold 안경."""
+    ar = {
+        "text": "증강현실은 가상 현실의 한 분야로서 실제 환경에 가상의 객체를 겹쳐 보인다.",
+        "cosine": 0.9,
+    }
+    tickets = {"text": "노르트슐라이페 티켓 가격은 1랩에 26유로이다.", "cosine": 0.88}
+    glasses = {"text": "증강현실 안경 제품의 가격은 대개 수백 달러이다.", "cosine": 0.88}
+    question = "증강현실 안경의 가격은 얼마야?"
+    assert [h["text"] for h in on_topic(question, [ar, tickets, glasses])] == [
+        ar["text"],
+        glasses["text"],
+    ]
+    assert not supported(question, [ar, tickets])
+    assert supported(question, [ar, glasses])
