@@ -112,10 +112,21 @@ def test_chat_one_message_in_korean(server_factory: Callable[..., RunningServer]
 def test_chat_reads_lines_from_a_pipe(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory()
     done = srv.cli(
-        "chat", "--url", srv.url, "--model", "echo", input="안녕하세요\n반갑습니다\n/exit\n무시됨\n"
+        "chat",
+        "--url",
+        srv.url,
+        "--model",
+        "echo",
+        input="심심해 놀아줘\n농담 하나 해줘\n/exit\n무시됨\n",
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["안녕하세요", "반갑습니다"]
+    assert done.stdout.split() == [
+        "심심해",
+        "놀아줘",
+        "농담",
+        "하나",
+        "해줘",
+    ]  # echoed, line by line
 
 
 def test_chat_reports_errors_clearly(server_factory: Callable[..., RunningServer]) -> None:
