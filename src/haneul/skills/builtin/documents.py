@@ -177,24 +177,17 @@ def qualified_otherwise(missing: str, question: str, text: str) -> bool:
     return any(w != missing and w in group for w in before)
 
 
-def asked_about(noun: str, question: str) -> bool:
-    """Whether the question makes `noun` its topic, marked by 은/는 before what it asks
-    («뉘르부르크링의 입장료는 얼마야?»): passages without it cannot answer, however close."""
-    return bool(re.search(rf"(?<![가-힣]){re.escape(noun)}(?:은|는)\s", question))
-
-
 def supported(question: str, hits: list[dict[str, Any]]) -> bool:
     """Whether the hits answer the question: the best one `supports` it and the key nouns
     of the question are in the hits `on_topic` (one may be missing when the meaning is very
-    close, unless the hits qualify its noun otherwise, `qualified_otherwise`, or it is the
-    question's topic, `asked_about`). Only those
+    close, unless the hits qualify its noun otherwise: `qualified_otherwise`). Only those
     hits: «증강현실 안경의 가격은?» found 가격 in another article's ticket prices and quoted
     a definition of 증강현실."""
     if not hits or not supports(question, hits[0]):
         return False
     missing = missing_terms(question, on_topic(question, hits))
     text = " ".join(str(h.get("text") or "") for h in hits)
-    if any(qualified_otherwise(m, question, text) or asked_about(m, question) for m in missing):
+    if any(qualified_otherwise(m, question, text) for m in missing):
         return False
     cosine = hits[0].get("cosine")
     return not missing or (len(missing) == 1 and (cosine or 0.0) >= MISSING_COSINE)
