@@ -138,20 +138,8 @@ class Assistant:
             yield {"type": "delta", "content": refusal}
             yield self._done(refusal, [], [], "content_filter")
             return
-        if compose.is_introduction(turn.text):  # who 하늘 is: fixed, never the model's guess
-            intro = compose.Composed(compose.INTRODUCTION_KO, reason="fixed self-introduction")
-            yield {"type": "delta", "content": intro.text}
-            yield await self._finish(turn, intro, [], "stop")
-            return
-        courtesy = social.reply(turn.text)
-        if courtesy is not None:  # 고마워, 안녕히 계세요: nothing to know, nothing to guess
-            fixed = compose.Composed(courtesy, reason=social.REASON)
-            yield {"type": "delta", "content": fixed.text}
-            yield await self._finish(turn, fixed, [], "stop")
-            return
-        if turn.recall is not None:  # what is remembered: the store's, never the model's
-            why = NOTED if turn.recall.noted else RECALLED
-            known = compose.Composed(turn.recall.text, turn.recall.text, reason=why)
+        known = _known(turn)  # who 하늘 is, a courtesy, a memory: the system's own words
+        if known is not None:
             yield {"type": "delta", "content": known.text}
             yield await self._finish(turn, known, [], "stop")
             return
@@ -493,6 +481,21 @@ class Assistant:
             "composed": info,
             "memories_used": [],
         }
+
+
+def _known(turn: Turn) -> compose.Composed | None:
+    """The answer the system writes without the model: the fixed introduction of 하늘 (never
+    the model's guess), the reply to a courtesy (고마워, 안녕히 계세요: nothing to know), what
+    is remembered of the user (the store's, never the model's); None for any other turn."""
+    if compose.is_introduction(turn.text):
+        return compose.Composed(compose.INTRODUCTION_KO, reason="fixed self-introduction")
+    courtesy = social.reply(turn.text)
+    if courtesy is not None:
+        return compose.Composed(courtesy, reason=social.REASON)
+    if turn.recall is not None:
+        why = NOTED if turn.recall.noted else RECALLED
+        return compose.Composed(turn.recall.text, turn.recall.text, reason=why)
+    return None
 
 
 def model_asker(backend: Backend) -> AskModel:
