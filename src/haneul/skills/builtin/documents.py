@@ -135,7 +135,8 @@ def on_topic(question: str, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return []
     best = _flat(hits[:1])
     shared = [w.lower()[:2] for w in key_terms(question) if w.lower()[:2] in best]
-    return [hits[0]] + [h for h in hits[1:] if any(w in _flat([h]) for w in shared)]
+    others = [(h, _flat([h])) for h in hits[1:]]
+    return [hits[0]] + [h for h, flat in others if any(w in flat for w in shared)]
 
 
 # Nouns that name kinds of one thing in company rules, one of which excludes the others
@@ -204,57 +205,41 @@ def _held_share(term: str, flat: str) -> float:
     return sum(g in flat for g in grams) / len(grams) if grams else 0.0
 
 
-def passage_sentences(passage: str) -> list[str]:
-    """The passage's sentences (split at end punctuation and line breaks); its title or
-    heading lines only when it has no sentence."""
-    parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
-    return [p for p in parts if _SENTENCE_LIKE.search(p)] or parts
-
-
-def sentence_scores(question: str, sentences: list[str]) -> list[float]:
-    """How much of the question each of a passage's sentences holds, each question word
-    weighed by how few of the sentences hold it (BM25's IDF within the passage)."""
-    flats = [re.sub(r"\s+", "", s.lower()) for s in sentences]
-    terms = list(dict.fromkeys(question_terms(question)))
-    shares = [[_held_share(t, flat) for t in terms] for flat in flats]
-    n = len(sentences)
-    df = [sum(row[i] >= 0.5 for row in shares) for i in range(len(terms))]
-    idf = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df]
-    return [sum(w * share for w, share in zip(idf, row, strict=True)) for row in shares]
-
-
 def best_sentence(question: str, passage: str) -> str:
     """The passage's sentence that holds most of the question, each of the question's words
     weighed by how few of the passage's sentences hold it (BM25's IDF within the passage):
     «여름휴가 신청은 언제까지?» over an article whose every sentence says 여름휴가 is answered
     by the one that says 신청. Two sentences that tie are both quoted. A title or heading
     line only when the passage has no sentence."""
-    sentences = passage_sentences(passage)
+    parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
+    sentences = [p for p in parts if _SENTENCE_LIKE.search(p)] or parts
     if not sentences:
         return passage.strip()
-    scores = sentence_scores(question, sentences)
-    n, best = len(sentences), max(scores)
+    flats = [re.sub(r"\s+", "", s.lower()) for s in sentences]
+    terms = list(dict.fromkeys(question_terms(question)))
+    shares = [[_held_share(t, flat) for t in terms] for flat in flats]
+    n = len(sentences)
+    df = [sum(row[i] >= 0.5 for row in shares) for i in range(len(terms))]
+    idf = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df]
+    scores = [sum(w * share for w, share in zip(idf, row, strict=True)) for row in shares]
+    best = max(scores)
     tied = [i for i in range(n) if best > 0 and abs(scores[i] - best) < 1e-9][:2]
     # two sentences that hold the question equally («연차휴가는 최대 며칠?»: the first year's
     # «최대 11일» and the rule's «최대 25일») are both quoted, in the passage's order
     return " ".join(sentences[i] for i in tied) if tied else sentences[scores.index(best)]
 
 
-def quote_answer(hit: dict[str, Any], quote: str, n: int = 1) -> str:
-    """«휴가규정.txt에 따르면 "…" [n]»: `quote` from `hit`, the n-th hit of the search."""
-    c = hit["citation"]
-    where = c["document_name"] + (f" {c['page']}쪽" if c.get("page") else "")
-    quote = quote if len(quote) <= 300 else quote[:300] + "…"
-    return f'{where}에 따르면 "{quote}" [{n}]'
-
-
 def _answer(question: str, hits: list[dict[str, Any]]) -> str:
     if not hits[0]["supported"]:
         return NOT_FOUND_KO
-    return quote_answer(hits[0], best_sentence(question, hits[0]["text"]))
+    c = hits[0]["citation"]
+    where = c["document_name"] + (f" {c['page']}쪽" if c.get("page") else "")
+    quote = best_sentence(question, hits[0]["text"])
+    quote = quote if len(quote) <= 300 else quote[:300] + "…"
+    return f'{where}에 따르면 "{quote}" [1]'
 
 
-_QUOTED = re.compile(r'에 따르면 "(.*)" \[\d+\]$', re.S)
+_QUOTED = re.compile(r'에 따르면 "(.*)" \[1\]$', re.S)
 
 
 def quoted(answer: str) -> str:

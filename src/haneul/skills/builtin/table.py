@@ -101,12 +101,11 @@ async def document_table(
     candidates = [(i, *_row(s)) for i, s in enumerate(doc.sentences) if s.text.strip()]
     best = sorted(candidates, key=lambda c: (-c[1], c[0]))[:rows]
     chosen = sorted(best)  # back in the document's order
-    if any(where for *_, where in chosen):
-        lines = ["| 항목 | 내용 | 출처 |", "|---|---|---|"]
-        lines += [f"| {_cell(i)} | {_cell(c)} | {_cell(w)} |" for _, _, i, c, w in chosen]
-    else:  # no page or heading to cite (a plain text file): the title names the document
-        lines = ["| 항목 | 내용 |", "|---|---|"]
-        lines += [f"| {_cell(i)} | {_cell(c)} |" for _, _, i, c, _ in chosen]
+    # no 출처 column without a page or heading to cite (a plain text file): the title names it
+    header = ["항목", "내용", "출처"] if any(where for *_, where in chosen) else ["항목", "내용"]
+    cells = [[i, c, w][: len(header)] for _, _, i, c, w in chosen]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(_cell, row)) + " |" for row in cells]
     table = "\n".join(lines)
     data = [{"item": c[2], "content": c[3], "source": c[4]} for c in chosen]
     content = f"**{doc.name}** 핵심 내용\n\n{table}"
