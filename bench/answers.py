@@ -46,6 +46,7 @@ from typing import Any
 import httpx
 
 from bench.report import write_section
+from haneul.assistant.compose import SMALL_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data" / "answers_ko.jsonl"
@@ -248,6 +249,8 @@ def check(turn: dict[str, Any], reply: Reply, kind: str) -> dict[str, Any]:
         "leak": any(fragment in answer for fragment in LEAKS),
         "invented_citation": invented_citation(answer, reply.citations),
         "json": is_json(answer) and not expect.get("json"),
+        # an open question the system declined: the model is too small (Catalog.answers_open)
+        "declined": reply.reason == SMALL_MODEL,
     }
     if expect.get("values") and not expect.get("refuse"):
         result["stated"] = states(answer, expect["values"])
@@ -291,6 +294,7 @@ class Reply:
     model_ttft: float | None = None
     prompt_tokens: int | None = None
     cached_tokens: int | None = None
+    reason: str | None = None  # the pipeline's `composed.reason` (why the system wrote it)
 
 
 def _sse(response: httpx.Response) -> Iterator[dict[str, Any]]:
@@ -335,6 +339,7 @@ def pipeline_turn(http: httpx.Client, cid: str, text: str, model: str, max_token
         model_ms / 1000 if model_ms is not None else None,
         usage.get("prompt_tokens"),
         usage.get("cached_tokens"),
+        composed.get("reason"),
     )
 
 
@@ -419,10 +424,11 @@ def forget_all(http: httpx.Client) -> None:
 
 
 def start_server(
-    home: Path, model: str, adapter: Path | None = None
+    home: Path, model: str, adapter: Path | None = None, small_model_chat: bool = False
 ) -> tuple[subprocess.Popen[bytes], str]:
     """A server on `model`; with `adapter`, `model` is a new catalog entry: the bundled
-    haneul-mini-ko with that LoRA GGUF in place of its own (v2 against v1)."""
+    haneul-mini-ko with that LoRA GGUF in place of its own (v2 against v1). With
+    `small_model_chat` a small model answers open questions itself (the setting)."""
     from bench.serve import free_port, wait_ready
     from haneul.config import Settings
     from haneul.engine.catalog import Catalog, ModelEntry
@@ -443,6 +449,7 @@ def start_server(
         HANEUL_LOG_LEVEL="warning",
         HANEUL_RATE_LIMIT_RPM="100000",
         HANEUL_TUNING_WORKER="false",
+        HANEUL_SMALL_MODEL_CHAT=str(small_model_chat).lower(),
     )
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
@@ -534,6 +541,8 @@ def summarise(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
         "loop_shown": sum(looped(r["answer"], None) for r in mine) / len(mine) if mine else None,
         "leak": share(mine, "leak"),
         "json": share(mine, "json"),
+        "declined": share(mine, "declined"),
+        "chat_declined": share([r for r in mine if r["kind"] == "chat"], "declined"),
         "memory_recall": share([r for r in mine if r["kind"] == "memory_recall"], "stated"),
         "memory_kept_out": share(mine, "memory_kept_out"),
         "ttft1": _median(_ttfts(mine, 1)),
@@ -559,6 +568,8 @@ COLUMNS = (
     ("loop_shown", "loops in the text shown"),
     ("leak", "prompt leaks"),
     ("json", "unasked JSON"),
+    ("declined", "open questions declined (small model), all turns"),
+    ("chat_declined", "open questions declined, chat items"),
     ("memory_recall", "memory recalled"),
     ("memory_kept_out", "irrelevant memory kept out"),
     ("ttft1", "TTFT turn 1 (s), any kind of turn"),
@@ -712,6 +723,12 @@ def main() -> None:
         "--no-peer", action="store_true", help="only the pipeline (a second model's run)"
     )
     parser.add_argument(
+        "--small-model-chat",
+        action="store_true",
+        help="let a small model answer open questions (HANEUL_SMALL_MODEL_CHAT): the pipeline "
+        "as it was before the system declined them",
+    )
+    parser.add_argument(
         "--compare",
         nargs=2,
         type=Path,
@@ -739,7 +756,7 @@ def main() -> None:
         args.out.write_text("", encoding="utf-8")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="haneul-answers-") as tmp:
-        process, url = start_server(Path(tmp), args.model, args.adapter)
+        process, url = start_server(Path(tmp), args.model, args.adapter, args.small_model_chat)
         try:
             rows = kept + run_all(url, items, args)
         finally:

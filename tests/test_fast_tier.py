@@ -61,3 +61,21 @@ async def _async_chat(settings: Settings) -> str:
 
 def test_asgi_client_for_async_code(tmp_path: Path) -> None:
     assert asyncio.run(_async_chat(in_process_settings(tmp_path))) == "하늘이 파랗다"
+
+
+def test_the_operator_may_let_a_small_model_answer_open_questions(
+    app_factory: Callable[..., AppClient], tmp_path: Path
+) -> None:
+    """`small_model_chat`: the 270M `scripted-small` answers the open question itself."""
+    from tests.assistant.scripted_plugin import PLUGIN, scripted_home
+
+    home = scripted_home(tmp_path / "small", {"노래": "잔잔한 피아노곡도 좋아요."})
+    for allowed, expected in ((False, "이 질문에는 답하지 않을게요."), (True, "잔잔한 피아노곡")):
+        app = app_factory(home, plugins=PLUGIN, small_model_chat=allowed)
+        cid = app.post("conversations", json={}).json()["id"]
+        question = "비 오는 날 듣기 좋은 노래 추천해줘"
+        body = {"content": question, "skills": [], "model": "scripted-small"}
+        reply = app.post(f"conversations/{cid}/messages", json=body)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["message"]["content"].startswith(expected)
+        app.close()

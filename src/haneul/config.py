@@ -173,6 +173,12 @@ class Settings(BaseSettings):
         description="Long-term memory: remember facts users state about themselves "
         "(see docs/assistant.md).",
     )
+    small_model_chat: bool = Field(
+        False,
+        description="Let a chat model of fewer than a billion parameters (the bundled "
+        "haneul-mini-ko and SmolLM2) answer open questions in the assistant; by default the "
+        "assistant says it cannot answer them reliably (see docs/assistant.md).",
+    )
     tuning_worker: bool = Field(
         True,
         description="Run queued tuning tasks in this server (one at a time); off for servers "

@@ -46,14 +46,16 @@ PLUGIN = "tests.assistant.scripted_plugin"
 
 
 def scripted_home(home: Path, script: dict[str, str]) -> Path:
-    """`home` with the echo models and a `scripted` one answering `script`'s replies (start the
-    server with `plugins=PLUGIN, default_model="scripted"`)."""
+    """`home` with the echo models, a `scripted` one answering `script`'s replies (start the
+    server with `plugins=PLUGIN, default_model="scripted"`), and `scripted-small`, the same
+    said to have 270M parameters (too small for open questions: `Catalog.answers_open`)."""
     from haneul.config import Settings
     from haneul.engine.catalog import Catalog, ModelEntry
     from tests.conftest import add_echo_models
 
     add_echo_models(home)
-    options = {"script": script}
-    entry = ModelEntry(name="scripted", kind="echo", task="chat", source="test", options=options)
-    Catalog(Settings(home=home)).add(entry)
+    catalog = Catalog(Settings(home=home))
+    for name, size in (("scripted", {}), ("scripted-small", {"parameters": 270_000_000})):
+        options = {"script": script, **size}
+        catalog.add(ModelEntry(name=name, kind="echo", task="chat", source="test", options=options))
     return home

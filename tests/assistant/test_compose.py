@@ -213,6 +213,10 @@ def test_self_introduction_and_greetings_are_recognised() -> None:
         "당신은 누구신가요",
         "네 이름이 뭐야?",
         "하늘아 너는 뭐니",
+        "넌 뭘 할 수 있어?",
+        "네가 할 수 있는 일은?",
+        "무엇을 할 수 있어요?",
+        "너 이름이 하늘이야?",
     ):
         assert compose.is_introduction(yours), yours
     # questions about someone or something else, and a cover letter, are not about the assistant
@@ -222,6 +226,8 @@ def test_self_introduction_and_greetings_are_recognised() -> None:
         "이 회사 이름이 뭐야?",
         "자기소개서 첫 문단 써줘",
         "그 너머에 누구야",
+        "엑셀로 뭘 할 수 있어?",
+        "이 문서로 무엇을 할 수 있어?",
     ):
         assert not compose.is_introduction(others), others
     assert compose.is_greeting("안녕하세요!") and not compose.is_greeting("안녕히 가세요 노래")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from haneul.assistant import social
-from haneul.assistant.compose import FALLBACK_KO, GREETING_KO, INTRODUCTION_KO
+from haneul.assistant.compose import FALLBACK_KO, GREETING_KO, INTRODUCTION_KO, SMALL_MODEL_KO
 from tests.assistant.scripted_plugin import PLUGIN, scripted_home
 from tests.conftest import RunningServer
 
@@ -228,6 +228,30 @@ def test_a_fact_the_user_said_is_not_repeated_where_unrelated(scripted: RunningS
         assert done["composed"]["reason_ko"] == "묻지 않은 사용자 정보 초등학교 교사"
 
 
+def test_a_small_model_leaves_open_questions_to_a_larger_one(scripted: RunningServer) -> None:
+    """`scripted-small` (270M, says its catalog entry) is never asked an open question: the
+    reader gets the system's words; a skill, a courtesy and the introduction are answered as
+    on any model, and the same question on `scripted` (size unknown) is the model's."""
+    open_question = "비 오는 날 듣기 좋은 노래 추천해줘"
+    with _http(scripted) as http:
+        cid = http.post("/conversations", json={}).json()["id"]
+        events = _stream(http, cid, open_question, model="scripted-small")
+        done = events[-1]
+        said = SMALL_MODEL_KO.format(model="scripted-small")
+        assert _text(events) == said == done["message"]["content"]
+        assert done["composed"]["reason_ko"] == "작은 모델이 답하지 않는 질문"
+        assert "first_token_ms" not in (done["usage"] or {})  # the model wrote nothing
+        skill = _stream(http, cid, "30평은 몇 제곱미터야?", model="scripted-small")
+        assert skill[-1]["message"]["content"] == "30평은 약 99.17㎡입니다."
+        intro = _stream(http, cid, "넌 뭘 할 수 있어?", model="scripted-small")
+        assert intro[-1]["message"]["content"] == INTRODUCTION_KO
+        how = _stream(http, cid, "잘 지냈어?", model="scripted-small")
+        assert how[-1]["message"]["content"] == social.REPLIES["wellbeing"]
+        other = http.post("/conversations", json={}).json()["id"]
+        large = _stream(http, other, open_question, skills=[])
+        assert "잔잔한 피아노곡" in _text(large) and "작은 모델" not in _text(large)
+
+
 def test_a_real_korean_turn_on_haneul_mini_ko(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory(default_model="haneul-mini-ko")
     with _http(srv) as http:
@@ -240,3 +264,6 @@ def test_a_real_korean_turn_on_haneul_mini_ko(server_factory: Callable[..., Runn
         assert "출처" not in content and "근거:" not in content
         if done["composed"]["explanation"] == "dropped":
             assert content == "30평은 약 99.17㎡입니다."
+        # an open question: the 270M model is not asked, the reader is told why
+        events = _stream(http, cid, "겨울에 피부가 건조할 때 어떻게 해?", skills=[])
+        assert _text(events) == SMALL_MODEL_KO.format(model="haneul-mini-ko")

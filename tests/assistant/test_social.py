@@ -26,6 +26,11 @@ from haneul.assistant.compose import GREETING_KO, reason_ko
         ("안녕히 가세요", "네, 좋은 하루 보내세요. 필요할 때 언제든 다시 찾아 주세요."),
         ("고마워 잘 자", "천만에요! 편안한 밤 보내세요. 필요할 때 언제든 다시 찾아 주세요."),
         ("좋은 주말 보내세요~", "네, 좋은 주말 보내세요. 필요할 때 언제든 다시 찾아 주세요."),
+        ("잘 지냈어?", social.REPLIES["wellbeing"]),
+        ("안녕! 요즘 잘 지내?", social.REPLIES["wellbeing"]),
+        ("안녕?", GREETING_KO),
+        ("회사 일은 잘 지내?", None),
+        ("잘 지냈어? 오늘 날씨 어때?", None),
         ("내일 또 봐요", None),  # 내일: more than a courtesy, the model answers
         ("고맙다는 말을 영어로 하면?", None),
         ("팀원에게 감사 인사 메일 써줘", None),

@@ -54,6 +54,28 @@ def test_bundled_models_are_listed(catalog: Catalog) -> None:
     assert path.stat().st_size == names["smollm2-135m-instruct"].size_bytes
 
 
+def test_small_chat_models_are_known_by_their_parameters(catalog: Catalog, tmp_path: Path) -> None:
+    """The assistant lets a model answer open questions from a billion parameters on
+    (`answers_open`): the bundled 270M and 135M models, a model tuned on one of them and a
+    local file read as small are not; an explicit `open_chat` and an unknown size are."""
+    from haneul.engine.catalog import ModelEntry
+    from haneul.engine.gguf_info import read_info
+
+    for name in ("gemma3-270m", "smollm2-135m-instruct"):
+        entry = catalog.resolve(name)
+        assert catalog.parameters(entry) == read_info(catalog.model_path(entry)).parameters
+        assert not catalog.answers_open(entry)
+    local = catalog.add_local(write_tiny_gguf(tmp_path / "tiny.gguf"))
+    assert catalog.parameters(local) == 32 and not catalog.answers_open(local)
+    tuned = ModelEntry("상담봇", "gguf", "chat", "tuned:x", options={"base": "gemma3-270m"})
+    told = ModelEntry("큰척", "gguf", "chat", "local", options={"parameters": 9, "open_chat": True})
+    remote = ModelEntry("원격", "upstream", "chat", "upstream")
+    assert catalog.parameters(tuned) == 268_098_176 and not catalog.answers_open(tuned)
+    assert catalog.answers_open(told) and catalog.answers_open(remote)
+    big = ModelEntry("큰-모델", "gguf", "chat", "local", options={"parameters": 7_000_000_000})
+    assert catalog.answers_open(big)
+
+
 def test_add_local_alias_and_remove(catalog: Catalog, tmp_path: Path) -> None:
     gguf = write_tiny_gguf(tmp_path / "My-Model.Q4_1.gguf")
     entry = catalog.add_local(gguf)

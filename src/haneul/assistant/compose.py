@@ -29,6 +29,15 @@ Explanation = Literal["kept", "dropped", "none"]
 
 FALLBACK_KO = "죄송합니다. 이 질문에는 제대로 답하기 어렵습니다. 조금 다르게 물어봐 주시겠어요?"
 GREETING_KO = "안녕하세요! 저는 하늘입니다. 무엇을 도와드릴까요?"
+# An open question (no skill, document or memory answers it) on a model the catalog marks
+# small (`Catalog.answers_open`): the system says so instead of the model's fluent guess.
+SMALL_MODEL_KO = (
+    "이 질문에는 답하지 않을게요. 지금 대화하는 모델({model})은 작은 모델이라, 일반 상식이나 "
+    "조언을 물으면 그럴듯하지만 틀린 답을 쓰곤 해요. 계산과 단위 변환, 날짜와 공휴일, 올려 주신 "
+    "문서에서 찾기, 할 일 정리는 확실히 도와드릴 수 있어요. 이런 질문에도 답을 받으시려면 "
+    "관리자에게 더 큰 모델을 연결해 달라고 해 주세요."
+)
+SMALL_MODEL = "an open question the model is too small to answer"  # composed.reason
 INTRODUCTION_KO = (
     "안녕하세요! 저는 하늘(Haneul)입니다. 한국어로 대화하는 AI 어시스턴트로, 계산과 단위 변환, "
     "날짜와 공휴일 확인, 올려 주신 문서에서 내용 찾기 같은 일을 도와드려요. "
@@ -45,7 +54,11 @@ _INTRO = re.compile(
     r"(?<![가-힣])(?:너는?|넌|당신은?|하늘은?)\s*(?:어떤|무슨)\s*(?:AI|에이아이|인공지능|모델|봇|챗봇|"
     r"어시스턴트|비서|프로그램|존재)|(?<![가-힣])(?:너|당신|하늘)(?:에\s*대해서?|를|을)\s*"
     r"(?:알려|소개|설명|말해)|"
-    r"introduce yourself|who are you",
+    r"(?<![가-힣])(?:너는?|넌|네가|니가|당신은?|하늘은?)\s*(?:뭘|무엇을?|뭐)\s*(?:할\s*수|잘\s*해)|"
+    r"(?<![가-힣])(?:네가|니가|당신이|하늘이)\s*할\s*수\s*있는\s*(?:일|것|게)|"
+    r"^\s*(?:뭘|무엇을?)\s*할\s*수\s*있(?:어|어요|나요|니|는지)|"
+    r"(?<![가-힣])(?:너|네|당신)\s*이름이\s*하늘|"
+    r"introduce yourself|who are you|what can you do",
     re.I,
 )
 _GREETING = re.compile(
@@ -100,6 +113,7 @@ _REASONS_KO = [
     (re.compile(r"does not say (.*)", re.S), "묻는 {0}에 답하지 않음"),
     (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
+    (re.compile(SMALL_MODEL), "작은 모델이 답하지 않는 질문"),
     (re.compile(r"a fixed reply to a courtesy"), "정해 둔 인사"),
     (re.compile(r"JSON made from the listed items"), "말씀하신 항목으로 만든 JSON"),
     (re.compile(r"recalled from memory"), "기억에서 답함"),

@@ -68,6 +68,7 @@ class AssistantService:
         *,
         remember: bool = True,
         default_policy: str = "annotate",
+        small_model_chat: bool = False,
     ) -> None:
         self.conversations = conversations
         self.manager = manager
@@ -78,6 +79,7 @@ class AssistantService:
         self.confirmations = confirmations
         self.remember = remember  # settings.memory: memories are used and kept
         self.default_policy = default_policy  # the AI Filter policy of a key without one
+        self.small_model_chat = small_model_chat  # settings.small_model_chat
         self.skills: dict[str, Skill] = dict(builtin_and_plugin_skills())
         self.todos: TodoSource | None = None  # the user's to-dos for skills (set by the server)
         self.mail: MailSource | None = None  # set by the server when mail is on (mail skill)
@@ -130,7 +132,11 @@ class AssistantService:
         # default when it is an upstream (a capable remote model); else the router picks.
         choice = entry.options.get("skills", "tools" if entry.kind == "upstream" else "router")
         tools = choice == "tools" and Capability.TOOLS in backend.capabilities
-        return entry.name, Assistant(backend, self.safety, self.skills, router.route, tools)
+        # A small model answers open questions only when the operator lets it.
+        opens = self.small_model_chat or self.manager.catalog.answers_open(entry)
+        small = None if opens else entry.name
+        assistant = Assistant(backend, self.safety, self.skills, router.route, tools, small)
+        return entry.name, assistant
 
     # -- a conversation's turns ------------------------------------------------------------
     async def send(

@@ -20,6 +20,8 @@ _KINDS = {
         r"|처음\s*(?:뵙겠습니다|왔어요|왔어)|좋은\s*(?:아침|오후|저녁)(?:이에요|입니다|이야|이네요)?|굿\s*모닝"
         r"|오랜만(?:이에요|입니다|이야|이네요)|저\s*왔어요|나\s*왔어"
     ),
+    "wellbeing": r"(?:요즘\s*)?잘\s*지(?:냈어(?:요)?|내셨어요|내셨나요|내셨습니까|내요|내|내니|냈니"
+    r"|내지)|어떻게\s*지냈어(?:요)?|별일\s*없(?:지|었어(?:요)?|으시죠)",
     "thanks": (
         r"고마워(?:요)?|고맙습니다|감사(?:합니다|해요|드려요|드립니다)|땡큐|thank\s*you|thanks|ㄳ|ㄱㅅ"
     ),
@@ -40,7 +42,7 @@ _FILLER = (
     r"|하늘(?:아|님|씨)?"
 )
 _PIECES = [(kind, re.compile(p, re.I)) for kind, p in [*_KINDS.items(), ("", _FILLER)]]
-_REST = re.compile(r":\)|\(?\^\^\)?|[\s,.!~^;:·…ㅎㅋㅠㅜ]")
+_REST = re.compile(r":\)|\(?\^\^\)?|[\s,.!?？~^;:·…ㅎㅋㅠㅜ]")
 _NIGHT = re.compile(r"잘\s*자|주무세요|굿\s*나잇|좋은\s*밤")
 _WEEKEND = re.compile(r"주말")
 _LONGEST = 40  # characters: a longer message says more than a courtesy
@@ -49,6 +51,7 @@ REPLIES = {
     "greeting": GREETING_KO,
     "thanks": "천만에요! 더 도와드릴 일이 있으면 언제든 말씀해 주세요.",
     "praise": "고맙습니다! 수고 많으셨어요. 또 도와드릴 일이 있으면 말씀해 주세요.",
+    "wellbeing": "네, 잘 지내고 있어요. 물어봐 주셔서 고마워요! 무엇을 도와드릴까요?",
     "farewell": "좋은 하루 보내세요. 필요할 때 언제든 다시 찾아 주세요.",
 }
 REASON = "a fixed reply to a courtesy"  # composed.reason
@@ -58,7 +61,7 @@ def kinds(message: str) -> set[str] | None:
     """The social kinds the whole of `message` is made of, or None when anything else is
     in it (a question, a request, a fact)."""
     text = message.strip()
-    if not text or len(text) > _LONGEST or "?" in text or "？" in text:
+    if not text or len(text) > _LONGEST:
         return None
     found: set[str] = set()
     at = 0
@@ -100,7 +103,7 @@ def reply(message: str) -> str | None:
             wish = "좋은 주말 보내세요."
         thanks = "천만에요! " if said & {"thanks", "praise"} else "네, "
         return f"{thanks}{wish} 필요할 때 언제든 다시 찾아 주세요."
-    for kind in ("praise", "thanks", "greeting"):
+    for kind in ("praise", "thanks", "wellbeing", "greeting"):
         if kind in said:
             return REPLIES[kind]
     return None

@@ -110,12 +110,15 @@ class Assistant:
         skills: dict[str, Skill],
         route: RouteFn,
         use_tools: bool = False,
+        small_model: str | None = None,
     ) -> None:
         self.backend = backend
         self.safety = safety
         self.skills = skills
         self.route = route
         self.use_tools = use_tools  # the model chooses skills as tool calls, not the router
+        # the model's name when it is too small to answer open questions itself
+        self.small_model = small_model
 
     async def screen(self, turn: Turn) -> str | None:
         """The policy on the user's text, before anything streams: a refusal text, or None."""
@@ -249,6 +252,12 @@ class Assistant:
             yield await self._finish(
                 turn, compose.Composed(made, reason=compose_json.REASON), calls, "stop"
             )
+            return
+        if self.small_model is not None:  # nothing the system knows answers it: say so
+            text = compose.SMALL_MODEL_KO.format(model=self.small_model)
+            yield {"type": "delta", "content": text}
+            composed = compose.Composed(text, reason=compose.SMALL_MODEL)
+            yield await self._finish(turn, composed, calls, "stop")
             return
         gate = compose.Gate(turn.text, self._prompts(turn), avoid=turn.unrelated)
         request = {"messages": await self._messages(turn, None, []), "stream": True}

@@ -6,6 +6,7 @@ they load. User entries live in `<home>/models.json`, written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -47,6 +48,10 @@ class ModelEntry:
 
 
 MINI_KO = "haneul-mini-ko"
+# Below this many parameters a chat model does not answer open questions in the assistant
+# (`answers_open`): the bundled 270M and 135M models wrote fluent nonsense to most of them
+# (docs/assistant.md, "Open questions on a small model").
+OPEN_CHAT_MIN_PARAMETERS = 1_000_000_000
 
 # Candidate llama.cpp sampling values against loops for the small models, not shipped as the
 # bundled models' defaults: with them haneul-mini-ko answered a Korean greeting as to-do JSON
@@ -94,6 +99,7 @@ def _mini_ko() -> list[ModelEntry]:
             description="Gemma 3 270M tuned by Haneul Studio on Korean chat, QA and to-do JSON",
             options={
                 "base": "gemma3-270m",
+                "parameters": 268_098_176,
                 "lora": [str(adapter)],
                 "chat_template_file": str(template_file("gemma")),
             },
@@ -115,6 +121,7 @@ def _bundled() -> list[ModelEntry]:
             context_length=8192,
             template="chatml",
             description="SmolLM2-135M-Instruct (HuggingFaceTB, Apache-2.0): English chat",
+            options={"parameters": 134_515_008},
         ),
         ModelEntry(
             name="gemma3-270m",
@@ -126,6 +133,7 @@ def _bundled() -> list[ModelEntry]:
             context_length=32768,
             template="none",
             description="Gemma 3 270M base (Google, Gemma terms): Korean-capable 262k vocabulary",
+            options={"parameters": 268_098_176},
         ),
         ModelEntry(
             name="multilingual-e5-small",
@@ -183,6 +191,26 @@ class Catalog:
                 return entry
         raise self.not_found(name)
 
+    def parameters(self, entry: ModelEntry) -> int:
+        """The model's parameter count as the catalog knows it (a tuned model's, its base's);
+        0 when unknown (an upstream, an echo model)."""
+        known = int(entry.options.get("parameters") or 0)
+        base = entry.options.get("base")
+        if not known and base and base != entry.name:
+            with contextlib.suppress(ModelNotFoundError):
+                known = self.parameters(self.resolve(str(base)))
+        return known
+
+    def answers_open(self, entry: ModelEntry) -> bool:
+        """Whether the assistant lets this model answer open questions (those no skill,
+        document or memory answers): its entry's `options.open_chat` when set, else whether
+        it has at least `OPEN_CHAT_MIN_PARAMETERS` (true when the size is unknown)."""
+        choice = entry.options.get("open_chat")
+        if isinstance(choice, bool):
+            return choice
+        count = self.parameters(entry)
+        return count == 0 or count >= OPEN_CHAT_MIN_PARAMETERS
+
     def not_found(self, name: str) -> ModelNotFoundError:
         """The error for a missing model, listing only the models the caller may use (another
         tenant's tuned model is neither listed nor told apart from a missing one)."""
@@ -234,6 +262,7 @@ class Catalog:
             context_length=info.context_length,
             template=info.template_family,
             description=f"{info.architecture} from {path.name}",
+            options={"parameters": info.parameters},
         )
         return self.add(entry)
 

@@ -17,6 +17,7 @@ class GGUFInfo:
     quantization: str
     context_length: int
     chat_template: str | None
+    parameters: int = 0  # the weights' element count (a LoRA adapter's own, when it is one)
 
     @property
     def template_family(self) -> str:
@@ -60,4 +61,5 @@ def read_info(path: Path) -> GGUFInfo:
         quant = f"type{file_type}"
     ctx = field(f"{arch}.context_length")
     template = field("tokenizer.chat_template")
-    return GGUFInfo(arch, quant, int(ctx or 0), str(template) if template else None)
+    parameters = sum(int(t.n_elements) for t in reader.tensors)
+    return GGUFInfo(arch, quant, int(ctx or 0), str(template) if template else None, parameters)

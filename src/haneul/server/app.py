@@ -179,6 +179,7 @@ def create_app(settings: Settings, manager: ModelManager | None = None) -> FastA
         app.state.confirmations,
         remember=settings.memory,
         default_policy=settings.safety_policy,
+        small_model_chat=settings.small_model_chat,
     )
     for manifest in filter(None, (m.strip() for m in settings.skill_manifests.split(","))):
         app.state.assistant.skills.update({s.spec.name: s for s in load_manifest(manifest)})
