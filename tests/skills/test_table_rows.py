@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from haneul.skills.builtin.table import _row
+from haneul.skills.builtin.table import _row, parse
 from haneul.skills.documents_source import Sentence
 
 
@@ -40,3 +40,22 @@ def test_a_sentence_with_a_number_ranks_above_one_without() -> None:
     without = _row(Sentence("병가는 부서장에게 알린다."))[0]
     plain_fact = _row(Sentence("1년간 출근한 직원에게 15일을 준다."))[0]
     assert with_fact > plain_fact > without
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("휴가 규정 문서를 표로 정리해줘", True),
+        ("출장비규정.txt 표 만들어 줘", True),
+        ("이 내용을 표 형식으로 보여줘", True),
+        ("도표로 보여줘", True),
+        ("투표 결과를 표로 정리해줘", True),
+        # 표 inside another word asks for no table: an advice question went to document_table
+        ("발표할 때 긴장을 줄이는 방법은?", False),
+        ("대표이사는 누구야?", False),
+        ("올해 목표 세우는 법", False),
+        ("표시된 금액은 얼마야?", False),
+    ],
+)
+def test_a_table_is_asked_for_only_by_the_word_표(message: str, asks: bool) -> None:
+    assert (parse(message) is not None) == asks

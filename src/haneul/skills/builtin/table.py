@@ -23,7 +23,12 @@ TOPIC_CHARS = 30  # a topic longer than this is a clause, not a label
 FACT = re.compile(r"\d|년|월|일|원|%|시간|기간|까지|이상|이하")
 
 
-TABLE = re.compile(r"표|테이블|table", re.I)
+# «표» as a word of its own («표로 정리해줘», «표 만들어 줘»), never inside 발표, 대표, 목표, 표시
+TABLE = re.compile(
+    r"(?<![가-힣])표(?:로|를|가|는|에서|에|처럼)?(?![가-힣])|(?<![가-힣])표\s*(?:형식|형태)"
+    r"|도표|테이블|table",
+    re.I,
+)
 
 
 def parse(utterance: str) -> dict[str, Any] | None:
