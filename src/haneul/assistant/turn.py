@@ -284,7 +284,10 @@ class Assistant:
         cites = compose.citations(hits, supported) if hits else []
         if skill_answer:
             yield {"type": "delta", "content": skill_answer}
-        if (hits is not None and not supported) or (skill_answer and result["name"] in COMPLETE):
+        # a small model's explanation of a skill is not asked for: checked for numbers only,
+        # it added «소수는 반올림한 값입니다.» to a holiday's dates (docs/assistant.md)
+        unexplained = result["name"] in COMPLETE or (hits is None and self.small_model is not None)
+        if (hits is not None and not supported) or (skill_answer and unexplained):
             text = skill_answer or compose.FALLBACK_KO
             if cites:  # the closest passages, for readers without citation chips
                 listed = "\n".join(f"[{c['n']}] {_where(c)}" for c in cites)
