@@ -253,6 +253,26 @@ def test_a_small_model_leaves_open_questions_to_a_larger_one(scripted: RunningSe
         assert "잔잔한 피아노곡" in _text(large) and "작은 모델" not in _text(large)
 
 
+def test_a_general_question_beside_documents_is_not_answered_from_them(
+    scripted: RunningServer,
+) -> None:
+    """With rules uploaded, «무지개는 왜 생겨?» searched them first (the router's guess) and
+    the reader got «문서에서 답을 찾지 못했습니다» over the rules as the nearest passages. No
+    hit holds 무지개: it is chat's (here the small model's honest words); a question on the
+    documents' topic that they do not answer is still refused."""
+    with _http(scripted) as http:
+        http.post("/collections", json={"name": "인사"})
+        files = [("files", ("휴가규정.pdf", _pdf()))]
+        assert http.post("/collections/인사/documents", files=files).json()["added"] == 1
+        cid = http.post("/conversations", json={}).json()["id"]
+        ask = {"skills": ["search_documents"], "model": "scripted-small"}
+        general = _stream(http, cid, "무지개는 왜 생겨?", **ask)
+        assert _text(general) == SMALL_MODEL_KO.format(model="scripted-small")
+        assert general[-1]["citations"] == []
+        on_topic = _stream(http, cid, "결혼 축하금은 얼마야?", **ask)  # 결혼 is in a hit
+        assert "찾지 못했습니다" in _text(on_topic) and on_topic[-1]["citations"]
+
+
 def test_a_real_korean_turn_on_haneul_mini_ko(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory(default_model="haneul-mini-ko")
     with _http(srv) as http:

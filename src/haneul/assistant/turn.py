@@ -38,7 +38,7 @@ from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
 from haneul.skills import AskModel, Skill, SkillContext, SkillResult
-from haneul.skills.builtin.documents import ASKS_DOCUMENTS, quoted
+from haneul.skills.builtin.documents import ASKS_DOCUMENTS, off_the_documents, quoted
 from haneul.skills.builtin.mail import MailSource
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.router import NO_SKILL, Route
@@ -235,8 +235,8 @@ class Assistant:
                 async for event in self.answer(turn, fallback):
                     yield event
                 return
-            if _no_documents(result, turn.text):
-                result = None  # nothing to search and documents not named: plain chat
+            if _no_documents(result, turn.text) or _off_the_documents(result, turn.text):
+                result = None  # nothing to search, or nothing on it, documents not named: chat
             else:
                 if route.skill == SEARCH:
                     yield call
@@ -538,6 +538,16 @@ def _no_documents(result: Event, question: str) -> bool:
     """A document search that found nothing (the owner has no documents) for a question
     that does not name documents: the router's guess was wrong, chat answers it."""
     return _found_nothing(result) and not ASKS_DOCUMENTS.search(question)
+
+
+def _off_the_documents(result: Event, question: str) -> bool:
+    """A search whose hits do not answer a question that does not name documents and whose
+    key nouns none of them holds: a general question (지구 온난화가 뭐야?), not one about
+    the documents; chat answers it (the reader was shown unrelated passages as the nearest)."""
+    hits = result.get("data") if result["name"] == SEARCH and not result.get("error") else None
+    if not isinstance(hits, list) or not hits or hits[0].get("supported", True):
+        return False
+    return not ASKS_DOCUMENTS.search(question) and off_the_documents(question, hits)
 
 
 def _where(citation: dict[str, Any]) -> str:

@@ -127,6 +127,13 @@ def missing_terms(question: str, hits: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(missing))
 
 
+def off_the_documents(question: str, hits: list[dict[str, Any]]) -> bool:
+    """Whether the hits hold none of the question's key nouns: «무지개는 왜 생겨?» over a
+    company's rules is not a question about them (the search only returned its nearest)."""
+    terms = key_terms(question)
+    return bool(terms) and len(missing_terms(question, hits)) == len(dict.fromkeys(terms))
+
+
 def on_topic(question: str, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The best hit and the other hits that share a key noun of the question with it: the
     passages about what the best one is about («소토마요르 2» beside «소토마요르 1»), not
