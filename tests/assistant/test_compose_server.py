@@ -257,19 +257,24 @@ def test_a_general_question_beside_documents_is_not_answered_from_them(
     scripted: RunningServer,
 ) -> None:
     """With rules uploaded, «무지개는 왜 생겨?» searched them first (the router's guess) and
-    the reader got «문서에서 답을 찾지 못했습니다» over the rules as the nearest passages. No
-    hit holds 무지개: it is chat's (here the small model's honest words); a question on the
-    documents' topic that they do not answer is still refused."""
+    the reader got «문서에서 답을 찾지 못했습니다» over three unrelated rules as the nearest
+    passages. No hit holds 무지개: a model that answers open questions gets it as chat; on
+    the small one the documents say they hold nothing on it, and show nothing. A question
+    on the documents' topic that they do not answer still gets the nearest passages."""
     with _http(scripted) as http:
         http.post("/collections", json={"name": "인사"})
         files = [("files", ("휴가규정.pdf", _pdf()))]
         assert http.post("/collections/인사/documents", files=files).json()["added"] == 1
         cid = http.post("/conversations", json={}).json()["id"]
-        ask = {"skills": ["search_documents"], "model": "scripted-small"}
-        general = _stream(http, cid, "무지개는 왜 생겨?", **ask)
-        assert _text(general) == SMALL_MODEL_KO.format(model="scripted-small")
+        search = {"skills": ["search_documents"]}
+        large = _stream(http, cid, "무지개는 왜 생겨?", **search)
+        assert _text(large) == "무지개는 왜 생겨?"  # the echo double: the model answered
+        assert not any(e["type"] == "skill_result" for e in large)
+        small = {**search, "model": "scripted-small"}
+        general = _stream(http, cid, "무지개는 왜 생겨?", **small)
+        assert _text(general) == "올려 두신 문서에는 관련 내용이 없습니다."
         assert general[-1]["citations"] == []
-        on_topic = _stream(http, cid, "결혼 축하금은 얼마야?", **ask)  # 결혼 is in a hit
+        on_topic = _stream(http, cid, "결혼 축하금은 얼마야?", **small)  # 결혼 is in a hit
         assert "찾지 못했습니다" in _text(on_topic) and on_topic[-1]["citations"]
 
 

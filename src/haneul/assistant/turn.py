@@ -235,8 +235,13 @@ class Assistant:
                 async for event in self.answer(turn, fallback):
                     yield event
                 return
-            if _no_documents(result, turn.text) or _off_the_documents(result, turn.text):
-                result = None  # nothing to search, or nothing on it, documents not named: chat
+            general = self.small_model is None and not ASKS_DOCUMENTS.search(turn.text)
+            if _no_documents(result, turn.text) or (
+                general and _off_the_documents(result, turn.text)
+            ):
+                # nothing to search, or nothing on the question (지구 온난화가 뭐야?) for a
+                # model that answers open questions, documents not named: chat answers it
+                result = None
             else:
                 if route.skill == SEARCH:
                     yield call
@@ -281,7 +286,8 @@ class Assistant:
         data = result.get("data")
         hits = data if result["name"] == SEARCH and isinstance(data, list) else None
         supported = bool(hits and hits[0].get("supported", True))
-        cites = compose.citations(hits, supported) if hits else []
+        off = hits is not None and _off_the_documents(result, turn.text)
+        cites = compose.citations(hits, supported) if hits and not off else []
         if skill_answer:
             yield {"type": "delta", "content": skill_answer}
         # a small model's explanation of a skill is not asked for: checked for numbers only,
@@ -541,13 +547,13 @@ def _no_documents(result: Event, question: str) -> bool:
 
 
 def _off_the_documents(result: Event, question: str) -> bool:
-    """A search whose hits do not answer a question that does not name documents and whose
-    key nouns none of them holds: a general question (지구 온난화가 뭐야?), not one about
-    the documents; chat answers it (the reader was shown unrelated passages as the nearest)."""
+    """A search whose hits do not answer the question and hold none of its key nouns: the
+    nearest passages are about something else (the reader was shown three unrelated rules
+    for «무지개는 왜 생겨?»)."""
     hits = result.get("data") if result["name"] == SEARCH and not result.get("error") else None
     if not isinstance(hits, list) or not hits or hits[0].get("supported", True):
         return False
-    return not ASKS_DOCUMENTS.search(question) and off_the_documents(question, hits)
+    return off_the_documents(question, hits)
 
 
 def _where(citation: dict[str, Any]) -> str:

@@ -23,6 +23,9 @@ COSINE_THRESHOLD = 0.87
 # answered by a rule about 국내 출장 일비. Measured with research/doc_support_bench.py.
 MISSING_COSINE = 0.875
 NOT_FOUND_KO = "문서에서 답을 찾지 못했습니다. 질문과 가장 가까운 부분을 함께 보여 드립니다."
+# ...and when no hit holds any of the question's key nouns (`off_the_documents`): the nearest
+# passages are about something else, so none is shown
+OFF_DOCUMENTS_KO = "올려 두신 문서에는 관련 내용이 없습니다."
 NO_DOCUMENTS_KO = (
     "올려 두신 문서에서 관련 내용을 찾지 못했습니다. 아직 문서를 올리지 않으셨다면 메시지 창의 "
     "클립 버튼이나 문서 화면(/v1/collections)에서 올려 주세요. 그 내용으로 답해 드릴게요."
@@ -238,7 +241,7 @@ def best_sentence(question: str, passage: str) -> str:
 
 def _answer(question: str, hits: list[dict[str, Any]]) -> str:
     if not hits[0]["supported"]:
-        return NOT_FOUND_KO
+        return OFF_DOCUMENTS_KO if off_the_documents(question, hits) else NOT_FOUND_KO
     c = hits[0]["citation"]
     where = c["document_name"] + (f" {c['page']}쪽" if c.get("page") else "")
     quote = best_sentence(question, hits[0]["text"])
