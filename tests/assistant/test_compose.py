@@ -95,6 +95,9 @@ def test_a_document_explanation_says_only_what_the_passages_say() -> None:
     assert lap.explanation == "dropped" and lap.reason == "number 1랩 not in the result"
     # a skill's explanation is not held to the result's words (only its numbers)
     assert explain("문서 [1]에 따르면 현금입니다.", documents=False).explanation == "kept"
+    # a restated sentence closed twice («…지급한다.입니다 [1].», v4) reads as one sentence
+    twice = explain("당일 출장은 절반을 지급한다.입니다 [1].")
+    assert twice.explanation == "kept" and twice.text.endswith("당일 출장은 절반을 지급한다 [1].")
 
 
 def test_a_consistent_explanation_is_kept_after_the_skill_sentence() -> None:

@@ -163,7 +163,11 @@ def test_document_answers_cite_only_real_hits_with_their_pages(scripted: Running
         assert re.fullmatch(r"number .*5천.* not in the result", done["composed"]["reason"])
 
         events = _stream(http, cid, "문서에서 주차장 요금 알려줘", **ask)
-        done = events[-1]
+        done = events[-1]  # no hit holds 주차장 or 요금: none is shown as the nearest
+        assert done["message"]["content"] == "올려 두신 문서에는 관련 내용이 없습니다."
+        assert done["citations"] == [] and done["composed"]["explanation"] == "none"
+        events = _stream(http, cid, "문서에서 결혼 축하금 알려줘", **ask)
+        done = events[-1]  # 결혼 is in a hit: the nearest passages, none of them answering
         assert done["message"]["content"].startswith("문서에서 답을 찾지 못했습니다")
         assert done["citations"] and all(c["supported"] is False for c in done["citations"])
         assert done["composed"]["explanation"] == "none"

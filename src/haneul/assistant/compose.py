@@ -160,6 +160,7 @@ def strip_citations(text: str, allowed: int = 0) -> str:
     return re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
 
 
+_CLOSED_TWICE = re.compile(r"([다요])\.\s*입니다((?:\s*\[\d+\])*)(?=[\s.]|$)\.?")
 _TAG = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
 _LATEX = (
     (re.compile(r"\\sqrt\s*\{([^{}]*)\}"), r"√\1"),
@@ -430,7 +431,8 @@ def explain(
     `check` (numbers checked only when there is something to check them against; with
     `documents`, the words too, against `grounds` alone: an explanation of passages says
     only what they say)."""
-    cleaned = strip_citations(model_text, markers)
+    # «…연락이 되어야 합니다.입니다 [2]»: a quoted sentence the model closed once more
+    cleaned = _CLOSED_TWICE.sub(r"\1\2.", strip_citations(model_text, markers))
     kept = [s for s in sentences(cleaned) if not (skill_answer and _same(s, skill_answer))]
     explanation = " ".join(kept[:max_sentences]).strip()
     if not explanation:
