@@ -59,7 +59,10 @@ def test_a_factual_question_reaches_the_documents_and_only_them(app: AppClient) 
     assert content.startswith('사보12호.txt에 따르면 "하늘상사를 세운 사람은 김하늘 대표로')
     assert "[1]" in content and "(출처" not in content
 
-    missing = _ask(app, cid, "한글을 만든 왕은 누구야?")
+    # no hit holds 한글 or 왕: a general question, and the (echo) model answers open ones
+    general = _ask(app, cid, "한글을 만든 왕은 누구야?")
+    assert _skills(general) == [] and general["message"]["content"] == "한글을 만든 왕은 누구야?"
+    missing = _ask(app, cid, "하늘상사의 창립 기념일은 언제야?")  # 하늘상사 is in the newsletter
     assert _skills(missing) == ["search_documents"]
     assert missing["message"]["content"].startswith(NOT_FOUND_KO)
     assert missing["citations"] and all(c["supported"] is False for c in missing["citations"])
@@ -67,8 +70,8 @@ def test_a_factual_question_reaches_the_documents_and_only_them(app: AppClient) 
 
     hello = _ask(app, cid, "안녕하세요! 오늘도 잘 부탁해요")
     assert _skills(hello) == [] and hello["citations"] == []
-    general = _ask(app, cid, "문서 말고 그냥 네 생각을 말해줘: 재택근무 좋아?")
-    assert _skills(general) == [] and general["citations"] == []
+    opinion = _ask(app, cid, "문서 말고 그냥 네 생각을 말해줘: 재택근무 좋아?")
+    assert _skills(opinion) == [] and opinion["citations"] == []
     area = _ask(app, cid, "가로 5cm 세로 8cm인 직사각형의 넓이는?")
     assert _skills(area) == ["math"] and "40" in area["message"]["content"]
 

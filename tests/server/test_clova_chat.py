@@ -133,6 +133,10 @@ def test_bad_input_gets_clovas_error_shape_and_changes_nothing(
 
 def test_a_real_model_streams_korean_without_broken_characters(server: RunningServer) -> None:
     body = {**_user("안녕하세요! 자기소개를 해 주세요."), "maxTokens": 24, "temperature": 0}
+    # llama.cpp's logits differ in the last digits when a prompt prefix comes from its cache,
+    # enough to part a greedy answer at a near tie (v4 did after five tokens): a first call
+    # fills the cache, so the streamed and the whole answer below start from the same state
+    assert _post(server, "haneul-mini-ko", body).status_code == 200
     events = _stream(server, "haneul-mini-ko", body)
     assert events[-1][0] == "result"
     streamed = "".join(d["message"]["content"] for n, d in events if n == "token")
