@@ -278,6 +278,8 @@ def test_a_general_question_beside_documents_is_not_answered_from_them(
         general = _stream(http, cid, "무지개는 왜 생겨?", **small)
         assert _text(general) == "올려 두신 문서에는 관련 내용이 없습니다."
         assert general[-1]["citations"] == []
+        card = next(e for e in general if e["type"] == "skill_result")  # the search's card
+        assert card["content"] == "올려 두신 문서에는 관련 내용이 없습니다."  # no passage in it
         on_topic = _stream(http, cid, "결혼 축하금은 얼마야?", **small)  # 결혼 is in a hit
         assert "찾지 못했습니다" in _text(on_topic) and on_topic[-1]["citations"]
 

@@ -141,9 +141,11 @@ export function fillCard(card, result) {
   }
   box.replaceChildren();
   if (result.answer) box.append(el("p", "skill-answer", result.answer));
-  const content = el("div", "content");
-  renderMarkdown(content, result.content || "");
-  box.append(content);
+  if (result.content && result.content.trim() !== (result.answer || "").trim()) {
+    const content = el("div", "content"); // a result that is its sentence alone is said once
+    renderMarkdown(content, result.content);
+    box.append(content);
+  }
   if (result.name === "python" && result.data?.code) renderRun(box, result.data);
   else if (result.steps?.length) {
     const steps = el("details", "steps-box");

@@ -301,8 +301,11 @@ async def search(
         {**card, "support": round(support(query, h.text), 3), "supported": answered}
         for h, card in zip(found, cards, strict=True)
     ]
+    answer = _answer(query, hits)
+    if answer == OFF_DOCUMENTS_KO:  # the nearest passages are about something else: not shown
+        return SkillResult(OFF_DOCUMENTS_KO, hits, answer=answer)
     lines = []
     for n, hit in enumerate(found, start=1):
         where = hit.document_name + (f" p.{hit.page}" if hit.page else "")
         lines.append(f"[{n}] ({where}) {hit.text}")
-    return SkillResult("\n\n".join(lines), hits, answer=_answer(query, hits))
+    return SkillResult("\n\n".join(lines), hits, answer=answer)
