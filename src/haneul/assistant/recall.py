@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from haneul.assistant.memory import JOBS, LABELS, Memory, extract, their_slot
 
@@ -129,9 +130,15 @@ class Recall:
     noted: bool = False  # an acknowledgement of facts the user stated, not a recall
 
 
+@lru_cache(maxsize=64)
+def _stated(text: str) -> frozenset[str]:
+    """The slots `text` states a fact of (read once a turn: both questions below ask)."""
+    return frozenset(fact.slot for fact in extract(text))
+
+
 def recall_slot(text: str) -> str | None:
     """The slot a recall question asks about, or None when `text` is not one."""
-    stated = {fact.slot for fact in extract(text)}
+    stated = _stated(text)
     for sentence in _SENTENCES.split(text):
         for slot, pattern, cue_follows in _PATTERNS:
             if slot in stated or not pattern.search(sentence):
@@ -144,7 +151,7 @@ def recall_slot(text: str) -> str | None:
 def confirm_slot(text: str) -> str | None:
     """The slot a yes/no recall question names a value of («제가 부산에 산다고 했나요?» ->
     residence), or None."""
-    stated = {fact.slot for fact in extract(text)}
+    stated = _stated(text)
     for sentence in _SENTENCES.split(text):
         if not _CONFIRM.search(sentence):
             continue
