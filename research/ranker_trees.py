@@ -3,6 +3,8 @@ HistGradientBoostingClassifier, pointwise: the gold candidate against the others
 shipped ranker's 16 features, and on those plus each feature's z-score and gap to the best
 candidate of its query, 5-fold cross-validated by article exactly as `bench/retrieval.py`
 cross-validates the linear ranker, on the collection and query vectors its `--db` kept.
+It also counts where the linear ranker's held-out mistakes go: another paragraph of the
+gold's own article, or another article (what a title or document-level feature could fix).
 
 Usage: PYTHONPATH=src python research/ranker_trees.py [--db build/bench-retrieval-i8t.db]
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from bench.retrieval import cross_validate
+from bench.retrieval import DATA, cross_validate, fit_weights, load
 from bench.retrieval_features import gather, shipped
 
 SETTINGS = (
@@ -52,6 +54,27 @@ def trees(
     return r1 / len(feats), mrr / len(feats)
 
 
+def mistakes(
+    found: list, feats: list[np.ndarray], golds: list[int], articles: list[int]
+) -> tuple[int, int]:
+    """The linear ranker's held-out top-1 mistakes: (same article as the gold, another)."""
+    _docs, _pairs, article_of = load(DATA)
+    groups = np.array(articles)
+    order = np.unique(groups)
+    np.random.default_rng(0).shuffle(order)
+    same = other = 0
+    for fold in np.array_split(order, 5):
+        test = np.isin(groups, fold)
+        keep = [i for i, t in enumerate(test) if not t]
+        w = fit_weights([feats[i] for i in keep], [golds[i] for i in keep], 1e-4)
+        for q, f, g, t in zip(found, feats, golds, test, strict=True):
+            top = int(np.argsort(-(f @ w), kind="stable")[0]) if t and g >= 0 else g
+            if top != g:
+                same += article_of[q.paragraphs[top]] == article_of[q.gold]
+                other += article_of[q.paragraphs[top]] != article_of[q.gold]
+    return same, other
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("build/bench-retrieval-i8t.db"))
@@ -61,6 +84,8 @@ def main() -> None:
     golds = [q.place for q in found]
     linear, _ = cross_validate(feats, golds, articles)
     print(f"linear (shipped): R@1 {linear['R@1']:.4f}, MRR@10 {linear['MRR@10']:.4f}")
+    same, other = mistakes(found, feats, golds, articles)
+    print(f"its held-out mistakes: {same} in the gold's own article, {other} in another")
     for name, make in (("features", lambda f: f), ("features, z-scores, gaps", relative)):
         for settings in SETTINGS:
             r1, mrr = trees([make(f) for f in feats], golds, articles, settings)
