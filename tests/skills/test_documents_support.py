@@ -95,4 +95,25 @@ def test_only_hits_on_the_best_hit_s_topic_lend_it_their_nouns() -> None:
         glasses["text"],
     ]
     assert not supported(question, [ar, tickets])
-    assert supported(question, [ar, glasses])
+    assert supported(question, [glasses, ar])
+    # the quote would be the best hit's definition, which names no price: not an answer
+    assert not supported(question, [ar, glasses])
+
+
+def test_a_question_of_how_much_needs_an_amount_in_the_quote() -> None:
+    """«뉘르부르크링의 입장료는 얼마야?» was answered with a sentence about a 1984 rebuild
+    (입장료, one missing noun, forgiven at a cosine of 0.887): how much is answered only by a
+    sentence holding an amount; «얼마나», «얼마 동안» ask for something else."""
+    track = {
+        "text": "뉘르부르크링은 1927년에 문을 열었다. 1984년 뉘르부르크링은 포뮬러 원 서킷 "
+        "대규모 공사를 감행한다.",
+        "cosine": 0.887,
+    }
+    assert not supported("뉘르부르크링의 입장료는 얼마야?", [track])
+    assert supported("국내 출장 일비는 하루에 얼마야?", [TRAVEL])  # 2만 5천 원
+    fee = {**track, "text": "뉘르부르크링 북쪽 코스는 한 바퀴에 30유로를 내면 달릴 수 있다."}
+    assert supported("뉘르부르크링 북쪽 코스는 얼마야?", [fee])
+    free = {"text": "사내 체육관은 직원에게 무료로 열려 있다.", "cosine": 0.9}
+    assert supported("사내 체육관 이용료는 얼마야?", [free])
+    long = {"text": "뉘르부르크링 공사는 1984년부터 3년 걸렸다.", "cosine": 0.93}
+    assert supported("뉘르부르크링 공사는 얼마 동안 했어?", [long])

@@ -188,13 +188,35 @@ def qualified_otherwise(missing: str, question: str, text: str) -> bool:
     return any(w != missing and w in group for w in before)
 
 
+# «…는 얼마야?» asks for an amount (not «얼마나», «얼마 동안», «얼마 만에»): the quoted
+# sentence must hold one, or it does not answer («뉘르부르크링의 입장료는 얼마야?» was
+# answered with a sentence about a 1984 rebuild, 입장료 forgiven at a cosine of 0.887)
+_ASKS_AMOUNT = re.compile(r"얼마(?!\s*(?:나|동안|만에|간|전|후|쯤\s*걸))")
+_CURRENCY = r"(?:원|달러|유로|엔|파운드|마르크|위안|프랑|루블)"
+_AMOUNT = re.compile(
+    rf"\d[\d,.]*\s*(?:만|억|천|백)?\s*{_CURRENCY}|[$€£¥₩]\s*\d|무료"
+    rf"|(?<![가-힣])(?:수|몇|[일이삼사오육칠팔구십백천만억])+\s*{_CURRENCY}"
+)
+
+
+def answers_amount(question: str, passage: str) -> bool:
+    """False when the question asks how much and the sentence quoted from `passage` holds
+    no amount of money (an amount, a currency, 무료); True otherwise."""
+    if not _ASKS_AMOUNT.search(question):
+        return True
+    return bool(_AMOUNT.search(best_sentence(question, passage)))
+
+
 def supported(question: str, hits: list[dict[str, Any]]) -> bool:
     """Whether the hits answer the question: the best one `supports` it and the key nouns
     of the question are in the hits `on_topic` (one may be missing when the meaning is very
     close, unless the hits qualify its noun otherwise: `qualified_otherwise`). Only those
     hits: «증강현실 안경의 가격은?» found 가격 in another article's ticket prices and quoted
-    a definition of 증강현실."""
+    a definition of 증강현실. A question of how much needs an amount in the quote
+    (`answers_amount`)."""
     if not hits or not supports(question, hits[0]):
+        return False
+    if not answers_amount(question, str(hits[0].get("text") or "")):
         return False
     missing = missing_terms(question, on_topic(question, hits))
     text = " ".join(str(h.get("text") or "") for h in hits)
