@@ -38,7 +38,7 @@ from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
 from haneul.skills import AskModel, Skill, SkillContext, SkillResult
-from haneul.skills.builtin.documents import ASKS_DOCUMENTS, off_the_documents, quoted
+from haneul.skills.builtin.documents import ASKS_DOCUMENTS, OFF_DOCUMENTS_KO, quoted
 from haneul.skills.builtin.mail import MailSource
 from haneul.skills.documents_source import DocumentSource
 from haneul.skills.router import NO_SKILL, Route
@@ -236,9 +236,7 @@ class Assistant:
                     yield event
                 return
             general = self.small_model is None and not ASKS_DOCUMENTS.search(turn.text)
-            if _no_documents(result, turn.text) or (
-                general and _off_the_documents(result, turn.text)
-            ):
+            if _no_documents(result, turn.text) or (general and _off_the_documents(result)):
                 # nothing to search, or nothing on the question (지구 온난화가 뭐야?) for a
                 # model that answers open questions, documents not named: chat answers it
                 result = None
@@ -286,7 +284,7 @@ class Assistant:
         data = result.get("data")
         hits = data if result["name"] == SEARCH and isinstance(data, list) else None
         supported = bool(hits and hits[0].get("supported", True))
-        off = hits is not None and _off_the_documents(result, turn.text)
+        off = _off_the_documents(result)
         cites = compose.citations(hits, supported) if hits and not off else []
         if skill_answer:
             yield {"type": "delta", "content": skill_answer}
@@ -546,14 +544,11 @@ def _no_documents(result: Event, question: str) -> bool:
     return _found_nothing(result) and not ASKS_DOCUMENTS.search(question)
 
 
-def _off_the_documents(result: Event, question: str) -> bool:
-    """A search whose hits do not answer the question and hold none of its key nouns: the
-    nearest passages are about something else (the reader was shown three unrelated rules
-    for «무지개는 왜 생겨?»)."""
-    hits = result.get("data") if result["name"] == SEARCH and not result.get("error") else None
-    if not isinstance(hits, list) or not hits or hits[0].get("supported", True):
-        return False
-    return off_the_documents(question, hits)
+def _off_the_documents(result: Event) -> bool:
+    """A search whose hits do not answer the question and hold none of its key nouns, as
+    the skill said (`documents.off_the_documents`): the nearest passages are about something
+    else (the reader was shown three unrelated rules for «무지개는 왜 생겨?»)."""
+    return result["name"] == SEARCH and result.get("answer") == OFF_DOCUMENTS_KO
 
 
 def _where(citation: dict[str, Any]) -> str:
