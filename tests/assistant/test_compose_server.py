@@ -15,7 +15,13 @@ import httpx
 import pytest
 
 from haneul.assistant import social
-from haneul.assistant.compose import FALLBACK_KO, GREETING_KO, INTRODUCTION_KO, SMALL_MODEL_KO
+from haneul.assistant.compose import (
+    FALLBACK_KO,
+    GREETING_KO,
+    INTRODUCTION_KO,
+    SMALL_MODEL_KO,
+    SMALL_PRESET_KO,
+)
 from tests.assistant.scripted_plugin import PLUGIN, scripted_home
 from tests.conftest import RunningServer
 
@@ -252,6 +258,10 @@ def test_a_small_model_leaves_open_questions_to_a_larger_one(scripted: RunningSe
         assert intro[-1]["message"]["content"] == INTRODUCTION_KO
         how = _stream(http, cid, "잘 지냈어?", model="scripted-small")
         assert how[-1]["message"]["content"] == social.REPLIES["wellbeing"]
+        role = http.post("/conversations", json={"preset": "interview"}).json()["id"]
+        interview = _stream(http, role, "백엔드 개발자 면접 준비 중이에요", model="scripted-small")
+        said = SMALL_PRESET_KO.format(preset="모의 면접", model="scripted-small")
+        assert _text(interview) == said  # the role needs a larger model, and says so
         other = http.post("/conversations", json={}).json()["id"]
         large = _stream(http, other, open_question, skills=[])
         assert "잔잔한 피아노곡" in _text(large) and "작은 모델" not in _text(large)

@@ -37,6 +37,13 @@ SMALL_MODEL_KO = (
     "문서에서 찾기, 할 일 정리는 확실히 도와드릴 수 있어요. 이런 질문에도 답을 받으시려면 "
     "관리자에게 더 큰 모델을 연결해 달라고 해 주세요."
 )
+# ...and in a role-play preset (모의 면접, 여행 계획), whose every turn is the model's own
+SMALL_PRESET_KO = (
+    "«{preset}» 역할은 지금 대화하는 모델({model})처럼 작은 모델로는 제대로 해낼 수 없어서, "
+    "모델에게 맡기지 않을게요. 계산과 단위 변환, 날짜와 공휴일, 올려 주신 문서에서 찾기, 할 일 "
+    "정리는 지금도 확실히 도와드릴 수 있어요. «{preset}» 역할을 쓰시려면 관리자에게 더 큰 모델을 "
+    "연결해 달라고 해 주세요."
+)
 SMALL_MODEL = "an open question the model is too small to answer"  # composed.reason
 INTRODUCTION_KO = (
     "안녕하세요! 저는 하늘(Haneul)입니다. 한국어로 대화하는 AI 어시스턴트로, 계산과 단위 변환, "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# How a reader calls each preset (the web UI's names)
+NAMES_KO = {"chat": "자유 대화", "interview": "모의 면접", "trip": "여행 계획"}
+
 PRESETS = {
     "chat": (
         "당신은 하늘(Haneul)입니다. 한국어로 정확하고 친절하게, 간결하게 답합니다. "
