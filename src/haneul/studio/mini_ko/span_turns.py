@@ -28,6 +28,7 @@ from haneul.studio.mini_ko.skill_turns import SYSTEMS
 Messages = list[dict[str, str]]
 WHOLE = 1100  # characters: a longer paragraph is cut to a window around its answer
 WINDOW = 700
+QUESTION_FIRST = 0.35  # v3's and v4's share of layouts with the question before the context
 
 INSTRUCTIONS = {
     "ko": [
@@ -76,8 +77,11 @@ TAGS = ["context", "document", "text", "문서", "글", "지문", "자료"]
 QUESTION_TAGS = ["question", "질문", "q", "query"]
 
 
-def _layout(context: str, question: str, lang: str, rng: random.Random) -> str:
-    """The context and the question in one of the layouts, in either order."""
+def _layout(
+    context: str, question: str, lang: str, rng: random.Random, question_first: float
+) -> str:
+    """The context and the question in one of the layouts, the question first in a
+    `question_first` share of them."""
     cl, ql = rng.choice(CONTEXT_LABELS[lang]), rng.choice(QUESTION_LABELS[lang])
     kind = rng.choice(["plain", "plain", "lines", "tags", "markdown", "numbered", "brackets"])
     if kind == "plain":
@@ -95,18 +99,20 @@ def _layout(context: str, question: str, lang: str, rng: random.Random) -> str:
         parts = [f"{cl}: {context}", f"{ql}: {question}"]
     else:
         parts = [f"[{cl}]\n{context}", f"[{ql}]\n{question}"]
-    if rng.random() < 0.35:
+    if rng.random() < question_first:
         parts.reverse()
     if kind == "numbered":
         parts = [f"{i}) {p}" for i, p in enumerate(parts, 1)]
     return "\n\n".join(parts)
 
 
-def prompt(context: str, question: str, rng: random.Random) -> Messages:
+def prompt(
+    context: str, question: str, rng: random.Random, question_first: float = QUESTION_FIRST
+) -> Messages:
     """One of the many phrasings of «answer this question with a span of this context»."""
     lang = "ko" if rng.random() < 0.6 else "en"
     instruction = rng.choice(INSTRUCTIONS[lang if rng.random() < 0.8 else "ko"])
-    body = _layout(context, question, lang if rng.random() < 0.8 else "ko", rng)
+    body = _layout(context, question, lang if rng.random() < 0.8 else "ko", rng, question_first)
     cue = "\n\n" + rng.choice(CUES[lang]) if rng.random() < 0.4 else ""
     where = rng.choice(["system", "system", "before", "after", "before_generic", "after_generic"])
     if where == "system":
@@ -122,9 +128,11 @@ def prompt(context: str, question: str, rng: random.Random) -> Messages:
     return [{"role": "user", "content": user}]
 
 
-def span_turns(data_dir: Path, seed: int, count: int) -> list[Messages]:
+def span_turns(
+    data_dir: Path, seed: int, count: int, question_first: float = QUESTION_FIRST
+) -> list[Messages]:
     """`count` questions over distinct (paragraph, question) pairs, each answered with its
-    gold span alone."""
+    gold span alone; the question before the context in a `question_first` share."""
     rng = random.Random(f"span:{seed}")
     paras = _paragraphs(data_dir)
     pairs = [(p, qa) for p in paras for qa in p["qas"]]
@@ -137,6 +145,6 @@ def span_turns(data_dir: Path, seed: int, count: int) -> list[Messages]:
             context = _window(context, gold["answer_start"], gold["text"], WINDOW)
         if gold["text"] not in context:
             continue
-        messages = prompt(context, qa["question"], rng)
+        messages = prompt(context, qa["question"], rng, question_first)
         out.append([*messages, {"role": "assistant", "content": gold["text"]}])
     return out
