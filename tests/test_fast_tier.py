@@ -78,4 +78,12 @@ def test_the_operator_may_let_a_small_model_answer_open_questions(
         reply = app.post(f"conversations/{cid}/messages", json=body)
         assert reply.status_code == 200, reply.text
         assert reply.json()["message"]["content"].startswith(expected)
+        # what the web UI reads to mark the role presets: the model card says it too
+        cards = {m["id"]: m for m in app.get("models").json()["data"]}
+        assert cards["scripted-small"]["open_chat"] is allowed
+        assert cards["haneul-mini-ko"]["open_chat"] is allowed
+        assert cards["scripted"]["open_chat"] is True  # size unknown: answers as before
+        assert "open_chat" not in cards["multilingual-e5-small"]  # not a chat model
+        presets = {p["name"]: p["role_play"] for p in app.get("presets").json()["data"]}
+        assert presets == {"chat": False, "interview": True, "trip": True}
         app.close()

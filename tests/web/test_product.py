@@ -74,14 +74,28 @@ def test_presets_come_from_the_server_and_start_a_conversation(
     cards = page.locator("#presets .preset-card")
     assert cards.evaluate_all("(b) => b.map((x) => x.dataset.preset)") == names
     expect(cards.filter(has_text="모의 면접")).to_contain_text("면접관")  # what it does
+    expect(page.locator(".preset-note")).to_have_count(0)  # echo: size unknown, plays roles
+    # the bundled 270M model is not given a role: the cards and the banner say so
+    page.locator("#model").select_option("haneul-mini-ko")
+    marked = page.locator(".preset-card.needs-larger").evaluate_all(
+        "(b) => b.map((x) => x.dataset.preset)"
+    )
+    assert marked == ["interview", "trip"]
+    expect(cards.filter(has_text="모의 면접").locator(".preset-note")).to_have_text("큰 모델 필요")
+    note = cards.filter(has_text="자유 대화").locator(".preset-note")
+    expect(note).to_have_text("일반 질문은 큰 모델 필요")  # skills and documents still answer
+    shot(page, tmp_path, "presets-small-model")
     cards.filter(has_text="모의 면접").click()
     banner = page.locator(".preset-banner[data-preset=interview]")
     expect(banner).to_contain_text("지원하는 직무")
+    expect(banner.locator(".small-model")).to_contain_text("이 역할을 맡기지 않습니다")
     page.wait_for_url("**#/c/*")
     cid = page.url.split("#/c/")[1]
     assert httpx.get(f"{srv.url}/v1/conversations/{cid}").json()["preset"] == "interview"
     expect(page.locator("#preset")).to_have_value("interview")
     shot(page, tmp_path, "preset-interview")
+    page.locator("#model").select_option("echo")  # a model that plays roles: no notes
+    expect(page.locator(".preset-note")).to_have_count(0)
 
 
 def test_the_model_picker_offers_chat_models_only(

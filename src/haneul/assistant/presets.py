@@ -4,6 +4,9 @@ from __future__ import annotations
 
 # How a reader calls each preset (the web UI's names)
 NAMES_KO = {"chat": "자유 대화", "interview": "모의 면접", "trip": "여행 계획"}
+# Every preset but "chat" gives the model a role: each of its turns is the model's own writing,
+# which the assistant does not ask of a small model (compose.SMALL_PRESET_KO)
+OPEN = "chat"
 
 PRESETS = {
     "chat": (

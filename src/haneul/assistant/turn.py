@@ -31,7 +31,7 @@ from typing import Any
 
 from haneul.assistant import compose, compose_json, social
 from haneul.assistant.conversations import Message
-from haneul.assistant.presets import NAMES_KO, PRESETS
+from haneul.assistant.presets import NAMES_KO, OPEN, PRESETS
 from haneul.assistant.recall import Recall
 from haneul.engine.protocol import Backend
 from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
@@ -257,7 +257,7 @@ class Assistant:
             )
             return
         if self.small_model is not None:  # nothing the system knows answers it: say so
-            said = compose.SMALL_MODEL_KO if turn.preset == "chat" else compose.SMALL_PRESET_KO
+            said = compose.SMALL_MODEL_KO if turn.preset == OPEN else compose.SMALL_PRESET_KO
             text = said.format(model=self.small_model, preset=NAMES_KO.get(turn.preset, ""))
             yield {"type": "delta", "content": text}
             composed = compose.Composed(text, reason=compose.SMALL_MODEL)

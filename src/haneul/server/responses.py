@@ -28,6 +28,7 @@ class ModelCard(BaseModel):
     task: str | None = None
     context_length: int | None = None
     alias_of: str | None = None
+    open_chat: bool | None = None  # chat models: the assistant lets it answer open questions
 
 
 class ModelList(BaseModel):

@@ -8,7 +8,7 @@ import { closeConversation, conversationInLocation, drawConversations, finish, l
   newConversation,
   openConversation, report, send } from "./chat.js"; // prettier-ignore
 import { wireInput } from "./composer.js";
-import { drawExamples, loadPresets } from "./home.js";
+import { drawExamples, loadPresets, markPresets } from "./home.js";
 import { wirePanels } from "./panels.js";
 import { bubble, localSource, openPassage, renderMarkdown, showExtras, showMessage } from "./render.js";
 import { loadSkills } from "./skills.js";
@@ -28,6 +28,7 @@ async function loadModels() {
     if (m.alias_of) continue; // CLOVA names (HCX-005...) are aliases of a listed model
     const option = new Option(m.id, m.id);
     if (m.description) option.title = m.description;
+    if (m.open_chat === false) option.dataset.small = "true"; // answers skills, not open questions
     chooser.append(option);
   }
   if ([...chooser.options].some((o) => o.value === fallback)) chooser.value = fallback;
@@ -101,6 +102,7 @@ async function route() {
 async function refresh() {
   await Promise.all([loadModels(), loadSkills(), loadPresets(), loadConversations()]).catch(report);
   applySaved();
+  markPresets();
 }
 
 async function start() {
@@ -118,6 +120,7 @@ async function start() {
     if (card) newConversation(card.dataset.preset).catch(report);
   });
   $("preset").addEventListener("change", () => (state.preset = $("preset").value));
+  $("model").addEventListener("change", markPresets);
   $("new-conversation").addEventListener("click", () => newConversation($("preset").value).catch(report));
   $("search").addEventListener("input", drawConversations);
   window.addEventListener("popstate", () => route());

@@ -31,6 +31,39 @@ export function presetInfo(name) {
   return { name, title, about: about || first, opener: opener || first };
 }
 
+/** The chosen model's name when the assistant does not let it answer open questions (a
+ * small model: GET /v1/models says open_chat false), else null. */
+export function smallModel() {
+  const chooser = $("model");
+  const option = chooser && chooser.selectedOptions[0];
+  return option && option.dataset.small === "true" ? option.value : null;
+}
+
+function isRole(name) {
+  const preset = state.presets.find((p) => p.name === name);
+  return preset ? preset.role_play ?? name !== "chat" : name !== "chat";
+}
+
+/** What a small model does in a preset: the role is not given to it, and in free chat only
+ * what the system knows is answered (the server's words, compose.SMALL_*_KO). */
+function smallNote(name, model) {
+  return isRole(name)
+    ? `지금 모델(${model})은 작은 모델이라 이 역할을 맡기지 않습니다. 더 큰 모델을 고르세요.`
+    : `지금 모델(${model})은 작은 모델이라 계산·단위·날짜·문서·할 일은 확실히 답하고, 일반 질문에는 답하지 않습니다.`;
+}
+
+/** Marks the role presets the chosen model will not play (after the models, the presets or
+ * the chosen model change). */
+export function markPresets() {
+  const model = smallModel();
+  for (const card of document.querySelectorAll(".preset-card")) {
+    card.querySelector(".preset-note")?.remove();
+    const role = isRole(card.dataset.preset);
+    card.classList.toggle("needs-larger", Boolean(model) && role);
+    if (model) card.append(el("span", "preset-note", role ? "큰 모델 필요" : "일반 질문은 큰 모델 필요"));
+  }
+}
+
 export async function loadPresets() {
   const { data } = await api("/v1/presets").catch(() => ({ data: [{ name: "chat", system: "" }] }));
   state.presets = data;
@@ -47,6 +80,7 @@ export async function loadPresets() {
     card.append(el("strong", "", info.title), el("span", "", info.about));
     cards.append(card);
   }
+  markPresets();
 }
 
 /** What the chosen preset does, at the top of a new conversation (not stored). */
@@ -55,6 +89,8 @@ export function presetBanner(name) {
   const banner = el("div", "preset-banner");
   banner.dataset.preset = name;
   banner.append(el("strong", "", info.title), el("p", "", info.opener));
+  const model = smallModel();
+  if (model) banner.append(el("p", "hint small-model", smallNote(name, model)));
   if (name === "trip" && document.body.dataset.travel !== "true") {
     const hint = "호텔·항공·렌터카 검색은 서버를 HANEUL_SKILL_MANIFESTS=travel,car_rental 로 시작하면 켜집니다.";
     banner.append(el("p", "hint", hint));

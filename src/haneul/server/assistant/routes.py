@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from haneul.assistant.conversations import Conversation, Message
-from haneul.assistant.presets import PRESETS
+from haneul.assistant.presets import OPEN, PRESETS
 from haneul.assistant.session import AssistantService, TurnRun
 from haneul.assistant.turn import Event
 from haneul.errors import HaneulError
@@ -98,7 +98,11 @@ async def list_skills(request: Request, principal: Auth) -> Any:
 @listing.get("/presets")
 async def list_presets(request: Request, principal: Auth) -> Any:
     _service(request, principal)
-    data = [{"object": "preset", "name": k, "system": v} for k, v in PRESETS.items()]
+    # role_play: the model's own writing at every turn, which a small model is not given
+    data = [
+        {"object": "preset", "name": k, "system": v, "role_play": k != OPEN}
+        for k, v in PRESETS.items()
+    ]
     return {"object": "list", "data": data}
 
 

@@ -40,8 +40,8 @@ def _serving(request: Request) -> OpenAIServing:
     return serving
 
 
-def _model_card(entry: ModelEntry, loaded: list[str]) -> dict[str, Any]:
-    return {
+def _model_card(entry: ModelEntry, manager: ModelManager) -> dict[str, Any]:
+    card = {
         "id": entry.name,
         "object": "model",
         "created": 0,
@@ -50,8 +50,12 @@ def _model_card(entry: ModelEntry, loaded: list[str]) -> dict[str, Any]:
         "kind": entry.kind,
         "context_length": entry.context_length,
         "quantization": entry.quantization,
-        "loaded": entry.name in loaded,
+        "loaded": entry.name in manager.loaded,
     }
+    if entry.task == "chat":  # whether the assistant lets it answer open questions
+        opens = manager.settings.small_model_chat or manager.catalog.answers_open(entry)
+        card["open_chat"] = opens
+    return card
 
 
 def _alias_cards(manager: ModelManager) -> list[dict[str, Any]]:
@@ -63,7 +67,7 @@ def _alias_cards(manager: ModelManager) -> list[dict[str, Any]]:
             entry = manager.resolve(target)
         except HaneulError:
             continue  # an alias to a model not in this catalog is not offered
-        cards.append({**_model_card(entry, manager.loaded), "id": alias, "alias_of": entry.name})
+        cards.append({**_model_card(entry, manager), "id": alias, "alias_of": entry.name})
     return cards
 
 
@@ -75,7 +79,7 @@ def _on_clova_path(request: Request) -> bool:
 async def list_models(request: Request, principal: Principal = Depends(authenticate)) -> Any:
     manager = request.app.state.manager
     entries = [e for e in manager.catalog.entries() if visible(e.options, principal.key_id)]
-    cards = [_model_card(e, manager.loaded) for e in entries]
+    cards = [_model_card(e, manager) for e in entries]
     return {"object": "list", "data": cards + _alias_cards(manager)}
 
 
@@ -84,7 +88,7 @@ async def get_model(
     model_id: str, request: Request, principal: Principal = Depends(authenticate)
 ) -> Any:
     manager = request.app.state.manager
-    card = _model_card(manager.resolve(model_id), manager.loaded)
+    card = _model_card(manager.resolve(model_id), manager)
     if card["id"] != model_id:
         card.update(id=model_id, alias_of=card["id"])
     return card
