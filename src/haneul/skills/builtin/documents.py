@@ -4,6 +4,7 @@ document search service); its typed hits become the result's data cards."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -237,6 +238,7 @@ def _held_share(term: str, flat: str) -> float:
     return sum(g in flat for g in grams) / len(grams) if grams else 0.0
 
 
+@functools.lru_cache(maxsize=256)  # a «얼마» question reads it in `supported`, then quotes it
 def best_sentence(question: str, passage: str) -> str:
     """The passage's sentence that holds most of the question, each of the question's words
     weighed by how few of the passage's sentences hold it (BM25's IDF within the passage):
