@@ -6,7 +6,7 @@ cross-validates the linear ranker, on the collection and query vectors its `--db
 It also counts where the linear ranker's held-out mistakes go: another paragraph of the
 gold's own article, or another article (what a title or document-level feature could fix).
 
-Usage: PYTHONPATH=src python research/ranker_trees.py [--db build/bench-retrieval-i8t.db]
+Usage: python -m research.ranker_trees [--db build/bench-retrieval-i8t.db]
 """
 
 from __future__ import annotations
