@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from haneul.workspace.mail.summary import SMALL
 from tests.conftest import AppClient, in_process_app
 from tests.workspace.mailservers import DOMAIN, DOVECOT, DroppingProxy, MailServers
 
@@ -90,8 +91,21 @@ def test_the_thread_is_summarised_and_its_todos_proposed_not_saved(
     app: AppClient, thread_id: str
 ) -> None:
     summary = app.post(f"mail/threads/{thread_id}/summary", json={}).json()
-    assert summary["object"] == "mail.summary"
-    assert "예산안" in summary["summary"]  # the echo model reads back what it was given
+    assert summary["object"] == "mail.summary" and summary["model"] == "echo"
+    # the echo model reads the whole thread back: no summary, so the reader gets the
+    # thread's own first sentences, past the greeting and before the sign-off
+    assert summary["drafted"] == "extractive"
+    assert summary["reason"] == "not shorter than the thread"
+    said = "1분기 예산안 검토 결과를 12월 12일 금요일까지 보내 주세요."
+    assert summary["summary"] == f"박지훈 팀장님: {said} 회의실은 똠방각하 회의실로 잡았습니다."
+    assert summary["usage"]["completion_tokens"] > 0
+    # a small model is not asked at all: the same sentences, no tokens spent
+    small = app.post(f"mail/threads/{thread_id}/summary", json={"model": "haneul-mini-ko"})
+    assert small.status_code == 200, small.text
+    assert small.json()["summary"] == summary["summary"] and small.json()["usage"] == {}
+    assert small.json()["reason"] == SMALL
+    cards = {m["id"]: m for m in app.get("models").json()["data"]}
+    assert cards["haneul-mini-ko"]["loaded"] is False  # never loaded for it
     proposal = app.post(f"mail/threads/{thread_id}/todos", json={"today": "2026-12-05"}).json()
     assert proposal["object"] == "todo.proposal" and proposal["saved"] is False
     assert proposal["source"] == {"kind": "mail", "ref": thread_id}

@@ -56,6 +56,7 @@ class Written:
     text: str
     model: str
     usage: dict[str, Any]
+    finish: str = "stop"  # "length": cut by its token budget
 
 
 def thread_text(messages: list[Parsed], limit: int = MAX_THREAD_CHARS) -> str:
@@ -63,7 +64,7 @@ def thread_text(messages: list[Parsed], limit: int = MAX_THREAD_CHARS) -> str:
     blocks: list[str] = []
     used = 0
     for m in reversed(messages):
-        body = _unquoted(m.text)
+        body = unquoted(m.text)
         block = f"보낸 사람: {m.sender}\n제목: {m.subject}\n\n{body}"
         if used + len(block) > limit:
             if not blocks:
@@ -74,7 +75,7 @@ def thread_text(messages: list[Parsed], limit: int = MAX_THREAD_CHARS) -> str:
     return "\n\n---\n\n".join(reversed(blocks))
 
 
-def _unquoted(text: str) -> str:
+def unquoted(text: str) -> str:
     """A body without the quoted earlier messages (lines starting with >, and what follows
     a '-----Original Message-----' / '-----원본 메시지-----' line)."""
     cut = re.split(r"\n-{2,}\s*(?:Original Message|원본 메시지|원본메일)\s*-{2,}", text, maxsplit=1)
@@ -129,7 +130,7 @@ async def draft_reply(
     """A reply body to the thread's last message: greeting, the model's text, signature.
     `sources` (document name, passage) ground it on the user's documents too."""
     to = addressee(messages[-1].sender)
-    last = f"{to}: {_unquoted(messages[-1].text)}"
+    last = f"{to}: {unquoted(messages[-1].text)}"
     earlier = thread_text(messages[:-1], MAX_THREAD_CHARS - len(last)) if messages[:-1] else ""
     content = REPLY_ASK.format(mail=f"{earlier}\n\n---\n\n{last}" if earlier else last)
     if instructions.strip():
@@ -165,5 +166,7 @@ def _strip_frame(text: str) -> str:
 
 async def _ask(backend: Backend, model: str, request: dict[str, Any]) -> Written:
     reply = await backend.chat(request)
-    text = str(reply["choices"][0]["message"].get("content") or "").strip()
-    return Written(text, model, dict(reply.get("usage") or {}))
+    choice = reply["choices"][0]
+    text = str(choice["message"].get("content") or "").strip()
+    finish = str(choice.get("finish_reason") or "stop")
+    return Written(text, model, dict(reply.get("usage") or {}), finish)

@@ -22,6 +22,7 @@ from typing import Any
 from haneul.engine.manager import ModelManager
 from haneul.errors import ConflictError, HaneulError, InvalidRequestError, NotFoundError
 from haneul.workspace.mail import assist
+from haneul.workspace.mail import summary as mail_summary
 from haneul.workspace.mail.parse import thread_subject
 from haneul.workspace.mail.store import Account, Draft, MailStore, Message
 from haneul.workspace.mail.transport import Imap, MailConnectionError, Servers, send
@@ -115,14 +116,23 @@ class MailService:
 
     async def summarize(self, owner: str, thread_id: str, model: str | None) -> dict[str, Any]:
         messages = self.store.thread(owner, thread_id)
-        entry, backend = await self.manager.get(model)
-        written = await assist.summarize(backend, entry.name, [m.parsed for m in messages])
+        parsed = [m.parsed for m in messages]
+        entry = self.manager.resolve(model)
+        catalog, settings = self.manager.catalog, self.manager.settings
+        usage: dict[str, Any] = {}
+        if settings.small_model_chat or catalog.answers_open(entry):
+            entry, backend = await self.manager.get(model)
+            shown, usage = await mail_summary.summarize(backend, entry.name, parsed)
+        else:  # a small model is not asked (workspace/mail/summary.py)
+            shown = mail_summary.not_asked(parsed)
         return {
             "object": "mail.summary",
             "thread_id": thread_id,
             "model": entry.name,
-            "summary": written.text,
-            "usage": written.usage,
+            "summary": shown.text,
+            "drafted": shown.drafted,
+            "reason": shown.reason,
+            "usage": usage,
         }
 
     async def draft(
