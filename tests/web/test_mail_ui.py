@@ -1,7 +1,8 @@
 """The mail page in headless Chromium against a real server and real mail servers (dovecot,
 aiosmtpd): connect the mailbox, open a CP949 thread from the inbox, draft a reply, see that
 보내기 stays off until 승인, approve, send; the reply reaches the recipient threaded.
-Screenshots in tests/artifacts/ (mail-draft, mail-sent)."""
+The summary shown is the thread's own sentences when the model's fails its checks.
+Screenshots in tests/artifacts/ (mail-summary, mail-draft, mail-sent)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def test_inbox_draft_approve_send(
     expect(thread).to_contain_text("박지훈 팀장")
     thread.locator("button").click()
     expect(page.locator("#messages")).to_contain_text("똠방각하 회의실")
+    # the echo model's «summary» is the whole thread: the page shows the thread's own first
+    # sentences instead, and says so
+    page.click("#summarize")
+    summary = page.locator("#summary")
+    expect(summary).to_contain_text("박지훈 팀장님: 1분기 예산안 검토 결과를 12월 12일 금요일까지")
+    expect(summary.locator(".summary-note")).to_contain_text("메일 내용과 맞지 않아")
+    screenshot(page, "mail-summary")
 
     page.click("#reply")
     body = page.locator("#draft-body")
