@@ -54,6 +54,11 @@ def test_the_first_screen_greets_and_an_example_is_sent_and_followed(
     expect(card.locator(".steps")).to_be_hidden()  # steps collapsed
     expect(page.locator("#welcome")).to_be_hidden()
     answered(page)
+    # the answer opens with the skill's sentence; the card does not repeat it above
+    body = page.locator(".msg.assistant .body").last
+    expect(body).to_contain_text("거리는 √5/5 ≈ 0.447입니다")
+    expect(card.locator(".skill-answer")).to_be_hidden()
+    expect(card.locator(".content")).to_contain_text("sqrt(5)/5 ≈ 0.447214")
     # the answer streamed below the fold and the log followed it to the end
     scroll = page.eval_on_selector(
         "#log",

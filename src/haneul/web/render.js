@@ -249,6 +249,12 @@ export function answerNotes(done) {
  * message. Every field may be missing. */
 export function showExtras(answer, done) {
   answer.querySelectorAll(".extras").forEach((old) => old.remove());
+  // the answer opens with the skill's own sentence (docs/assistant.md): the card above it
+  // does not say it a second time
+  const said = (answer.querySelector(".body")?.textContent || "").replace(/\s+/g, "");
+  answer.querySelectorAll(".skill-card .skill-answer").forEach((line) => {
+    line.hidden = said.includes(line.textContent.replace(/\s+/g, ""));
+  });
   const extras = el("div", "extras");
   const citations = done.citations || done.message?.citations || [];
   if (citations.length) {
