@@ -4,8 +4,9 @@ The command is `haneul tune mini-ko --data ../shared/data [--recipe v4|v5|v3|v2|
 
 One epoch on an idle 2-core CPU: v1 about 40 minutes (1,677 conversations, 361k tokens), v2
 62 minutes (807 steps, 0.92M tokens), v3 about 70 (917 steps, 1.04M tokens) and v4 985 steps
-(both trained, not shipped: docs/tuning.md); killed, the same command resumes from the last
-checkpoint (every 20 steps).
+(v3 trained, not shipped; v4 shipped; v5, v4 with its span turns question first, 985 steps,
+not shipped: docs/tuning.md); killed, the same command resumes from the last checkpoint
+(every 20 steps).
 """
 
 from __future__ import annotations
