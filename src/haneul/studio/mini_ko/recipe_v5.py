@@ -13,9 +13,10 @@ first in 35 of 100 and every document turn of the assistant's layout puts the pa
 first, so v5 turns the span turns round: the question first in 65 of 100
 (`span_turns.question_first`). Every other source, count and setting is v4's.
 
-Trained and measured 2026-12-06 (docs/tuning.md, "Recipe v5"): F1 p1 / p2 / p3 44.5 / 40.6 /
-36.3 against v4's 46.5 / 37.5 / 40.1, spread 8.2 against 9.0; the layout was not the cause,
-and v5 is not shipped. Kept so the run can be reproduced.
+Trained and measured 2026-12-06 on 100 items (docs/tuning.md, "Recipe v5"): F1 p1 / p2 / p3
+44.5 / 40.6 / 36.3 against v4's 46.5 / 37.5 / 40.1, spread 8.2 against 9.0, too few items to
+tell; on 300 items v4's spread is 16.5 (passage first about 50, question first 33) and v5's
+9.2 (47 / 38). Not shipped: the answers benchmark has not been run on it.
 """
 
 from __future__ import annotations
