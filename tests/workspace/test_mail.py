@@ -95,7 +95,7 @@ def test_the_thread_is_summarised_and_its_todos_proposed_not_saved(
     # the echo model reads the whole thread back: no summary, so the reader gets the
     # thread's own first sentences, past the greeting and before the sign-off
     assert summary["drafted"] == "extractive"
-    assert summary["reason"] == "not shorter than the thread"
+    assert summary["reason"] == "not shorter than the thread" and summary["model_asked"] is True
     said = "1분기 예산안 검토 결과를 12월 12일 금요일까지 보내 주세요."
     assert summary["summary"] == f"박지훈 팀장님: {said} 회의실은 똠방각하 회의실로 잡았습니다."
     assert summary["usage"]["completion_tokens"] > 0
@@ -103,7 +103,7 @@ def test_the_thread_is_summarised_and_its_todos_proposed_not_saved(
     small = app.post(f"mail/threads/{thread_id}/summary", json={"model": "haneul-mini-ko"})
     assert small.status_code == 200, small.text
     assert small.json()["summary"] == summary["summary"] and small.json()["usage"] == {}
-    assert small.json()["reason"] == SMALL
+    assert small.json()["reason"] == SMALL and small.json()["model_asked"] is False
     cards = {m["id"]: m for m in app.get("models").json()["data"]}
     assert cards["haneul-mini-ko"]["loaded"] is False  # never loaded for it
     proposal = app.post(f"mail/threads/{thread_id}/todos", json={"today": "2026-12-05"}).json()

@@ -63,7 +63,7 @@ async function summarize() {
   $("summary").textContent = answer.summary;
   if (answer.drafted === "extractive") {
     // the thread's own sentences: a small model is not asked, or its summary failed a check
-    const why = answer.reason === "the model is too small to summarise"
+    const why = answer.model_asked === false
       ? `지금 모델(${answer.model})은 작은 모델이라 요약을 쓰지 않고, 각 메일의 첫 문장을 그대로 옮겼습니다.`
       : "모델이 쓴 요약이 메일 내용과 맞지 않아, 각 메일의 첫 문장을 그대로 옮겼습니다.";
     $("summary").append(el("span", { className: "summary-note muted" }, why));

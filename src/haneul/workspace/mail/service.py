@@ -132,6 +132,7 @@ class MailService:
             "summary": shown.text,
             "drafted": shown.drafted,
             "reason": shown.reason,
+            "model_asked": shown.asked,
             "usage": usage,
         }
 

@@ -47,6 +47,7 @@ class Summary:
     text: str
     drafted: str  # "model" or "extractive"
     reason: str | None  # why the model's text was not shown
+    asked: bool = True  # False: a small model, not asked at all (`not_asked`)
 
 
 def problem(text: str, thread: str, *, small: bool) -> str | None:
@@ -102,7 +103,7 @@ def checked(written: assist.Written, messages: list[Parsed], *, small: bool = Fa
 
 def not_asked(messages: list[Parsed]) -> Summary:
     """A small model's summary: the extractive one, no model call."""
-    return Summary(extractive(messages), "extractive", SMALL)
+    return Summary(extractive(messages), "extractive", SMALL, asked=False)
 
 
 async def summarize(
