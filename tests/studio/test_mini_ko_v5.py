@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from haneul.studio.mini_ko import docqa, recipe_v4, recipe_v5
+from haneul.studio.mini_ko import docqa, recipe_v4, recipe_v5, recipe_v6
+from haneul.studio.mini_ko.build import RECIPES
 from haneul.studio.mini_ko.span_turns import QUESTION_FIRST, span_turns
 from tests.conftest import SHARED_DATA
 
@@ -42,6 +43,16 @@ def test_span_turns_put_the_question_first_in_the_share_asked() -> None:
     # the same draws: a turn is v4's or v4's with its two parts the other way round
     changed = sum(a != b for a, b in zip(v4, v5, strict=True))
     assert 0.2 * len(v4) < changed < 0.4 * len(v4)
+
+
+@needs_data
+def test_v6_puts_the_question_first_in_nine_span_turns_in_ten() -> None:
+    v5 = span_turns(SHARED_DATA, seed=0, count=300, question_first=recipe_v5.QUESTION_FIRST)
+    v6 = span_turns(SHARED_DATA, seed=0, count=300, question_first=recipe_v6.QUESTION_FIRST)
+    assert 0.82 < _question_first(v6) < 0.97
+    # v5's pairs and answers, only the layout differs
+    assert [m[-1] for m in v5] == [m[-1] for m in v6]
+    assert RECIPES["v6"][0] is recipe_v6.build and recipe_v6.COUNTS == recipe_v4.COUNTS
 
 
 @needs_data

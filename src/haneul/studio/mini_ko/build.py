@@ -1,12 +1,12 @@
 """Rebuild haneul-mini-ko: data recipe -> LoRA training (resumable) -> GGUF adapter, and with
 `ship` into the package, where the catalog lists it as the bundled model `haneul-mini-ko`.
-The command is `haneul tune mini-ko --data ../shared/data [--recipe v4|v5|v3|v2|v1] [--ship]`.
+The command is `haneul tune mini-ko --data ../shared/data [--recipe v4|v5|v6|v3|v2|v1] [--ship]`.
 
 One epoch on an idle 2-core CPU: v1 about 40 minutes (1,677 conversations, 361k tokens), v2
 62 minutes (807 steps, 0.92M tokens), v3 about 70 (917 steps, 1.04M tokens) and v4 985 steps
 (v3 trained, not shipped; v4 shipped; v5, v4 with its span turns question first, 985 steps,
-not shipped: docs/tuning.md); killed, the same command resumes from the last checkpoint
-(every 20 steps).
+not shipped: docs/tuning.md; v6, nine span turns in ten question first); killed, the same
+command resumes from the last checkpoint (every 20 steps).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from haneul.config import Settings
 from haneul.engine.catalog import MINI_KO, adapter_file
 from haneul.studio.export import export_gguf_lora
-from haneul.studio.mini_ko import recipe, recipe_v2, recipe_v3, recipe_v4, recipe_v5
+from haneul.studio.mini_ko import recipe, recipe_v2, recipe_v3, recipe_v4, recipe_v5, recipe_v6
 from haneul.studio.train import Progress, TrainConfig, train
 
 # The settings the shipped adapter was trained with.
@@ -49,6 +49,7 @@ RECIPES: dict[str, tuple[Builder, TrainConfig]] = {
     "v3": (recipe_v3.build, CONFIG_V2),
     "v4": (recipe_v4.build, CONFIG_V2),
     "v5": (recipe_v5.build, CONFIG_V2),
+    "v6": (recipe_v6.build, CONFIG_V2),
 }
 
 

@@ -32,9 +32,12 @@ COUNTS = recipe_v4.COUNTS
 QUESTION_FIRST = 0.65
 
 
-def sources(data_dir: Path, seed: int, avoid: frozenset[str]) -> dict[str, list[Messages]]:
+def sources(
+    data_dir: Path, seed: int, avoid: frozenset[str], question_first: float = QUESTION_FIRST
+) -> dict[str, list[Messages]]:
+    """v4's sources with the span turns' question first in the share `question_first`."""
     out = recipe_v4.sources(data_dir, seed, avoid)
-    out["span"] = span_turns(data_dir, seed, COUNTS["span"], QUESTION_FIRST)
+    out["span"] = span_turns(data_dir, seed, COUNTS["span"], question_first)
     return out
 
 
