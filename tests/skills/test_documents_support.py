@@ -28,6 +28,10 @@ def test_key_terms_are_the_nouns_asked_about() -> None:
     assert key_terms("본인 결혼하면 경조사 휴가 며칠 받아?") == ["본인", "경조사", "휴가"]
     assert key_terms("뉘르부르크링 첫 레이스에서 우승한 인물은?") == ["뉘르부르크링", "레이스"]
     assert key_terms("병가는 1년에 며칠까지 쓸 수 있어?") == ["병가"]
+    # question words with a particle or a noun grown on, and how often, name nothing asked
+    assert key_terms("마음의 본질적 성질은 무엇이라 하는가?") == ["마음", "본질적", "성질"]
+    assert key_terms("쿠알라룸푸르 공항은 어느나라 공항인가?") == ["쿠알라룸푸르", "공항", "공항"]
+    assert key_terms("재택근무는 일주일에 몇 번까지 가능해?") == ["재택근무"]
 
 
 def test_a_question_about_something_the_hits_do_not_name_is_refused() -> None:

@@ -98,6 +98,11 @@ _ANSWER_KINDS = frozenset(
         "역할 곳 때 해 날 정도 최대 최소 가장 현재 대해 관련 경우 누가 누구",
     )
 )
+# How often it is asked per (일주일에 몇 번, 하루에 몇 시간): a frame, as a counted 1년에 is,
+# which a rule writes otherwise (주 2회, 1일 8시간)
+_PERIODS = frozenset(re.findall(r"\S+", "하루 일주일 한주 한달 매일 매주 매달 매월 매년 연간 월간"))
+# Question words with a particle or a noun grown on (무엇이라, 무엇만, 어느나라, 어느대학, 몇년)
+_ASKING = ("몇", "무엇", "어느", "누구", "언제", "어디", "얼마", "어떤", "어떻")
 # Endings of verbs and adjectives (결혼하면, 받을, 쓰지, 지원돼): words that are no noun
 _VERB_END = tuple("면야해어아서고지줘돼나까니요게을는은던된한할려록며도")
 _VERB_END += tuple("겨운눠낸준자워봐쳐켜혀히거했었았였")
@@ -113,8 +118,9 @@ def key_terms(question: str) -> list[str]:
         for w in question_terms(question)
         if not w.endswith(_VERB_END)
         and not _COUNTED.fullmatch(w)
-        and not w.startswith("몇")
+        and not w.startswith(_ASKING)
         and w not in _ANSWER_KINDS
+        and w not in _PERIODS
         and not w.isdigit()
     ]
 
