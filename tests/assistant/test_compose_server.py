@@ -294,6 +294,41 @@ def test_a_general_question_beside_documents_is_not_answered_from_them(
         assert "찾지 못했습니다" in _text(on_topic) and on_topic[-1]["citations"]
 
 
+SOCIOLOGY = (  # written for this test
+    "바질 번스타인은 영국의 사회학자이다. 번스타인은 사회화 과정에서 언어가 하는 역할을 "
+    "연구하였고, 계층에 따라 쓰는 말의 부호가 다르다고 보았다.\n\n"
+    "그는 제한된 부호와 정교한 부호를 구분하였으며, 학교 교육이 정교한 부호를 요구한다고 "
+    "주장하였다."
+)
+
+
+def test_a_small_model_searches_the_documents_before_it_declines(scripted: RunningServer) -> None:
+    """«…연구한 학자는?» reads like general knowledge to the router (no skill), and a small
+    model declines those; the uploaded article answers it, so the documents are searched
+    first and their quote is the answer. What they do not answer is declined as before."""
+    with _http(scripted) as http:
+        http.post("/collections", json={"name": "사회학"})
+        files = [("files", ("번스타인.txt", SOCIOLOGY.encode()))]
+        assert http.post("/collections/사회학/documents", files=files).json()["added"] == 1
+        cid = http.post("/conversations", json={}).json()["id"]
+        small = {"model": "scripted-small"}
+        for question, quote in (
+            ("사회화에서 언어가 미치는 역할에 대해 연구한 학자는?", "사회화 과정에서 언어가"),
+            ("번스타인이 구분한 두 가지 부호는?", "제한된 부호와 정교한 부호를"),
+        ):
+            events = _stream(http, cid, question, **small)
+            text = _text(events)
+            assert text.startswith("번스타인.txt에 따르면") and quote in text, text
+            assert [e["name"] for e in events if e["type"] == "skill_call"] == ["search_documents"]
+            assert events[-1]["citations"][0]["document"] == "번스타인.txt"
+        declined = _stream(http, cid, "비 오는 날 듣기 좋은 노래 추천해줘", **small)
+        assert _text(declined) == SMALL_MODEL_KO.format(model="scripted-small")
+        assert not any(e["type"] == "skill_result" for e in declined)
+        # the same question with the search skill off: declined, nothing searched
+        off = _stream(http, cid, "번스타인이 구분한 두 가지 부호는?", skills=[], **small)
+        assert _text(off) == SMALL_MODEL_KO.format(model="scripted-small")
+
+
 def test_a_real_korean_turn_on_haneul_mini_ko(server_factory: Callable[..., RunningServer]) -> None:
     srv = server_factory(default_model="haneul-mini-ko")
     with _http(srv) as http:

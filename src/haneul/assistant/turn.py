@@ -217,22 +217,28 @@ class Assistant:
         text = DECLINED_KO.format(name=name)
         return [{"type": "delta", "content": text}, self._done(text, [], [], "stop")]
 
-    async def answer(self, turn: Turn, route: Route | None) -> AsyncGenerator[Event, None]:
+    async def answer(
+        self, turn: Turn, route: Route | None, searched: bool = False
+    ) -> AsyncGenerator[Event, None]:
         """Call the routed skill (if any), start the answer with its sentence, then add the
-        model's explanation if it agrees with the result."""
+        model's explanation if it agrees with the result. `searched`: the documents were
+        searched for this turn already (and held nothing)."""
         calls: list[dict[str, Any]] = []
         result: Event | None = None
+        call_id = "call_" + secrets.token_hex(6)
+        if route is None and not searched and self.small_model is not None:
+            result = await self._documents_first(turn, call_id)
+            route = None if result is None else Route(SEARCH, result["arguments"], 0.0, {})
         if route is not None:
-            call_id = "call_" + secrets.token_hex(6)
             call: Event = {"type": "skill_call", "id": call_id, "name": route.skill}
             call["arguments"] = route.arguments
             if route.skill != SEARCH:
                 yield call
-            result = await self._call(turn, call_id, route)
+            result = result or await self._call(turn, call_id, route)
             if route.fallback is not None and _found_nothing(result):
                 # a question searched first, and the user has no documents: today's route
                 fallback = route.fallback if route.fallback.skill != NO_SKILL else None
-                async for event in self.answer(turn, fallback):
+                async for event in self.answer(turn, fallback, searched=True):
                     yield event
                 return
             general = self.small_model is None and not ASKS_DOCUMENTS.search(turn.text)
@@ -275,6 +281,26 @@ class Assistant:
         if rest:
             yield {"type": "delta", "content": rest}
         yield await self._finish(turn, composed, calls, finish)
+
+    async def _documents_first(self, turn: Turn, call_id: str) -> Event | None:
+        """A small model declines what no skill answers; before it does, the user's
+        documents are searched, and a search that answers the question (the skill's own
+        `supported` verdict on its best hit, a quote from the passage) is the route:
+        «사회화에서 언어가 미치는 역할에 대해 연구한 학자는?» reads like general knowledge to
+        the router, and the uploaded article answers it. Returns that search's result, or
+        None: declined as before."""
+        if turn.documents is None or turn.preset != OPEN:
+            return None
+        if turn.enabled_skills is not None and SEARCH not in turn.enabled_skills:
+            return None
+        route = Route(SEARCH, {"query": turn.text.strip()}, 0.0, {})
+        found = await self._call(turn, call_id, route)
+        hits = found.get("data")
+        if found.get("error") is not None or not isinstance(hits, list) or not hits:
+            return None
+        if not hits[0].get("supported", False) or _off_the_documents(found):
+            return None
+        return found
 
     async def _grounded(
         self, turn: Turn, result: Event, calls: list[dict[str, Any]]
