@@ -73,6 +73,16 @@ def test_the_quote_is_the_sentence_of_the_words_that_tell_sentences_apart() -> N
     assert best_sentence("재택근무는 일주일에 며칠 돼?", rule).startswith("제6조 (재택근무)")
 
 
+def test_a_verb_of_the_question_is_found_without_its_ending() -> None:
+    """«설계하였던 사람은?»: the sentence says 설계를; read as 설계하였던, it held a quarter of
+    the word and lost to the sentence that names 서킷 (written for this test)."""
+    article = (
+        "서킷은 1927년에 완공되었다. 공사는 건축가 한스 뮐러의 설계를 바탕으로 진행되었다. "
+        "최초 레이스에는 만 명의 관객이 모였다."
+    )
+    assert "한스 뮐러의 설계를" in best_sentence("서킷을 설계하였던 사람은?", article)
+
+
 def test_two_sentences_that_hold_the_question_equally_are_both_quoted() -> None:
     rule = (
         "제1조 (연차) 입사 첫해에는 최대 11일의 연차를 쓸 수 있다. 점심시간은 1시간이다. "

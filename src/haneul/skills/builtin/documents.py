@@ -244,10 +244,32 @@ def _held_share(term: str, flat: str) -> float:
     return sum(g in flat for g in grams) / len(grams) if grams else 0.0
 
 
+# Verb and adjective endings a question word loses before it is looked for in a sentence
+# («설계한 사람은?» over «…아이클러의 설계를 바탕으로…»), longest first
+_TAILS = sorted(
+    re.findall(
+        r"\S+",
+        "하였던 하였나 하였는가 했었던 했던 했나 했는가 하는 하던 하게 하여 해서 하고 한 할 "
+        "된 되는 되었던 되었나 되었는가 됐던 받은 받는 시킨 당한 였던 이었던 인",
+    ),
+    key=len,
+    reverse=True,
+)
+
+
+def _stem(word: str) -> str:
+    """`word` without a verb's ending (우승한 -> 우승), keeping at least two letters."""
+    for tail in _TAILS:
+        if word.endswith(tail) and len(word) - len(tail) >= 2:
+            return word[: -len(tail)]
+    return word
+
+
 @functools.lru_cache(maxsize=256)  # a «얼마» question reads it in `supported`, then quotes it
 def best_sentence(question: str, passage: str) -> str:
     """The passage's sentence that holds most of the question, each of the question's words
-    weighed by how few of the passage's sentences hold it (BM25's IDF within the passage):
+    weighed by how few of the passage's sentences hold it (BM25's IDF within the passage),
+    a verb without its ending (우승한 is looked for as 우승):
     «여름휴가 신청은 언제까지?» over an article whose every sentence says 여름휴가 is answered
     by the one that says 신청. Two sentences that tie are both quoted. A title or heading
     line only when the passage has no sentence."""
@@ -256,7 +278,7 @@ def best_sentence(question: str, passage: str) -> str:
     if not sentences:
         return passage.strip()
     flats = [re.sub(r"\s+", "", s.lower()) for s in sentences]
-    terms = list(dict.fromkeys(question_terms(question)))
+    terms = list(dict.fromkeys(_stem(t) for t in question_terms(question)))
     shares = [[_held_share(t, flat) for t in terms] for flat in flats]
     n = len(sentences)
     df = [sum(row[i] >= 0.5 for row in shares) for i in range(len(terms))]
