@@ -32,6 +32,7 @@ def test_key_terms_are_the_nouns_asked_about() -> None:
     assert key_terms("마음의 본질적 성질은 무엇이라 하는가?") == ["마음", "본질적", "성질"]
     assert key_terms("쿠알라룸푸르 공항은 어느나라 공항인가?") == ["쿠알라룸푸르", "공항", "공항"]
     assert key_terms("재택근무는 일주일에 몇 번까지 가능해?") == ["재택근무"]
+    assert key_terms("수출형 모델은 어떤 것인가?") == ["수출형", "모델"]
 
 
 def test_a_question_about_something_the_hits_do_not_name_is_refused() -> None:

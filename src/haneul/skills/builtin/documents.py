@@ -102,7 +102,7 @@ _ANSWER_KINDS = frozenset(
 # which a rule writes otherwise (주 2회, 1일 8시간)
 _PERIODS = frozenset(re.findall(r"\S+", "하루 일주일 한주 한달 매일 매주 매달 매월 매년 연간 월간"))
 # Question words with a particle or a noun grown on (무엇이라, 무엇만, 어느나라, 어느대학, 몇년)
-_ASKING = ("몇", "무엇", "어느", "누구", "언제", "어디", "얼마", "어떤", "어떻")
+_ASKING = ("몇", "무엇", "어느", "누구", "언제", "어디", "얼마", "어떤", "어떻", "것")
 # Endings of verbs and adjectives (결혼하면, 받을, 쓰지, 지원돼): words that are no noun
 _VERB_END = tuple("면야해어아서고지줘돼나까니요게을는은던된한할려록며도")
 _VERB_END += tuple("겨운눠낸준자워봐쳐켜혀히거했었았였")
