@@ -315,9 +315,11 @@ class Assistant:
         cites = compose.citations(hits, supported) if hits and not off else []
         if skill_answer:
             yield {"type": "delta", "content": skill_answer}
-        # a small model's explanation of a skill is not asked for: checked for numbers only,
-        # it added «소수는 반올림한 값입니다.» to a holiday's dates (docs/assistant.md)
-        unexplained = result["name"] in COMPLETE or (hits is None and self.small_model is not None)
+        # a small model's explanation is not asked for: checked for numbers only, it added
+        # «소수는 반올림한 값입니다.» to a holiday's dates; after a quote it picked the quote's
+        # other value one time in four («…1일입니다.» for the most days, 최대 11일) and no
+        # check can tell which value was asked (docs/assistant.md)
+        unexplained = result["name"] in COMPLETE or self.small_model is not None
         if (hits is not None and not supported) or (skill_answer and unexplained):
             text = skill_answer or compose.FALLBACK_KO
             if cites:  # the closest passages, for readers without citation chips
