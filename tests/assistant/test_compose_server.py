@@ -305,7 +305,8 @@ SOCIOLOGY = (  # written for this test
 def test_a_small_model_searches_the_documents_before_it_declines(scripted: RunningServer) -> None:
     """«…연구한 학자는?» reads like general knowledge to the router (no skill), and a small
     model declines those; the uploaded article answers it, so the documents are searched
-    first and their quote is the answer. What they do not answer is declined as before."""
+    first and their quote is the answer, alone. What they do not answer is declined as
+    before."""
     with _http(scripted) as http:
         http.post("/collections", json={"name": "사회학"})
         files = [("files", ("번스타인.txt", SOCIOLOGY.encode()))]
@@ -319,6 +320,8 @@ def test_a_small_model_searches_the_documents_before_it_declines(scripted: Runni
             events = _stream(http, cid, question, **small)
             text = _text(events)
             assert text.startswith("번스타인.txt에 따르면") and quote in text, text
+            # the quote alone: a small model is not asked to explain it (docs/assistant.md)
+            assert text.endswith('." [1]') and events[-1]["composed"]["explanation"] == "none"
             assert [e["name"] for e in events if e["type"] == "skill_call"] == ["search_documents"]
             assert events[-1]["citations"][0]["document"] == "번스타인.txt"
         declined = _stream(http, cid, "비 오는 날 듣기 좋은 노래 추천해줘", **small)

@@ -322,7 +322,7 @@ class Assistant:
         unexplained = result["name"] in COMPLETE or self.small_model is not None
         if (hits is not None and not supported) or (skill_answer and unexplained):
             text = skill_answer or compose.FALLBACK_KO
-            if cites:  # the closest passages, for readers without citation chips
+            if cites and not supported:  # the closest passages, for readers without chips
                 listed = "\n".join(f"[{c['n']}] {_where(c)}" for c in cites)
                 yield {"type": "delta", "content": "\n\n" + listed}
                 text += "\n\n" + listed
