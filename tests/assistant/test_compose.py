@@ -327,3 +327,13 @@ def test_words_in_latin_letters_need_a_source_too() -> None:
     held = ["첫 레이스의 우승은 Čeněk Junek이 차지하였다."]
     assert compose.unsupported_word("Čeněk Junek입니다.", held) is None
     assert compose.unsupported_word("Čeněk Junek입니다.", ["만오천명의 관객이 모였다."]) == "Čeněk"
+
+
+def test_a_feeling_is_told_apart_from_a_question_or_a_request() -> None:
+    from haneul.assistant.compose import feeling
+
+    felt = ("오늘 기분이 좀 우울해", "요즘 너무 힘들어", "팀장님 때문에 속상해", "기분이 안 좋아요")
+    for said in felt:
+        assert feeling(said), said
+    for asked in ("우울할 때 뭐 하면 좋아?", "힘들어도 보고서 써줘", "30평은 몇 제곱미터야?"):
+        assert not feeling(asked), asked

@@ -19,6 +19,7 @@ from haneul.assistant.compose import (
     FALLBACK_KO,
     GREETING_KO,
     INTRODUCTION_KO,
+    SMALL_FEELING_KO,
     SMALL_MODEL_KO,
     SMALL_PRESET_KO,
 )
@@ -251,6 +252,10 @@ def test_a_small_model_leaves_open_questions_to_a_larger_one(scripted: RunningSe
         assert _text(events) == said == done["message"]["content"]
         assert done["composed"]["reason_ko"] == "작은 모델이 답하지 않는 질문"
         assert "first_token_ms" not in (done["usage"] or {})  # the model wrote nothing
+        # a feeling is no question: it is heard, not declined
+        felt = _stream(http, cid, "오늘 기분이 좀 우울해", model="scripted-small")
+        assert _text(felt) == SMALL_FEELING_KO.format(model="scripted-small")
+        assert felt[-1]["composed"]["reason_ko"] == "작은 모델이 깊이 나누지 않는 마음 이야기"
         skill = _stream(http, cid, "30평은 몇 제곱미터야?", model="scripted-small")
         assert skill[-1]["message"]["content"] == "30평은 약 99.17㎡입니다."
         assert skill[-1]["composed"]["explanation"] == "none"  # not asked, so not dropped

@@ -37,6 +37,19 @@ SMALL_MODEL_KO = (
     "문서에서 찾기, 할 일 정리는 확실히 도와드릴 수 있어요. 이런 질문에도 답을 받으시려면 "
     "관리자에게 더 큰 모델을 연결해 달라고 해 주세요."
 )
+# ...and when the user says how they feel («오늘 기분이 좀 우울해»): no question to decline
+SMALL_FEELING_KO = (
+    "그런 날이 있지요. 이야기해 주셔서 고마워요. 지금 대화하는 모델({model})은 작은 모델이라 "
+    "마음을 깊이 나누는 대화는 잘하지 못해요. 일정이나 할 일 정리처럼 짐을 덜어 드릴 수 있는 "
+    "일은 확실히 도와드릴게요. 힘든 마음이 오래가면 가까운 사람이나 전문 상담에 꼭 이야기해 "
+    "보세요."
+)
+# A message about the user's own feelings, not a question
+FEELING = re.compile(
+    r"(?:기분|마음)이?\s*(?:좀\s*|너무\s*|많이\s*)?(?:안\s*좋|별로|우울|꿀꿀|울적|무거)|"
+    r"우울해|우울하다|속상해|속상하다|외로워|외롭다|슬퍼|슬프다|힘들어|힘들다|지쳤어|지친다|"
+    r"서운해|짜증\s*나"
+)
 # ...and in a role-play preset (모의 면접, 여행 계획), whose every turn is the model's own
 SMALL_PRESET_KO = (
     "«{preset}» 역할은 지금 대화하는 모델({model})처럼 작은 모델로는 제대로 해낼 수 없어서, "
@@ -45,6 +58,7 @@ SMALL_PRESET_KO = (
     "연결해 달라고 해 주세요."
 )
 SMALL_MODEL = "an open question the model is too small to answer"  # composed.reason
+SMALL_FEELING = "a feeling the model is too small to talk through"  # composed.reason
 INTRODUCTION_KO = (
     "안녕하세요! 저는 하늘(Haneul)입니다. 한국어로 대화하는 AI 어시스턴트로, 계산과 단위 변환, "
     "날짜와 공휴일 확인, 올려 주신 문서에서 내용 찾기 같은 일을 도와드려요. "
@@ -121,6 +135,7 @@ _REASONS_KO = [
     (re.compile(r"the model wrote nothing"), "모델이 아무것도 쓰지 않음"),
     (re.compile(r"fixed self-introduction"), "정해 둔 자기소개"),
     (re.compile(SMALL_MODEL), "작은 모델이 답하지 않는 질문"),
+    (re.compile(SMALL_FEELING), "작은 모델이 깊이 나누지 않는 마음 이야기"),
     (re.compile(r"a fixed reply to a courtesy"), "정해 둔 인사"),
     (re.compile(r"JSON made from the listed items"), "말씀하신 항목으로 만든 JSON"),
     (re.compile(r"recalled from memory"), "기억에서 답함"),
@@ -152,6 +167,17 @@ def is_introduction(question: str) -> bool:
 
 def is_greeting(question: str) -> bool:
     return bool(_GREETING.match(question))
+
+
+_ASKS = re.compile(
+    r"[?？]|뭐|무엇|어떻게|어떡|왜|어떤|할까|될까|좋을까|나을까|방법|추천|알려|줘|주세요"
+)
+
+
+def feeling(message: str) -> bool:
+    """The user says how they feel («오늘 기분이 좀 우울해»), asking nothing («우울할 때 뭐
+    하면 좋아?» asks for advice)."""
+    return bool(FEELING.search(message)) and not _ASKS.search(message)
 
 
 def wants_json(question: str) -> bool:

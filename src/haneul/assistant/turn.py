@@ -264,9 +264,12 @@ class Assistant:
             return
         if self.small_model is not None:  # nothing the system knows answers it: say so
             said = compose.SMALL_MODEL_KO if turn.preset == OPEN else compose.SMALL_PRESET_KO
+            reason = compose.SMALL_MODEL
+            if turn.preset == OPEN and compose.feeling(turn.text):
+                said, reason = compose.SMALL_FEELING_KO, compose.SMALL_FEELING  # no question
             text = said.format(model=self.small_model, preset=NAMES_KO.get(turn.preset, ""))
             yield {"type": "delta", "content": text}
-            composed = compose.Composed(text, reason=compose.SMALL_MODEL)
+            composed = compose.Composed(text, reason=reason)
             yield await self._finish(turn, composed, calls, "stop")
             return
         gate = compose.Gate(turn.text, self._prompts(turn), avoid=turn.unrelated)
