@@ -88,6 +88,12 @@ def test_a_factual_question_reaches_the_documents_and_only_them(app: AppClient) 
         ("반지름이 3인 원의 넓이는?", "math"),
         ("2026년 12월 25일은 무슨 요일이야?", "korean_calendar"),
         ("30평은 몇 제곱미터야?", "convert_units"),
+        # a conversion asked in full is one, whatever its words' neighbours (it was a search)
+        ("3시간은 몇 분이야?", "convert_units"),
+        ("1갤런은 몇 리터야?", "convert_units"),
+        # documents asked for as a table are the table skill's, not a search's
+        ("재택근무 지침의 핵심을 표로 보여줘", "document_table"),
+        ("출장비 지급 기준을 표로 요약해 줘", "document_table"),
         ("내일 할 일 있어?", "todo_list"),
         ("받은 메일 보여줘", "mail"),
     ],

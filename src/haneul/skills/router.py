@@ -28,10 +28,13 @@ from typing import Any
 import numpy as np
 
 from haneul.skills import Skill
+from haneul.skills.builtin.units import asks_conversion
 
 NO_SKILL = "none"
+UNITS = "convert_units"
 QUESTION = "question"  # a factual question: the documents first, when the user has some
 SEARCH = "search_documents"
+TABLE = "document_table"
 EmbedTexts = Callable[[list[str]], np.ndarray]  # texts -> (n, dim) normalised rows
 
 NO_SKILL_EXAMPLES = (
@@ -286,10 +289,26 @@ class SkillRouter:
     def route(
         self, utterance: str, enabled: Iterable[str] | None = None, documents: bool = False
     ) -> Route:
+        """`_route`'s choice, but a search of the documents the user asked to see as a table
+        («재택근무 지침의 핵심을 표로 보여줘») is the table skill's."""
+        found = self._route(utterance, enabled, documents)
+        if found.skill != SEARCH or TABLE not in self.skills:
+            return found
+        if enabled is not None and TABLE not in enabled:
+            return found
+        arguments = self.skills[TABLE].parse(utterance)
+        return found if arguments is None else Route(TABLE, arguments, found.score, found.scores)
+
+    def _route(
+        self, utterance: str, enabled: Iterable[str] | None = None, documents: bool = False
+    ) -> Route:
         """The skill for `utterance` among `enabled` (None: all) and its arguments, or none.
         `documents`: the user may have documents, so a factual question (`QUESTION` ranked
         above the class chosen without it) searches them first."""
         allowed = set(self.skills if enabled is None else enabled) | {NO_SKILL, QUESTION}
+        asked = asks_conversion(utterance) if UNITS in allowed & set(self.skills) else None
+        if asked is not None:  # «3시간은 몇 분이야?» is a conversion, with documents or not
+            return Route(UNITS, asked, 1.0, {})
         if GENERAL_CHAT.search(utterance) or OPINION.search(utterance):
             allowed.discard(SEARCH)
         vector = self.embed([utterance])[0]

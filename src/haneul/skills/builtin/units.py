@@ -83,6 +83,31 @@ def parse(utterance: str) -> dict[str, Any] | None:
     return {"value": float(value.replace(",", "")), "from_unit": source, "to_unit": target}
 
 
+# «3시간은 몇 분이야?», «1갤런은 몇 리터야?»: a quantity, its 은/는 and «몇» another unit, in
+# full; the second unit ends its word (not «1시간은 몇 초과», whose 초 begins 초과)
+_ASKED = re.compile(
+    rf"(-?[\d,]+(?:\.\d+)?)\s*({_UNIT})\s*(?:은|는|이면|면)\s*몇\s*({_UNIT})"
+    r"(?=$|[\s?？.!,]|이야|야|이에요|예요|입니까|인가|인지|일까|이지|이|가|으로|로|쯤|정도)"
+)
+
+
+def asks_conversion(utterance: str) -> dict[str, Any] | None:
+    """The arguments when `utterance` asks, in full, for a quantity in another unit of the
+    same kind (nothing else to read into it: the router takes it before its examples); None
+    otherwise, also for «400km는 몇 시간?», which no conversion answers."""
+    found = _ASKED.search(utterance)
+    if not found:
+        return None
+    value, source, target = found.groups()
+    import pint
+
+    try:
+        _registry().Quantity(1, _unit(source)).to(_unit(target))
+    except (pint.errors.PintError, AttributeError, ValueError):
+        return None
+    return {"value": float(value.replace(",", "")), "from_unit": source, "to_unit": target}
+
+
 @skill(
     "convert_units",
     examples=(
