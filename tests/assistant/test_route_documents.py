@@ -91,6 +91,9 @@ def test_a_factual_question_reaches_the_documents_and_only_them(app: AppClient) 
         # a conversion asked in full is one, whatever its words' neighbours (it was a search)
         ("3시간은 몇 분이야?", "convert_units"),
         ("1갤런은 몇 리터야?", "convert_units"),
+        # a search asked for in so many words, with documents or without
+        ("매뉴얼에서 비밀번호 초기화 방법 찾아줘", "search_documents"),
+        ("사내 문서 검색: 신입 온보딩 절차", "search_documents"),
         # documents asked for as a table are the table skill's, not a search's
         ("재택근무 지침의 핵심을 표로 보여줘", "document_table"),
         ("출장비 지급 기준을 표로 요약해 줘", "document_table"),

@@ -110,6 +110,13 @@ GENERAL_CHAT = re.compile(
     r"네\s*생각|그냥\s*(?:대화|얘기|이야기|수다)"
 )
 
+# A search of the documents asked for in so many words: 문서에서 … 찾아줘, 매뉴얼에 … 나와 있어?,
+# 사내 문서 검색: … (after GENERAL_CHAT, so «문서 찾지 말고» never gets here)
+SEARCH_ASKED = re.compile(
+    r"(?:문서|매뉴얼|위키|자료)\S*\s*(?:에서|에|중에)\s+.{0,40}?(?:찾아|검색|나와\s*있|알려)"
+    r"|(?:문서|자료)\s*검색"
+)
+
 # Opinions, advice, recommendations and feelings ask the assistant, not the documents: they
 # never search them, with documents or without (docs/assistant.md)
 OPINION = re.compile(
@@ -311,6 +318,9 @@ class SkillRouter:
             return Route(UNITS, asked, 1.0, {})
         if GENERAL_CHAT.search(utterance) or OPINION.search(utterance):
             allowed.discard(SEARCH)
+        if SEARCH in allowed and SEARCH in self.skills and SEARCH_ASKED.search(utterance):
+            # «매뉴얼에서 비밀번호 초기화 방법 찾아줘»: a search asked for in so many words
+            return Route(SEARCH, {"query": utterance.strip()}, 1.0, {})
         vector = self.embed([utterance])[0]
         sims = self._matrix @ vector
         scores: dict[str, float] = {}
