@@ -140,7 +140,12 @@ export function fillCard(card, result) {
     return;
   }
   box.replaceChildren();
-  if (result.answer) box.append(el("p", "skill-answer", result.answer));
+  if (result.answer?.includes("\n")) {
+    // a skill's answer of several lines is Markdown (the table skill's table): rendered
+    const answer = el("div", "skill-answer");
+    renderMarkdown(answer, result.answer);
+    box.append(answer);
+  } else if (result.answer) box.append(el("p", "skill-answer", result.answer));
   if (result.content && result.content.trim() !== (result.answer || "").trim()) {
     const content = el("div", "content"); // a result that is its sentence alone is said once
     renderMarkdown(content, result.content);
