@@ -21,7 +21,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared/data/korquad/korquad_v1.0_d
 
 def before(question: str, passage: str) -> str:
     parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
-    sentences = [p for p in parts if documents._SENTENCE_LIKE.search(p)] or parts
+    sentences = [p for p in parts if documents.SENTENCE_LIKE.search(p)] or parts
     return max(sentences, key=lambda s: documents.support(question, s), default=passage)
 
 

@@ -37,6 +37,8 @@ def test_a_table_answer_is_a_table_in_the_card_and_the_answer(
     answered(page)
     answer = page.locator(".msg.assistant").last
     expect(answer.locator(".body table")).to_contain_text("2만 5천 원")
+    # its rows are the rules; the document's title line is no row of its own
+    expect(answer.locator(".body table tbody tr")).to_have_count(3)
     card = answer.locator(".skill-card")
     expect(card).to_contain_text("표 만들기")
     # no Markdown source anywhere the reader looks

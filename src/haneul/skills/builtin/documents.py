@@ -236,7 +236,7 @@ def supported(question: str, hits: list[dict[str, Any]]) -> bool:
 # A line that ends like a sentence (punctuation, or a predicate's last syllable: 지급한다,
 # 있음, 가능함, 됩니다요): a title or a heading («하비에르 소토마요르», «국내 출장비 지급 기준»)
 # does not, and quoting one tells the reader nothing but the words of the question
-_SENTENCE_LIKE = re.compile(r"(?:[.!?。]|[다요음함임됨죠])[\"'」』)\]]*$")
+SENTENCE_LIKE = re.compile(r"(?:[.!?。]|[다요음함임됨죠])[\"'」』)\]]*$")
 
 
 def _held_share(term: str, flat: str) -> float:
@@ -274,7 +274,7 @@ def best_sentence(question: str, passage: str) -> str:
     by the one that says 신청. Two sentences that tie are both quoted. A title or heading
     line only when the passage has no sentence."""
     parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
-    sentences = [p for p in parts if _SENTENCE_LIKE.search(p)] or parts
+    sentences = [p for p in parts if SENTENCE_LIKE.search(p)] or parts
     if not sentences:
         return passage.strip()
     flats = [re.sub(r"\s+", "", s.lower()) for s in sentences]

@@ -14,6 +14,7 @@ from typing import Any
 
 from haneul.engine.kiwi import LOCK, kiwi
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
+from haneul.skills.builtin.documents import SENTENCE_LIKE
 from haneul.skills.documents_source import Sentence
 
 FILE = re.compile(r"([\w가-힣().\-]+\.(?:pdf|docx|pptx|xlsx|hwpx?|html?|md|txt))", re.I)
@@ -104,6 +105,8 @@ async def document_table(
         raise SkillArgumentError("document_table: documents are not available here")
     doc = await context.documents.document(context.owner, document, about)
     candidates = [(i, *_row(s)) for i, s in enumerate(doc.sentences) if s.text.strip()]
+    # a title or heading line («하늘전자 국내 출장비 지급 기준») is no key point of its own
+    candidates = [c for c in candidates if c[1] > 0 or SENTENCE_LIKE.search(c[3])]
     best = sorted(candidates, key=lambda c: (-c[1], c[0]))[:rows]
     chosen = sorted(best)  # back in the document's order
     # no 출처 column without a page or heading to cite (a plain text file): the title names it
