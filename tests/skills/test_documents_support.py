@@ -84,6 +84,14 @@ def test_a_verb_of_the_question_is_found_without_its_ending() -> None:
     assert "한스 뮐러의 설계를" in best_sentence("서킷을 설계하였던 사람은?", article)
 
 
+def test_a_question_of_when_is_quoted_from_the_sentence_with_a_date() -> None:
+    article = "평가단은 후보 도시를 조사한다. 평가단은 2002년 10월에 만들어졌다."  # for this test
+    assert best_sentence("평가단은 언제 생겼어?", article) == "평가단은 2002년 10월에 만들어졌다."
+    # ...and one of how many from the sentence with a number
+    rules = "출장 일비는 실비로 정산한다. 출장 일비는 하루 2만 5천 원이다."
+    assert best_sentence("출장 일비는 얼마야?", rules) == "출장 일비는 하루 2만 5천 원이다."
+
+
 def test_two_sentences_that_hold_the_question_equally_are_both_quoted() -> None:
     rule = (
         "제1조 (연차) 입사 첫해에는 최대 11일의 연차를 쓸 수 있다. 점심시간은 1시간이다. "

@@ -265,11 +265,27 @@ def _stem(word: str) -> str:
     return word
 
 
+# A question of when (언제, 몇 년, 연도, 시기) is answered by a sentence with a date in it, one
+# of how many or how much (몇, 얼마) by one with a number: such a sentence weighs one more
+_ASKS_WHEN = re.compile(r"언제|몇\s*년|연도|년도|날짜|시기|며칠|몇\s*월|몇\s*일")
+_DATE = re.compile(r"\d+\s*(?:년|월|일|시)|\d{4}|세기|[월화수목금토일]요일|오전|오후|정오|자정")
+_ASKS_COUNT = re.compile(r"몇|얼마")
+_DIGIT = re.compile(r"\d")
+
+
+def _answer_kind(question: str) -> re.Pattern[str] | None:
+    """What a sentence that answers `question` must hold: a date, a number, or None."""
+    if _ASKS_WHEN.search(question):
+        return _DATE
+    return _DIGIT if _ASKS_COUNT.search(question) else None
+
+
 @functools.lru_cache(maxsize=256)  # a «얼마» question reads it in `supported`, then quotes it
 def best_sentence(question: str, passage: str) -> str:
     """The passage's sentence that holds most of the question, each of the question's words
     weighed by how few of the passage's sentences hold it (BM25's IDF within the passage),
-    a verb without its ending (우승한 is looked for as 우승):
+    a verb without its ending (우승한 is looked for as 우승), and a sentence holding the kind
+    of answer asked for (a date for 언제, a number for 몇 or 얼마) one more:
     «여름휴가 신청은 언제까지?» over an article whose every sentence says 여름휴가 is answered
     by the one that says 신청. Two sentences that tie are both quoted. A title or heading
     line only when the passage has no sentence."""
@@ -284,6 +300,9 @@ def best_sentence(question: str, passage: str) -> str:
     df = [sum(row[i] >= 0.5 for row in shares) for i in range(len(terms))]
     idf = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df]
     scores = [sum(w * share for w, share in zip(idf, row, strict=True)) for row in shares]
+    kind = _answer_kind(question)
+    if kind is not None:  # «…평가단은 언제 만들어진 것인가?»: the sentence with its date
+        scores = [s + bool(kind.search(text)) for s, text in zip(scores, sentences, strict=True)]
     best = max(scores)
     tied = [i for i in range(n) if best > 0 and abs(scores[i] - best) < 1e-9][:2]
     # two sentences that hold the question equally («연차휴가는 최대 며칠?»: the first year's
