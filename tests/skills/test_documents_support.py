@@ -88,6 +88,12 @@ def test_a_question_of_when_is_quoted_from_the_sentence_with_a_date() -> None:
     article = "평가단은 후보 도시를 조사한다. 평가단은 2002년 10월에 만들어졌다."  # for this test
     assert best_sentence("평가단은 언제 생겼어?", article) == "평가단은 2002년 10월에 만들어졌다."
     # ...and one of how many from the sentence with a number
+    # a deadline counts as a time: «언제까지» is the sentence of 신청, not the one of dates
+    rule = (
+        "제2조 (여름휴가) 여름휴가는 7월 1일부터 8월 31일 사이에 쓴다. 신청은 사용 예정일 "
+        "2주 전까지 부서장에게 한다."
+    )
+    assert "2주 전까지" in best_sentence("여름휴가 신청은 언제까지 해야 해?", rule)
     rules = "출장 일비는 실비로 정산한다. 출장 일비는 하루 2만 5천 원이다."
     assert best_sentence("출장 일비는 얼마야?", rules) == "출장 일비는 하루 2만 5천 원이다."
 

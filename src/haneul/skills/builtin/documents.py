@@ -268,7 +268,10 @@ def _stem(word: str) -> str:
 # A question of when (언제, 몇 년, 연도, 시기) is answered by a sentence with a date in it, one
 # of how many or how much (몇, 얼마) by one with a number: such a sentence weighs one more
 _ASKS_WHEN = re.compile(r"언제|몇\s*년|연도|년도|날짜|시기|며칠|몇\s*월|몇\s*일")
-_DATE = re.compile(r"\d+\s*(?:년|월|일|시)|\d{4}|세기|[월화수목금토일]요일|오전|오후|정오|자정")
+_DATE = re.compile(
+    r"\d+\s*(?:년|월|일|시)|\d{4}|세기|[월화수목금토일]요일|오전|오후|정오|자정"
+    r"|\d+\s*(?:주|개월|달)\s*(?:전|후|이내|안)"  # «사용 예정일 2주 전까지»: a deadline
+)
 _ASKS_COUNT = re.compile(r"몇|얼마")
 _DIGIT = re.compile(r"\d")
 

@@ -106,7 +106,10 @@ async def document_table(
     doc = await context.documents.document(context.owner, document, about)
     candidates = [(i, *_row(s)) for i, s in enumerate(doc.sentences) if s.text.strip()]
     # a title or heading line («하늘전자 국내 출장비 지급 기준») is no key point of its own
-    candidates = [c for c in candidates if c[1] > 0 or SENTENCE_LIKE.search(c[3])]
+    # ...nor a numbering left on a line of its own («나.»)
+    candidates = [
+        c for c in candidates if c[1] > 0 or (SENTENCE_LIKE.search(c[3]) and len(c[3]) >= 8)
+    ]
     best = sorted(candidates, key=lambda c: (-c[1], c[0]))[:rows]
     chosen = sorted(best)  # back in the document's order
     # no 출처 column without a page or heading to cite (a plain text file): the title names it
