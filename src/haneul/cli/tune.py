@@ -224,8 +224,8 @@ def mini_ko(
     data_only: Annotated[bool, typer.Option(help="Only build the training data.")] = False,
     recipe: Annotated[
         str,
-        typer.Option(help="The data recipe: v4 (shipped since 2026-12-06), v5, v6, v3, v2 or v1."),
-    ] = "v4",
+        typer.Option(help="The data recipe: v6 (shipped since 2026-12-06), v5, v4, v3, v2 or v1."),
+    ] = "v6",
 ) -> None:
     """Rebuild haneul-mini-ko: its data recipe, one epoch of LoRA training, the GGUF adapter."""
     from haneul.studio.mini_ko.build import RECIPES, build_data, rebuild

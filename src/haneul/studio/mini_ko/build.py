@@ -4,9 +4,10 @@ The command is `haneul tune mini-ko --data ../shared/data [--recipe v4|v5|v6|v3|
 
 One epoch on an idle 2-core CPU: v1 about 40 minutes (1,677 conversations, 361k tokens), v2
 62 minutes (807 steps, 0.92M tokens), v3 about 70 (917 steps, 1.04M tokens) and v4 985 steps
-(v3 trained, not shipped; v4 shipped; v5, v4 with its span turns question first, 985 steps,
-not shipped: docs/tuning.md; v6, nine span turns in ten question first); killed, the same
-command resumes from the last checkpoint (every 20 steps).
+(v3 trained, not shipped; v4 shipped, then v5 (v4 with most span turns question first, not
+shipped) and v6 (nine span turns in ten question first), 985 steps each, v6 shipped since
+2026-12-06: docs/tuning.md); killed, the same command resumes from the last checkpoint
+(every 20 steps).
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ v4 (35 in 100) F1 about 50 / 33, spread 16.5; v5 (65 in 100) 47 / 38, spread 9.2
 the share to 90 in 100 to see whether the two meet; the assistant's own document turns keep
 the passages first, as the assistant lays them out. Every other source, count and setting is
 v4's (and v5's).
+
+Trained and shipped 2026-12-06 (docs/tuning.md, "Recipe v6"): F1 p1 / p2 / p3 46.7 / 44.3 /
+41.6 on the 300 items, spread 5.06, mean 44.2 against v4's 38.6.
 """
 
 from __future__ import annotations
