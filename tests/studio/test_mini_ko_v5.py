@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from haneul.studio.mini_ko import docqa, recipe_v4, recipe_v5, recipe_v6
+from haneul.studio.mini_ko import docqa, recipe_v4, recipe_v5, recipe_v6, recipe_v7
 from haneul.studio.mini_ko.build import RECIPES
 from haneul.studio.mini_ko.span_turns import QUESTION_FIRST, span_turns
 from tests.conftest import SHARED_DATA
@@ -53,6 +53,15 @@ def test_v6_puts_the_question_first_in_nine_span_turns_in_ten() -> None:
     # v5's pairs and answers, only the layout differs
     assert [m[-1] for m in v5] == [m[-1] for m in v6]
     assert RECIPES["v6"][0] is recipe_v6.build and recipe_v6.COUNTS == recipe_v4.COUNTS
+
+
+@needs_data
+def test_v7_puts_the_question_first_in_every_span_turn() -> None:
+    v6 = span_turns(SHARED_DATA, seed=0, count=300, question_first=recipe_v6.QUESTION_FIRST)
+    v7 = span_turns(SHARED_DATA, seed=0, count=300, question_first=recipe_v7.QUESTION_FIRST)
+    assert _question_first(v7) == 1.0
+    assert [m[-1] for m in v6] == [m[-1] for m in v7]
+    assert RECIPES["v7"][0] is recipe_v7.build and recipe_v7.COUNTS == recipe_v4.COUNTS
 
 
 @needs_data

@@ -224,7 +224,9 @@ def mini_ko(
     data_only: Annotated[bool, typer.Option(help="Only build the training data.")] = False,
     recipe: Annotated[
         str,
-        typer.Option(help="The data recipe: v6 (shipped since 2026-12-06), v5, v4, v3, v2 or v1."),
+        typer.Option(
+            help="The data recipe: v6 (shipped since 2026-12-06), v7, v5, v4, v3, v2 or v1."
+        ),
     ] = "v6",
 ) -> None:
     """Rebuild haneul-mini-ko: its data recipe, one epoch of LoRA training, the GGUF adapter."""

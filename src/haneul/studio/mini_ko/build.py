@@ -21,7 +21,15 @@ from typing import Any
 from haneul.config import Settings
 from haneul.engine.catalog import MINI_KO, adapter_file
 from haneul.studio.export import export_gguf_lora
-from haneul.studio.mini_ko import recipe, recipe_v2, recipe_v3, recipe_v4, recipe_v5, recipe_v6
+from haneul.studio.mini_ko import (
+    recipe,
+    recipe_v2,
+    recipe_v3,
+    recipe_v4,
+    recipe_v5,
+    recipe_v6,
+    recipe_v7,
+)
 from haneul.studio.train import Progress, TrainConfig, train
 
 # The settings the shipped adapter was trained with.
@@ -51,6 +59,7 @@ RECIPES: dict[str, tuple[Builder, TrainConfig]] = {
     "v4": (recipe_v4.build, CONFIG_V2),
     "v5": (recipe_v5.build, CONFIG_V2),
     "v6": (recipe_v6.build, CONFIG_V2),
+    "v7": (recipe_v7.build, CONFIG_V2),
 }
 
 
