@@ -226,15 +226,13 @@ class Assistant:
         calls: list[dict[str, Any]] = []
         result: Event | None = None
         call_id = "call_" + secrets.token_hex(6)
-        if route is None and not searched and self.small_model is not None:
-            result = await self._documents_first(turn, call_id)
-            route = None if result is None else Route(SEARCH, result["arguments"], 0.0, {})
+        probe = route is None and not searched and self.small_model is not None
         if route is not None:
             call: Event = {"type": "skill_call", "id": call_id, "name": route.skill}
             call["arguments"] = route.arguments
             if route.skill != SEARCH:
                 yield call
-            result = result or await self._call(turn, call_id, route)
+            result = await self._call(turn, call_id, route)
             if route.fallback is not None and _found_nothing(result):
                 # a question searched first, and the user has no documents: today's route
                 fallback = route.fallback if route.fallback.skill != NO_SKILL else None
@@ -261,6 +259,15 @@ class Assistant:
             yield await self._finish(
                 turn, compose.Composed(made, reason=compose_json.REASON), calls, "stop"
             )
+            return
+        found = await self._documents_first(turn, call_id) if probe else None
+        if found is not None:  # a small model's last resort before declining: the documents
+            arguments = found.get("arguments", {})
+            yield {"type": "skill_call", "id": call_id, "name": SEARCH, "arguments": arguments}
+            calls.append({k: v for k, v in found.items() if k != "type"})
+            yield found
+            async for event in self._grounded(turn, found, calls):
+                yield event
             return
         if self.small_model is not None:  # nothing the system knows answers it: say so
             said = compose.SMALL_MODEL_KO if turn.preset == OPEN else compose.SMALL_PRESET_KO
