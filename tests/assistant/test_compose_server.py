@@ -336,7 +336,12 @@ def test_a_small_model_searches_the_documents_before_it_declines(scripted: Runni
         off = _stream(http, cid, "번스타인이 구분한 두 가지 부호는?", skills=[], **small)
         assert _text(off) == SMALL_MODEL_KO.format(model="scripted-small")
         # JSON of listed items is code's, before any search (the documents are not asked)
-        listed = _stream(http, cid, "번스타인이 구분한 두 가지 부호를 JSON으로: 제한된 부호, 정교한 부호", **small)
+        listed = _stream(
+            http,
+            cid,
+            "번스타인이 구분한 두 가지 부호를 JSON으로: 제한된 부호, 정교한 부호",
+            **small,
+        )
         assert not any(e["type"] == "skill_call" for e in listed)
         assert '"제한된 부호"' in _text(listed) and '"정교한 부호"' in _text(listed)
 

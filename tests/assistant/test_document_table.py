@@ -1,9 +1,14 @@
-"""Document to table: the key points of an uploaded document as a Markdown table with the
-source of every row, through the assistant; asking with no document is a clear skill error."""
+"""Document to table and document summary: the key points of an uploaded document as a
+Markdown table with the source of every row, or as its own sentences, through the
+assistant; asking with no document is a clear skill error."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import RunningServer
+
+DOCS = Path(__file__).resolve().parents[2] / "bench" / "data" / "answers_docs"
 
 RULES = """# 취업 규칙
 
@@ -54,3 +59,30 @@ def test_an_uploaded_document_becomes_a_table(keyed: tuple[RunningServer, str, s
         assert reply.status_code == 200
         [call] = reply.json()["skill_calls"]
         assert call["error"] == "no document any in your collections"
+
+
+def test_an_uploaded_document_is_summarised_in_its_own_sentences(
+    keyed: tuple[RunningServer, str, str],
+) -> None:
+    """«휴가규정.txt 내용을 요약해 줘» (the web UI's own follow-up after a search) is the
+    summary skill's: the first sentence of each article, whole, and the answer is that list
+    (no model sentence after it); a text given in the message is not a document's summary."""
+    srv, key, _ = keyed
+    rules = (DOCS / "휴가규정.txt").read_bytes()
+    with srv.http(key) as http:
+        http.post("/collections", json={"name": "인사"})
+        files = [("files", ("휴가규정.txt", rules)), ("files", ("취업규칙.md", RULES.encode()))]
+        assert http.post("/collections/인사/documents", files=files).json()["added"] == 2
+        cid = http.post("/conversations", json={}).json()["id"]
+        for request in ("휴가규정.txt 내용을 요약해 줘", "휴가 규정 요약해줘"):
+            reply = http.post(f"/conversations/{cid}/messages", json={"content": request}).json()
+            [call] = reply["skill_calls"]
+            assert call["name"] == "document_summary" and call["error"] is None, call
+            said = reply["message"]["content"]
+            assert said == call["content"] and said.startswith("**휴가규정.txt** 요약")
+            assert "- 제4조 (병가) 업무 외 질병으로 요양이 필요한 직원은 연 60일까지" in said
+        given = http.post(
+            f"/conversations/{cid}/messages",
+            json={"content": "이 글 좀 요약해줘: 회사는 내년부터 재택근무를 확대한다"},
+        ).json()
+        assert all(c["name"] != "document_summary" for c in given["skill_calls"])

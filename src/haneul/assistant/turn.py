@@ -64,7 +64,7 @@ NOTED = "acknowledged what the user stated"  # of the answer to a statement of f
 MEMORY_NOTE = "사용자에 대해 기억하고 있는 사실입니다 (관련 있을 때만 참고하세요):"
 SEARCH = "search_documents"
 # skills whose answer is the whole answer: no model after it
-COMPLETE = {"document_table", "todo_list", "todo_add"}
+COMPLETE = {"document_table", "document_summary", "todo_list", "todo_add"}
 EXPLANATION_TOKENS = 160  # the most an explanation after a skill's sentence may take
 CONFIRM_KO = (
     "'{name}' 스킬은 실행하면 되돌리기 어려운 작업입니다. 아래 내용으로 실행할까요?\n\n{arguments}"

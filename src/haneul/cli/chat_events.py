@@ -20,6 +20,7 @@ SKILL_TITLES = {
     "search_documents": "문서 검색",
     "table": "표 만들기",
     "document_table": "표 만들기",
+    "document_summary": "문서 요약",
     "todo_list": "오늘 할 일",
     "todo_add": "할 일 추가",
     "mail": "메일",

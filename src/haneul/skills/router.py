@@ -35,6 +35,7 @@ UNITS = "convert_units"
 QUESTION = "question"  # a factual question: the documents first, when the user has some
 SEARCH = "search_documents"
 TABLE = "document_table"
+SUMMARY = "document_summary"
 EmbedTexts = Callable[[list[str]], np.ndarray]  # texts -> (n, dim) normalised rows
 
 NO_SKILL_EXAMPLES = (
@@ -297,14 +298,18 @@ class SkillRouter:
         self, utterance: str, enabled: Iterable[str] | None = None, documents: bool = False
     ) -> Route:
         """`_route`'s choice, but a search of the documents the user asked to see as a table
-        («재택근무 지침의 핵심을 표로 보여줘») is the table skill's."""
+        («재택근무 지침의 핵심을 표로 보여줘») is the table skill's, and one asked to be
+        summarised («휴가 규정 요약해줘») the summary skill's."""
         found = self._route(utterance, enabled, documents)
-        if found.skill != SEARCH or TABLE not in self.skills:
+        if found.skill != SEARCH:
             return found
-        if enabled is not None and TABLE not in enabled:
-            return found
-        arguments = self.skills[TABLE].parse(utterance)
-        return found if arguments is None else Route(TABLE, arguments, found.score, found.scores)
+        for name in (TABLE, SUMMARY):
+            if name not in self.skills or (enabled is not None and name not in enabled):
+                continue
+            arguments = self.skills[name].parse(utterance)
+            if arguments is not None:
+                return Route(name, arguments, found.score, found.scores)
+        return found
 
     def _route(
         self, utterance: str, enabled: Iterable[str] | None = None, documents: bool = False

@@ -21,7 +21,8 @@ FILE = re.compile(r"([\w가-힣().\-]+\.(?:pdf|docx|pptx|xlsx|hwpx?|html?|md|txt
 KEY_VALUE = re.compile(r"^\s*([^:：]{1,30})[:：]\s*(.+)$")
 ARTICLE = re.compile(r"^\s*(제\s*\d+\s*조(?:\s*[(（][^)）]{1,20}[)）])?)\s*(.{4,})$")
 TOPIC_CHARS = 30  # a topic longer than this is a clause, not a label
-FACT = re.compile(r"\d|년|월|일|원|%|시간|기간|까지|이상|이하")
+# numbers and spans of time; 년, 월, 일, 원 alone are in too many words (직원, 일한다, 매월)
+FACT = re.compile(r"\d|시간|기간|까지|이상|이하")
 
 
 # «표» as a word of its own («표로 정리해줘», «표 만들어 줘»), never inside 발표, 대표, 목표, 표시
@@ -70,6 +71,12 @@ def _row(sentence: Sentence) -> tuple[int, str, str, str]:
         form, item, content = split
         return form + 2 * bool(FACT.search(content)), item, content, where
     return 2 * bool(FACT.search(text)), sentence.heading or "내용", text, where
+
+
+def score(sentence: Sentence) -> int:
+    """How much a sentence reads as a key point: 2 for a label of its own (an article, a
+    colon), 1 for a topic, 2 more when it carries numbers, dates or amounts."""
+    return _row(sentence)[0]
 
 
 def _cell(text: str) -> str:
