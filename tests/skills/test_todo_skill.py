@@ -148,3 +148,54 @@ def test_the_parsers_leave_other_requests_alone() -> None:
         "due": "오늘",
         "priority": "high",
     }
+
+
+@pytest.mark.parametrize(
+    ("utterance", "arguments"),
+    [
+        (
+            "오늘 할 일: 보고서 제출, 팀 회의 준비 정리해줘",
+            {"title": "보고서 제출", "due": "오늘", "priority": "normal", "more": ["팀 회의 준비"]},
+        ),
+        (
+            "급한 할 일: 서버 점검 및 백업 확인",
+            {"title": "서버 점검", "due": None, "priority": "high", "more": ["백업 확인"]},
+        ),
+        # one item after the colon: the title, as before
+        (
+            "할 일 추가: 금요일까지 예산안 검토",
+            {"title": "예산안 검토", "due": "금요일까지", "priority": "normal"},
+        ),
+        ("할 일: 보고서", None),
+        ("오늘 할 일 JSON으로: 보고서 제출, 팀 회의 준비", None),  # JSON is written by code
+    ],
+)
+def test_todos_listed_after_a_colon_are_each_a_todo(
+    utterance: str, arguments: dict[str, Any] | None
+) -> None:
+    assert parse_add(utterance) == arguments
+
+
+@pytest.mark.slow  # starts haneul serve
+def test_listed_todos_are_added_together_after_one_confirmation(
+    todo_server: tuple[RunningServer, str, str],
+) -> None:
+    """«오늘 할 일: 보고서 제출, 팀 회의 준비 정리해줘» had gone to the document search; it
+    asks once and adds both, due today."""
+    srv, key, _ = todo_server
+    with srv.http(key) as http:
+        before = {t["id"] for t in http.get("/todos").json()["data"]}
+        cid, events = _say(http, "오늘 할 일: 보고서 제출, 팀 회의 준비 정리해줘")
+        asked = events[0]
+        assert asked["type"] == "confirmation_required" and asked["name"] == "todo_add"
+        assert asked["arguments"]["more"] == ["팀 회의 준비"]
+        path = f"/conversations/{cid}/confirmations/{asked['id']}"
+        done = http.post(path, json={"approve": True}).json()
+        saved = [t for t in http.get("/todos").json()["data"] if t["id"] not in before]
+        today = _today().isoformat()
+        assert sorted((t["title"], t["due"]) for t in saved) == [
+            ("보고서 제출", today),
+            ("팀 회의 준비", today),
+        ]
+        answer = done["message"]["content"]
+        assert answer == f"할 일 2개를 추가했습니다: 보고서 제출, 팀 회의 준비, 오늘까지 ({today})."

@@ -68,6 +68,7 @@ const ARGUMENT_NAMES = {
   title: "제목",
   due: "기한",
   priority: "중요도",
+  more: "함께 추가할 일",
   limit: "개수",
   action: "동작",
   thread: "메일",

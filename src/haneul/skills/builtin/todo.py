@@ -58,9 +58,43 @@ _LEADING = re.compile(r"^\s*" + _TODO_WORD + r"\s*(?:목록|리스트)?\s*(?:에
 _QUOTED = re.compile(r"[\"'“‘«「『]([^\"'”’»」』]{2,80})[\"'”’»」』]")
 
 
+# «오늘 할 일: 보고서 제출, 팀 회의 준비 정리해줘»: to-dos listed after a colon, each an item
+_LISTED = re.compile(_TODO_WORD + r"[^:：]{0,12}[:：]\s*(.+)$", re.I | re.S)
+_ITEMS = re.compile(r"\s*(?:,|、|，|;|/|\n|\s그리고\s|\s및\s)\s*")
+_LIST_COMMAND = re.compile(
+    r"\s*(?:(?:을|를)\s*)?(?:으로|로)?\s*(?:정리|" + _ADD_VERB[3:-1] + r")\S*"
+    r"(?:\s*(?:줘|주세요|줄래|둬|두세요))?[\s.!?~]*$"
+)
+
+
+def _listed(utterance: str) -> dict[str, Any] | None:
+    """Several to-dos listed after a colon, each its own, the due date before the colon
+    theirs: «오늘 할 일: 보고서 제출, 팀 회의 준비 정리해줘» -> 보고서 제출 and 팀 회의 준비,
+    due 오늘. None unless two items or more are listed."""
+    found = _LISTED.search(utterance.strip())
+    if not found:
+        return None
+    items = [i.strip(" .") for i in _ITEMS.split(_LIST_COMMAND.sub("", found.group(1)))]
+    items = [i for i in items if len(i) >= 2]
+    if len(items) < 2 or any(len(i) > 40 for i in items):
+        return None
+    head = utterance[: found.start(1)]
+    due_match = due_phrase(head)
+    due = due_match.group(0).strip() if due_match else None
+    urgent = re.search(r"긴급|급한|급히|ASAP|최우선|중요", head, re.I)
+    priority = "high" if urgent else "normal"
+    return {"title": items[0], "due": due, "priority": priority, "more": items[1:]}
+
+
 def parse_add(utterance: str) -> dict[str, Any] | None:
-    """«내일까지 보고서 제출 할 일 추가해줘» -> title 보고서 제출, due 내일까지."""
-    if not _ADD.search(utterance) or re.search(r"json", utterance, re.I):
+    """«내일까지 보고서 제출 할 일 추가해줘» -> title 보고서 제출, due 내일까지; several listed
+    after a colon (`_listed`): the first as `title`, the others in `more`."""
+    if re.search(r"json", utterance, re.I):
+        return None
+    listed = _listed(utterance)
+    if listed is not None:
+        return listed
+    if not _ADD.search(utterance):
         return None
     text = utterance.strip()
     if ":" in text:  # «할 일 추가: 금요일까지 예산안 검토»
@@ -210,6 +244,7 @@ async def todo_add(
     title: str,
     due: str | None = None,
     priority: Literal["high", "normal", "low"] = "normal",
+    more: list[str] | None = None,
 ) -> SkillResult:
     """Add a to-do to the user's list (it writes: the user confirms first).
 
@@ -217,17 +252,24 @@ async def todo_add(
         title: What to do, short (보고서 제출).
         due: When it is due: a YYYY-MM-DD date or a Korean phrase (내일까지, 다음 주 수요일).
         priority: high, normal or low.
+        more: Other to-dos to add with the same due date and priority (팀 회의 준비).
     """
     source = _source(context, "todo_add")
-    title = title.strip()
-    if not title:
+    titles = [t.strip() for t in [title, *(more or [])]]
+    if not all(titles):
         raise SkillArgumentError("todo_add: a to-do needs a title", param="arguments")
     today = source.today()
     day = _parse_day(due.strip(), source, today) if due and due.strip() else None
-    item = await source.add(context.owner, title, day, priority)
+    items = [await source.add(context.owner, t, day, priority) for t in titles]
+    item = items[0]
     when = f", {_day(item.due, today)}까지" if item.due else ""
     mark = ", 중요" if item.priority == "high" else ""
-    answer = f"할 일에 추가했습니다: {item.title}{when}{mark}."
+    if len(items) == 1:
+        answer = f"할 일에 추가했습니다: {item.title}{when}{mark}."
+    else:
+        names = ", ".join(i.title for i in items)
+        answer = f"할 일 {len(items)}개를 추가했습니다: {names}{when}{mark}."
     if item.due:
         answer = answer[:-1] + f" ({item.due.isoformat()})."
-    return SkillResult(answer, item.card(), answer=answer)
+    data = item.card() if len(items) == 1 else {"todos": [i.card() for i in items]}
+    return SkillResult(answer, data, answer=answer)
