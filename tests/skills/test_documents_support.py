@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from haneul.skills.builtin.documents import (
     MISSING_COSINE,
+    asked_apart,
     best_sentence,
     key_terms,
     missing_terms,
     on_topic,
+    quote_for,
     supported,
 )
 
@@ -107,6 +109,27 @@ def test_two_sentences_that_hold_the_question_equally_are_both_quoted() -> None:
         "제1조 (연차) 입사 첫해에는 최대 11일의 연차를 쓸 수 있다. "
         "3년 이상 근속하면 연차는 최대 25일까지 늘어난다."
     )
+
+
+def test_two_questions_in_one_message_are_each_quoted() -> None:
+    rule = (
+        "제1조 (연차휴가) 1년간 80퍼센트 이상 출근한 직원에게는 15일의 연차휴가를 준다. "
+        "제4조 (병가) 업무 외 질병으로 요양이 필요한 직원은 연 60일까지 병가를 쓸 수 있다. "
+        "제5조 (반차) 연차휴가는 반일 단위로 나누어 쓸 수 있으며, 오전 반차는 9시부터 "
+        "13시까지이다."
+    )
+    both = "연차는 몇 일이야? 그리고 반차도 돼?"
+    assert asked_apart(both) == ["연차는 몇 일이야", "반차도 돼"]
+    # the 15일 rule and the 반차 rule, in the rule's order (the 반차 rule alone before)
+    assert quote_for(both, rule) == (
+        "제1조 (연차휴가) 1년간 80퍼센트 이상 출근한 직원에게는 15일의 연차휴가를 준다. "
+        "제5조 (반차) 연차휴가는 반일 단위로 나누어 쓸 수 있으며, 오전 반차는 9시부터 "
+        "13시까지이다."
+    )
+    # one question, or a second part with no noun of its own: one quote
+    assert asked_apart("병가는 며칠까지 쓸 수 있어?") == ["병가는 며칠까지 쓸 수 있어?"]
+    assert asked_apart("연차는 며칠이야? 알려줘") == ["연차는 며칠이야? 알려줘"]
+    assert quote_for("병가는 며칠까지 쓸 수 있어?", rule).startswith("제4조 (병가)")
 
 
 def test_only_hits_on_the_best_hit_s_topic_lend_it_their_nouns() -> None:

@@ -285,6 +285,11 @@ def _answer_kind(question: str) -> re.Pattern[str] | None:
 
 @functools.lru_cache(maxsize=256)  # a «얼마» question reads it in `supported`, then quotes it
 def best_sentence(question: str, passage: str) -> str:
+    """`best_sentences`, as one quote."""
+    return " ".join(best_sentences(question, passage))
+
+
+def best_sentences(question: str, passage: str) -> list[str]:
     """The passage's sentence that holds most of the question, each of the question's words
     weighed by how few of the passage's sentences hold it (BM25's IDF within the passage),
     a verb without its ending (우승한 is looked for as 우승), and a sentence holding the kind
@@ -295,7 +300,7 @@ def best_sentence(question: str, passage: str) -> str:
     parts = [s.strip() for s in re.split(r"(?<=[.!?。])\s+|\n+", passage) if s.strip()]
     sentences = [p for p in parts if SENTENCE_LIKE.search(p)] or parts
     if not sentences:
-        return passage.strip()
+        return [passage.strip()]
     flats = [re.sub(r"\s+", "", s.lower()) for s in sentences]
     terms = list(dict.fromkeys(_stem(t) for t in question_terms(question)))
     shares = [[_held_share(t, flat) for t in terms] for flat in flats]
@@ -310,7 +315,32 @@ def best_sentence(question: str, passage: str) -> str:
     tied = [i for i in range(n) if best > 0 and abs(scores[i] - best) < 1e-9][:2]
     # two sentences that hold the question equally («연차휴가는 최대 며칠?»: the first year's
     # «최대 11일» and the rule's «최대 25일») are both quoted, in the passage's order
-    return " ".join(sentences[i] for i in tied) if tied else sentences[scores.index(best)]
+    return [sentences[i] for i in tied] if tied else [sentences[scores.index(best)]]
+
+
+# «연차는 며칠이야? 그리고 반차도 돼?»: two questions in one message, each its own sentence
+_ASKED_APART = re.compile(r"[?？]\s*(?:그리고|또|그럼)?\s*|\s(?:그리고|또한)\s")
+QUOTE_CHARS = 300  # of one question's quote; two questions' quotes have twice as much room
+
+
+def asked_apart(question: str) -> list[str]:
+    """The questions a message asks one after another (each with a key noun of its own),
+    or the message alone."""
+    parts = [p.strip() for p in _ASKED_APART.split(question) if p and p.strip()]
+    parts = [p for p in parts if key_terms(p)]
+    return parts if len(parts) > 1 else [question]
+
+
+def quote_for(question: str, passage: str) -> str:
+    """`best_sentence` of each question the message asks (`asked_apart`), in the passage's
+    order: «연차는 며칠이야? 그리고 반차도 돼?» quotes the 15일 rule and the 반차 rule, not
+    the 반차 rule alone."""
+    asked = asked_apart(question)
+    found = list(dict.fromkeys(s for q in asked for s in best_sentences(q, passage)))
+    found.sort(key=lambda sentence: passage.find(sentence))
+    quote = " ".join(found)
+    room = QUOTE_CHARS * min(2, len(found))
+    return quote if len(quote) <= room else quote[:room] + "…"
 
 
 def _answer(question: str, hits: list[dict[str, Any]]) -> str:
@@ -318,8 +348,7 @@ def _answer(question: str, hits: list[dict[str, Any]]) -> str:
         return OFF_DOCUMENTS_KO if off_the_documents(question, hits) else NOT_FOUND_KO
     c = hits[0]["citation"]
     where = c["document_name"] + (f" {c['page']}쪽" if c.get("page") else "")
-    quote = best_sentence(question, hits[0]["text"])
-    quote = quote if len(quote) <= 300 else quote[:300] + "…"
+    quote = quote_for(question, hits[0]["text"])
     return f'{where}에 따르면 "{quote}" [1]'
 
 
