@@ -19,6 +19,8 @@ _SCALE = {
     "억": 10**8,
 }
 _MONEY = NUM + r"\s*(십만|백만|천만|천|만|억)?\s*원"
+# «1억을 연 3.5% 복리로…»: a sum of money said without 원, by its scale word
+_SCALED = NUM + r"\s*(십만|백만|천만|만|억)(?![원년명개건])"
 
 
 def _won(found: re.Match[str], at: int = 1) -> Any:
@@ -50,7 +52,7 @@ def discount(text: str) -> SkillResult | None:
 
 def interest(text: str) -> SkillResult | None:
     kind = "복리" if "복리" in text else "단리" if "단리" in text else None
-    principal, pct = re.search(_MONEY, text), re.search(_PCT, text)
+    principal, pct = re.search(_MONEY, text) or re.search(_SCALED, text), re.search(_PCT, text)
     years = re.search(NUM + r"\s*년", text.replace(pct[0], "") if pct else text)
     if not (kind and principal and pct and years):
         return None
