@@ -21,6 +21,7 @@ from haneul.assistant.compose import (
     INTRODUCTION_KO,
     SMALL_FEELING_KO,
     SMALL_MODEL_KO,
+    SMALL_OFF_DOCUMENTS_KO,
     SMALL_PRESET_KO,
 )
 from tests.assistant.scripted_plugin import PLUGIN, scripted_home
@@ -291,7 +292,10 @@ def test_a_general_question_beside_documents_is_not_answered_from_them(
         assert not any(e["type"] == "skill_result" for e in large)
         small = {**search, "model": "scripted-small"}
         general = _stream(http, cid, "무지개는 왜 생겨?", **small)
-        assert _text(general) == "올려 두신 문서에는 관련 내용이 없습니다."
+        # not in the documents, and not the small model's to answer: both said
+        said = SMALL_OFF_DOCUMENTS_KO.format(model="scripted-small")
+        assert _text(general) == "올려 두신 문서에는 관련 내용이 없습니다. " + said
+        assert general[-1]["message"]["content"] == _text(general)
         assert general[-1]["citations"] == []
         card = next(e for e in general if e["type"] == "skill_result")  # the search's card
         assert card["content"] == "올려 두신 문서에는 관련 내용이 없습니다."  # no passage in it

@@ -51,6 +51,12 @@ FEELING = re.compile(
     r"서운해|짜증\s*나"
 )
 # ...and in a role-play preset (모의 면접, 여행 계획), whose every turn is the model's own
+# ...after a search of the documents that found nothing on an open question («한국의 수도는?»
+# with documents uploaded): not in them, and not the small model's to answer either
+SMALL_OFF_DOCUMENTS_KO = (
+    "문서 밖의 일반 상식은 지금 대화하는 모델({model})이 작은 모델이라 답하지 않을게요. 더 큰 "
+    "모델이 연결되면 답할 수 있어요."
+)
 SMALL_PRESET_KO = (
     "«{preset}» 역할은 지금 대화하는 모델({model})처럼 작은 모델로는 제대로 해낼 수 없어서, "
     "모델에게 맡기지 않을게요. 계산과 단위 변환, 날짜와 공휴일, 올려 주신 문서에서 찾기, 할 일 "

@@ -332,6 +332,10 @@ class Assistant:
         unexplained = result["name"] in COMPLETE or self.small_model is not None
         if (hits is not None and not supported) or (skill_answer and unexplained):
             text = skill_answer or compose.FALLBACK_KO
+            if off and self.small_model is not None and not ASKS_DOCUMENTS.search(turn.text):
+                note = compose.SMALL_OFF_DOCUMENTS_KO.format(model=self.small_model)
+                yield {"type": "delta", "content": " " + note}
+                text += " " + note
             if cites and not supported:  # the closest passages, for readers without chips
                 listed = "\n".join(f"[{c['n']}] {_where(c)}" for c in cites)
                 yield {"type": "delta", "content": "\n\n" + listed}
