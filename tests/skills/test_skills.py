@@ -20,6 +20,7 @@ from haneul.skills import (
     SkillContext,
     SkillResult,
     builtin_and_plugin_skills,
+    confirmation,
     get_skill,
     skill,
 )
@@ -212,3 +213,24 @@ def test_skills_sit_below_knowledge_and_the_server() -> None:
         source = path.read_text(encoding="utf-8")
         for upper in ("haneul.knowledge", "haneul.server", "haneul.assistant", "haneul.cli"):
             assert upper not in source, f"{path.name} imports {upper}"
+
+
+def test_a_writing_skill_asks_in_words_before_it_runs() -> None:
+    """The confirmation the user reads: the skill's own question, else the arguments as
+    lines (the assistant had shown them as JSON)."""
+
+    @skill("book_room", side_effects=True)
+    async def book_room(room: str, people: list[str], note: str | None = None) -> SkillResult:
+        """Book a meeting room."""
+        return SkillResult(room)
+
+    asked = confirmation(book_room, {"room": "대회의실", "people": ["김하늘", "이서연"]})
+    assert asked == (
+        "'book_room' 스킬은 실행하면 되돌리기 어려운 작업이라 먼저 확인을 받습니다. "
+        "아래 내용으로 실행할까요?\n\n- room: 대회의실\n- people: 김하늘, 이서연"
+    )
+    todo = get_skill("todo_add")
+    assert confirmation(todo, {"title": "보고서 제출", "due": "내일까지", "priority": "high"}) == (
+        "이 할 일을 추가할까요? 승인하시면 할 일 목록에 저장합니다.\n\n"
+        "- 보고서 제출 (기한: 내일까지) · 중요"
+    )

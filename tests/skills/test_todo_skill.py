@@ -189,6 +189,11 @@ def test_listed_todos_are_added_together_after_one_confirmation(
         asked = events[0]
         assert asked["type"] == "confirmation_required" and asked["name"] == "todo_add"
         assert asked["arguments"]["more"] == ["팀 회의 준비"]
+        # the question is the skill's, in words: each to-do a line, no JSON
+        assert events[1]["content"] == (
+            "할 일 2개를 추가할까요? 승인하시면 할 일 목록에 저장합니다.\n\n"
+            "- 보고서 제출 (기한: 오늘)\n- 팀 회의 준비 (기한: 오늘)"
+        )
         path = f"/conversations/{cid}/confirmations/{asked['id']}"
         done = http.post(path, json={"approve": True}).json()
         saved = [t for t in http.get("/todos").json()["data"] if t["id"] not in before]

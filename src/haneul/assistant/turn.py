@@ -37,7 +37,7 @@ from haneul.engine.protocol import Backend
 from haneul.errors import ContentFilterError, ContextLengthError, HaneulError
 from haneul.safety.filter import SafetyFilter, clova_ai_filter
 from haneul.safety.policy import REFUSAL_KO, blocking
-from haneul.skills import AskModel, Skill, SkillContext, SkillResult
+from haneul.skills import AskModel, Skill, SkillContext, SkillResult, confirmation
 from haneul.skills.builtin.documents import ASKS_DOCUMENTS, OFF_DOCUMENTS_KO, quoted
 from haneul.skills.builtin.mail import MailSource
 from haneul.skills.documents_source import DocumentSource
@@ -66,9 +66,6 @@ SEARCH = "search_documents"
 # skills whose answer is the whole answer: no model after it
 COMPLETE = {"document_table", "document_summary", "todo_list", "todo_add"}
 EXPLANATION_TOKENS = 160  # the most an explanation after a skill's sentence may take
-CONFIRM_KO = (
-    "'{name}' 스킬은 실행하면 되돌리기 어려운 작업입니다. 아래 내용으로 실행할까요?\n\n{arguments}"
-)
 DECLINED_KO = "알겠습니다. '{name}' 스킬은 실행하지 않았습니다."
 
 
@@ -155,8 +152,7 @@ class Assistant:
             chosen = route.skill != NO_SKILL and route.arguments is not None
         if route is not None and chosen and self._has_side_effects(route.skill):
             # A skill that writes or books runs only after the user says yes.
-            arguments = json.dumps(route.arguments, ensure_ascii=False, indent=2)
-            prompt = CONFIRM_KO.format(name=route.skill, arguments=arguments)
+            prompt = confirmation(self.skills[route.skill], route.arguments or {})
             yield {
                 "type": "confirmation_required",
                 "id": "confirm_" + secrets.token_hex(8),

@@ -112,9 +112,12 @@ class FunctionSkill:
         examples: tuple[str, ...],
         side_effects: bool,
         parser: Callable[[str], dict[str, Any] | None] | None,
+        confirm: Callable[[dict[str, Any]], str] | None = None,
     ) -> None:
         self.fn = fn
         self.parser = parser
+        # the question a writing skill asks before it runs, in the user's words (`confirmation`)
+        self.confirm = confirm
         description, helps = _docstring_parts(fn.__doc__ or name)
         hints = get_type_hints(fn)
         fields: dict[str, Any] = {}
@@ -166,10 +169,13 @@ def skill(
     examples: tuple[str, ...] | list[str] = (),
     side_effects: bool = False,
     parser: Callable[[str], dict[str, Any] | None] | None = None,
+    confirm: Callable[[dict[str, Any]], str] | None = None,
 ) -> Callable[[Callable[..., Awaitable[SkillResult]]], FunctionSkill]:
     """Make a skill of an async function: its name, docstring and type hints become the
     skill's name, description and argument schema. A parameter typed `SkillContext`
-    receives the caller's context and is not part of the schema."""
+    receives the caller's context and is not part of the schema. `confirm`: a skill with
+    side effects asks this (from the arguments) before it runs, instead of a generic
+    question listing them (`confirmation`)."""
 
     def wrap(fn: Callable[..., Awaitable[SkillResult]]) -> FunctionSkill:
         return FunctionSkill(
@@ -178,9 +184,32 @@ def skill(
             examples=tuple(examples),
             side_effects=side_effects,
             parser=parser,
+            confirm=confirm,
         )
 
     return wrap
+
+
+CONFIRM_KO = (
+    "'{name}' 스킬은 실행하면 되돌리기 어려운 작업이라 먼저 확인을 받습니다. "
+    "아래 내용으로 실행할까요?"
+)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(_value, value)) or "—"
+    return "—" if value is None else str(value)
+
+
+def confirmation(item: Skill, arguments: dict[str, Any]) -> str:
+    """What the user reads before a skill with side effects runs: the skill's own question
+    (`confirm`), else a generic one with the arguments as lines, never as JSON."""
+    ask = getattr(item, "confirm", None)
+    if ask is not None:
+        return str(ask(arguments))
+    lines = "\n".join(f"- {k}: {_value(v)}" for k, v in arguments.items())
+    return CONFIRM_KO.format(name=item.spec.name) + ("\n\n" + lines if lines else "")
 
 
 @cache

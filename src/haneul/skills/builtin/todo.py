@@ -224,6 +224,18 @@ async def todo_list(context: SkillContext, when: str = "오늘") -> SkillResult:
     return SkillResult(answer, data, answer=answer)
 
 
+def confirm_add(arguments: dict[str, Any]) -> str:
+    """The question before the to-dos are added: each one, its due date and priority."""
+    titles = [str(arguments.get("title") or "")] + [str(t) for t in arguments.get("more") or []]
+    due = arguments.get("due")
+    tail = (f" (기한: {due})" if due else "") + (
+        " · 중요" if arguments.get("priority") == "high" else ""
+    )
+    lines = "\n".join(f"- {t}{tail}" for t in titles)
+    count = f"할 일 {len(titles)}개를" if len(titles) > 1 else "이 할 일을"
+    return f"{count} 추가할까요? 승인하시면 할 일 목록에 저장합니다.\n\n{lines}"
+
+
 @skill(
     "todo_add",
     examples=(
@@ -238,6 +250,7 @@ async def todo_list(context: SkillContext, when: str = "오늘") -> SkillResult:
     ),
     side_effects=True,
     parser=parse_add,
+    confirm=confirm_add,
 )
 async def todo_add(
     context: SkillContext,
