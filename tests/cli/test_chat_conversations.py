@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import HANEUL, RunningServer
+from tests.conftest import HANEUL, RunningServer, free_port
 
 RULES = "연차 휴가 규정. 입사 1년이 지난 직원에게는 연차 휴가 15일이 주어진다."
 
@@ -124,3 +125,16 @@ def test_ctrl_c_stops_the_answer_and_returns_to_the_prompt(
         (card,) = http.get("/conversations").json()["data"]
         messages = http.get(f"/conversations/{card['id']}").json()["messages"]
     assert messages == []  # an answer cut off is not stored
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_chat_without_a_server_says_what_to_do(tmp_path: Path, raw: bool) -> None:
+    """No server at the URL: one Korean line that says so and how to start one (it had
+    printed «[Errno 111] Connection refused»), exit status 1."""
+    url = f"http://127.0.0.1:{free_port()}"
+    args = [HANEUL, "chat", "--url", url, *(["--raw"] if raw else []), "안녕하세요"]
+    env = {**os.environ, "HANEUL_HOME": str(tmp_path)}
+    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert f"서버에 연결할 수 없습니다 ({url}/)" in done.stderr
+    assert "haneul serve" in done.stderr and "Errno" not in done.stderr

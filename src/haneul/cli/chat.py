@@ -41,6 +41,23 @@ def _failure(res: httpx.Response) -> ChatError:
     return ChatError(f"HTTP {res.status_code}: {message}")
 
 
+def said(exc: Exception) -> str:
+    """A failed request in words: a server that is not there, or too slow, says what to do
+    («[Errno 111] Connection refused» had been all the terminal showed)."""
+    if isinstance(exc, httpx.ConnectError):
+        try:
+            where = f" ({exc.request.url.join('/')})"
+        except RuntimeError:  # no request attached
+            where = ""
+        return (
+            f"서버에 연결할 수 없습니다{where}. 먼저 다른 터미널에서 haneul serve 로 서버를 "
+            "켜거나, --url 로 실행 중인 서버의 주소를 주세요."
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return "서버가 제한 시간 안에 답하지 않았습니다. 서버 로그를 확인해 주세요."
+    return str(exc)
+
+
 class Session:
     """One conversation on the server, and the options each message is sent with."""
 
@@ -143,7 +160,7 @@ def chat(
         try:
             session.start(preset, conversation)
         except (ChatError, httpx.HTTPError) as exc:
-            err.print(f"[red]{escape(str(exc))}[/red]")
+            err.print(f"[red]{escape(said(exc))}[/red]")
             raise typer.Exit(1) from None
         if interactive:
             err.print(f"하늘 Haneul ({model or '기본 모델'}, {base}) · /exit 로 나가기")
@@ -164,7 +181,7 @@ def _loop(session: Session, message: str | None, interactive: bool) -> None:
                 raise typer.Exit(130) from None
         except (ChatError, httpx.HTTPError) as exc:
             printer.end_line()
-            err.print(f"[red]{escape(str(exc))}[/red]")
+            err.print(f"[red]{escape(said(exc))}[/red]")
             failed = True
             if not interactive:
                 break
@@ -233,6 +250,6 @@ def _raw_loop(
                 raise typer.Exit(130) from None
         except (RuntimeError, httpx.HTTPError) as exc:
             history.pop()
-            err.print(f"[red]{escape(str(exc))}[/red]")
+            err.print(f"[red]{escape(said(exc))}[/red]")
             if not interactive:
                 raise typer.Exit(1) from None
