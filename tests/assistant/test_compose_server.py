@@ -362,3 +362,40 @@ def test_a_real_korean_turn_on_haneul_mini_ko(server_factory: Callable[..., Runn
         # an open question: the 270M model is not asked, the reader is told why
         events = _stream(http, cid, "겨울에 피부가 건조할 때 어떻게 해?", skills=[])
         assert _text(events) == SMALL_MODEL_KO.format(model="haneul-mini-ko")
+
+
+def test_a_short_follow_up_asks_the_question_before_of_its_new_value(
+    scripted: RunningServer,
+) -> None:
+    """«그럼 3근은?» after a conversion, «그건 언제 써야 해?» after a document answer: a small
+    model had declined both as open questions. Read with the question before
+    (assistant/followup.py), they reach the skill, whose sentence is of the new value; the
+    stored user message is what the user typed."""
+    rules = (
+        "제2조 (여름휴가) 여름휴가는 5일을 준다. 여름휴가는 7월 1일부터 8월 31일 사이에 써야 한다."
+    )
+    with _http(scripted) as http:
+        http.post("/collections", json={"name": "인사"})
+        files = [("files", ("휴가규정.txt", rules.encode()))]
+        assert http.post("/collections/인사/documents", files=files).json()["added"] == 1
+        cid = http.post("/conversations", json={}).json()["id"]
+        small = {"model": "scripted-small"}
+        assert (
+            _text(_stream(http, cid, "삼겹살 2근은 몇 그램이야?", **small))
+            == "2근은 1,200그램입니다."
+        )
+        events = _stream(http, cid, "그럼 3근은?", **small)
+        assert _text(events) == "3근은 1,800그램입니다."
+        [call] = [e for e in events if e["type"] == "skill_call"]
+        assert call["name"] == "convert_units" and call["arguments"]["value"] == 3
+        assert "5일을 준다" in _text(_stream(http, cid, "여름휴가는 며칠이야?", **small))
+        later = _text(_stream(http, cid, "그건 언제 써야 해?", **small))
+        assert "7월 1일부터 8월 31일 사이에 써야 한다" in later, later
+        stored = http.get(f"/conversations/{cid}").json()["messages"]
+        assert [m["content"] for m in stored if m["role"] == "user"][-1] == "그건 언제 써야 해?"
+        # after an answer no skill gave, nothing is carried over: declined as before
+        other = http.post("/conversations", json={}).json()["id"]
+        _stream(http, other, "안녕하세요", **small)
+        assert _text(_stream(http, other, "그럼 3근은?", **small)) == SMALL_MODEL_KO.format(
+            model="scripted-small"
+        )

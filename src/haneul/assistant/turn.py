@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from haneul.assistant import compose, compose_json, social
+from haneul.assistant import compose, compose_json, followup, social
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import NAMES_KO, OPEN, PRESETS
 from haneul.assistant.recall import Recall
@@ -150,6 +150,11 @@ class Assistant:
             documents = turn.documents is not None  # a question searches them first
             route = await asyncio.to_thread(self.route, turn.text, turn.enabled_skills, documents)
             chosen = route.skill != NO_SKILL and route.arguments is not None
+            again = None if chosen else followup.rewrite(turn.text, _after_skill(turn.history))
+            if again is not None:  # «그럼 3근은?» after a conversion: the same, of 3근
+                found = await asyncio.to_thread(self.route, again, turn.enabled_skills, documents)
+                if found.skill != NO_SKILL and found.arguments is not None:
+                    route, chosen, turn = found, True, replace(turn, text=again)
         if route is not None and chosen and self._has_side_effects(route.skill):
             # A skill that writes or books runs only after the user says yes.
             prompt = confirmation(self.skills[route.skill], route.arguments or {})
@@ -570,6 +575,14 @@ def _count(usage: dict[str, int], reported: dict[str, Any]) -> None:
     usage["prompt_tokens"] = int(reported.get("prompt_tokens") or 0)
     usage["cached_tokens"] = int(details.get("cached_tokens") or 0)
     usage["completion_tokens"] = int(reported.get("completion_tokens") or 0)
+
+
+def _after_skill(history: list[Message]) -> str | None:
+    """The user's previous question when a skill answered it (a follow-up is read with it:
+    `followup.rewrite`), else None."""
+    if len(history) < 2 or history[-1].role != "assistant" or not history[-1].skill_calls:
+        return None
+    return history[-2].content if history[-2].role == "user" else None
 
 
 def _found_nothing(result: Event) -> bool:
