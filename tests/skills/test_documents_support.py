@@ -132,6 +132,27 @@ def test_two_questions_in_one_message_are_each_quoted() -> None:
     assert quote_for("병가는 며칠까지 쓸 수 있어?", rule).startswith("제4조 (병가)")
 
 
+def test_the_words_a_question_ends_with_weigh_most() -> None:
+    """A Korean question ends with what it asks about: the sentence of 타란하르트's record,
+    not the one of the 대회 that opens the question (it had been quoted, all its words
+    weighing the same); the last two words weigh alike (숙박비 as much as 한도)."""
+    race = (
+        "그해 세계 실내 선수권 대회에서 자신의 첫 시도 2.43m를 넘으면서 기록을 깼다. "
+        "첫 시도에서 내려갈 때 막대기를 스쳤다. "
+        "1년 전에 실내 기록 2.42m를 세운 독일의 카를로 타란하르트는 5위로 왔다."
+    )
+    asked = (
+        "소토마요르가 우승한 세계 실내 선수권 대회에서 5위를 한 카를로 타란하르트가 "
+        "1년 전 세웠던 기록은?"
+    )
+    assert best_sentence(asked, race).startswith("1년 전에 실내 기록 2.42m")
+    rules = (
+        "식비: 하루 식비는 3만 원 한도에서 실비로 정산한다.\n"
+        "숙박비: 서울과 광역시는 1박에 10만 원, 그 밖의 지역은 1박에 8만 원까지 지급한다."
+    )
+    assert "숙박비: " in best_sentence("지방 출장 숙박비 한도는?", rules)
+
+
 def test_only_hits_on_the_best_hit_s_topic_lend_it_their_nouns() -> None:
     """«증강현실 안경의 가격은?»: 가격 is in another article's ticket prices, which says
     nothing of 증강현실; a second paragraph on 증강현실 may hold 안경."""
