@@ -88,6 +88,8 @@ def test_parts_come_first_then_the_sentences_that_carry_most() -> None:
     # two parts (the heading's, the labelled line's): their best first, then by weight
     assert key_sentences(sentences, 3) == [1, 3, 4]
     assert key_sentences(sentences, 6) == [1, 2, 3, 4, 5]  # never the title line
-    # prose with no parts: the sentences that carry most
-    prose = [Sentence("한강은 서울을 지난다."), Sentence("길이는 494킬로미터이다.")]
-    assert key_sentences(prose, 1) == [1]
+    # prose with no parts: its lead, then the best of each stretch of the rest
+    prose = [Sentence(f"한강 이야기 {n}번째 문장이다.") for n in range(12)]
+    prose[5] = Sentence("한강의 길이는 494킬로미터이다.")
+    assert key_sentences(prose, 1) == [0]
+    assert key_sentences(prose, 3) == [0, 5, 7]  # 1-6 and 7-11: 5 carries most, then a tie

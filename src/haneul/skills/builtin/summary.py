@@ -2,7 +2,9 @@
 document's own sentences, picked without a model: first the best of each of its parts (an
 article «제2조 (여름휴가)», a labelled line «숙박비: …», a heading), the one that carries most
 (a label, numbers, dates, amounts: `table.score`), then the others that carry most, up to
-`points`, in the document's order. Title lines are left out.
+`points`, in the document's order. Prose with no parts gives its first sentence (an
+article's lead) and the one that carries most from each stretch of the rest. Title lines
+are left out.
 
 Before this skill a summary asked for went to the document search, whose answer quotes one
 sentence: the web UI's own follow-up ««휴가규정.txt» 내용을 요약해 줘» came back as the first
@@ -67,9 +69,22 @@ def key_sentences(sentences: list[Sentence], points: int) -> list[int]:
     for i in kept:
         if parts[i] not in best or scores[i] > scores[best[parts[i]]]:
             best[parts[i]] = i
-    firsts = sorted(best.values(), key=lambda i: (-scores[i], i)) if len(best) > 1 else []
+    if len(best) < 2:  # prose with no parts: its lead, then the best of each stretch
+        return _spread(kept, scores, points)
+    firsts = sorted(best.values(), key=lambda i: (-scores[i], i))
     rest = sorted((i for i in kept if i not in firsts), key=lambda i: (-scores[i], i))
     return sorted((firsts + rest)[:points])
+
+
+def _spread(kept: list[int], scores: dict[int, int], points: int) -> list[int]:
+    """The first sentence (an article's lead), then the sentence that carries most of each
+    of `points - 1` equal stretches of the rest, so the summary covers the whole text."""
+    if len(kept) <= points or points == 1:
+        return kept[:points]
+    rest = kept[1:]
+    size = len(rest) / (points - 1)
+    stretches = [rest[round(k * size) : round((k + 1) * size)] for k in range(points - 1)]
+    return [kept[0], *(max(part, key=lambda i: (scores[i], -i)) for part in stretches if part)]
 
 
 @skill(
