@@ -41,8 +41,9 @@ def test_a_table_answer_is_a_table_in_the_card_and_the_answer(
     expect(answer.locator(".body table tbody tr")).to_have_count(3)
     card = answer.locator(".skill-card")
     expect(card).to_contain_text("표 만들기")
-    expect(card).to_contain_text("요청")  # its argument named in Korean, not `about`
+    # `about` is the request itself, shown right above: not repeated in the card
     expect(card.locator(".arguments")).not_to_contain_text("about")
+    expect(card.locator(".arguments")).not_to_contain_text("요청")
     # no Markdown source anywhere the reader looks
     assert "|---" not in answer.inner_text()
     assert "**" not in answer.inner_text()

@@ -102,7 +102,8 @@ export function follow(force = false) {
 function argumentList(args) {
   const list = el("dl", "arguments");
   for (const [key, value] of Object.entries(args || {})) {
-    if (key.startsWith("_")) continue;
+    // `about` is the user's request itself (the table and summary skills): it is right above
+    if (key.startsWith("_") || key === "about") continue;
     list.append(el("dt", "", argumentName(key)), el("dd", "", argumentValue(value)));
   }
   return list;
