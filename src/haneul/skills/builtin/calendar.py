@@ -40,6 +40,23 @@ _RELATIVE = {"그저께": -2, "그제": -2, "어제": -1, "오늘": 0, "내일":
 _NOW = re.compile(r"오늘|지금|현재|요즘|today|now|이번\s*(?:주|달)|몇\s*시\s*야")
 
 
+# a year said in words: «내년 설날», «작년 추석»
+_YEARS = {"재작년": -2, "작년": -1, "지난해": -1, "올해": 0, "금년": 0, "내년": 1, "후년": 2}
+# asked in the past tense («설날은 언제였어?»): this year's, even when it is over
+_PAST = re.compile(r"였|었|했|지났|지난\s*(?:설|추석|번)")
+
+
+def _said_year(utterance: str) -> int | None:
+    return next((v for k, v in _YEARS.items() if k in utterance), None)
+
+
+def _upcoming(utterance: str, year_said: bool) -> bool:
+    """Whether a day named without its year («설날은 언제야?», «1월 1일은 무슨 요일이야?»)
+    means the coming one: asked in December, 설날 is next year's, not the one ten months
+    ago, unless the question is in the past tense."""
+    return not year_said and not _PAST.search(utterance)
+
+
 def parse(utterance: str) -> dict[str, Any] | None:
     today = dt.datetime.now(KST).date()
     args: dict[str, Any] = {}
@@ -54,14 +71,18 @@ def parse(utterance: str) -> dict[str, Any] | None:
         args["lunar"] = True
         return args
     named = next((n for n in _NAMED if n in utterance), None)
+    offset = _said_year(utterance)
+    upcoming = _upcoming(utterance, bool(year) or offset is not None)
     try:
         target = (
             dt.date(*map(int, full.groups()))
             if full
-            else dt.date(today.year, *map(int, month_day.groups()))
+            else dt.date(today.year + (offset or 0), *map(int, month_day.groups()))
             if month_day
             else None
         )
+        if target is not None and not full and upcoming and target < today:
+            target = target.replace(year=today.year + 1)
     except ValueError:
         target = None
     if target is None and named and days_left(utterance):
@@ -87,6 +108,10 @@ def parse(utterance: str) -> dict[str, Any] | None:
             args["name"] = _NAMED[named]
         if year:
             args["year"] = int(year.group(1))
+        elif offset:
+            args["year"] = today.year + offset
+        elif named and upcoming and _over(_NAMED[named], today):
+            args["year"] = today.year + 1  # «설날은 언제야?» in December: next year's
         if month and not month_day and not full:
             args["month"] = int(month.group(1))
     if not args and not re.search(r"며칠|몇 ?일|날짜|요일|몇 ?시|음력|date|time|day", utterance):
@@ -94,6 +119,15 @@ def parse(utterance: str) -> dict[str, Any] | None:
     if not args and not _NOW.search(utterance) and len("".join(utterance.split())) > 10:
         return None  # «병가는 1년에 며칠까지 쓸 수 있어?» asks a count, not today's date
     return args
+
+
+def _over(name: str, today: dt.date) -> bool:
+    """Whether every day this year's holiday calendar names `name` is already past."""
+    import holidays as holiday_data
+
+    kr = holiday_data.country_holidays("KR", years=today.year, language="ko")
+    days = [day for day, title in kr.items() if name in title]
+    return bool(days) and max(days) < today
 
 
 def _next_holiday(name: str, today: dt.date) -> dt.date | None:
