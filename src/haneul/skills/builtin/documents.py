@@ -293,14 +293,17 @@ def best_sentence(question: str, passage: str) -> str:
 # 1년 전 세웠던 기록은?» asks of 타란하르트's record, not of the 대회 that opens it. Its first
 # word weighs FIRST_TERM, the words after it more, up to 1 for the last two (the thing asked
 # of and what is asked: «지방 출장 숙박비 한도는?» weighs 숙박비 as much as 한도, which the
-# 식비 rule also says). Over KorQuAD dev-even the quote holds the gold 0.888 → 0.900, on
-# either half of the articles (0.896 → 0.905, 0.882 → 0.895); the last word alone at 1 gave
-# 0.902 and quoted the 식비 rule for 숙박비 (research/best_sentence_idf.py).
+# 식비 rule also says). A question of three words or fewer weighs them alike («근속하면
+# 휴가가 더해져?» asks of 근속 as much as of 더해). Over KorQuAD dev-even the quote holds the
+# gold 0.888 → 0.901, on either half of the articles (0.896 → 0.908, 0.882 → 0.895); the
+# last word alone at 1 gave 0.902 and quoted the 식비 rule for 숙박비
+# (research/best_sentence_idf.py).
 FIRST_TERM = 0.3
+FLAT_UP_TO = 3
 
 
 def _positions(count: int) -> list[float]:
-    if count <= 2:
+    if count <= FLAT_UP_TO:
         return [1.0] * count
     rising = [FIRST_TERM + (1 - FIRST_TERM) * i / (count - 2) for i in range(count - 1)]
     return [*rising, 1.0]
