@@ -146,6 +146,8 @@ def test_a_day_named_without_its_year_is_the_coming_one() -> None:
         "name": "추석",
         "year": today.year - 1,
     }
+    may = parse("5월에 쉬는 날 있어?")  # the coming May
+    assert may is not None and may.get("year", today.year) == today.year + (today.month > 5)
 
 
 @pytest.fixture(scope="module")

@@ -114,6 +114,8 @@ def parse(utterance: str) -> dict[str, Any] | None:
             args["year"] = today.year + 1  # «설날은 언제야?» in December: next year's
         if month and not month_day and not full:
             args["month"] = int(month.group(1))
+            if upcoming and "year" not in args and args["month"] < today.month:
+                args["year"] = today.year + 1  # «5월에 쉬는 날 있어?» in December: next May
     if not args and not re.search(r"며칠|몇 ?일|날짜|요일|몇 ?시|음력|date|time|day", utterance):
         return None
     if not args and not _NOW.search(utterance) and len("".join(utterance.split())) > 10:
