@@ -388,6 +388,8 @@ def test_a_short_follow_up_asks_the_question_before_of_its_new_value(
         assert _text(events) == "3근은 1,800그램입니다."
         [call] = [e for e in events if e["type"] == "skill_call"]
         assert call["name"] == "convert_units" and call["arguments"]["value"] == 3
+        # a follow-up of a follow-up is read with the question both go back to
+        assert _text(_stream(http, cid, "그럼 5근은?", **small)) == "5근은 3,000그램입니다."
         assert "5일을 준다" in _text(_stream(http, cid, "여름휴가는 며칠이야?", **small))
         later = _text(_stream(http, cid, "그건 언제 써야 해?", **small))
         assert "7월 1일부터 8월 31일 사이에 써야 한다" in later, later

@@ -579,10 +579,14 @@ def _count(usage: dict[str, int], reported: dict[str, Any]) -> None:
 
 def _after_skill(history: list[Message]) -> str | None:
     """The user's previous question when a skill answered it (a follow-up is read with it:
-    `followup.rewrite`), else None."""
+    `followup.rewrite`), itself read with the one before when it was a follow-up too
+    («그럼 3근은?», then «그럼 5근은?»), else None."""
     if len(history) < 2 or history[-1].role != "assistant" or not history[-1].skill_calls:
         return None
-    return history[-2].content if history[-2].role == "user" else None
+    if history[-2].role != "user":
+        return None
+    said = history[-2].content
+    return followup.rewrite(said, _after_skill(history[:-2])) or said
 
 
 def _found_nothing(result: Event) -> bool:
