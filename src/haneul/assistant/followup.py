@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from haneul.skills.builtin.documents import key_terms
+from haneul.skills.builtin.math_format import josa
 
 _LEAD = re.compile(r"^\s*(?:그럼|그러면|그렇다면|그럼\s*혹시|혹시)\s*")
 _PRONOUN = re.compile(r"^(?:그건|그거는|그것은|그거|그게|그것이|그것도|그건요)\s+")
@@ -24,12 +25,6 @@ _QUANTITY = re.compile(
     r"(\d+(?:[.,]\d+)?)\s*([가-힣A-Za-z㎡㎞%]+?)(?=(?:은|는|이|가|을|를|이면|면|이라면|로|으로|의)?"
     r"(?:\s|[?？!.]|$))"
 )
-
-
-def _has_final(syllable: str) -> bool:
-    """Whether a Hangul syllable ends in a consonant (여름휴가 → 는, 병가 → 는, 연차 → 는)."""
-    code = ord(syllable) - 0xAC00
-    return 0 <= code < 11172 and code % 28 != 0
 
 
 def _new_quantities(body: str, previous: str) -> str | None:
@@ -53,8 +48,7 @@ def _for_pronoun(body: str, previous: str) -> str | None:
     if not found or not terms:
         return None
     topic = terms[0]
-    particle = "은" if _has_final(topic[-1]) else "는"
-    return f"{topic}{particle} {body[found.end() :]}"
+    return f"{topic}{josa(topic, '은는')} {body[found.end() :]}"
 
 
 def rewrite(text: str, previous: str | None) -> str | None:
