@@ -17,8 +17,7 @@ import re
 from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
-from haneul.skills.builtin.documents import SENTENCE_LIKE
-from haneul.skills.builtin.table import ARTICLE, FILE, KEY_VALUE, TABLE, score
+from haneul.skills.builtin.table import ARTICLE, FILE, KEY_VALUE, TABLE, says_something, score
 from haneul.skills.documents_source import Sentence
 
 SUMMARY = re.compile(
@@ -54,16 +53,12 @@ def _parts(sentences: list[Sentence]) -> list[int]:
     return parts
 
 
-def _sentence(text: str) -> bool:
-    return bool(SENTENCE_LIKE.search(text.strip())) and len(text.strip()) >= 8
-
-
 def key_sentences(sentences: list[Sentence], points: int) -> list[int]:
     """The indices of the sentences a summary quotes, in the document's order."""
     kept = [i for i, s in enumerate(sentences) if s.text.strip()]
     scores = {i: score(sentences[i]) for i in kept}
     # no title or heading line («하늘전자 휴가 규정 (2026년 개정)»), unless nothing else is
-    kept = [i for i in kept if _sentence(sentences[i].text)] or [i for i in kept if scores[i]]
+    kept = [i for i in kept if says_something(sentences[i].text)] or [i for i in kept if scores[i]]
     parts = _parts(sentences)
     best: dict[int, int] = {}
     for i in kept:

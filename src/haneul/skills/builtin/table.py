@@ -73,6 +73,12 @@ def _row(sentence: Sentence) -> tuple[int, str, str, str]:
     return 2 * bool(FACT.search(text)), sentence.heading or "내용", text, where
 
 
+def says_something(text: str) -> bool:
+    """A line that ends like a sentence and is long enough to say something: not a title,
+    a heading or a numbering left on a line of its own («나.»)."""
+    return bool(SENTENCE_LIKE.search(text.strip())) and len(text.strip()) >= 8
+
+
 def score(sentence: Sentence) -> int:
     """How much a sentence reads as a key point: 2 for a label of its own (an article, a
     colon), 1 for a topic, 2 more when it carries numbers, dates or amounts."""
@@ -114,9 +120,7 @@ async def document_table(
     candidates = [(i, *_row(s)) for i, s in enumerate(doc.sentences) if s.text.strip()]
     # a title or heading line («하늘전자 국내 출장비 지급 기준») is no key point of its own
     # ...nor a numbering left on a line of its own («나.»)
-    candidates = [
-        c for c in candidates if c[1] > 0 or (SENTENCE_LIKE.search(c[3]) and len(c[3]) >= 8)
-    ]
+    candidates = [c for c in candidates if c[1] > 0 or says_something(c[3])]
     best = sorted(candidates, key=lambda c: (-c[1], c[0]))[:rows]
     chosen = sorted(best)  # back in the document's order
     # no 출처 column without a page or heading to cite (a plain text file): the title names it
