@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from haneul.studio.mini_ko import docqa, recipe_v4, recipe_v5, recipe_v6, recipe_v7
+from haneul.studio.mini_ko import docqa, recipe_v4, recipe_v5, recipe_v6, recipe_v7, recipe_v8
 from haneul.studio.mini_ko.build import RECIPES
 from haneul.studio.mini_ko.span_turns import QUESTION_FIRST, span_turns
 from tests.conftest import SHARED_DATA
@@ -62,6 +62,32 @@ def test_v7_puts_the_question_first_in_every_span_turn() -> None:
     assert _question_first(v7) == 1.0
     assert [m[-1] for m in v6] == [m[-1] for m in v7]
     assert RECIPES["v7"][0] is recipe_v7.build and recipe_v7.COUNTS == recipe_v4.COUNTS
+
+
+@needs_data
+def test_v8_writes_the_question_bare_in_three_span_turns_in_ten() -> None:
+    v6 = span_turns(SHARED_DATA, seed=0, count=300, question_first=recipe_v6.QUESTION_FIRST)
+    v8 = span_turns(SHARED_DATA, seed=0, count=300, question_first=0.9, bare=recipe_v8.BARE)
+    assert [m[-1] for m in v6] == [m[-1] for m in v8]
+    assert 0.82 < _question_first(v8) < 0.97
+
+    def bare(messages: list[dict[str, str]]) -> bool:
+        """The question is a paragraph of its own (no label, tag or heading before it)."""
+        question = next(
+            qa["question"]
+            for p in docqa._paragraphs(SHARED_DATA)
+            for qa in p["qas"]
+            if qa["answers"][0]["text"] == messages[-1]["content"]
+            and qa["question"] in messages[-2]["content"]
+        )
+        paragraphs = [
+            p.removeprefix("1) ").removeprefix("2) ") for p in messages[-2]["content"].split("\n\n")
+        ]
+        return question in paragraphs
+
+    assert 0.2 < sum(map(bare, v8)) / len(v8) < 0.4
+    assert sum(map(bare, v6)) == 0  # bare=0 draws nothing: v6's turns are as trained
+    assert RECIPES["v8"][0] is recipe_v8.build and recipe_v8.COUNTS == recipe_v4.COUNTS
 
 
 @needs_data

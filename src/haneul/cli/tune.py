@@ -225,7 +225,7 @@ def mini_ko(
     recipe: Annotated[
         str,
         typer.Option(
-            help="The data recipe: v6 (shipped since 2026-12-06), v7, v5, v4, v3, v2 or v1."
+            help="The data recipe: v6 (shipped since 2026-12-06), v8, v7, v5, v4, v3, v2 or v1."
         ),
     ] = "v6",
 ) -> None:

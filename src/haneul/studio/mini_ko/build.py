@@ -29,6 +29,7 @@ from haneul.studio.mini_ko import (
     recipe_v5,
     recipe_v6,
     recipe_v7,
+    recipe_v8,
 )
 from haneul.studio.train import Progress, TrainConfig, train
 
@@ -60,6 +61,7 @@ RECIPES: dict[str, tuple[Builder, TrainConfig]] = {
     "v5": (recipe_v5.build, CONFIG_V2),
     "v6": (recipe_v6.build, CONFIG_V2),
     "v7": (recipe_v7.build, CONFIG_V2),
+    "v8": (recipe_v8.build, CONFIG_V2),
 }
 
 

@@ -78,10 +78,17 @@ QUESTION_TAGS = ["question", "질문", "q", "query"]
 
 
 def _layout(
-    context: str, question: str, lang: str, rng: random.Random, question_first: float
+    context: str,
+    question: str,
+    lang: str,
+    rng: random.Random,
+    question_first: float,
+    bare: float = 0.0,
 ) -> str:
     """The context and the question in one of the layouts, the question first in a
-    `question_first` share of them."""
+    `question_first` share of them and written with no label or tag in a `bare` share (a
+    question typed above or below a pasted text). `bare` 0 draws nothing, so the recipes
+    before v8 make the same turns."""
     cl, ql = rng.choice(CONTEXT_LABELS[lang]), rng.choice(QUESTION_LABELS[lang])
     kind = rng.choice(["plain", "plain", "lines", "tags", "markdown", "numbered", "brackets"])
     if kind == "plain":
@@ -99,6 +106,8 @@ def _layout(
         parts = [f"{cl}: {context}", f"{ql}: {question}"]
     else:
         parts = [f"[{cl}]\n{context}", f"[{ql}]\n{question}"]
+    if bare and rng.random() < bare:
+        parts[1] = question
     if rng.random() < question_first:
         parts.reverse()
     if kind == "numbered":
@@ -107,12 +116,17 @@ def _layout(
 
 
 def prompt(
-    context: str, question: str, rng: random.Random, question_first: float = QUESTION_FIRST
+    context: str,
+    question: str,
+    rng: random.Random,
+    question_first: float = QUESTION_FIRST,
+    bare: float = 0.0,
 ) -> Messages:
     """One of the many phrasings of «answer this question with a span of this context»."""
     lang = "ko" if rng.random() < 0.6 else "en"
     instruction = rng.choice(INSTRUCTIONS[lang if rng.random() < 0.8 else "ko"])
-    body = _layout(context, question, lang if rng.random() < 0.8 else "ko", rng, question_first)
+    lang_body = lang if rng.random() < 0.8 else "ko"
+    body = _layout(context, question, lang_body, rng, question_first, bare)
     cue = "\n\n" + rng.choice(CUES[lang]) if rng.random() < 0.4 else ""
     where = rng.choice(["system", "system", "before", "after", "before_generic", "after_generic"])
     if where == "system":
@@ -129,10 +143,15 @@ def prompt(
 
 
 def span_turns(
-    data_dir: Path, seed: int, count: int, question_first: float = QUESTION_FIRST
+    data_dir: Path,
+    seed: int,
+    count: int,
+    question_first: float = QUESTION_FIRST,
+    bare: float = 0.0,
 ) -> list[Messages]:
     """`count` questions over distinct (paragraph, question) pairs, each answered with its
-    gold span alone; the question before the context in a `question_first` share."""
+    gold span alone; the question before the context in a `question_first` share, with no
+    label in a `bare` share."""
     rng = random.Random(f"span:{seed}")
     paras = _paragraphs(data_dir)
     pairs = [(p, qa) for p in paras for qa in p["qas"]]
@@ -145,6 +164,6 @@ def span_turns(
             context = _window(context, gold["answer_start"], gold["text"], WINDOW)
         if gold["text"] not in context:
             continue
-        messages = prompt(context, qa["question"], rng, question_first)
+        messages = prompt(context, qa["question"], rng, question_first, bare)
         out.append([*messages, {"role": "assistant", "content": gold["text"]}])
     return out
