@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from haneul.skills import SkillResult
+from haneul.skills import SkillArgumentError, SkillResult
 from haneul.skills.builtin.math_format import NUM, approx, josa, number, result
 
 _PCT = NUM + r"\s*(?:%|퍼센트|프로)"
@@ -31,14 +31,24 @@ def _money(value: Any) -> str:
     return f"{approx(value, money=True)}원"
 
 
+# the price before the change, asked after the price after it («15% 할인해서 42,500원이면
+# 원래 가격은?», «부가세 10% 포함 11,000원이면 공급가는?»)
+_BEFORE = re.compile(
+    r"원래|원가|정가|처음\s*가격|공급가|(?:할인|인상|세일|부가세)\s*(?:하기\s*)?(?:전|前)|"
+    r"(?:오르|올리|깎)기\s*전|부가세\s*(?:빼|뺀|제외)"
+)
+
+
 def discount(text: str) -> SkillResult | None:
     price, pct = re.search(_MONEY, text), re.search(_PCT, text)
     if not (price and pct and re.search(r"할인|세일|깎|인상|올리|오르|부가세|추가", text)):
         return None
     p, rate = _won(price), number(pct[1])
-    up = bool(re.search(r"인상|올리|오르|부가세|추가", text)) and not re.search(
+    up = bool(re.search(r"인상|올리|오르|부가세|추가|포함", text)) and not re.search(
         r"할인|세일|깎", text
     )
+    if _BEFORE.search(text, price.end()):
+        return _before(p, pct[1], rate, up, "부가세" in text)
     value = p * (1 + rate / 100) if up else p * (1 - rate / 100)
     change = abs(value - p)
     verb = "올리면" if up else "할인하면"
@@ -48,6 +58,27 @@ def discount(text: str) -> SkillResult | None:
         f"{_money(p)} {'+' if up else '−'} {_money(change)} = {_money(value)}",
     ]
     return result(answer, value, steps)
+
+
+def _before(after: Any, said: str, rate: Any, up: bool, tax: bool) -> SkillResult:
+    """The price before a change of `rate` percent that ended at `after` (`tax`: the change
+    is value-added tax, and the price before it the supply price)."""
+    factor = 1 + rate / 100 if up else 1 - rate / 100
+    if factor <= 0:
+        raise SkillArgumentError("math: 할인율이 100% 이상이면 원래 가격을 구할 수 없습니다.")
+    value = after / factor
+    what = f"{said}% {'오른' if up else '할인된'} 가격이 {_money(after)}"
+    sign, name = ("+" if up else "−"), "원래 가격"
+    if tax:
+        what, name = f"부가세 {said}%를 더한 가격이 {_money(after)}", "공급가액"
+    return result(
+        f"{what}이면 {name}{josa(name, '은는')} {_money(value)}입니다.",
+        value,
+        [
+            f"원래 가격 × (1 {sign} {said}%) = {_money(after)}",
+            f"{_money(after)} ÷ {approx(factor)} = {_money(value)}",
+        ],
+    )
 
 
 def interest(text: str) -> SkillResult | None:
