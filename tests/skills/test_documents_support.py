@@ -11,6 +11,7 @@ from haneul.skills.builtin.documents import (
     missing_terms,
     on_topic,
     quote_for,
+    support,
     supported,
 )
 
@@ -190,3 +191,21 @@ def test_a_question_of_how_much_needs_an_amount_in_the_quote() -> None:
     assert supported("사내 체육관 이용료는 얼마야?", [free])
     long = {"text": "뉘르부르크링 공사는 1984년부터 3년 걸렸다.", "cosine": 0.93}
     assert supported("뉘르부르크링 공사는 얼마 동안 했어?", [long])
+
+
+def test_how_to_questions_are_supported_by_the_rule_they_name() -> None:
+    """«반차 쓰려면 어떻게 해야 해?» was refused (support 0.25: 쓰려면 and 해야 counted as
+    words the passage must hold) beside a rule «제5조 (반차) … 나누어 쓸 수 있으며»; a verb of
+    condition or obligation and 뭐가/뭐야 are the asking, not what is asked about."""
+    rule = {
+        "text": "제5조 (반차) 연차휴가는 반일 단위로 나누어 쓸 수 있으며, 오전 반차는 9시부터 "
+        "13시까지, 오후 반차는 14시부터 18시까지이다.",
+        "cosine": 0.85,
+    }
+    assert support("반차 쓰려면 어떻게 해야 해?", rule["text"]) == 1.0
+    assert supported("반차 쓰려면 어떻게 해야 해?", [rule])
+    assert supported("반차 기준이 뭐야?", [rule])
+    assert quote_for("반차 쓰려면 어떻게 해야 해?", rule["text"]).startswith("제5조 (반차)")
+    # what it asks about is still needed: 신청 is not in the rule
+    assert not supported("반차 신청하려면 누구한테 말해야 해?", [rule])
+    assert not supported("육아휴직 쓰려면 어떻게 해야 해?", [rule])

@@ -42,7 +42,8 @@ _QUESTION_WORDS = frozenset(
         r"\S+",
         "무엇 뭐 며칠 무슨 어떤 어느 누구 누가 언제 어디 어디서 어떻게 왜 얼마 얼마나 몇 것 "
         "수 있어 있나 있나요 알려줘 알려 주세요 줘 해줘 찾아줘 찾아 문서 문서에서 "
-        "나와 나온 내용 관련 업로드한 업로드 올린 사내 우리 회사 기준",
+        "나와 나온 내용 관련 업로드한 업로드 올린 사내 우리 회사 기준 "
+        "뭐가 뭘 뭐야 뭐지 뭔지 뭔데 뭐예요 뭐에요 뭔가요",
     )
 )
 _PARTICLES = re.findall(
@@ -70,10 +71,19 @@ def _bigrams(text: str) -> list[str]:
     return [flat[i : i + 2] for i in range(len(flat) - 1)]
 
 
+# What the asker would do, not what the passage must say («반차 쓰려면 어떻게 해야 해?» asks of
+# 반차: its rule says «나누어 쓸 수 있으며», not 쓰려면 or 해야). No KorQuAD dev-even decision
+# changes (research harness over its 3,316 questions): such words are the way office
+# questions are put, not encyclopedia ones.
+_CONDITIONS = ("려면", "해야", "어야", "아야", "워야", "하면", "되면", "으면")
+
+
 def support(question: str, passage: str) -> float:
     """How much of the question's content the passage holds: the share of its content
-    words' character bigrams found in the passage (0..1)."""
-    grams = [g for w in question_terms(question) for g in _bigrams(w)]
+    words' character bigrams found in the passage (0..1); a verb of condition or obligation
+    (`_CONDITIONS`) is not content."""
+    terms = question_terms(question)
+    grams = [g for w in terms if not w.endswith(_CONDITIONS) for g in _bigrams(w)]
     if not grams:
         return 0.0
     flat = re.sub(r"\s+", "", passage.lower())
