@@ -3,9 +3,12 @@ router's examples are read (skills/router.py); these are the forms that count as
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from haneul.skills.builtin.units import asks_conversion
+from haneul.skills import SkillContext, get_skill
+from haneul.skills.builtin.units import asks_conversion, parse
 
 
 @pytest.mark.parametrize(
@@ -34,3 +37,28 @@ def test_a_conversion_asked_in_full(utterance: str, arguments: tuple[float, str,
 )
 def test_what_is_not_a_conversion(utterance: str) -> None:
     assert asks_conversion(utterance) is None
+
+
+@pytest.mark.parametrize(
+    ("utterance", "value", "answer"),
+    [
+        # was «20분은 20분입니다.»: the 3시간 before it was not read
+        ("3시간 20분은 몇 분이야?", 200, "3시간 20분은 200분입니다."),
+        ("1시간 반은 몇 분?", 90, "1시간 반은 90분입니다."),
+        ("2시간 30분 15초는 몇 초야?", 9015, "2시간 30분 15초는 9,015초입니다."),
+        ("5피트 10인치는 몇 센티미터?", 177.8, "5피트 10인치는 177.8센티미터입니다."),
+        # and the other way, hours and minutes beside the decimal
+        ("200분은 몇 시간이야?", 3.3333, "200분은 약 3.33시간(3시간 20분)입니다."),
+    ],
+)
+def test_a_quantity_said_in_several_units(utterance: str, value: float, answer: str) -> None:
+    arguments = asks_conversion(utterance)
+    assert arguments is not None and arguments == parse(utterance)
+    result = asyncio.run(get_skill("convert_units").run(arguments, SkillContext()))
+    assert result.data["value"] == pytest.approx(value, rel=1e-4)
+    assert result.answer == answer
+
+
+def test_several_units_of_different_kinds_are_not_one_quantity() -> None:
+    found = asks_conversion("3km 20분은 몇 분?")
+    assert found is not None and "said" not in found and found["value"] == 20.0

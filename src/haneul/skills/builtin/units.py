@@ -71,7 +71,43 @@ def _unit(name: str) -> str:
 _TEMPERATURE = re.compile(r"(화씨|섭씨)\s*(-?\d+(?:\.\d+)?)\s*도.*?(화씨|섭씨)")
 
 
+# «3시간 20분은 몇 분이야?», «5피트 10인치는 몇 센티미터?», «1시간 반은 몇 분?»: a quantity
+# said in two or three units of one kind (or with 반), asked in another unit
+_PART = rf"\d[\d,]*(?:\.\d+)?\s*(?:{_UNIT})"
+_COMPOUND = re.compile(
+    rf"((?:{_PART}\s*){{2,3}}|{_PART}\s*반)\s*(?:은|는|을|를|이면|면)?\s*(?:몇\s*)?({_UNIT})"
+    r"(?=$|[\s?？.!,]|이야|야|이에요|예요|입니까|인가|인지|일까|이지|이|가|으로|로|쯤|정도)"
+)
+
+
+def _compound(utterance: str) -> dict[str, Any] | None:
+    """The arguments of a quantity said in several units of one kind: its value in the last
+    of them, and the words it was said in (`said`); None when there is none."""
+    found = _COMPOUND.search(utterance)
+    if not found:
+        return None
+    said, target = found[1].strip(), found[2]
+    parts = re.findall(rf"(\d[\d,]*(?:\.\d+)?)\s*({_UNIT})", said)
+    last = parts[-1][1]
+    import pint
+
+    try:
+        total = sum(
+            _registry().Quantity(float(v.replace(",", "")), _unit(u)).to(_unit(last)).magnitude
+            for v, u in parts
+        )
+        _registry().Quantity(1, _unit(last)).to(_unit(target))
+    except (pint.errors.PintError, AttributeError, ValueError):
+        return None
+    if said.endswith("반"):
+        total += 0.5
+    return {"value": float(total), "from_unit": last, "to_unit": target, "said": said}
+
+
 def parse(utterance: str) -> dict[str, Any] | None:
+    compound = _compound(utterance)
+    if compound:
+        return compound
     temperature = _TEMPERATURE.search(utterance)
     if temperature:
         source, value, target = temperature.groups()
@@ -95,6 +131,9 @@ def asks_conversion(utterance: str) -> dict[str, Any] | None:
     """The arguments when `utterance` asks, in full, for a quantity in another unit of the
     same kind (nothing else to read into it: the router takes it before its examples); None
     otherwise, also for «400km는 몇 시간?», which no conversion answers."""
+    compound = _compound(utterance)
+    if compound:
+        return compound
     found = _ASKED.search(utterance)
     if not found:
         return None
@@ -122,7 +161,9 @@ def asks_conversion(utterance: str) -> dict[str, Any] | None:
     ),
     parser=parse,
 )
-async def convert_units(value: float, from_unit: str, to_unit: str) -> SkillResult:
+async def convert_units(
+    value: float, from_unit: str, to_unit: str, said: str | None = None
+) -> SkillResult:
     """Convert a quantity between units (metric, imperial, temperature, and Korean units:
     평, 근, 돈, 리).
 
@@ -130,6 +171,8 @@ async def convert_units(value: float, from_unit: str, to_unit: str) -> SkillResu
         value: The number to convert.
         from_unit: Its unit, in Korean or English (평, 마일, km, degF...).
         to_unit: The unit to convert to.
+        said: The quantity as the user wrote it, when in several units ("3시간 20분"; value
+            and from_unit then hold it in its last unit).
     """
     import pint
 
@@ -141,9 +184,12 @@ async def convert_units(value: float, from_unit: str, to_unit: str) -> SkillResu
         raise SkillArgumentError(
             f"convert_units: cannot convert {from_unit} to {to_unit} ({e})"
         ) from None
-    shown = f"{value:g} {from_unit} = {result.magnitude:.6g} {to_unit}"
+    if said is not None and not 0 < len(said) <= 40:
+        raise SkillArgumentError("convert_units: said is 1 to 40 characters", param="said")
+    shown = f"{said or f'{value:g} {from_unit}'} = {result.magnitude:.6g} {to_unit}"
     data = {"value": float(result.magnitude), "unit": str(result.units)}
-    return SkillResult(shown, data, answer=_sentence(value, from_unit, result.magnitude, to_unit))
+    sentence = _sentence(value, from_unit, result.magnitude, to_unit, said)
+    return SkillResult(shown, data, answer=sentence)
 
 
 SYMBOLS = {  # how a unit is written in an answer sentence
@@ -185,8 +231,17 @@ def _topic(word: str) -> str:
     return "은" if last in "0136789lmnLMN㎡" else "는"
 
 
-def _sentence(value: float, source: str, result: float, target: str) -> str:
-    """«30평은 약 99.17㎡입니다.», «화씨 100도는 섭씨 약 37.78도입니다.»"""
+def _hours_minutes(hours: float) -> str:
+    """3.3333 -> «3시간 20분» (to the minute)."""
+    h, m = divmod(round(hours * 60), 60)
+    return f"{h}시간 {m}분" if h and m else f"{h}시간" if h else f"{m}분"
+
+
+def _sentence(
+    value: float, source: str, result: float, target: str, said: str | None = None
+) -> str:
+    """«30평은 약 99.17㎡입니다.», «화씨 100도는 섭씨 약 37.78도입니다.», «3시간 20분은
+    200분입니다.», «200분은 약 3.33시간(3시간 20분)입니다.»"""
     if _unit(source) in ("degC", "degF") and source in KOREAN_UNITS:
         head = f"{source} {_number(value)}도"
         tail = f"{target} {_number(result)}도" if target in KOREAN_UNITS else ""
@@ -194,5 +249,8 @@ def _sentence(value: float, source: str, result: float, target: str) -> str:
     else:
         head = f"{_number(value)}{_name(source)}"
         tail = f"{_number(result)}{_name(target)}"
+    head = said or head
     about = "" if float(_number(result).replace(",", "")) == result else "약 "
+    if _unit(target) == "hour" and about and result >= 1 / 60:
+        tail += f"({_hours_minutes(result)})"
     return f"{head}{_topic(head)} {about}{tail}입니다."
