@@ -38,7 +38,7 @@ PROBLEMS: list[tuple[str, float, str]] = [
     ("첫째항이 2, 공비가 3인 등비수열의 첫 5항의 합", 242, "242"),
     ("첫째항이 7이고 공차가 4인 등차수열의 제15항은?", 63, "제15항은 63"),
     ("2x+y=7, x-y=2 연립방정식의 해는?", 3, "x = 3, y = 1"),
-    ("10명 중에서 3명을 뽑는 경우의 수는?", 120, "경우의 수는 120입니다."),
+    ("10명 중에서 3명을 뽑는 경우의 수는?", 120, "10명 중 3명을 고르는 경우의 수는 120입니다."),
     ("5명 중에서 회장과 부회장 2명을 뽑는 경우의 수", 20, "20"),
     ("7C3 계산해줘", 35, "35"),
     ("5명을 한 줄로 세우는 경우의 수", 120, "120"),
@@ -53,6 +53,13 @@ PROBLEMS: list[tuple[str, float, str]] = [
     ("30% 세일해서 70만원이면 할인 전 가격은?", 1000000, "1,000,000원"),
     ("부가세 10% 포함 11,000원이면 공급가는?", 10000, "공급가액은 10,000원입니다."),
     ("원가 10,000원에 20% 올리면 얼마야?", 12000, "12,000원입니다."),
+    # taken off (went to the document search), and 부가세 taken off a price that holds it
+    ("월급 300만원에서 세금 10% 떼면 얼마야?", 2700000, "10% 빼면 2,700,000원입니다."),
+    ("11,000원에서 부가세 10%를 빼면?", 10000, "공급가액은 10,000원입니다."),
+    # what is left of a whole when a part is taken (went to the document search)
+    ("연차 15일 중에 7일 썼으면 며칠 남았어?", 8, "15일에서 7일을 빼면 8일이 남습니다."),
+    ("사과 12개 중 5개를 먹으면 몇 개 남아?", 7, "7개가 남습니다."),
+    ("용돈 50000원에서 12,500원 쓰면 얼마 남아?", 37500, "37,500원이 남습니다."),
     ("100만원을 연 5% 복리로 3년 맡기면?", 1157625, "1,157,625원"),
     ("500만원을 연이율 4% 단리로 5년 맡기면 원리금은?", 6000000, "6,000,000원"),
     # a sum said without 원, by its scale word
@@ -106,7 +113,13 @@ def test_the_formula_paths_keep_their_results_and_gain_a_sentence() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["사과 세 개", "12 곱하기 사과", "원의 넓이를 구해줘", "주사위를 던져 무엇이 나올 확률"]
+    "text",
+    [
+        "사과 세 개",
+        "12 곱하기 사과",
+        "원의 넓이를 구해줘",
+        "주사위를 던져 무엇이 나올 확률",
+    ],
 )
 def test_text_it_cannot_read_is_a_clear_error(text: str) -> None:
     with pytest.raises(SkillArgumentError) as caught:
@@ -114,6 +127,26 @@ def test_text_it_cannot_read_is_a_clear_error(text: str) -> None:
     message = caught.value.message
     assert message.startswith("math: ") and "*" not in message.split("(")[0].replace("* ", "")
     assert any(word in message for word in ("읽", "찾지", "한글"))  # says what it could not read
+
+
+def test_a_root_sign_takes_the_number_after_it() -> None:
+    """«√18» was read as sqrt18, then s·q·r·t·18: the answer «18q·r·s·t»."""
+    assert _solve("√18 은 얼마야?").answer == "√18 = 3√2 ≈ 4.24입니다."
+    assert _solve("√2 × √32 는?").content == "8"
+
+
+def test_a_letter_the_formula_never_had_is_an_error() -> None:
+    from haneul.skills.builtin.math_calculus import sympify
+
+    assert str(sympify("x^2 + 2x")) == "x**2 + 2*x"
+    with pytest.raises(SkillArgumentError, match="it would need q, r, s, t"):
+        sympify("√18".replace("√", "sqrt"))
+
+
+def test_taking_more_than_the_whole_is_said_not_computed() -> None:
+    with pytest.raises(SkillArgumentError) as caught:
+        _solve("5개 중 7개를 먹으면 몇 개 남아?")
+    assert caught.value.message == "math: 7개는 5개보다 많아 남는 것이 없습니다."
 
 
 def test_not_math_is_not_parsed_as_math() -> None:

@@ -28,10 +28,12 @@ from typing import Any
 import numpy as np
 
 from haneul.skills import Skill
+from haneul.skills.builtin.math import asks_problem
 from haneul.skills.builtin.units import asks_conversion
 
 NO_SKILL = "none"
 UNITS = "convert_units"
+MATH = "math"
 QUESTION = "question"  # a factual question: the documents first, when the user has some
 SEARCH = "search_documents"
 TABLE = "document_table"
@@ -321,6 +323,9 @@ class SkillRouter:
         asked = asks_conversion(utterance) if UNITS in allowed & set(self.skills) else None
         if asked is not None:  # «3시간은 몇 분이야?» is a conversion, with documents or not
             return Route(UNITS, asked, 1.0, {})
+        problem = asks_problem(utterance) if MATH in allowed & set(self.skills) else None
+        if problem is not None:  # «연차 15일 중에 7일 썼으면 며칠 남았어?»: the same
+            return Route(MATH, problem, 1.0, {})
         if GENERAL_CHAT.search(utterance) or OPINION.search(utterance):
             allowed.discard(SEARCH)
         if SEARCH in allowed and SEARCH in self.skills and SEARCH_ASKED.search(utterance):

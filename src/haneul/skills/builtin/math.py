@@ -45,6 +45,19 @@ def solve_words(text: str) -> SkillResult | None:
     return None
 
 
+def asks_problem(utterance: str) -> dict[str, Any] | None:
+    """The arguments when `utterance` is a word problem a solver reads in full («연차 15일
+    중에 7일 썼으면 며칠 남았어?»): the router takes it before its examples, documents or
+    not. None otherwise, also for a problem missing a value."""
+    if _POINT_LINE.search(normalise(utterance)):
+        return parse(utterance)  # «점 (4,3)와 직선 y=0 사이의 거리»: read as that
+    try:
+        solved = solve_words(normalise(utterance))
+    except SkillArgumentError:
+        return None
+    return {"expression": utterance.strip()} if solved is not None else None
+
+
 def parse(utterance: str) -> dict[str, Any] | None:
     text = normalise(utterance)
     found = _POINT_LINE.search(text)

@@ -57,17 +57,32 @@ def sympify(text: str) -> Any:
             f"math: '{text}'에 식이 아닌 한글이 남아 읽을 수 없습니다 "
             f"(could not read '{text}' as a formula: it contains Korean words)"
         )
+    said = text
+    # «√18», «√2 × √32»: the root of the number or letter after it (not sqrt18, which
+    # implicit multiplication reads as s·q·r·t·18)
+    text = re.sub(r"√\s*(\d+(?:\.\d+)?|[a-zA-Z])", r"sqrt(\1)", text)
     text = text.replace("²", "^2").replace("³", "^3").replace("√", "sqrt").replace("π", "pi")
     text = text.replace("ln(", "log(")
     import sympy
 
     transformations = (*standard_transformations, implicit_multiplication_application, convert_xor)
     try:
-        return parse_expr(text, transformations=transformations, local_dict={"e": sympy.E})
+        value = parse_expr(text, transformations=transformations, local_dict={"e": sympy.E})
     except Exception as e:
         raise SkillArgumentError(
             f"math: '{text}'을(를) 식으로 읽지 못했습니다 (cannot read '{text}' as a formula: {e})"
         ) from None
+    # a letter the formula never had is a misreading, never an answer
+    typed = set(
+        re.findall(r"[a-zA-Z]", re.sub("|".join(sorted(_FUNCTIONS, key=len)[::-1]), "", said))
+    )
+    invented = sorted(str(x) for x in getattr(value, "free_symbols", ()) if str(x) not in typed)
+    if invented:
+        raise SkillArgumentError(
+            f"math: '{said}'을(를) 식으로 읽지 못했습니다 "
+            f"(cannot read '{said}' as a formula: it would need {', '.join(invented)})"
+        )
+    return value
 
 
 def _function(text: str, strip: list[str]) -> tuple[Any, str]:

@@ -9,7 +9,14 @@ from itertools import product
 from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillResult
-from haneul.skills.builtin.math_format import NUM, exact_and_approx, josa, number, result
+from haneul.skills.builtin.math_format import (
+    NUM,
+    approx,
+    exact_and_approx,
+    josa,
+    number,
+    result,
+)
 
 _FROM_TO = re.compile(NUM + r"\s*(?:부터|에서)\s*" + NUM + r"\s*까지")
 
@@ -116,15 +123,19 @@ def choose(text: str) -> SkillResult | None:
         label = f"{n}{kind}{r}"
     else:
         words = re.search(
-            r"(\d+)\s*(?:명|개|권|장|가지|마리)?\s*(?:중|에서)(?:에서)?\D{0,12}?(\d+)\s*(?:명|개|권|장|가지|마리|자리)",
+            r"(\d+)\s*(명|개|권|장|가지|마리)?\s*(?:중|에서)(?:에서)?\D{0,12}?(\d+)\s*(명|개|권|장|가지|마리|자리)",
             text,
         )
         if not words or not re.search(r"경우|방법|가지 수|몇 가지", text):
             return None
-        n, r = int(words[1]), int(words[2])
+        n, r = int(words[1]), int(words[3])
+        counter = words[2] or ("개" if words[4] in ("자리", "가지") else words[4])
         ordered = re.search(r"순서|줄|나열|세우|배열|회장.*부회장|자리|순위|비밀번호", text)
         kind = "P" if ordered else "C"
-        label = f"{n}개 중 {r}개를 {'순서대로 나열하는' if ordered else '고르는'} 경우의 수"
+        label = (
+            f"{n}{counter} 중 {r}{counter}{josa(counter, '을를')} "
+            f"{'순서대로 나열하는' if ordered else '고르는'} 경우의 수"
+        )
     if r > n:
         raise SkillArgumentError(f"math: {r}개는 {n}개보다 많습니다 (r > n)")
     value = sympy.binomial(n, r) if kind == "C" else sympy.ff(n, r)
@@ -250,4 +261,40 @@ def divisors(text: str) -> SkillResult | None:
     return result(_sentence(f"{listed}의 {word}", value), value, [f"{word} = {value}"])
 
 
-SOLVERS = (progression, range_sum, choose, factorial, dice, coins, divisors)
+# «연차 15일 중에 7일 썼으면 며칠 남았어?», «사과 12개 중 5개를 먹으면 몇 개 남아?»: a
+# whole, a part taken from it in the same counter, and what is left asked for
+_COUNTER = r"\s*((?:만|천)?원|[가-힣]{1,2}(?<![중에서을를이가은는])|[a-zA-Z]{1,3})?"
+_TAKEN = re.compile(
+    NUM
+    + _COUNTER
+    + r"\s*(?:중에서|중에|중|에서)\s*"
+    + NUM
+    + _COUNTER
+    + r"\s*(?:을|를|이|가|은|는|만)?\s*"
+    r"(?:썼|쓰|써|사용|먹|팔|빼|뺐|줬|주|잃|소비|지출|냈|내|보냈|나갔|마셨|읽|끝냈|했|빌려)"
+    r"[^?？]*?(?:몇|며칠|얼마)[^?？]*?남"
+)
+
+
+def remaining(text: str) -> SkillResult | None:
+    found = _TAKEN.search(text)
+    if not found or (found[4] and found[2] and found[4] != found[2]):
+        return None
+    whole, part, unit = number(found[1]), number(found[3]), found[2] or found[4] or ""
+    left = whole - part
+    if left < 0:
+        raise SkillArgumentError(
+            f"math: {found[3]}{unit}{josa(found[3] + unit, '은는')} "
+            f"{found[1]}{unit}보다 많아 남는 것이 없습니다."
+        )
+    shown = f"{approx(left, money=True) if unit.endswith('원') else exact_and_approx(left)}{unit}"
+    taken = f"{found[3]}{unit}"
+    return result(
+        f"{found[1]}{unit}에서 {taken}{josa(taken, '을를')} 빼면 {shown}{josa(shown, '이가')} "
+        "남습니다.",
+        left,
+        [f"{found[1]} − {found[3]} = {exact_and_approx(left)}"],
+    )
+
+
+SOLVERS = (progression, range_sum, choose, factorial, dice, coins, divisors, remaining)
