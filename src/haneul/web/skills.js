@@ -61,6 +61,7 @@ const ARGUMENT_NAMES = {
   lunar: "음력",
   label: "물어본 날",
   count: "남은 날 세기",
+  remaining: "남은 것만",
   name: "이름",
   query: "검색어",
   collection: "컬렉션",

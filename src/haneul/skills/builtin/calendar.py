@@ -46,6 +46,10 @@ _YEARS = {"재작년": -2, "작년": -1, "지난해": -1, "올해": 0, "금년":
 _PAST = re.compile(r"였|었|했|지났|지난\s*(?:설|추석|번)")
 
 
+# «올해 남은 공휴일 알려줘», «앞으로 쉬는 날»: only the holidays from today on
+_REMAINING = re.compile(r"남은|남아\s*있는|앞으로|다가오는|이제\s*남")
+
+
 def _said_year(utterance: str) -> int | None:
     return next((v for k, v in _YEARS.items() if k in utterance), None)
 
@@ -112,6 +116,8 @@ def parse(utterance: str) -> dict[str, Any] | None:
             args["year"] = today.year + offset
         elif named and upcoming and _over(_NAMED[named], today):
             args["year"] = today.year + 1  # «설날은 언제야?» in December: next year's
+        if _REMAINING.search(utterance) and not _PAST.search(utterance):
+            args["remaining"] = True  # «올해 남은 공휴일»: from today on
         if month and not month_day and not full:
             args["month"] = int(month.group(1))
             if upcoming and "year" not in args and args["month"] < today.month:
@@ -173,6 +179,7 @@ async def korean_calendar(
     lunar: bool = False,
     label: str | None = None,
     count: bool = False,
+    remaining: bool = False,
 ) -> SkillResult:
     """Korean dates: today's date and time in Korea, the weekday of a date and whether it
     is a public holiday, or the public holidays of a year or month.
@@ -187,6 +194,7 @@ async def korean_calendar(
         label: The words that named `date` («오늘부터 100일 뒤», «다음 달 말일»), repeated
             in the answer; the date itself is always `date`.
         count: Answer how many days are left until `date` (or have passed since it).
+        remaining: List only the holidays from today on (올해 남은 공휴일).
     """
     import holidays as holiday_data
 
@@ -200,13 +208,14 @@ async def korean_calendar(
     if month is not None and not 1 <= month <= 12:
         raise SkillArgumentError("korean_calendar: month is 1 to 12", param="month")
     kr = holiday_data.country_holidays("KR", years=year or day.year, language="ko")
-    if holidays and (date is None or year or month or name):
+    if holidays and (date is None or year or month or name or remaining):
         listed = [
             (d, n)
             for d, n in sorted(kr.items())
             if (year is None or d.year == year)
             and (month is None or d.month == month)
             and (name is None or name in n)
+            and (not remaining or d >= now.date())
         ]
         lines = [f"- {d.isoformat()} ({WEEKDAYS[d.weekday()]}) {n}" for d, n in listed]
         scope = (
@@ -214,9 +223,17 @@ async def korean_calendar(
             + (f" {month}월" if month else "")
             + (f" {name}" if name else "")
         )
-        content = f"{scope} 공휴일:\n" + ("\n".join(lines) if lines else "없음")
+        content = f"{scope} {'남은 ' if remaining else ''}공휴일:\n" + (
+            "\n".join(lines) if lines else "없음"
+        )
         found = [{"date": d.isoformat(), "name": n} for d, n in listed]
-        return SkillResult(content, found, answer=_holidays_answer(scope, name, listed))
+        answer = _holidays_answer(scope, name, listed, remaining)
+        if remaining and not listed:
+            coming = _coming_holiday(now.date())
+            answer += (
+                f" 다음 공휴일은 {_day(coming[0], year=True)} {coming[1]}입니다." if coming else ""
+            )
+        return SkillResult(content, found, answer=answer)
     return _describe(day, now, kr.get(day), is_now=date is None, label=label, count=count)
 
 
@@ -279,10 +296,26 @@ def _day(day: dt.date, year: bool = False) -> str:
     return f"{day.month}월 {day.day}일({WEEKDAYS[day.weekday()]})"
 
 
-def _holidays_answer(scope: str, name: str | None, listed: list[tuple[dt.date, str]]) -> str:
+def _coming_holiday(today: dt.date) -> tuple[dt.date, str] | None:
+    """The first holiday after today, in this year's calendar or the next."""
+    import holidays as holiday_data
+
+    for year in (today.year, today.year + 1):
+        kr = holiday_data.country_holidays("KR", years=year, language="ko")
+        later = [(d, n) for d, n in sorted(kr.items()) if d > today]
+        if later:
+            return later[0]
+    return None
+
+
+def _holidays_answer(
+    scope: str, name: str | None, listed: list[tuple[dt.date, str]], remaining: bool = False
+) -> str:
     """«2026년 추석 연휴는 9월 24일(목)부터 9월 26일(토)까지입니다 (추석 당일 9월 25일(금)).»"""
+    if remaining:
+        scope += " 남은"
     if not listed:
-        return f"{scope}에는 공휴일이 없습니다."
+        return f"{scope} 공휴일은 없습니다." if remaining else f"{scope}에는 공휴일이 없습니다."
     days = [d for d, _ in listed]
     consecutive = all((b - a).days == 1 for a, b in itertools.pairwise(days))
     if name and len(days) > 1 and consecutive:
