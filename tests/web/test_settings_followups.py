@@ -106,6 +106,14 @@ def test_follow_ups_come_from_the_skill_and_the_cited_documents(
     expect(chips).to_have_text(
         ["1평은 몇 제곱미터야?", "99.17제곱미터는 몇 평이야?", "60평은 몇 제곱미터야?"]
     )
+    # a quantity said in several units («3시간 20분은 몇 분이야?»): other units of its kind,
+    # not «1분은 몇 분이야?»
+    compound = json.loads(json.dumps(UNITS_DONE))
+    call = compound["message"]["skill_calls"][0]
+    call["arguments"] = {"value": 200.0, "from_unit": "분", "to_unit": "분", "said": "3시간 20분"}
+    call["data"] = {"value": 200.0, "unit": "minute"}
+    page.evaluate(finish, compound)
+    expect(chips).to_have_text(["3시간 20분은 몇 시간이야?", "3시간 20분은 몇 초야?"])
     page.evaluate(finish, DOC_DONE)  # only the newest answer has chips
     expect(page.locator(".followups")).to_have_count(1)
     expect(chips).to_have_text(

@@ -21,9 +21,17 @@ function round(value) {
   return Math.round(value * 100) / 100;
 }
 
+// other units of the same kind, for a quantity said in several («3시간 20분» → 분)
+const SAME_KIND = { 초: ["분", "시간"], 분: ["시간", "초"], 시간: ["분", "초"], 인치: ["센티미터", "피트"] };
+
 function unitFollowups(args, data) {
-  const { value, from_unit: from, to_unit: to } = args || {};
+  const { value, from_unit: from, to_unit: to, said } = args || {};
   if (!from || !to) return [];
+  if (from === to) {
+    // «3시간 20분은 몇 분이야?»: «1분은 몇 분이야?» would ask nothing
+    const what = said || `${value}${from}`;
+    return (SAME_KIND[to] || []).map((unit) => `${josa(what, "은", "는")} 몇 ${josa(unit, "이야", "야")}?`);
+  }
   const out = [`${josa(`1${from}`, "은", "는")} 몇 ${josa(to, "이야", "야")}?`];
   if (typeof data?.value === "number") {
     // the other way round, from the skill's own result
