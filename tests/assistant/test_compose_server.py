@@ -401,3 +401,48 @@ def test_a_short_follow_up_asks_the_question_before_of_its_new_value(
         assert _text(_stream(http, other, "그럼 3근은?", **small)) == SMALL_MODEL_KO.format(
             model="scripted-small"
         )
+
+
+def test_the_follow_ups_offered_under_a_math_answer_are_answered(
+    scripted: RunningServer,
+) -> None:
+    """The web UI offers «풀이 과정을 단계별로 설명해 줘» and «비슷한 문제를 하나 더 내 줘»
+    under every math answer, and a small model declined both (the first after a document
+    search that found nothing). Code answers them from the skill call before (practice.py):
+    its own steps, and the question with other numbers, which the math skill solves."""
+    rules = "제1조 (연차휴가) 1년간 80퍼센트 이상 출근한 직원에게는 15일의 연차휴가를 준다."
+    with _http(scripted) as http:
+        http.post("/collections", json={"name": "인사"})
+        files = [("files", ("휴가규정.txt", rules.encode()))]
+        assert http.post("/collections/인사/documents", files=files).json()["added"] == 1
+        cid = http.post("/conversations", json={}).json()["id"]
+        small = {"model": "scripted-small"}
+        first = _stream(http, cid, "밑변이 8이고 높이가 5인 삼각형 넓이는?", **small)
+        [result] = [e for e in first if e["type"] == "skill_result"]
+        steps = _stream(http, cid, "풀이 과정을 단계별로 설명해 줘", **small)
+        assert not any(e["type"] == "skill_call" for e in steps)  # no search, no model
+        listed = "\n".join(f"{n}. {s}" for n, s in enumerate(result["steps"], 1))
+        assert _text(steps) == f"풀이 과정입니다.\n\n{listed}\n\n답: {result['answer']}"
+        assert steps[-1]["composed"]["reason"] == "the previous skill call's steps"
+        # the steps are of the turn before: a second ask right after has no math call before
+        assert (
+            _text(_stream(http, cid, "풀이 보여줘", **small)).startswith("풀이 과정입니다.")
+            is False
+        )
+        cid = http.post("/conversations", json={}).json()["id"]
+        _stream(http, cid, "밑변이 8이고 높이가 5인 삼각형 넓이는?", **small)
+        similar = _text(_stream(http, cid, "비슷한 문제를 하나 더 내 줘", **small))
+        problem = similar.split("\n\n")[1]
+        assert (
+            similar.startswith("비슷한 문제입니다.")
+            and problem != "밑변이 8이고 높이가 5인 삼각형 넓이는?"
+        )
+        assert re.fullmatch(r"밑변이 \d+이고 높이가 \d+인 삼각형 넓이는\?", problem), problem
+        # sent back as it is, the math skill answers it
+        solved = _stream(http, cid, problem, **small)
+        assert any(e["type"] == "skill_result" and e["name"] == "math" for e in solved)
+        # a question of its own that says 과정 is not a request for the steps
+        cid = http.post("/conversations", json={}).json()["id"]
+        _stream(http, cid, "밑변이 8이고 높이가 5인 삼각형 넓이는?", **small)
+        other = _stream(http, cid, "연차휴가 받는 과정 알려줘", **small)
+        assert not _text(other).startswith("풀이 과정입니다.")

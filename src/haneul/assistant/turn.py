@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from haneul.assistant import compose, compose_json, followup, social
+from haneul.assistant import compose, compose_json, followup, practice, social
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import NAMES_KO, OPEN, PRESETS
 from haneul.assistant.recall import Recall
@@ -143,6 +143,11 @@ class Assistant:
             yield {"type": "delta", "content": known.text}
             yield await self._finish(turn, known, [], "stop")
             return
+        practised = await self._practice(turn)
+        if practised is not None:  # «풀이 과정을 단계별로 설명해 줘» after a math answer
+            yield {"type": "delta", "content": practised.text}
+            yield await self._finish(turn, practised, [], "stop")
+            return
         if self.use_tools:
             route = await self._tool_route(turn)
             chosen = route is not None
@@ -169,6 +174,26 @@ class Assistant:
             return
         async for event in self.answer(turn, route if chosen else None):
             yield event
+
+    async def _practice(self, turn: Turn) -> compose.Composed | None:
+        """The steps of the previous turn's skill call, or a problem like its question, when
+        that is all the message asks (`practice`); None otherwise."""
+        history = turn.history
+        if len(history) < 2 or history[-1].role != "assistant" or history[-2].role != "user":
+            return None
+        calls = [c for c in history[-1].skill_calls if c.get("error") is None]
+        steps = practice.steps_reply(turn.text, calls[-1] if calls else None)
+        if steps is not None:
+            return compose.Composed(steps, reason=practice.STEPS_REASON)
+        if not any(c.get("name") == "math" for c in calls):
+            return None
+        question = _after_skill(history)
+        similar = await practice.similar_reply(
+            turn.text, question, self.skills.get("math"), len(history)
+        )
+        return (
+            None if similar is None else compose.Composed(similar, reason=practice.SIMILAR_REASON)
+        )
 
     def _has_side_effects(self, name: str) -> bool:
         skill = self.skills.get(name)
