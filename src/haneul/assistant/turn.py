@@ -177,8 +177,14 @@ class Assistant:
 
     async def _practice(self, turn: Turn) -> compose.Composed | None:
         """The steps of the previous turn's skill call, or a problem like its question, when
-        that is all the message asks (`practice`); None otherwise."""
+        that is all the message asks (`practice`); None otherwise. Turns answered so are
+        looked past: «풀이 과정…», then «비슷한 문제…» is still of the math answer before."""
         history = turn.history
+        while len(history) >= 2 and (history[-1].composed or {}).get("reason") in (
+            practice.STEPS_REASON,
+            practice.SIMILAR_REASON,
+        ):
+            history = history[:-2]
         if len(history) < 2 or history[-1].role != "assistant" or history[-2].role != "user":
             return None
         calls = [c for c in history[-1].skill_calls if c.get("error") is None]
@@ -189,7 +195,7 @@ class Assistant:
             return None
         question = _after_skill(history)
         similar = await practice.similar_reply(
-            turn.text, question, self.skills.get("math"), len(history)
+            turn.text, question, self.skills.get("math"), len(turn.history)
         )
         return (
             None if similar is None else compose.Composed(similar, reason=practice.SIMILAR_REASON)
