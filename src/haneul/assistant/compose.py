@@ -171,6 +171,26 @@ def is_introduction(question: str) -> bool:
     return bool(_INTRO.search(question))
 
 
+# «넌 누가 만들었어?», «하늘은 어디서 개발했어?»: who made the assistant, answered as it is
+_MAKER = re.compile(
+    r"(?<![가-힣])(?:너는?|넌|너를|널|당신은?|당신을|하늘(?:아|은|을)?)\s*(?:누가|어디서|어느\s*회사가?)"
+    r"\s*(?:만들|개발|만든)|(?:누가|어디서|어느\s*회사가?)\s*(?:너를?|널|당신을?|하늘을?)\s*"
+    r"(?:만들|개발)|(?:너|당신|하늘)(?:의|를)?\s*(?:만든|개발한)\s*(?:사람|회사|곳)|"
+    r"who (?:made|built) you",
+    re.I,
+)
+MAKER_KO = (
+    "저는 하늘(Haneul)이에요. 조직이 자기 서버에 직접 설치해 쓰는 오픈 소스 한국어 AI "
+    "플랫폼이고, 이 서버는 이곳 관리자가 운영해요. 대화 내용과 올려 주신 문서는 이 서버 밖으로 "
+    "나가지 않아요. 계산과 단위 변환, 날짜와 공휴일 확인, 올려 주신 문서에서 내용 찾기 같은 "
+    "일을 도와드려요."
+)
+
+
+def is_about_maker(question: str) -> bool:
+    return bool(_MAKER.search(question))
+
+
 def is_greeting(question: str) -> bool:
     return bool(_GREETING.match(question))
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from haneul.assistant import compose, compose_json, followup, practice, social
+from haneul.assistant import compose, compose_json, followup, live, practice, social
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import NAMES_KO, OPEN, PRESETS
 from haneul.assistant.recall import Recall
@@ -160,6 +160,13 @@ class Assistant:
                 found = await asyncio.to_thread(self.route, again, turn.enabled_skills, documents)
                 if found.skill != NO_SKILL and found.arguments is not None:
                     route, chosen, turn = found, True, replace(turn, text=again)
+        searching = route is not None and route.skill == SEARCH
+        told = live.reply(turn.text) if not chosen or searching else None
+        if told is not None and not ASKS_DOCUMENTS.search(turn.text):
+            # «오늘 몇 도야?»: nothing here knows, and any model would make a number up
+            yield {"type": "delta", "content": told}
+            yield await self._finish(turn, compose.Composed(told, reason=live.REASON), [], "stop")
+            return
         if route is not None and chosen and self._has_side_effects(route.skill):
             # A skill that writes or books runs only after the user says yes.
             prompt = confirmation(self.skills[route.skill], route.arguments or {})
@@ -578,6 +585,8 @@ def _known(turn: Turn) -> compose.Composed | None:
     """The answer the system writes without the model: the fixed introduction of 하늘 (never
     the model's guess), the reply to a courtesy (고마워, 안녕히 계세요: nothing to know), what
     is remembered of the user (the store's, never the model's); None for any other turn."""
+    if compose.is_about_maker(turn.text):
+        return compose.Composed(compose.MAKER_KO, reason="fixed self-introduction")
     if compose.is_introduction(turn.text):
         return compose.Composed(compose.INTRODUCTION_KO, reason="fixed self-introduction")
     courtesy = social.reply(turn.text)

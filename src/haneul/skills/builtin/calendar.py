@@ -61,7 +61,13 @@ def _upcoming(utterance: str, year_said: bool) -> bool:
     return not year_said and not _PAST.search(utterance)
 
 
+# «오늘 몇 도야?», «내일 날씨 어때?»: the weather, not a date
+_WEATHER = re.compile(r"몇\s*도(?!\S*요일)|날씨|기온|미세\s*먼지|비\s*(?:와|올까|오니)|추워|더워")
+
+
 def parse(utterance: str) -> dict[str, Any] | None:
+    if _WEATHER.search(utterance):
+        return None
     today = dt.datetime.now(KST).date()
     args: dict[str, Any] = {}
     full = re.search(r"(\d{4})\s*[년.\-/]\s*(\d{1,2})\s*[월.\-/]\s*(\d{1,2})\s*일?", utterance)
