@@ -109,6 +109,20 @@ def test_todays_list_is_the_owners_store_data(
     with srv.http(other) as http:
         _, events = _say(http, "밀린 할 일 있어?")
     assert events[-1]["message"]["content"].startswith("기한이 지난 할 일은 1개입니다.")
+    # «…목록 보여줘» is the whole list, not today's briefing (it answered «오늘 할 일이 없습니다.»)
+    with srv.http(other) as http:
+        _, events = _say(http, "내 할 일 목록 보여줘")
+        assert events[-1]["message"]["content"].startswith("남은 할 일은 4개입니다.")
+        # a day with nothing due says what there is on other days
+        for item in http.get("/todos").json()["data"]:
+            if item["title"] != "내년 예산 초안":
+                http.delete(f"/todos/{item['id']}")
+        _, events = _say(http, "오늘 할 일 뭐야?")
+    later = _today() + dt.timedelta(days=20)
+    assert events[-1]["message"]["content"] == (
+        "오늘 할 일이 없습니다. 다른 날 할 일은 1개 있습니다 (가장 가까운 것: 내년 예산 초안, "
+        f"{later.month}월 {later.day}일({'월화수목금토일'[later.weekday()]})까지)."
+    )
 
 
 @pytest.mark.slow  # starts haneul serve
@@ -135,6 +149,24 @@ def test_a_user_without_todos_hears_so(todo_server: tuple[RunningServer, str, st
 def test_the_add_parser_reads_title_and_due(utterance: str, arguments: dict[str, Any]) -> None:
     found = parse_add(utterance)
     assert found is not None and {k: found[k] for k in arguments} == arguments
+
+
+def test_the_confirmation_names_the_day_a_weekday_means() -> None:
+    """«금요일까지» is shown as the date the to-do will carry; 오늘/내일/모레 stay words."""
+    from haneul.skills.builtin.due_dates import resolve
+    from haneul.skills.builtin.todo import confirm_add
+
+    friday = resolve("금요일까지")
+    assert friday is not None
+    shown = f"{friday.month}월 {friday.day}일(금)까지"
+    if friday - _today() <= dt.timedelta(days=2):
+        shown = {0: "오늘", 1: "내일", 2: "모레"}[(friday - _today()).days] + "까지"
+    assert confirm_add({"title": "보고서 제출", "due": "금요일까지"}).endswith(
+        f"- 보고서 제출 (기한: {shown})"
+    )
+    assert confirm_add({"title": "보고서 제출", "due": "내일까지"}).endswith("(기한: 내일까지)")
+    assert parse_list("내 할 일 목록 보여줘") == {"when": "전체"}
+    assert parse_list("내일 할 일 목록") == {"when": "내일"}
 
 
 def test_the_parsers_leave_other_requests_alone() -> None:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from haneul.errors import UnsupportedError
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
+from haneul.skills.builtin.due_dates import resolve, today_kst
 from haneul.skills.todo_source import TodoItem, TodoSource
 
 WEEKDAYS = "월화수목금토일"
@@ -127,6 +128,8 @@ def parse_list(utterance: str) -> dict[str, Any] | None:
     if re.search(r"전체|모든|전부|남은|다\s*보여", utterance):
         return {"when": "전체"}
     found = due_phrase(utterance)
+    if found is None and re.search(r"목록|리스트|list", utterance, re.I):
+        return {"when": "전체"}  # «내 할 일 목록 보여줘»: the list, not today's briefing
     return {"when": found.group(0).strip() if found else "오늘"}
 
 
@@ -214,6 +217,14 @@ async def todo_list(context: SkillContext, when: str = "오늘") -> SkillResult:
     overdue = sum(1 for t in chosen if t.due is not None and t.due < today)
     if not chosen:
         answer = f"{label} 할 일이 없습니다."
+        later = [t for t in items if t not in chosen]
+        if later:  # «오늘 할 일이 없습니다.», and what there is on other days
+            first = min(later, key=lambda t: t.due or dt.date.max)
+            when_first = f", {_day(first.due, today)}까지" if first.due else ""
+            answer += (
+                f" 다른 날 할 일은 {len(later)}개 있습니다"
+                f" (가장 가까운 것: {first.title}{when_first})."
+            )
     else:
         late = (
             f" 그중 {overdue}개는 기한이 지났습니다." if overdue and label != "기한이 지난" else ""
@@ -228,6 +239,9 @@ def confirm_add(arguments: dict[str, Any]) -> str:
     """The question before the to-dos are added: each one, its due date and priority."""
     titles = [str(arguments.get("title") or "")] + [str(t) for t in arguments.get("more") or []]
     due = arguments.get("due")
+    day = resolve(str(due)) if due else None
+    if day is not None:  # «금요일까지» -> «12월 11일(금)까지»: the day the user approves
+        due = _day(day, today_kst()) + ("까지" if str(due).endswith("까지") else "")
     tail = (f" (기한: {due})" if due else "") + (
         " · 중요" if arguments.get("priority") == "high" else ""
     )
