@@ -58,7 +58,7 @@ def test_a_hit_close_in_meaning_supports_a_naturally_phrased_question() -> None:
     rule = {"text": "제3조 (경조사 휴가) 본인 결혼 시 5일, 자녀 결혼 시 1일의 경조사 휴가를 준다."}
     # words in common enough (결혼하면 counts as 결혼: documents._CONDITIONS)
     assert supports("본인 결혼하면 휴가 며칠 받아?", {**rule, "cosine": None})
-    question = "장가가면 며칠 쉴 수 있어?"
+    question = "식 올리면 며칠 쉴 수 있어?"
     assert not supports(question, {**rule, "cosine": None})  # few words in common
     assert supports(question, {**rule, "cosine": COSINE_THRESHOLD + 0.01})
     assert not supports("주차 지원 돼?", {**rule, "cosine": COSINE_THRESHOLD - 0.05})

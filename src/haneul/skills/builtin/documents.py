@@ -92,16 +92,41 @@ def _unconditioned(word: str) -> str:
     return word if len(word) >= 2 else ""
 
 
+# How a person asks against how a company's rules write it (a word starting so -> the rule's
+# word): «부모님 돌아가시면» is the rule's «부모 사망 시», «부산 출장» a «광역시» one. Written by
+# hand, for the support check only (which rule is quoted is not changed): no model or
+# thesaurus in the registries covers office Korean, and a wrong entry costs a refusal at most
+# where the rule's own word was asked.
+_RULE_WORDS = {
+    **dict.fromkeys(("돌아가시", "돌아가셨", "별세", "작고"), "사망"),
+    **dict.fromkeys(("와이프", "아내", "남편", "집사람"), "배우자"),
+    **dict.fromkeys(("부모님",), "부모"),
+    **dict.fromkeys(("아들", "딸", "애들"), "자녀"),
+    **dict.fromkeys(("장가", "시집"), "결혼"),
+    **dict.fromkeys(("월급", "봉급"), "급여"),
+    **dict.fromkeys(("부산", "대구", "인천", "광주", "대전", "울산"), "광역시"),
+}
+
+
+def _rule_word(word: str) -> str:
+    """The rule's word for `word` (`_RULE_WORDS`), or `word`."""
+    return next((v for k, v in _RULE_WORDS.items() if word.startswith(k)), word)
+
+
 def support(question: str, passage: str) -> float:
     """How much of the question's content the passage holds: the share of its content
     words' character bigrams found in the passage (0..1); a verb's ending of condition or
-    obligation (`_CONDITIONS`) is not content."""
-    terms = [_unconditioned(w) for w in question_terms(question)]
-    grams = [g for w in terms if w for g in _bigrams(w)]
-    if not grams:
-        return 0.0
+    obligation (`_CONDITIONS`) is not content, and a word counts in the form a rule writes
+    it when that is the one held (`_RULE_WORDS`)."""
     flat = re.sub(r"\s+", "", passage.lower())
-    return sum(g in flat for g in grams) / len(grams)
+    held = total = 0
+    for word in question_terms(question):
+        # the word as asked or as a rule writes it (`_RULE_WORDS`), whichever the passage holds
+        forms = [_bigrams(f) for f in {_unconditioned(word), _unconditioned(_rule_word(word))} if f]
+        if forms:
+            grams = max(forms, key=lambda g: sum(x in flat for x in g) / len(g))
+            held, total = held + sum(g in flat for g in grams), total + len(grams)
+    return held / total if total else 0.0
 
 
 def supports(question: str, hit: dict[str, Any]) -> bool:
@@ -157,7 +182,11 @@ def missing_terms(question: str, hits: list[dict[str, Any]]) -> list[str]:
     """The question's key nouns that none of the hits holds (a word counts as held when its
     first two letters are there: 조부모님 is held by 조부모)."""
     found = _flat(hits)
-    missing = [w for w in key_terms(question) if w.lower()[:2] not in found]
+    missing = [
+        w
+        for w in key_terms(question)
+        if w.lower()[:2] not in found and _rule_word(w).lower()[:2] not in found
+    ]
     return list(dict.fromkeys(missing))
 
 
@@ -346,8 +375,15 @@ def best_sentences(question: str, passage: str) -> list[str]:
     if not sentences:
         return [passage.strip()]
     flats = [re.sub(r"\s+", "", s.lower()) for s in sentences]
-    terms = list(dict.fromkeys(_stem(t) for t in question_terms(question)))
-    shares = [[_held_share(t, flat) for t in terms] for flat in flats]
+    terms = list(dict.fromkeys(_stem(_unconditioned(t) or t) for t in question_terms(question)))
+    # a number is held with the counter the question gives it: «10년 근속하면» is not
+    # answered by «출산 시 10일»
+    counted = dict(re.findall(r"(\d+)\s*([가-힣])", question))
+    terms = [t + counted[t] if t in counted else t for t in terms]
+    shares = [
+        [float(t in flat) if t[:1].isdigit() else _held_share(t, flat) for t in terms]
+        for flat in flats
+    ]
     n = len(sentences)
     df = [sum(row[i] >= 0.5 for row in shares) for i in range(len(terms))]
     idf = [math.log(1 + (n - d + 0.5) / (d + 0.5)) for d in df]
