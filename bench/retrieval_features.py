@@ -443,6 +443,15 @@ def columns(docs: list[str], chunks: int) -> dict[str, Column]:
 Near = list[set[int]]  # per query, the candidate places holding the gold or a near-copy
 
 
+def near_places(found: list[Query], docs: list[str]) -> Near:
+    """Per query: the candidate places holding the gold paragraph or a near-copy of it."""
+    copies = near_copies(docs)
+    return [
+        {k for k, p in enumerate(q.paragraphs) if p in copies.get(q.gold, set()) | {q.gold}}
+        for q in found
+    ]
+
+
 def row(
     name: str,
     feats: list[np.ndarray],
@@ -466,12 +475,7 @@ def main() -> None:
     args = parser.parse_args()
     found, docs, articles, chunks = gather(args.db, args.pool)
     golds = [q.place for q in found]
-    copies = near_copies(docs)
-    # per query: the candidate places holding the gold paragraph or a near-copy of it
-    near = [
-        {k for k, p in enumerate(q.paragraphs) if p in copies.get(q.gold, set()) | {q.gold}}
-        for q in found
-    ]
+    near = near_places(found, docs)
     base = [shipped(q) for q in found]
     z = rank.FEATURES.index("dense_z")
     before = [np.delete(b, z, axis=1) for b in base]
