@@ -146,6 +146,16 @@ def test_a_day_named_without_its_year_is_the_coming_one() -> None:
         "name": "추석",
         "year": today.year - 1,
     }
+    # a lunar date without its year is the coming one too (it answered with February's 설날)
+    from haneul.skills.builtin.calendar import _solar
+
+    lunar = parse("음력 1월 1일은 양력으로 언제야?")
+    assert lunar is not None and lunar["lunar"] is True
+    assert dt.date.fromisoformat(_solar(lunar["date"])) >= today
+    assert parse("올해 음력 1월 1일은 양력으로 언제였어?") == {
+        "date": f"{today.year}-01-01",
+        "lunar": True,
+    }
     may = parse("5월에 쉬는 날 있어?")  # the coming May
     assert may is not None and may.get("year", today.year) == today.year + (today.month > 5)
 

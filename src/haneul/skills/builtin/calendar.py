@@ -77,8 +77,17 @@ def parse(utterance: str) -> dict[str, Any] | None:
     lunar = re.search(r"음력\s*(?:(\d{4})\s*년\s*)?(\d{1,2})\s*월\s*(\d{1,2})\s*일", utterance)
     if lunar:  # a lunar date given: its solar date is asked for
         y, m, d = lunar.groups()
-        args["date"] = f"{int(y or today.year):04d}-{int(m):02d}-{int(d):02d}"
+        offset = _said_year(utterance)
+        year = int(y) if y else today.year + (offset or 0)
+        args["date"] = f"{year:04d}-{int(m):02d}-{int(d):02d}"
         args["lunar"] = True
+        if not y and _upcoming(utterance, offset is not None):
+            # «음력 1월 1일은 양력으로 언제야?» in December: the coming one, next year's
+            try:
+                if dt.date.fromisoformat(_solar(args["date"])) < today:
+                    args["date"] = f"{year + 1:04d}-{int(m):02d}-{int(d):02d}"
+            except (SkillArgumentError, ValueError):
+                pass  # not a lunar date this year: the skill says so
         return args
     named = next((n for n in _NAMED if n in utterance), None)
     offset = _said_year(utterance)

@@ -297,4 +297,28 @@ def remaining(text: str) -> SkillResult | None:
     )
 
 
-SOLVERS = (progression, range_sum, choose, factorial, dice, coins, divisors, remaining)
+def multiples(text: str) -> SkillResult | None:
+    """«3의 배수 중 100 이하인 것의 개수는?», «1부터 50까지 7의 배수는 몇 개야?»."""
+    base = re.search(r"(\d+)\s*의\s*배수", text)
+    if not base or not re.search(r"개수|몇\s*개", text):
+        return None
+    rest = text[: base.start()] + " " + text[base.end() :]
+    limit = re.search(r"(\d+)\s*(이하|미만|까지|보다\s*작은|보다\s*크지\s*않은)", rest)
+    start = re.search(r"(\d+)\s*(?:부터|이상|에서)", rest)
+    if not limit:
+        return None
+    n, lo = int(base[1]), int(start[1]) if start else 1
+    hi = int(limit[1]) - (1 if limit[2] in ("미만",) or "작은" in limit[2] else 0)
+    if n <= 0 or hi < lo:
+        raise SkillArgumentError(f"math: {text}의 범위에서 배수를 셀 수 없습니다.")
+    count = hi // n - (lo - 1) // n
+    said = f"{limit[1]}까지" if limit[2] == "까지" else f"{limit[1]} {limit[2]}"
+    span = f"{lo}부터 {hi}까지" if start else said
+    return result(
+        f"{span}의 자연수 중 {n}의 배수는 {count}개입니다.",
+        count,
+        [f"{hi} ÷ {n}의 몫 − {lo - 1} ÷ {n}의 몫 = {hi // n} − {(lo - 1) // n} = {count}"],
+    )
+
+
+SOLVERS = (progression, range_sum, choose, factorial, dice, coins, divisors, remaining, multiples)

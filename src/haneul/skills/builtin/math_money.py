@@ -230,4 +230,31 @@ def durations(text: str) -> SkillResult | None:
     )
 
 
-SOLVERS = (interest, discount, percent, motion)
+def simple_interest(text: str) -> SkillResult | None:
+    """«1억 대출 연 4% 이자 한 달에 얼마야?»: a year's interest at the yearly rate, or a
+    month's (a twelfth of it), with neither 복리 nor 단리 said (those are `interest`'s)."""
+    if not re.search(r"이자|이율|금리", text) or re.search(r"복리|단리", text):
+        return None
+    principal = re.search(_MONEY, text) or re.search(_SCALED, text)
+    pct = re.search(r"연\s*(?:이율|이자율|금리|이자)?\s*(?:은|는|이|가)?\s*" + _PCT, text)
+    years = re.search(NUM + r"\s*년", text.replace(pct[0], "")) if pct else None
+    if not (principal and pct) or (years and number(years[1]) != 1):
+        return None  # years: the whole term's interest, `interest`'s question (복리 or 단리)
+    p, rate = _won(principal), number(pct[1]) / 100
+    yearly = p * rate
+    monthly = bool(re.search(r"한\s*달|월\s*(?:이자|납입|상환)|매\s*(?:달|월)|달마다|월에", text))
+    value = yearly / 12 if monthly else yearly
+    verb = "빌리면" if re.search(r"대출|빌리|빌린|빌려", text) else "맡기면"
+    when = "한 달" if monthly else "1년"
+    steps = [f"1년 이자 = {_money(p)} × {pct[1]}% = {_money(yearly)}"]
+    if monthly:
+        steps.append(f"한 달 이자 = {_money(yearly)} ÷ 12 = {_money(value)}")
+    about = "" if float(value) == round(float(value)) else "약 "
+    return result(
+        f"{_money(p)}을 연 {pct[1]}%로 {verb} {when} 이자는 {about}{_money(value)}입니다.",
+        value,
+        steps,
+    )
+
+
+SOLVERS = (interest, simple_interest, discount, percent, motion)

@@ -80,6 +80,20 @@ _COMPOUND = re.compile(
 )
 
 
+_NATIVE = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8,
+           "아홉": 9, "열": 10}  # fmt: skip
+_NATIVE_WORDS = "|".join(sorted(_NATIVE, key=len, reverse=True))
+_COUNTED_NATIVE = re.compile(
+    rf"(?<![가-힣])({_NATIVE_WORDS})\s*({_UNIT})(?=[^가-힣]|은|는|이|가|을|를|에|$)"
+)
+
+
+def _digits(utterance: str) -> str:
+    """«금 한 돈은 몇 그램이야?» -> «금 1돈은 몇 그램이야?»: a native Korean number before a
+    unit, in digits."""
+    return _COUNTED_NATIVE.sub(lambda m: f"{_NATIVE[m[1]]}{m[2]}", utterance)
+
+
 def _compound(utterance: str) -> dict[str, Any] | None:
     """The arguments of a quantity said in several units of one kind: its value in the last
     of them, and the words it was said in (`said`); None when there is none."""
@@ -105,6 +119,7 @@ def _compound(utterance: str) -> dict[str, Any] | None:
 
 
 def parse(utterance: str) -> dict[str, Any] | None:
+    utterance = _digits(utterance)
     compound = _compound(utterance)
     if compound:
         return compound
@@ -131,6 +146,7 @@ def asks_conversion(utterance: str) -> dict[str, Any] | None:
     """The arguments when `utterance` asks, in full, for a quantity in another unit of the
     same kind (nothing else to read into it: the router takes it before its examples); None
     otherwise, also for «400km는 몇 시간?», which no conversion answers."""
+    utterance = _digits(utterance)
     compound = _compound(utterance)
     if compound:
         return compound
@@ -217,14 +233,29 @@ def _number(value: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
 
 
+# metric symbols written right after the number (600g, 3km), and how each is read aloud,
+# which decides its particle: 600g은 (그램), 3km는 (킬로미터)
+_READ = {
+    "g": "그램", "kg": "킬로그램", "mg": "밀리그램", "km": "킬로미터", "m": "미터",
+    "cm": "센티미터", "mm": "밀리미터", "l": "리터", "L": "리터", "ml": "밀리리터",
+    "mL": "밀리리터", "lb": "파운드", "oz": "온스", "ft": "피트", "inch": "인치", "mile": "마일",
+}  # fmt: skip
+_ATTACHED = frozenset(("g", "kg", "mg", "km", "m", "cm", "mm", "l", "L", "ml", "mL"))
+
+
 def _name(unit: str) -> str:
     unit = unit.strip()
     unit = SYMBOLS.get(unit, unit)
-    return " " + unit if unit[:1].isascii() and unit[:1].isalpha() else unit
+    spaced = unit[:1].isascii() and unit[:1].isalpha() and unit not in _ATTACHED
+    return " " + unit if spaced else unit
 
 
 def _topic(word: str) -> str:
-    """The topic particle that fits the word's last sound (은/는)."""
+    """The topic particle that fits the word's last sound (은/는), a unit symbol as it is
+    read aloud (600g은, 3km는)."""
+    symbol = re.search(r"[A-Za-z]+$", word)
+    if symbol and symbol[0] in _READ:
+        word = _READ[symbol[0]]
     last = word[-1:]
     if "가" <= last <= "힣":
         return "은" if (ord(last) - 0xAC00) % 28 else "는"
