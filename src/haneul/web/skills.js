@@ -62,6 +62,8 @@ const ARGUMENT_NAMES = {
   label: "물어본 날",
   count: "남은 날 세기",
   remaining: "남은 것만",
+  leave_days: "쉬는 날 수",
+  leave_kind: "종류",
   name: "이름",
   query: "검색어",
   collection: "컬렉션",

@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from haneul.skills import SkillArgumentError, SkillResult, skill
+from haneul.skills.builtin.calendar_leave import MAX_DAYS, asked_leave, back_from_leave
 from haneul.skills.builtin.calendar_relative import days_left, relative
 
 KST = ZoneInfo("Asia/Seoul")
@@ -78,14 +79,14 @@ def parse(utterance: str) -> dict[str, Any] | None:
     if lunar:  # a lunar date given: its solar date is asked for
         y, m, d = lunar.groups()
         offset = _said_year(utterance)
-        year = int(y) if y else today.year + (offset or 0)
-        args["date"] = f"{year:04d}-{int(m):02d}-{int(d):02d}"
+        lunar_year = int(y) if y else today.year + (offset or 0)
+        args["date"] = f"{lunar_year:04d}-{int(m):02d}-{int(d):02d}"
         args["lunar"] = True
         if not y and _upcoming(utterance, offset is not None):
             # «음력 1월 1일은 양력으로 언제야?» in December: the coming one, next year's
             try:
                 if dt.date.fromisoformat(_solar(args["date"])) < today:
-                    args["date"] = f"{year + 1:04d}-{int(m):02d}-{int(d):02d}"
+                    args["date"] = f"{lunar_year + 1:04d}-{int(m):02d}-{int(d):02d}"
             except (SkillArgumentError, ValueError):
                 pass  # not a lunar date this year: the skill says so
         return args
@@ -117,6 +118,9 @@ def parse(utterance: str) -> dict[str, Any] | None:
             if word in utterance:
                 args["date"] = (today + dt.timedelta(days=days)).isoformat()
                 break
+    leave = asked_leave(utterance)
+    if leave is not None and "date" in args:  # «다음 주 월요일부터 3일 휴가면 언제 복귀해?»
+        return {**args, "leave_days": leave[0], "leave_kind": leave[1]}
     if days_left(utterance):  # «...까지 며칠 남았어?»: a count needs a day code can name
         return {**args, "count": True} if "date" in args else None
     if shifted is None and re.search(
@@ -195,6 +199,8 @@ async def korean_calendar(
     label: str | None = None,
     count: bool = False,
     remaining: bool = False,
+    leave_days: int | None = None,
+    leave_kind: Literal["휴가", "연차", "출장", "병가", "휴직"] = "휴가",
 ) -> SkillResult:
     """Korean dates: today's date and time in Korea, the weekday of a date and whether it
     is a public holiday, or the public holidays of a year or month.
@@ -210,6 +216,9 @@ async def korean_calendar(
             in the answer; the date itself is always `date`.
         count: Answer how many days are left until `date` (or have passed since it).
         remaining: List only the holidays from today on (올해 남은 공휴일).
+        leave_days: A leave of this many working days starts on `date`: answer when the
+            person is back (weekends and public holidays are not leave days).
+        leave_kind: What the days away are called in the answer.
     """
     import holidays as holiday_data
 
@@ -223,6 +232,8 @@ async def korean_calendar(
     if month is not None and not 1 <= month <= 12:
         raise SkillArgumentError("korean_calendar: month is 1 to 12", param="month")
     kr = holiday_data.country_holidays("KR", years=year or day.year, language="ko")
+    if leave_days is not None:
+        return _leave(day, leave_days, label, leave_kind)
     if holidays and (date is None or year or month or name or remaining):
         listed = [
             (d, n)
@@ -250,6 +261,28 @@ async def korean_calendar(
             )
         return SkillResult(content, found, answer=answer)
     return _describe(day, now, kr.get(day), is_now=date is None, label=label, count=count)
+
+
+def _leave(start: dt.date, days: int, label: str | None, kind: str) -> SkillResult:
+    import holidays as holiday_data
+
+    if not 1 <= days <= MAX_DAYS:
+        raise SkillArgumentError(
+            f"korean_calendar: leave_days is 1 to {MAX_DAYS}", param="leave_days"
+        )
+    years = range(start.year, start.year + 3)
+    kr = dict(holiday_data.country_holidays("KR", years=years, language="ko"))
+    last, back = back_from_leave(start, days, kr)
+    named = f"{label}({_day(start)})" if label else _day(start)
+    skipped = [f"{_day(d)} {n}" for d, n in sorted(kr.items()) if start <= d <= last]
+    note = f"사이의 공휴일({', '.join(skipped)})과 " if skipped else ""
+    answer = (
+        f"{named}부터 {days}일 {kind}{'이면' if kind != '휴가' else '면'} {_day(last)}까지 "
+        f"{'쉬고' if kind in ('휴가', '연차', '병가') else '다녀오고'} {_day(back)}에 복귀합니다"
+        f"({note}주말은 {kind}일로 세지 않았습니다)."
+    )
+    data = {"start": start.isoformat(), "last": last.isoformat(), "back": back.isoformat()}
+    return SkillResult(answer, data, answer=answer)
 
 
 def _describe(
