@@ -442,3 +442,19 @@ def test_the_follow_ups_offered_under_a_math_answer_are_answered(
         _stream(http, cid, "밑변이 8이고 높이가 5인 삼각형 넓이는?", **small)
         other = _stream(http, cid, "연차휴가 받는 과정 알려줘", **small)
         assert not _text(other).startswith("풀이 과정입니다.")
+
+
+def test_a_problem_missing_a_value_is_told_which(scripted: RunningServer) -> None:
+    """«원의 넓이를 구해줘» was declined as an open question by a small model, in a sentence
+    that offered 계산 among what it does; the math skill says which value is missing, and so
+    does the answer."""
+    with _http(scripted) as http:
+        cid = http.post("/conversations", json={}).json()["id"]
+        events = _stream(http, cid, "원의 넓이를 구해줘", model="scripted-small")
+        [result] = [e for e in events if e["type"] == "skill_result"]
+        assert result["name"] == "math" and "반지름이나 지름" in result["error"]
+        assert _text(events) == (
+            "계산하려면 값이 더 필요해요: 반지름이나 지름 값을 찾지 못했습니다. "
+            "값을 넣어 다시 물어봐 주세요."
+        )
+        assert events[-1]["composed"]["reason"] == "the routed skill could not do it"

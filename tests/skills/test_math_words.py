@@ -78,6 +78,9 @@ PROBLEMS: list[tuple[str, float, str]] = [
     ("120km를 시속 80km로 가면 몇 시간 걸려?", 1.5, "1시간 30분"),
     ("12와 18의 최대공약수는?", 6, "최대공약수는 6입니다."),
     ("12 곱하기 12는 얼마야?", 144, "144입니다."),
+    # thousands separators are one number (it was the tuple (1, 234, 567 × 89): a blank answer)
+    ("1,234,567 곱하기 89는?", 109876463, "1234567 × 89 = 109,876,463입니다."),
+    ("1부터 1000까지의 합은?", 500500, "합은 500,500입니다."),
 ]
 
 # (utterance, what the result's content must start with): answers that are formulas

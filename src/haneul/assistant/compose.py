@@ -65,6 +65,25 @@ SMALL_PRESET_KO = (
 )
 SMALL_MODEL = "an open question the model is too small to answer"  # composed.reason
 SMALL_FEELING = "a feeling the model is too small to talk through"  # composed.reason
+SKILL_ERROR = "the routed skill could not do it"  # composed.reason
+SKILL_ERROR_KO = "요청하신 작업을 하지 못했습니다: {reason}."
+SKILL_MISSING_KO = "계산하려면 값이 더 필요해요: {reason}. 값을 넣어 다시 물어봐 주세요."
+SKILL_FAILED_KO = "요청을 처리하는 중에 오류가 났습니다({skill}). 관리자에게 알려 주세요."
+
+
+def skill_error(error: str) -> str:
+    """The reader's sentence for a skill's error «math: 반지름이나 지름 값을 찾지 못했습니다
+    (could not find …)»: its Korean part, without the skill's name or the English; a skill's
+    own failure (`Assistant._call`) is said as one."""
+    skill = re.match(r"^([\w-]+):\s*", error.strip())
+    reason = error.strip()[skill.end() :] if skill else error.strip()
+    if "(the skill failed:" in reason:
+        return SKILL_FAILED_KO.format(skill=skill[1] if skill else "skill")
+    reason = re.sub(r"\s*\((?=[^()]*[A-Za-z])[^()가-힣]*\)\s*$", "", reason).rstrip(". ")
+    template = SKILL_MISSING_KO if "값을 찾지 못했습니다" in reason else SKILL_ERROR_KO
+    return template.format(reason=reason or error)
+
+
 INTRODUCTION_KO = (
     "안녕하세요! 저는 하늘(Haneul)입니다. 한국어로 대화하는 AI 어시스턴트로, 계산과 단위 변환, "
     "날짜와 공휴일 확인, 올려 주신 문서에서 내용 찾기 같은 일을 도와드려요. "

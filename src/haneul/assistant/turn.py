@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import time
 from collections.abc import AsyncGenerator, Callable, Iterable
@@ -44,6 +45,7 @@ from haneul.skills.documents_source import DocumentSource
 from haneul.skills.router import NO_SKILL, Route
 from haneul.skills.todo_source import TodoSource
 
+log = logging.getLogger(__name__)
 Event = dict[str, Any]
 # (the message, the skills enabled or None for all, whether the user has documents to search)
 RouteFn = Callable[[str, Iterable[str] | None, bool], Route]
@@ -292,6 +294,14 @@ class Assistant:
             async for event in self._grounded(turn, result, calls):
                 yield event
             return
+        if result is not None and self.small_model is not None:
+            # the skill said what it could not do («반지름이나 지름 값을 찾지 못했습니다»): so
+            # does the answer, not a decline that offers the very skill that was asked
+            text = compose.skill_error(str(result["error"]))
+            yield {"type": "delta", "content": text}
+            composed = compose.Composed(text, reason=compose.SKILL_ERROR)
+            yield await self._finish(turn, composed, calls, "stop")
+            return
         made = compose_json.listed_json(turn.text, compose.today_kst())
         if made is not None:  # JSON of the items the user listed: code writes it whole
             yield {"type": "delta", "content": made}
@@ -497,6 +507,10 @@ class Assistant:
             result: SkillResult = await skill.run(route.arguments or {}, context)
         except HaneulError as e:
             return {**event, "error": e.message, "content": None, "model_input": None}
+        except Exception as e:  # a skill's own bug: said as an error, never a blank answer
+            log.exception("skill %s failed on %r", route.skill, route.arguments)
+            error = f"{route.skill}: 처리하지 못했습니다 (the skill failed: {type(e).__name__})"
+            return {**event, "error": error, "content": None, "model_input": None}
         verdict = await self.safety.check(result.content, kind="skill")
         injected = [(f.start, f.end) for f in verdict.flagged() if f.category == "injection"]
         return {

@@ -67,8 +67,10 @@ def parse(utterance: str) -> dict[str, Any] | None:
     try:
         if solve_words(text) is not None:
             return {"expression": utterance.strip()}
-    except SkillArgumentError:
-        if re.search(r"[0-9a-zA-Z]", text):  # a word problem missing a value: say so
+    except SkillArgumentError as e:
+        # a word problem missing a value («원의 넓이를 구해줘»): the skill says which
+        about = re.search(r"공식|설명|왜|원리|증명|뜻|의미|개념", text)  # a question about math
+        if re.search(r"[0-9a-zA-Z]", text) or ("값을 찾지 못했습니다" in e.message and not about):
             return {"expression": utterance.strip()}
         return None  # a question about math (미분이 뭐야?), not a problem to solve
     formulas = [p for p in formula_pieces(text) if re.search(r"\d", p)]
@@ -174,7 +176,8 @@ def _evaluate(text: str) -> SkillResult:
         return SkillResult(sympy.sstr(expanded), sympy.sstr(expanded), steps, answer=answer)
     shown = sympy.sstr(simplified)
     rounded = f"{float(simplified.evalf()):.6g}"
-    content = shown if shown == rounded else f"{shown} ≈ {rounded}"
+    exact = shown == rounded or simplified.is_Integer  # not «109876463 ≈ 1.09876e+08»
+    content = shown if exact else f"{shown} ≈ {rounded}"
     shown_text = re.sub(r"\s*\*\s*", " × ", text.strip()).replace("**", "^")
     answer = f"{shown_text} = {exact_and_approx(simplified)}입니다."
     data = {"exact": shown, "approx": float(simplified.evalf()), "value": float(simplified.evalf())}

@@ -23,6 +23,7 @@ _WORDS = (
 
 
 def korean_operators(text: str) -> str:
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)  # 1,234,567: one number, not a tuple
     text = re.sub(r"(\d+)\s*의\s*(\d+)\s*제곱", r"\1^\2", text)
     text = re.sub(r"루트\s*(\d+)", r"sqrt(\1)", text)
     for word, symbol in _WORDS:
@@ -57,6 +58,7 @@ def sympify(text: str) -> Any:
             f"math: '{text}'에 식이 아닌 한글이 남아 읽을 수 없습니다 "
             f"(could not read '{text}' as a formula: it contains Korean words)"
         )
+    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
     said = text
     # «√18», «√2 × √32»: the root of the number or letter after it (not sqrt18, which
     # implicit multiplication reads as s·q·r·t·18)

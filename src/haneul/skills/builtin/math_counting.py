@@ -53,13 +53,13 @@ def range_sum(text: str) -> SkillResult | None:
     if product_asked and "합" not in text:
         value = sympy.prod([term.subs(k, v) for v in values])
         what = f"{found[1]}부터 {found[2]}까지의 {label}의 곱"
-        return result(f"{what}{josa(what, '은는')} {value}입니다.", value, [f"∏ = {value}"])
+        return result(_sentence(what, value), value, [f"∏ = {value}"])
     value = sum(int(term.subs(k, v)) for v in values)
     what = f"{found[1]}부터 {found[2]}까지 {label}의 합"
     steps = [f"더할 항: {len(values)}개", f"합 = {value}"]
     if label == "자연수" and start == 1:
         steps.insert(0, f"1 + 2 + … + n = n(n+1)/2, n = {end}")
-    return result(f"{what}{josa(what, '은는')} {value}입니다.", value, steps)
+    return result(_sentence(what, value), value, steps)
 
 
 def _term_count(text: str) -> int | None:
