@@ -239,3 +239,27 @@ def test_words_a_person_asks_with_count_as_the_rule_writes_them() -> None:
         "3년 이상 근속한 직원에게는 2년마다 1일을 더한다.",
     )
     assert "근속한 직원에게는 2년마다" in quote and "출산" not in quote
+
+
+def test_a_sentence_is_quoted_with_the_article_it_stands_in() -> None:
+    """«연차 신청은 어떻게 해?» quoted «신청은 사용 예정일 2주 전까지 부서장에게 한다.», 여름휴가's
+    rule, as if it were 연차's; quoted with its article, the reader sees whose rule it is."""
+    rules = (
+        "제1조 (연차휴가) 1년간 80퍼센트 이상 출근한 직원에게는 15일의 연차휴가를 준다.\n\n"
+        "제2조 (여름휴가) 여름휴가는 연차와 별도로 5일을 준다. "
+        "신청은 사용 예정일 2주 전까지 부서장에게 한다.\n\n"
+        "제3조 (병가) 3일을 넘는 병가에는 진단서를 낸다. 병가는 연 60일까지 쓸 수 있다."
+    )
+    assert quote_for("연차 신청은 어떻게 해?", rules) == (
+        "제2조 (여름휴가) … 신청은 사용 예정일 2주 전까지 부서장에게 한다."
+    )
+    # a sentence that opens its article is quoted as it is
+    assert quote_for("연차는 며칠이야?", rules).startswith("제1조 (연차휴가) 1년간")
+    # two sentences of one article: the heading once
+    both = quote_for("병가는 며칠까지 쓰고 진단서는 언제 내?", rules)
+    assert both.count("제3조 (병가)") == 1
+    # a passage with no articles is quoted as before
+    assert (
+        quote_for("일비는 얼마야?", "일비: 하루 2만 5천 원. 식비: 3만 원.")
+        == "일비: 하루 2만 5천 원."
+    )

@@ -419,9 +419,35 @@ def quote_for(question: str, passage: str) -> str:
     asked = asked_apart(question)
     found = list(dict.fromkeys(s for q in asked for s in best_sentences(q, passage)))
     found.sort(key=lambda sentence: passage.find(sentence))
-    quote = " ".join(found)
+    shown: list[str] = []
+    for sentence in found:  # a second sentence of the same article is not headed again
+        headed = _with_article(sentence, passage)
+        same = shown and headed.split(" … ")[0] in shown[-1] and headed != sentence
+        shown.append(sentence if same else headed)
+    quote = " ".join(shown)
     room = QUOTE_CHARS * min(2, len(found))
     return quote if len(quote) <= room else quote[:room] + "…"
+
+
+# An article of a company's rules: «제2조 (여름휴가)»
+_ARTICLE = re.compile(r"제\s*\d+\s*조(?:의\s*\d+)?\s*(?:\([^)\n]{1,30}\))?")
+
+
+def _with_article(sentence: str, passage: str) -> str:
+    """`sentence` with the heading of the article it stands in when it does not say it
+    itself: «신청은 사용 예정일 2주 전까지 부서장에게 한다.» is 제2조 (여름휴가)'s, and quoted
+    alone it read as the answer to «연차 신청은 어떻게 해?»."""
+    at = passage.find(sentence)
+    if at < 0 or _ARTICLE.match(sentence):
+        return sentence
+    headings = [m for m in _ARTICLE.finditer(passage, 0, at) if m.group().strip()]
+    if not headings:
+        return sentence
+    heading = headings[-1]
+    between = passage[heading.end() : at]
+    if "\n\n" in between.strip("\n") or not heading.group().rstrip().endswith(")"):
+        return sentence  # a heading of another part, or a mention in passing (제3조에 따라)
+    return f"{heading.group().strip()} … {sentence}"
 
 
 def _answer(question: str, hits: list[dict[str, Any]]) -> str:
