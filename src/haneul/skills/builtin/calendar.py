@@ -62,6 +62,10 @@ def _upcoming(utterance: str, year_said: bool) -> bool:
     return not year_said and not _PAST.search(utterance)
 
 
+# «12시간 후는 몇 시야?», «90분 뒤는?», «3시간 30분 전»: a time from now
+_HOURS_LATER = re.compile(
+    r"(\d+)\s*시간(?:\s*(\d+)\s*분)?\s*(뒤|후|전)|(?<![시\d])\s*(\d+)\s*분\s*(뒤|후|전)"
+)
 # «오늘 몇 도야?», «내일 날씨 어때?»: the weather, not a date
 _WEATHER = re.compile(r"몇\s*도(?!\S*요일)|날씨|기온|미세\s*먼지|비\s*(?:와|올까|오니)|추워|더워")
 
@@ -118,6 +122,11 @@ def parse(utterance: str) -> dict[str, Any] | None:
             if word in utterance:
                 args["date"] = (today + dt.timedelta(days=days)).isoformat()
                 break
+    later = _HOURS_LATER.search(utterance)
+    if later and re.search(r"몇\s*시|언제|시각|시간이\s*(?:돼|되)", utterance):
+        hours, minutes = int(later[1] or 0), int(later[2] or later[4] or 0)
+        sign = -1 if (later[3] or later[5]) == "전" else 1
+        return {"minutes_later": sign * (hours * 60 + minutes)}  # «12시간 후는 몇 시야?»
     leave = asked_leave(utterance)
     if leave is not None and "date" in args:  # «다음 주 월요일부터 3일 휴가면 언제 복귀해?»
         return {**args, "leave_days": leave[0], "leave_kind": leave[1]}
@@ -201,6 +210,7 @@ async def korean_calendar(
     remaining: bool = False,
     leave_days: int | None = None,
     leave_kind: Literal["휴가", "연차", "출장", "병가", "휴직"] = "휴가",
+    minutes_later: int | None = None,
 ) -> SkillResult:
     """Korean dates: today's date and time in Korea, the weekday of a date and whether it
     is a public holiday, or the public holidays of a year or month.
@@ -219,10 +229,13 @@ async def korean_calendar(
         leave_days: A leave of this many working days starts on `date`: answer when the
             person is back (weekends and public holidays are not leave days).
         leave_kind: What the days away are called in the answer.
+        minutes_later: Answer the time this many minutes from now (negative: before now).
     """
     import holidays as holiday_data
 
     now = dt.datetime.now(KST)
+    if minutes_later is not None:
+        return _later(now, minutes_later)
     if lunar:
         date = _solar(date or now.date().isoformat())
     try:
@@ -261,6 +274,23 @@ async def korean_calendar(
             )
         return SkillResult(content, found, answer=answer)
     return _describe(day, now, kr.get(day), is_now=date is None, label=label, count=count)
+
+
+def _later(now: dt.datetime, minutes: int) -> SkillResult:
+    """The time `minutes` from now (before now when negative), in Korea."""
+    if abs(minutes) > 60 * 24 * 366:
+        raise SkillArgumentError(
+            "korean_calendar: minutes_later is at most a year", param="minutes_later"
+        )
+    then = now + dt.timedelta(minutes=minutes)
+    h, m = divmod(abs(minutes), 60)
+    span = (f"{h}시간 " if h else "") + (f"{m}분" if m else "")
+    when = f"{span.strip()} {'전' if minutes < 0 else '후'}"
+    day = "오늘" if then.date() == now.date() else _day(then.date())
+    since = "지금보다" if minutes < 0 else "지금부터"
+    answer = f"{since} {when}{_topic(when)} {day} {then:%H시 %M분}입니다(한국 시간)."
+    data = {"time": then.isoformat(timespec="minutes"), "minutes_later": minutes}
+    return SkillResult(answer, data, answer=answer)
 
 
 def _leave(start: dt.date, days: int, label: str | None, kind: str) -> SkillResult:

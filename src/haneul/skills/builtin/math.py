@@ -135,6 +135,10 @@ async def math(expression: str, point: list[float] | None = None) -> SkillResult
             f"(could not read a formula or a word problem in '{expression}')",
             param="expression",
         )
+    if re.search(r"[A-Za-z]{3,}", text) and not re.search(r"sqrt|sin|cos|tan|log|exp", text):
+        solved = solve_words(text)  # «what is 15% of 80?»: a problem in English words
+        if solved is not None:
+            return solved
     if "=" in text:
         return _equation(text)
     return _evaluate(text)
