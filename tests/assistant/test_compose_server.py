@@ -23,6 +23,7 @@ from haneul.assistant.compose import (
     SMALL_MODEL_KO,
     SMALL_OFF_DOCUMENTS_KO,
     SMALL_PRESET_KO,
+    SMALL_STATEMENT_KO,
 )
 from tests.assistant.scripted_plugin import PLUGIN, scripted_home
 from tests.conftest import RunningServer
@@ -458,3 +459,13 @@ def test_a_problem_missing_a_value_is_told_which(scripted: RunningServer) -> Non
             "값을 넣어 다시 물어봐 주세요."
         )
         assert events[-1]["composed"]["reason"] == "the routed skill could not do it"
+
+
+def test_a_statement_is_not_declined_as_a_question(scripted: RunningServer) -> None:
+    """«저는 마케팅팀이에요» was answered «이 질문에는 답하지 않을게요…»: there was no question."""
+    with _http(scripted) as http:
+        cid = http.post("/conversations", json={}).json()["id"]
+        events = _stream(http, cid, "저는 마케팅팀이에요", model="scripted-small", skills=[])
+        assert _text(events) == SMALL_STATEMENT_KO.format(model="scripted-small")
+        asked = _stream(http, cid, "점심 뭐 먹을까요?", model="scripted-small", skills=[])
+        assert _text(asked) == SMALL_MODEL_KO.format(model="scripted-small")

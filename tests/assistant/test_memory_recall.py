@@ -273,6 +273,11 @@ def test_an_empty_slot_and_memory_off_are_said_never_invented(app: AppClient) ->
         ("저는 교사예요. 수업 준비가 힘들어요.", True, None),  # more than a fact
         ("제 이름은 민수예요, 기억해요?", True, None),
         ("저 이제 고양이 안 키워요.", True, None),  # a removal: the normal path
+        # a name said as who the user is (it was declined as a question by a small model)
+        ("저는 마케팅팀 김하늘이에요", True, "알겠어요. 이름은 김하늘이라고 기억해 둘게요."),
+        ("저는 박민수라고 합니다", True, "알겠어요. 이름은 박민수라고 기억해 둘게요."),
+        ("저는 한국인이에요", True, None),  # 한 is a surname, 한국인 no name
+        ("저는 이민자예요", True, None),
     ],
 )
 def test_a_statement_of_facts_is_acknowledged_by_construction(

@@ -219,6 +219,24 @@ _ASKS = re.compile(
 )
 
 
+# ...and when the user tells something and asks nothing («저는 마케팅팀이에요»): not a
+# question to decline
+SMALL_STATEMENT_KO = (
+    "말씀 잘 들었어요. 지금 대화하는 모델({model})은 작은 모델이라 자유로운 대화는 잘하지 "
+    "못해요. 계산과 단위 변환, 날짜와 공휴일, 올려 주신 문서에서 찾기, 할 일 정리는 확실히 "
+    "도와드릴게요."
+)
+SMALL_STATEMENT = "a statement the model is too small to talk through"  # composed.reason
+_DECLARATIVE = re.compile(
+    r"(?:이에요|예요|에요|입니다|습니다|합니다|해요|어요|아요|였어요|었어요)[.!~ ]*$"
+)
+
+
+def statement(message: str) -> bool:
+    """The user tells something and asks nothing («저는 마케팅팀이에요», «오늘 회의가 길었어요»)."""
+    return bool(_DECLARATIVE.search(message.strip())) and not _ASKS.search(message)
+
+
 def feeling(message: str) -> bool:
     """The user says how they feel («오늘 기분이 좀 우울해»), asking nothing («우울할 때 뭐
     하면 좋아?» asks for advice)."""

@@ -70,9 +70,26 @@ _JOB_IS = (
     rf"(?<![가-힣])(?:저는|전|나는|난)\s*(?P<v>(?:{_W}*(?:학교|병원|회사|학원|유치원|대학|은행)\s+)?"
     rf"{_W}*?(?:{JOBS}))\s*(?:이에요|예요|입니다|이야|야|이고|고)"
 )
+# «저는 (마케팅팀) 김하늘이에요», «저는 박민수라고 합니다»: a name said as who the user is, a
+# surname and one or two syllables (so «저는 한국인이에요» or «저는 학생이에요» is not one)
+_SURNAMES = (
+    "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진지엄"
+    "채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용"
+)
+_NOT_NAMES = (
+    r"(?!한국인|외국인|학생|대학생|직장인|회사원|주부|신입|인턴|사람|처음|이민자|고객|관리자|"
+    r"사용자|유학생|주민|직원|사원|대리|과장|부장|차장|팀장|사장|대표|이사|원장|간호사)"
+)
+_NAME_IS = (
+    rf"(?<![가-힣])(?:저는|전|제가)\s*(?:[가-힣A-Za-z]+(?:팀|부|부서|본부|실|과)\s+)?"
+    rf"{_NOT_NAMES}(?!(?:{JOBS})\s*(?:이|예|입|이라|라))(?P<v>[{_SURNAMES}][가-힣]{{1,2}}?)\s*"
+    r"(?:이에요|예요|입니다|이라고\s*(?:해요|합니다|하고요)|라고\s*(?:해요|합니다|하고요))"
+    r"\s*[.!~]*\s*$"
+)
 # (slot, mode, pattern, value); the value is the `v` group when the pattern has one.
 _RULES: list[tuple[str, Mode, str, str | None]] = [
     ("name", "set", rf"(?:제|내|저의)\s*이름은\s*(?P<v>{_W}+?)\s*{_END}", None),
+    ("name", "set", _NAME_IS, None),
     (
         "residence",
         "set",

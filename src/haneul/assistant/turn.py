@@ -323,6 +323,8 @@ class Assistant:
             reason = compose.SMALL_MODEL
             if turn.preset == OPEN and compose.feeling(turn.text):
                 said, reason = compose.SMALL_FEELING_KO, compose.SMALL_FEELING  # no question
+            elif turn.preset == OPEN and compose.statement(turn.text):
+                said, reason = compose.SMALL_STATEMENT_KO, compose.SMALL_STATEMENT
             text = said.format(model=self.small_model, preset=NAMES_KO.get(turn.preset, ""))
             yield {"type": "delta", "content": text}
             composed = compose.Composed(text, reason=reason)
