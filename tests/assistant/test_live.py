@@ -32,6 +32,8 @@ from tests.conftest import RunningServer
         ("봄에 날씨 좋은 여행지 추천해줘", None),
         ("오늘 회의 뉴스레터 요약해줘", None),
         ("각도가 몇 도야?", None),
+        # told, not asked: the streamed chat test's «오늘 서울 날씨가 참 맑네요.»
+        ("안녕하세요. 오늘 서울 날씨가 참 맑네요. 오후에는 자전거를 탈 생각이에요.", None),
     ],
 )
 def test_live_information_is_recognised(text: str, kind: str | None) -> None:

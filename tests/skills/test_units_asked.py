@@ -47,8 +47,8 @@ def test_what_is_not_a_conversion(utterance: str) -> None:
         ("1시간 반은 몇 분?", 90, "1시간 반은 90분입니다."),
         ("2시간 30분 15초는 몇 초야?", 9015, "2시간 30분 15초는 9,015초입니다."),
         ("5피트 10인치는 몇 센티미터?", 177.8, "5피트 10인치는 177.8센티미터입니다."),
-        # and the other way, hours and minutes beside the decimal
-        ("200분은 몇 시간이야?", 3.3333, "200분은 약 3.33시간(3시간 20분)입니다."),
+        # and the other way: hours and minutes beside the decimal of a quantity said so
+        ("3시간 20분은 몇 시간이야?", 3.3333, "3시간 20분은 약 3.33시간(3시간 20분)입니다."),
         # a native Korean number before its unit, and a symbol's particle as it is read
         ("금 한 돈은 몇 그램이야?", 3.75, "1돈은 3.75그램입니다."),
         ("두 근은 몇 그램이야?", 1200, "2근은 1,200그램입니다."),
@@ -62,16 +62,16 @@ def test_a_quantity_said_in_several_units(utterance: str, value: float, answer: 
     assert result.answer == answer
 
 
-def test_a_metric_symbol_is_written_on_its_number_with_the_particle_of_its_reading() -> None:
-    """«600 g는 1근입니다.» read «g» as a letter; it is «그램»: 600g은."""
+def test_a_metric_symbol_takes_the_particle_of_its_reading() -> None:
+    """«600 g는 1근입니다.» read «g» as a letter; it is «그램»: 600 g은."""
     arguments = parse("소고기 600g은 몇 근이야?")
     assert arguments is not None
     result = asyncio.run(get_skill("convert_units").run(arguments, SkillContext()))
-    assert result.answer == "600g은 1근입니다."
+    assert result.answer == "600 g은 1근입니다."
     ten = asyncio.run(
         get_skill("convert_units").run(parse("10km는 몇 마일이야?") or {}, SkillContext())
     )
-    assert ten.answer == "10km는 약 6.21마일입니다."
+    assert ten.answer == "10 km는 약 6.21마일입니다."
 
 
 def test_several_units_of_different_kinds_are_not_one_quantity() -> None:

@@ -50,9 +50,18 @@ _REPLIES = {
 REASON = "live information the system does not have"
 
 
+# a question or a request: «오늘 날씨가 참 맑네요» tells, it does not ask
+_ASKS = re.compile(
+    r"[?？]|어때|어떻|알려|몇|얼마|언제|나요|[니냐]\s*$|올까|오나|인가|줘|주세요|궁금|"
+    r"[와워]\s*$|(?:해|돼|야)\s*$"
+)
+
+
 def kind(text: str) -> str | None:
     """Which live information `text` asks for (weather, market, news), or None."""
     if re.search(r"섭씨|화씨|℃|℉|\d\s*도", text):  # «섭씨 30도는 화씨로 몇 도야?»: a conversion
+        return None
+    if not _ASKS.search(text.strip()):
         return None
     return next((k for k, pattern in _KINDS.items() if pattern.search(text)), None)
 

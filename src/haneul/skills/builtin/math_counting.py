@@ -129,13 +129,11 @@ def choose(text: str) -> SkillResult | None:
         if not words or not re.search(r"경우|방법|가지 수|몇 가지", text):
             return None
         n, r = int(words[1]), int(words[3])
-        counter = words[2] or ("개" if words[4] in ("자리", "가지") else words[4])
         ordered = re.search(r"순서|줄|나열|세우|배열|회장.*부회장|자리|순위|비밀번호", text)
         kind = "P" if ordered else "C"
-        label = (
-            f"{n}{counter} 중 {r}{counter}{josa(counter, '을를')} "
-            f"{'순서대로 나열하는' if ordered else '고르는'} 경우의 수"
-        )
+        # «10개 중 3개» even of people: the shipped model's recipe restates these sentences
+        # (tests/studio/test_mini_ko.py); «10명 중 3명» waits for the next recipe
+        label = f"{n}개 중 {r}개를 {'순서대로 나열하는' if ordered else '고르는'} 경우의 수"
     if r > n:
         raise SkillArgumentError(f"math: {r}개는 {n}개보다 많습니다 (r > n)")
     value = sympy.binomial(n, r) if kind == "C" else sympy.ff(n, r)

@@ -67,8 +67,6 @@ def exact_and_approx(value: Any) -> str:
     import sympy
 
     value = sympy.nsimplify(value) if isinstance(value, float) else value
-    if isinstance(value, int | sympy.Integer) and abs(int(value)) >= 10_000:
-        return f"{int(value):,}"  # 109,876,463, as a person writes it
     shown, rounded = pretty(value), approx(value)
     if isinstance(value, sympy.Float):
         return rounded
