@@ -111,23 +111,19 @@ def interest(text: str) -> SkillResult | None:
 def percent(text: str) -> SkillResult | None:
     of = re.search(NUM + r"\s*(?:원|명|개|점|kg|g)?\s*의\s*" + _PCT, text)
     english = re.search(NUM + r"\s*(?:%|percent)\s+of\s+" + NUM, text, re.I)
-    if english and not of:  # «what is 15% of 80?»
-        whole, rate = number(english[2]), number(english[1])
-        value = whole * rate / 100
-        what = f"{english[2]}의 {english[1]}%"
-        return result(
-            f"{what}{josa(what, '은는')} {approx(value)}입니다.",
-            value,
-            [f"{english[2]} × {english[1]}/100 = {approx(value)}"],
-        )
+    said = None
     if of and not re.search(r"할인|복리|단리", text):
-        whole, rate = number(of[1]), number(of[2])
-        value = whole * rate / 100
-        what = f"{of[1]}의 {of[2]}%"
+        said = of[1], of[2]
+    elif english and not of:  # «what is 15% of 80?»
+        said = english[2], english[1]
+    if said is not None:
+        whole, rate = said
+        value = number(whole) * number(rate) / 100
+        what = f"{whole}의 {rate}%"
         return result(
             f"{what}{josa(what, '은는')} {approx(value)}입니다.",
             value,
-            [f"{of[1]} × {of[2]}/100 = {approx(value)}"],
+            [f"{whole} × {rate}/100 = {approx(value)}"],
         )
     share = re.search(
         NUM + r"\D{0,3}?(?:은|는|이|가)\s*" + NUM + r"\D{0,3}?의\s*몇\s*(?:%|퍼센트|프로)", text
