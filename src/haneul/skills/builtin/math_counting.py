@@ -123,12 +123,12 @@ def choose(text: str) -> SkillResult | None:
         label = f"{n}{kind}{r}"
     else:
         words = re.search(
-            r"(\d+)\s*(명|개|권|장|가지|마리)?\s*(?:중|에서)(?:에서)?\D{0,12}?(\d+)\s*(명|개|권|장|가지|마리|자리)",
+            r"(\d+)\s*(?:명|개|권|장|가지|마리)?\s*(?:중|에서)(?:에서)?\D{0,12}?(\d+)\s*(?:명|개|권|장|가지|마리|자리)",
             text,
         )
         if not words or not re.search(r"경우|방법|가지 수|몇 가지", text):
             return None
-        n, r = int(words[1]), int(words[3])
+        n, r = int(words[1]), int(words[2])
         ordered = re.search(r"순서|줄|나열|세우|배열|회장.*부회장|자리|순위|비밀번호", text)
         kind = "P" if ordered else "C"
         # «10개 중 3개» even of people: the shipped model's recipe restates these sentences
