@@ -71,6 +71,13 @@ def _stream(http: httpx.Client, cid: str, content: str, **body: Any) -> list[dic
     return events
 
 
+def _upload(http: httpx.Client, collection: str, name: str, body: bytes) -> None:
+    """A new collection holding one document, indexed."""
+    http.post("/collections", json={"name": collection})
+    files = [("files", (name, body))]
+    assert http.post(f"/collections/{collection}/documents", files=files).json()["added"] == 1
+
+
 def _text(events: list[dict[str, Any]]) -> str:
     return "".join(e["content"] for e in events if e["type"] == "delta")
 
@@ -283,9 +290,7 @@ def test_a_general_question_beside_documents_is_not_answered_from_them(
     the small one the documents say they hold nothing on it, and show nothing. A question
     on the documents' topic that they do not answer still gets the nearest passages."""
     with _http(scripted) as http:
-        http.post("/collections", json={"name": "인사"})
-        files = [("files", ("휴가규정.pdf", _pdf()))]
-        assert http.post("/collections/인사/documents", files=files).json()["added"] == 1
+        _upload(http, "인사", "휴가규정.pdf", _pdf())
         cid = http.post("/conversations", json={}).json()["id"]
         search = {"skills": ["search_documents"]}
         large = _stream(http, cid, "무지개는 왜 생겨?", **search)
@@ -318,9 +323,7 @@ def test_a_small_model_searches_the_documents_before_it_declines(scripted: Runni
     first and their quote is the answer, alone. What they do not answer is declined as
     before."""
     with _http(scripted) as http:
-        http.post("/collections", json={"name": "사회학"})
-        files = [("files", ("번스타인.txt", SOCIOLOGY.encode()))]
-        assert http.post("/collections/사회학/documents", files=files).json()["added"] == 1
+        _upload(http, "사회학", "번스타인.txt", SOCIOLOGY.encode())
         cid = http.post("/conversations", json={}).json()["id"]
         small = {"model": "scripted-small"}
         for question, quote in (
@@ -376,9 +379,7 @@ def test_a_short_follow_up_asks_the_question_before_of_its_new_value(
         "제2조 (여름휴가) 여름휴가는 5일을 준다. 여름휴가는 7월 1일부터 8월 31일 사이에 써야 한다."
     )
     with _http(scripted) as http:
-        http.post("/collections", json={"name": "인사"})
-        files = [("files", ("휴가규정.txt", rules.encode()))]
-        assert http.post("/collections/인사/documents", files=files).json()["added"] == 1
+        _upload(http, "인사", "휴가규정.txt", rules.encode())
         cid = http.post("/conversations", json={}).json()["id"]
         small = {"model": "scripted-small"}
         assert (
@@ -413,9 +414,7 @@ def test_the_follow_ups_offered_under_a_math_answer_are_answered(
     its own steps, and the question with other numbers, which the math skill solves."""
     rules = "제1조 (연차휴가) 1년간 80퍼센트 이상 출근한 직원에게는 15일의 연차휴가를 준다."
     with _http(scripted) as http:
-        http.post("/collections", json={"name": "인사"})
-        files = [("files", ("휴가규정.txt", rules.encode()))]
-        assert http.post("/collections/인사/documents", files=files).json()["added"] == 1
+        _upload(http, "인사", "휴가규정.txt", rules.encode())
         cid = http.post("/conversations", json={}).json()["id"]
         small = {"model": "scripted-small"}
         first = _stream(http, cid, "밑변이 8이고 높이가 5인 삼각형 넓이는?", **small)
