@@ -42,6 +42,10 @@ TABLE = [
     ("다음 주 금요일은 며칠이야?", "2026-12-11"),
     ("다다음 주 월요일", "2026-12-14"),
     ("이번 주 토요일", "2026-12-05"),
+    ("금요일은 며칠이야?", "2026-12-11"),  # a bare weekday: the coming one
+    ("일요일은 며칠이야?", "2026-12-06"),  # today's, when today is that day
+    ("지난 월요일은 며칠이었어?", "2026-11-30"),
+    ("목요일부터 3일 연차 쓰면 언제 출근해?", "2026-12-10"),
     ("D-30이 언제야?", "2027-01-05"),
     ("오늘이 D+100이면 D-day는?", "2026-08-28"),
     ("2026년 3월 1일부터 100일 뒤는?", "2026-06-09"),
@@ -58,7 +62,17 @@ def test_relative_phrasings_name_the_right_day(text: str, expected: str) -> None
 
 
 @pytest.mark.parametrize(
-    "text", ["생일 뒤에 뭐 하지?", "오늘 기분이 좋아", "다음 달 31일", "세 일 뒤", "후회돼"]
+    "text",
+    [
+        "생일 뒤에 뭐 하지?",
+        "오늘 기분이 좋아",
+        "다음 달 31일",
+        "세 일 뒤",
+        "후회돼",
+        "매주 금요일 회의",
+        "금요일마다 운동해",
+        "무슨 요일이야?",
+    ],
 )
 def test_text_without_a_relative_day_names_none(text: str) -> None:
     assert relative(text, dt.date(2027, 1, 5)) is None  # «다음 달 31일»: February has none
@@ -199,6 +213,12 @@ def test_the_day_back_from_a_leave_of_working_days() -> None:
         "(사이의 공휴일(12월 25일(금) 기독탄신일)과 주말은 연차일로 세지 않았습니다)."
     )
     assert "leave_days" not in (parse("다음 주 월요일은 무슨 요일이야?") or {})
+    # «금요일부터 이틀 쉬면»: a bare weekday is the first day, its weekday said once
+    friday = _today() + dt.timedelta(days=(4 - _today().weekday()) % 7)
+    asked = parse("금요일부터 이틀 쉬면 언제 돌아와?")
+    assert asked is not None and asked["date"] == friday.isoformat()
+    assert asked["leave_days"] == 2
+    assert _answer(asked).startswith(f"금요일({friday.month}월 {friday.day}일)부터 2일 휴가면 ")
 
 
 def test_a_time_from_now() -> None:
@@ -231,6 +251,8 @@ def router() -> SkillRouter:
         "두 달 전은 몇 월 며칠이었어?",
         "사흘 뒤가 공휴일이야?",
         "다음 주 금요일은 며칠이야?",
+        "금요일은 며칠이야?",
+        "금요일부터 이틀 쉬면 언제 돌아와?",
     ],
 )
 def test_the_router_sends_relative_dates_to_the_calendar(

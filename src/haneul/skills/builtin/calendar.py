@@ -303,7 +303,13 @@ def _leave(start: dt.date, days: int, label: str | None, kind: str) -> SkillResu
     years = range(start.year, start.year + 3)
     kr = dict(holiday_data.country_holidays("KR", years=years, language="ko"))
     last, back = back_from_leave(start, days, kr)
-    named = f"{label}({_day(start)})" if label else _day(start)
+    named = (
+        f"{label}({start.month}월 {start.day}일)"  # «금요일(12월 11일)», its weekday said once
+        if label and label.endswith("요일")
+        else f"{label}({_day(start)})"
+        if label
+        else _day(start)
+    )
     skipped = [f"{_day(d)} {n}" for d, n in sorted(kr.items()) if start <= d <= last]
     note = f"사이의 공휴일({', '.join(skipped)})과 " if skipped else ""
     answer = (

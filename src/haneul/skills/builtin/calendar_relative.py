@@ -162,10 +162,29 @@ def _week_day(text: str, today: dt.date) -> Relative | None:
     """«다음 주 금요일», «이번 주 토요일», «다다음 주 월요일» (weeks start on Monday)."""
     found = re.search(r"(다다음|다음|담|이번|금|지난|저번)\s*주\s*([월화수목금토일])요일", text)
     if not found:
-        return None
+        return _bare_week_day(text, today)
     monday = today - dt.timedelta(days=today.weekday())
     monday += dt.timedelta(weeks=_SHIFT.get(found.group(1), 0))
     day = monday + dt.timedelta(days=WEEKDAYS.index(found.group(2)))
+    return Relative(day, re.sub(r"\s+", " ", found.group(0)))
+
+
+# «금요일부터 이틀 쉬면», «금요일은 며칠이야?», «이번 금요일», «지난 월요일»: a weekday said
+# without its week is the coming one (today's when today is that day), or with 지난/저번 the
+# last one before today; «매주 금요일», «금요일마다» name no one day
+_BARE_WEEKDAY = re.compile(
+    r"(?:(이번|돌아오는|오는|지난|저번)\s*)?(?<![가-힣])([월화수목금토일])요일(?!\s*마다)"
+)
+
+
+def _bare_week_day(text: str, today: dt.date) -> Relative | None:
+    found = _BARE_WEEKDAY.search(text)
+    if not found or re.search(r"매\s*주|요일\s*마다", text):
+        return None
+    ahead = (WEEKDAYS.index(found.group(2)) - today.weekday()) % 7
+    if found.group(1) in ("지난", "저번"):
+        ahead -= 7
+    day = today + dt.timedelta(days=ahead)
     return Relative(day, re.sub(r"\s+", " ", found.group(0)))
 
 
