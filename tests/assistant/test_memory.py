@@ -29,6 +29,11 @@ from tests.conftest import RunningServer, stop_server
         ("고양이를 키워요", [("pets", "add", "고양이")]),
         ("독서도 좋아해요", [("likes", "add", "독서")]),
         ("네이버에서 일해요", [("workplace", "set", "네이버")]),
+        # a surname before a job is how the user is addressed: the job, not a name «김교수»
+        ("저는 김교수입니다", [("job", "set", "교수")]),
+        ("전 최기자예요", [("job", "set", "기자")]),
+        ("저는 한의사예요", [("job", "set", "한의사")]),  # 한 is a surname, 한의사 a job
+        ("저는 김민수예요", [("name", "set", "김민수")]),
         ("부산에 살아요?", []),  # a question says nothing about the user
         ("서울시청은 어디에 있어요", []),
         ("오늘 날씨 어때?", []),
