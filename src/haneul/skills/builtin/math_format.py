@@ -7,17 +7,12 @@ import re
 from typing import Any
 
 from haneul.skills import SkillResult
+from haneul.skills.builtin.korean_numbers import digits_before
 
 NUM = r"(-?\d+(?:,\d{3})*(?:\.\d+)?)"
 HANGUL = re.compile(r"[가-힣]")
-_NATIVE = {
-    "한": 1, "하나": 1, "두": 2, "둘": 2, "세": 3, "셋": 3, "네": 4, "넷": 4, "다섯": 5,
-    "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
-}  # fmt: skip
 _COUNTERS = "개|번|명|장|권|회|면|가지|자리|사람|마리"
-_NATIVE_BEFORE = re.compile(
-    r"(?<![가-힣])(" + "|".join(sorted(_NATIVE, key=len, reverse=True)) + r")\s*(" + _COUNTERS + ")"
-)
+_NATIVE_BEFORE = digits_before(_COUNTERS)
 NORMALISE = str.maketrans(
     {"−": "-", "–": "-", "×": "*", "÷": "/", "·": "*", "＝": "=", "≤": "≤", "，": ","}
 )
@@ -26,7 +21,7 @@ NORMALISE = str.maketrans(
 def normalise(text: str) -> str:
     """Unicode operators to ASCII and native Korean counts to digits (세 개 → 3개)."""
     text = text.translate(NORMALISE)
-    return _NATIVE_BEFORE.sub(lambda m: f"{_NATIVE[m[1]]}{m[2]}", text)
+    return _NATIVE_BEFORE(text)
 
 
 def number(text: str) -> Any:

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillResult, skill
+from haneul.skills.builtin.korean_numbers import digits_before
 
 KOREAN_UNITS = {
     "킬로미터": "km",
@@ -80,18 +81,8 @@ _COMPOUND = re.compile(
 )
 
 
-_NATIVE = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8,
-           "아홉": 9, "열": 10}  # fmt: skip
-_NATIVE_WORDS = "|".join(sorted(_NATIVE, key=len, reverse=True))
-_COUNTED_NATIVE = re.compile(
-    rf"(?<![가-힣])({_NATIVE_WORDS})\s*({_UNIT})(?=[^가-힣]|은|는|이|가|을|를|에|$)"
-)
-
-
-def _digits(utterance: str) -> str:
-    """«금 한 돈은 몇 그램이야?» -> «금 1돈은 몇 그램이야?»: a native Korean number before a
-    unit, in digits."""
-    return _COUNTED_NATIVE.sub(lambda m: f"{_NATIVE[m[1]]}{m[2]}", utterance)
+# «금 한 돈은 몇 그램이야?» -> «금 1돈은 몇 그램이야?»: a native Korean number before a unit
+_digits = digits_before(_UNIT, after="(?=[^가-힣]|은|는|이|가|을|를|에|$)")
 
 
 def _compound(utterance: str) -> dict[str, Any] | None:
