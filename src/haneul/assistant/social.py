@@ -21,7 +21,9 @@ _KINDS = {
         r"|오랜만(?:이에요|입니다|이야|이네요)|저\s*왔어요|나\s*왔어"
     ),
     "wellbeing": r"(?:요즘\s*)?잘\s*지(?:냈어(?:요)?|내셨어요|내셨나요|내셨습니까|내요|내|내니|냈니"
-    r"|내지)|어떻게\s*지냈어(?:요)?|별일\s*없(?:지|었어(?:요)?|으시죠)",
+    r"|내지)|어떻게\s*지냈어(?:요)?|별일\s*없(?:지|었어(?:요)?|으시죠)"
+    r"|(?:오늘\s*|요즘\s*)?기분\s*(?:은\s*|이\s*)?(?:어때(?:요)?|어떠세요|어떠니|좋아(?:요)?|괜찮아(?:요)?)"
+    r"|(?:요즘\s*)?어떻게\s*지내(?:요|세요|니)?|요즘\s*어때(?:요)?|잘\s*있었어(?:요)?",
     "thanks": (
         r"고마워(?:요)?|고맙습니다|감사(?:합니다|해요|드려요|드립니다)|땡큐|thank\s*you|thanks|ㄳ|ㄱㅅ"
     ),
@@ -103,6 +105,8 @@ def reply(message: str) -> str | None:
             wish = "좋은 주말 보내세요."
         thanks = "천만에요! " if said & {"thanks", "praise"} else "네, "
         return f"{thanks}{wish} 필요할 때 언제든 다시 찾아 주세요."
+    if {"greeting", "wellbeing"} <= said:  # «안녕! 오늘 기분 어때?»
+        return "안녕하세요! " + REPLIES["wellbeing"]
     for kind in ("praise", "thanks", "wellbeing", "greeting"):
         if kind in said:
             return REPLIES[kind]
