@@ -263,4 +263,42 @@ def simple_interest(text: str) -> SkillResult | None:
     )
 
 
-SOLVERS = (interest, simple_interest, discount, percent, motion)
+_PAY = {"연봉": "연봉", "월급": "월급", "월 급여": "월급", "월급여": "월급", "시급": "시급"}
+_PAY_SAID = re.compile(r"(연봉|월\s*급여|월급|시급)\s*(?:이|가|은|는|을|를)?\s*" + _MONEY)
+MONTH_HOURS = 209  # a month of a 40-hour week with paid weekly rest (최저임금 고시의 월 환산 기준)
+
+
+def salary(text: str) -> SkillResult | None:
+    """«연봉 4800만원이면 월급은 얼마야?», «월급 300만원이면 연봉은?», «시급 10,030원이면
+    월급은?»: pay said for one period, asked for another (before tax; a month of hourly pay
+    is 209 hours, a 40-hour week with paid weekly rest)."""
+    said = _PAY_SAID.search(text)
+    if not said:
+        return None
+    have = _PAY[re.sub(r"\s+", " ", said[1])]
+    rest = text[: said.start()] + text[said.end() :]
+    asked = re.search(r"연봉|월\s*급여|월급|한\s*달(?:에|\s*급여|\s*월급)?|시급", rest)
+    want = "월급" if asked and asked[0].startswith(("월", "한")) else asked[0] if asked else None
+    if want is None or want == have:
+        return None
+    pay = _won(said, 2)
+    per_year = {"연봉": pay, "월급": pay * 12, "시급": pay * MONTH_HOURS * 12}[have]
+    value = {"연봉": per_year, "월급": per_year / 12, "시급": per_year / 12 / MONTH_HOURS}[want]
+    steps = {
+        ("연봉", "월급"): f"{_money(pay)} ÷ 12 = {_money(value)}",
+        ("월급", "연봉"): f"{_money(pay)} × 12 = {_money(value)}",
+        ("시급", "월급"): f"{_money(pay)} × {MONTH_HOURS}시간 = {_money(value)}",
+        ("시급", "연봉"): f"{_money(pay)} × {MONTH_HOURS}시간 × 12 = {_money(value)}",
+        ("월급", "시급"): f"{_money(pay)} ÷ {MONTH_HOURS}시간 = {_money(value)}",
+        ("연봉", "시급"): f"{_money(pay)} ÷ 12 ÷ {MONTH_HOURS}시간 = {_money(value)}",
+    }[(have, want)]
+    hours = f" 한 달은 {MONTH_HOURS}시간으로 셈했습니다." if "시급" in (have, want) else ""
+    about = "" if float(value) == round(float(value)) else "약 "
+    answer = (
+        f"{have} {_money(pay)}이면 {want}은 세전 {about}{_money(value)}입니다. "
+        f"세금과 4대 보험을 빼기 전 금액입니다.{hours}"
+    )
+    return result(answer, value, [steps])
+
+
+SOLVERS = (interest, simple_interest, discount, percent, motion, salary)
