@@ -236,3 +236,41 @@ def test_listed_todos_are_added_together_after_one_confirmation(
         ]
         answer = done["message"]["content"]
         assert answer == f"할 일 2개를 추가했습니다: 보고서 제출, 팀 회의 준비, 오늘까지 ({today})."
+
+
+@pytest.mark.parametrize(
+    ("utterance", "arguments"),
+    [
+        ("내일 오후 3시에 팀 회의 잡아줘", {"title": "오후 3시 팀 회의", "due": "내일"}),
+        ("다음 주 화요일 오전 10시에 고객 미팅 일정 넣어줘",
+         {"title": "오전 10시 고객 미팅", "due": "다음 주 화요일"}),
+        ("금요일까지 보고서 제출 기억해줘", {"title": "보고서 제출", "due": "금요일까지"}),
+        ("모레 치과 예약 잊지 않게 알려줘", {"title": "치과 예약", "due": "모레"}),
+        ("3시에 거래처 통화 잡아줘", {"title": "3시 거래처 통화", "due": "오늘"}),
+        ("내일 엄마 생신인 거 기억해줘", {"title": "엄마 생신", "due": "내일"}),
+    ],
+)  # fmt: skip
+def test_something_on_a_day_asked_to_be_kept_is_a_todo(
+    utterance: str, arguments: dict[str, Any]
+) -> None:
+    """«내일 오후 3시에 팀 회의 잡아줘» was declined and «금요일까지 보고서 제출 기억해줘»
+    searched the documents: a day (or a time) and a word asking to keep it make a to-do, with
+    the words of a calendar as much as with 할 일."""
+    from haneul.skills.builtin.todo import asks_schedule
+
+    assert asks_schedule(utterance) == {**arguments, "priority": "normal"}
+    for text in ("회의 일정 잡아줘", "제 이름 기억해줘", "내일 회의 잡혀 있어?",
+                 "내일 오후 3시에 대회의실 예약해줘", "저는 부산에 살아요 기억해줘"):  # fmt: skip
+        assert asks_schedule(text) is None, text
+
+
+def test_the_router_takes_a_day_asked_to_be_kept_before_the_documents() -> None:
+    from haneul.skills import builtin_and_plugin_skills
+    from haneul.skills.router import SkillRouter
+    from tests.skills import e5_memo
+
+    router = SkillRouter(builtin_and_plugin_skills().values(), e5_memo.embed)
+    route = router.route("다음 주 화요일 오전 10시에 고객 미팅 일정 넣어줘", documents=True)
+    assert route.skill == "todo_add" and route.arguments["due"] == "다음 주 화요일"
+    off = router.route("내일 오후 3시에 팀 회의 잡아줘", enabled=["math"], documents=True)
+    assert off.skill != "todo_add"

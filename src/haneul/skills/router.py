@@ -29,6 +29,7 @@ import numpy as np
 
 from haneul.skills import Skill
 from haneul.skills.builtin.math import asks_problem
+from haneul.skills.builtin.todo import asks_schedule
 from haneul.skills.builtin.units import asks_conversion
 
 NO_SKILL = "none"
@@ -38,6 +39,7 @@ QUESTION = "question"  # a factual question: the documents first, when the user 
 SEARCH = "search_documents"
 TABLE = "document_table"
 SUMMARY = "document_summary"
+TODO_ADD = "todo_add"
 EmbedTexts = Callable[[list[str]], np.ndarray]  # texts -> (n, dim) normalised rows
 
 NO_SKILL_EXAMPLES = (
@@ -326,6 +328,9 @@ class SkillRouter:
         problem = asks_problem(utterance) if MATH in allowed & set(self.skills) else None
         if problem is not None:  # «연차 15일 중에 7일 썼으면 며칠 남았어?»: the same
             return Route(MATH, problem, 1.0, {})
+        kept = asks_schedule(utterance) if TODO_ADD in allowed & set(self.skills) else None
+        if kept is not None:  # «내일 오후 3시에 팀 회의 잡아줘»: kept as a to-do, confirmed first
+            return Route(TODO_ADD, kept, 1.0, {})
         if GENERAL_CHAT.search(utterance) or OPINION.search(utterance):
             allowed.discard(SEARCH)
         if SEARCH in allowed and SEARCH in self.skills and SEARCH_ASKED.search(utterance):

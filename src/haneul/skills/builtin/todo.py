@@ -87,6 +87,48 @@ def _listed(utterance: str) -> dict[str, Any] | None:
     return {"title": items[0], "due": due, "priority": priority, "more": items[1:]}
 
 
+# «내일 오후 3시에 팀 회의 잡아줘», «다음 주 화요일 고객 미팅 일정 넣어줘», «금요일까지 보고서
+# 제출 기억해줘», «모레 치과 예약 잊지 않게 알려줘»: something on a day, asked to be kept, in
+# words other than 할 일 (the words a person uses for a calendar; Haneul keeps it as a to-do)
+_EVENT = r"(?:회의|미팅|약속|면담|면접|통화|콜|예약|방문|점검|발표|교육|행사|모임|회식|일정|스케줄)"
+_KEEP = (
+    r"(?:(?:일정|스케줄|캘린더|달력)\S*\s*(?:에|으로|로)?\s*(?:추가|등록|넣어|잡아|적어|올려)|"
+    rf"{_EVENT}\S{{0,2}}\s*(?:을|를)?\s*잡아|기억해\s*(?:줘|주세요|둬|두세요|줄래)|"
+    r"(?:잊지\s*(?:않게|말고|않도록)|안\s*잊게)\s*(?:알려|말해|챙겨)|리마인드|알림\s*(?:설정|맞춰|해))"
+)
+_SCHEDULE = re.compile(_KEEP)
+_SCHEDULE_COMMAND = re.compile(
+    r"\s*(?:(?:을|를|은|는)\s*)?(?:(?:일정|스케줄|캘린더|달력)\S*\s*(?:에|으로|로)?\s*)?"
+    r"(?:추가|등록|넣어|잡아|적어|올려|기억해|(?:잊지\s*(?:않게|말고|않도록)|안\s*잊게)\s*\S+|"
+    r"리마인드\S*|알림\s*\S+)\S*(?:\s*(?:줘|주세요|줄래|둬|두세요))?[\s.!?~]*$"
+)
+_CLOCK = re.compile(r"(?:오전|오후|아침|저녁|밤|낮)?\s*\d{1,2}\s*시(?:\s*\d{1,2}\s*분|\s*반)?")
+
+
+def asks_schedule(utterance: str) -> dict[str, Any] | None:
+    """The to-do of an utterance that asks for something on a day (or at a time today) to be
+    kept, without the words 할 일: «내일 오후 3시에 팀 회의 잡아줘» -> title «오후 3시 팀 회의»,
+    due 내일. None for a question («내일 회의 잡혀 있어?») or without a day or time
+    («회의 일정 잡아줘», «제 이름 기억해줘»)."""
+    text = utterance.strip()
+    if not _SCHEDULE.search(text) or re.search(r"[?？]\s*$|json", text, re.I):
+        return None
+    due_match = due_phrase(text)
+    if due_match is None and not _CLOCK.search(text):
+        return None
+    due = due_match.group(0).strip() if due_match else "오늘"
+    cut = (due_match.start(), due_match.end()) if due_match else (0, 0)
+    title = _SCHEDULE_COMMAND.sub("", (text[: cut[0]] + " " + text[cut[1] :]).strip())
+    title = re.sub(r"(\d\s*시(?:\s*\d{1,2}\s*분|\s*반)?)\s*에(?=\s)", r"\1", title)
+    title = re.sub(r"\s+", " ", title).strip(" ,.")
+    title = re.sub(r"\s*(?:을|를)$", "", title) if len(title) > 3 else title
+    title = re.sub(r"\s*(?:인|이라는|라는)\s*(?:거|것)$", "", title)  # «엄마 생신인 거»
+    if len(title) < 2 or _CLOCK.fullmatch(title):
+        return None
+    urgent = re.search(r"긴급|급한|급히|ASAP|최우선|중요", utterance, re.I)
+    return {"title": title, "due": due, "priority": "high" if urgent else "normal"}
+
+
 def parse_add(utterance: str) -> dict[str, Any] | None:
     """«내일까지 보고서 제출 할 일 추가해줘» -> title 보고서 제출, due 내일까지; several listed
     after a colon (`_listed`): the first as `title`, the others in `more`."""
@@ -96,7 +138,7 @@ def parse_add(utterance: str) -> dict[str, Any] | None:
     if listed is not None:
         return listed
     if not _ADD.search(utterance):
-        return None
+        return asks_schedule(utterance)
     text = utterance.strip()
     if ":" in text:  # «할 일 추가: 금요일까지 예산안 검토»
         text = text.split(":", 1)[1]
