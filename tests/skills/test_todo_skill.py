@@ -165,6 +165,7 @@ def test_the_confirmation_names_the_day_a_weekday_means() -> None:
         f"- 보고서 제출 (기한: {shown})"
     )
     assert confirm_add({"title": "보고서 제출", "due": "내일까지"}).endswith("(기한: 내일까지)")
+    assert confirm_add({"title": "오후 3시 팀 회의", "due": "내일"}).endswith("(날짜: 내일)")
     assert parse_list("내 할 일 목록 보여줘") == {"when": "전체"}
     assert parse_list("내일 할 일 목록") == {"when": "내일"}
 

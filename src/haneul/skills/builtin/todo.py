@@ -284,7 +284,9 @@ def confirm_add(arguments: dict[str, Any]) -> str:
     day = resolve(str(due)) if due else None
     if day is not None:  # «금요일까지» -> «12월 11일(금)까지»: the day the user approves
         due = _day(day, today_kst()) + ("까지" if str(due).endswith("까지") else "")
-    tail = (f" (기한: {due})" if due else "") + (
+    # «오후 3시 팀 회의» on a day is not due by it: its day, not a deadline
+    timed = _CLOCK.search(titles[0]) and not str(due or "").endswith("까지")
+    tail = (f" ({'날짜' if timed else '기한'}: {due})" if due else "") + (
         " · 중요" if arguments.get("priority") == "high" else ""
     )
     lines = "\n".join(f"- {t}{tail}" for t in titles)
