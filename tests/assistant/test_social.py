@@ -53,3 +53,27 @@ def test_only_a_whole_courtesy_gets_the_fixed_reply(message: str, reply: str | N
 
 def test_the_reason_reads_in_korean() -> None:
     assert reason_ko(social.REASON) == "정해 둔 인사"
+
+
+def test_every_reason_the_system_gives_reads_in_korean() -> None:
+    """«100달러는 몇 원이야?» showed «답 검사를 통과하지 못함» (the phrase for a reason made
+    elsewhere) under the live-information reply: each reason the assistant itself sets has
+    its own Korean words."""
+    from haneul.assistant import compose, compose_json, live, practice, turn
+
+    reasons = [
+        live.REASON,
+        practice.STEPS_REASON,
+        practice.SIMILAR_REASON,
+        compose.SKILL_ERROR,
+        compose.SMALL_MODEL,
+        compose.SMALL_FEELING,
+        compose.SMALL_STATEMENT,
+        compose_json.REASON,
+        social.REASON,
+        turn.RECALLED,
+        turn.NOTED,
+        "fixed self-introduction",
+    ]
+    for reason in reasons:
+        assert reason_ko(reason) != "답 검사를 통과하지 못함", reason

@@ -167,6 +167,17 @@ _REASONS_KO = [
     (re.compile(r"acknowledged what the user stated"), "말씀하신 내용을 확인함"),
     (re.compile(r"said the documents lack it, but none were searched"), "찾지 않은 문서를 언급함"),
     (re.compile(r"cited documents, but none were searched"), "찾지 않은 문서를 근거로 댐"),
+    (re.compile(r"live information the system does not have"), "시스템에 없는 실시간 정보"),
+    (re.compile(r"the previous skill call's steps"), "앞 답의 계산 과정"),
+    (
+        re.compile(r"a similar problem, checked by the math skill"),
+        "계산 기능으로 확인한 비슷한 문제",
+    ),
+    (re.compile(SKILL_ERROR), "기능이 처리하지 못한 요청"),
+    (
+        re.compile(r"a statement the model is too small to talk through"),
+        "작은 모델이 깊이 나누지 않는 이야기",
+    ),
 ]
 
 
