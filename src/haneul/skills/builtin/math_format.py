@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from haneul.skills import SkillResult
-from haneul.skills.builtin.korean_numbers import digits_before
+from haneul.skills.builtin.korean_numbers import amounts_in_digits, digits_before
 
 NUM = r"(-?\d+(?:,\d{3})*(?:\.\d+)?)"
 HANGUL = re.compile(r"[가-힣]")
@@ -19,9 +19,10 @@ NORMALISE = str.maketrans(
 
 
 def normalise(text: str) -> str:
-    """Unicode operators to ASCII and native Korean counts to digits (세 개 → 3개)."""
+    """Unicode operators to ASCII, native Korean counts to digits (세 개 → 3개) and amounts
+    said in several units to one number (3만 5천원 → 35000원)."""
     text = text.translate(NORMALISE)
-    return _NATIVE_BEFORE(text)
+    return amounts_in_digits(_NATIVE_BEFORE(text))
 
 
 def number(text: str) -> Any:

@@ -109,6 +109,16 @@ def interest(text: str) -> SkillResult | None:
 
 
 def percent(text: str) -> SkillResult | None:
+    money = re.search(_MONEY + r"\s*의\s*" + _PCT, text)
+    if money and not re.search(r"할인|복리|단리|이자|인상", text):  # «10만원의 8%는?»
+        whole, rate = _won(money), number(money[3])
+        value = whole * rate / 100
+        what = f"{_money(whole)}의 {money[3]}%"
+        return result(
+            f"{what}{josa(what, '은는')} {_money(value)}입니다.",
+            value,
+            [f"{_money(whole)} × {money[3]}/100 = {_money(value)}"],
+        )
     of = re.search(NUM + r"\s*(?:원|명|개|점|kg|g)?\s*의\s*" + _PCT, text)
     english = re.search(NUM + r"\s*(?:%|percent)\s+of\s+" + NUM, text, re.I)
     said = None
@@ -301,4 +311,27 @@ def salary(text: str) -> SkillResult | None:
     return result(answer, value, [steps])
 
 
-SOLVERS = (interest, simple_interest, discount, percent, motion, salary)
+_SPLIT = re.compile(
+    r"나누|나눠|나눈|더치\s*페이|[n엔N]\s*빵|1\s*/\s*[nN]|각자|한\s*명당|1\s*인당|인당|한\s*사람당"
+)
+
+
+def split(text: str) -> SkillResult | None:
+    """«3명이서 밥값 87,000원 나누면 한 명당 얼마야?», «4명이 12만원 더치페이하면?»: a sum of
+    money shared by so many people (each one's share, and what a share in whole 원 leaves short)."""
+    people, money = re.search(r"(\d+)\s*(?:명|사람)", text), re.search(_MONEY, text)
+    if not (people and money and _SPLIT.search(text)) or re.search(r"%|퍼센트|프로", text):
+        return None
+    n, total = int(people[1]), _won(money, 1)
+    if n < 1:
+        return None
+    value = total / n
+    about = "" if float(value) == round(float(value)) else "약 "
+    answer = f"{_money(total)}을 {n}명이 나누면 한 명당 {about}{_money(value)}입니다."
+    left = int(total) - int(total) // n * n if float(total) == int(total) else 0
+    if left:
+        answer += f" {_money(int(total) // n)}씩 내면 {left}원이 모자랍니다."
+    return result(answer, value, [f"{_money(total)} ÷ {n}명 = {_money(value)}"])
+
+
+SOLVERS = (interest, simple_interest, discount, percent, motion, salary, split)
