@@ -46,6 +46,10 @@ TABLE = [
     ("일요일은 며칠이야?", "2026-12-06"),  # today's, when today is that day
     ("지난 월요일은 며칠이었어?", "2026-11-30"),
     ("목요일부터 3일 연차 쓰면 언제 출근해?", "2026-12-10"),
+    # a day of the month said alone: this month's, or the coming one when it has passed
+    ("이번 달 월급날이 25일인데 며칠 남았어?", "2026-12-25"),
+    ("5일은 무슨 요일이야?", "2027-01-05"),
+    ("다음 달 월급날이 10일인데 무슨 요일이야?", "2027-01-10"),
     ("D-30이 언제야?", "2027-01-05"),
     ("오늘이 D+100이면 D-day는?", "2026-08-28"),
     ("2026년 3월 1일부터 100일 뒤는?", "2026-06-09"),
@@ -72,6 +76,8 @@ def test_relative_phrasings_name_the_right_day(text: str, expected: str) -> None
         "매주 금요일 회의",
         "금요일마다 운동해",
         "무슨 요일이야?",
+        "3일간 쉬면 좋겠다",
+        "3일이 지나면 괜찮아질까",
     ],
 )
 def test_text_without_a_relative_day_names_none(text: str) -> None:
@@ -253,6 +259,7 @@ def router() -> SkillRouter:
         "다음 주 금요일은 며칠이야?",
         "금요일은 며칠이야?",
         "금요일부터 이틀 쉬면 언제 돌아와?",
+        "이번 달 월급날이 25일인데 며칠 남았어?",
     ],
 )
 def test_the_router_sends_relative_dates_to_the_calendar(

@@ -114,7 +114,8 @@ def parse(utterance: str) -> dict[str, Any] | None:
     shifted = relative(utterance, today, target)
     if shifted is not None:  # «100일 뒤», «다음 달 말일», «D-30»: the day code resolved
         args["date"] = shifted.day.isoformat()
-        args["label"] = shifted.label
+        if shifted.label:  # a bare «25일» has none: the answer names the date itself
+            args["label"] = shifted.label
     elif target is not None:
         args["date"] = target.isoformat()
     else:

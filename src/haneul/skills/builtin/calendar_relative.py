@@ -188,6 +188,31 @@ def _bare_week_day(text: str, today: dt.date) -> Relative | None:
     return Relative(day, re.sub(r"\s+", " ", found.group(0)))
 
 
+# «월급날이 25일인데 며칠 남았어?», «25일까지 며칠 남았어?»: a day of the month said alone
+# (not a count of days: «3일 휴가», «3일 뒤», «3일간», «3일이 지나면»)
+_BARE_DAY = re.compile(
+    r"(?<![\d.])(\d{1,2})\s*일(?!\s*(?:이|가)\s*(?:지나|걸|남))"
+    r"(?=\s*(?:까지|은|는|이|가|에|인데|이면|이야|이지|날|[?？]|$))"
+)
+
+
+def _bare_month_day(text: str, today: dt.date) -> Relative | None:
+    """The day a day-of-month said without its month means: this month's (next month's
+    when it has passed), or the month «다음 달»/«이번 달» names elsewhere in the text."""
+    found = _BARE_DAY.search(text)
+    if not found or re.search(r"\d\s*월|[년주]\s*\d", text):
+        return None
+    said = re.search(r"(다다음|다음|담|이번|지난|저번)\s*달", text)
+    shift = _SHIFT.get(said.group(1), 0) if said else 0
+    first = add_months(today.replace(day=1), shift)
+    number = int(found.group(1))
+    if said is None and number < today.day:
+        first = add_months(first, 1)  # passed this month: the coming one
+    if not 1 <= number <= _cal.monthrange(first.year, first.month)[1]:
+        return None
+    return Relative(first.replace(day=number), "")
+
+
 def _label(day: dt.date) -> str:
     return f"{day.year}년 {day.month}월 {day.day}일"
 
@@ -202,6 +227,7 @@ def relative(text: str, today: dt.date, target: dt.date | None = None) -> Relati
             or _offset(text, today)
             or _month_part(text, today)
             or _week_day(text, today)
+            or _bare_month_day(text, today)
         )
     except (ValueError, OverflowError):  # 2월 30일부터, or a count past year 9999
         return None
