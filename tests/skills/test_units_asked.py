@@ -18,6 +18,12 @@ from haneul.skills.builtin.units import asks_conversion, parse
         ("1갤런은 몇 리터야?", (1.0, "갤런", "리터")),
         ("90분은 몇 시간?", (90.0, "분", "시간")),
         ("1,000평은 몇 제곱미터예요?", (1000.0, "평", "제곱미터")),
+        # spans of time in days, weeks and years (went to the document search)
+        ("1년은 몇 주야?", (1.0, "년", "주")),
+        ("1년은 며칠이야?", (1.0, "년", "일")),
+        ("하루는 몇 초야?", (1.0, "일", "초")),
+        ("일주일은 몇 시간이야?", (1.0, "주", "시간")),
+        ("100일은 몇 주야?", (100.0, "일", "주")),
     ],
 )
 def test_a_conversion_asked_in_full(utterance: str, arguments: tuple[float, str, str]) -> None:
@@ -33,6 +39,8 @@ def test_a_conversion_asked_in_full(utterance: str, arguments: tuple[float, str,
         "회의가 1시간은 몇 초과했어?",  # 초 begins 초과
         "2시간 몇 분 남았어?",  # no 은/는: not asked as a conversion
         "연차는 몇 일이야?",  # no quantity
+        "2주 후는 며칠이야?",  # a date, the calendar's
+        "5일은 무슨 요일이야?",
     ],
 )
 def test_what_is_not_a_conversion(utterance: str) -> None:
@@ -77,3 +85,10 @@ def test_a_metric_symbol_takes_the_particle_of_its_reading() -> None:
 def test_several_units_of_different_kinds_are_not_one_quantity() -> None:
     found = asks_conversion("3km 20분은 몇 분?")
     assert found is not None and "said" not in found and found["value"] == 20.0
+
+
+def test_a_year_is_the_days_people_count() -> None:
+    result = asyncio.run(
+        get_skill("convert_units").run(asks_conversion("1년은 며칠이야?") or {}, SkillContext())
+    )
+    assert result.answer == "1년은 365일입니다."

@@ -44,6 +44,10 @@ KOREAN_UNITS = {
     "시간": "hour",
     "분": "minute",
     "초": "second",
+    "주일": "week",
+    "주": "week",
+    "일": "day",
+    "년": "nyeon",
 }
 _UNIT = "|".join(sorted(KOREAN_UNITS, key=len, reverse=True))
 _ASCII = r"[a-zA-Z°][a-zA-Z°²\d*]*"
@@ -62,6 +66,7 @@ def _registry() -> Any:
     units.define("geun = 600 * gram = 근")
     units.define("don = 3.75 * gram = 돈")
     units.define("ri = 392.7 * meter = 리")
+    units.define("nyeon = 365 * day = 년")  # a calendar year as people count it, not 365.25
     return units
 
 
@@ -83,6 +88,21 @@ _COMPOUND = re.compile(
 
 # «금 한 돈은 몇 그램이야?» -> «금 1돈은 몇 그램이야?»: a native Korean number before a unit
 _digits = digits_before(_UNIT, after="(?=[^가-힣]|은|는|이|가|을|를|에|$)")
+
+
+# «하루는 몇 초야?», «일주일은 몇 시간?», «1년은 며칠이야?»: spans of time said in words
+_TIME_WORDS = [
+    (re.compile(r"(?<![가-힣\d])하루"), "1일"),
+    (re.compile(r"(?<![가-힣\d])(?:일|한)\s*주일"), "1주"),
+    (re.compile(r"(?<![가-힣\d])(?:일|한)\s*년"), "1년"),
+    (re.compile(r"며칠"), "몇 일"),
+]
+
+
+def _times(utterance: str) -> str:
+    for pattern, said in _TIME_WORDS:
+        utterance = pattern.sub(said, utterance)
+    return utterance
 
 
 def _compound(utterance: str) -> dict[str, Any] | None:
@@ -110,7 +130,7 @@ def _compound(utterance: str) -> dict[str, Any] | None:
 
 
 def parse(utterance: str) -> dict[str, Any] | None:
-    utterance = _digits(utterance)
+    utterance = _times(_digits(utterance))
     compound = _compound(utterance)
     if compound:
         return compound
@@ -137,7 +157,7 @@ def asks_conversion(utterance: str) -> dict[str, Any] | None:
     """The arguments when `utterance` asks, in full, for a quantity in another unit of the
     same kind (nothing else to read into it: the router takes it before its examples); None
     otherwise, also for «400km는 몇 시간?», which no conversion answers."""
-    utterance = _digits(utterance)
+    utterance = _times(_digits(utterance))
     compound = _compound(utterance)
     if compound:
         return compound
