@@ -59,10 +59,11 @@ def test_every_reason_the_system_gives_reads_in_korean() -> None:
     """«100달러는 몇 원이야?» showed «답 검사를 통과하지 못함» (the phrase for a reason made
     elsewhere) under the live-information reply: each reason the assistant itself sets has
     its own Korean words."""
-    from haneul.assistant import compose, compose_json, live, practice, turn
+    from haneul.assistant import compose, compose_json, live, practice, recap, turn
 
     reasons = [
         live.REASON,
+        recap.REASON,
         practice.STEPS_REASON,
         practice.SIMILAR_REASON,
         compose.SKILL_ERROR,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from haneul.assistant import compose, compose_json, followup, live, practice, social
+from haneul.assistant import compose, compose_json, followup, live, practice, recap, social
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import NAMES_KO, OPEN, PRESETS
 from haneul.assistant.recall import Recall
@@ -608,6 +608,8 @@ def _known(turn: Turn) -> compose.Composed | None:
     courtesy = social.reply(turn.text)
     if courtesy is not None:
         return compose.Composed(courtesy, reason=social.REASON)
+    if recap.asks(turn.text):  # «이 대화 요약해줘»: the turns the user saw, not a document
+        return compose.Composed(recap.reply(turn.history), reason=recap.REASON)
     if turn.recall is not None:
         why = NOTED if turn.recall.noted else RECALLED
         return compose.Composed(turn.recall.text, turn.recall.text, reason=why)
