@@ -22,8 +22,11 @@ _LONGEST = 80  # characters of a question or an answer's first sentence
 
 
 class Turn(Protocol):
-    role: str
-    content: str
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def content(self) -> str: ...
 
 
 def asks(text: str) -> bool:
