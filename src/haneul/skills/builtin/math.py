@@ -1,9 +1,10 @@
 """Math with sympy: formulas (evaluate, simplify, solve, expand), the distance from a point
 to a line (점 (2,5)와 직선 2x−y+2=0 사이의 거리), and Korean word problems: figures
 (math_geometry), sums, sequences and counting (math_counting), percentages, interest and
-motion (math_money), calculus, inequalities and factoring (math_calculus). Each result
-has its steps and one Korean sentence (`SkillResult.answer`); text that is neither a
-formula nor a known problem is a `SkillArgumentError`, never a guessed expression."""
+motion (math_money), means, 부가세, loan payments and repeated durations (math_everyday),
+calculus, inequalities and factoring (math_calculus). Each result has its steps and one
+Korean sentence (`SkillResult.answer`); text that is neither a formula nor a known problem
+is a `SkillArgumentError`, never a guessed expression."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillResult, skill
-from haneul.skills.builtin import math_calculus, math_counting, math_geometry, math_money
+from haneul.skills.builtin import (
+    math_calculus,
+    math_counting,
+    math_everyday,
+    math_geometry,
+    math_money,
+)
 from haneul.skills.builtin.math_calculus import formula_pieces, sympify
 from haneul.skills.builtin.math_format import HANGUL, approx, exact_and_approx, normalise, pretty
 
@@ -23,6 +30,7 @@ _POINT_LINE = re.compile(
 _WORD_SOLVERS: tuple[Callable[[str], SkillResult | None], ...] = (
     *math_calculus.SOLVERS[:4],  # limit, integral, derivative, factor
     *math_counting.SOLVERS,
+    *math_everyday.SOLVERS,
     *math_money.SOLVERS,
     math_geometry.solve,
     *math_calculus.SOLVERS[4:],  # systems of equations, inequalities
