@@ -59,3 +59,29 @@ def test_a_sentence_with_a_number_ranks_above_one_without() -> None:
 )
 def test_a_table_is_asked_for_only_by_the_word_표(message: str, asks: bool) -> None:
     assert (parse(message) is not None) == asks
+
+
+def test_a_request_naming_parts_of_a_rule_book_gets_those_parts() -> None:
+    """«출장비 규정 표로 정리해줘» over a whole rule book made a table of every article: a
+    request naming some articles gets theirs; naming the document (or nothing) gets it all."""
+    from haneul.skills.builtin.table import focus
+    from haneul.skills.documents_source import Sentence
+
+    book = [
+        Sentence("하늘상사 취업규칙\n\n제1조 (연차휴가) 15일의 연차휴가를 준다."),
+        Sentence("반차 두 번은 연차 하루로 센다."),
+        Sentence("제2조 (여름휴가) 여름휴가는 5일을 준다."),
+        Sentence("제5조 (출장비) 숙박비는 1박에 10만 원을 한도로 한다."),
+        Sentence("식비는 하루 3만 원을 지급한다."),
+        Sentence("제6조 (재택근무) 재택근무는 주 2회까지 할 수 있다."),
+    ]
+
+    def kept(about: str, name: str = "취업규칙.txt") -> list[int]:
+        return [book.index(s) for s in focus(book, about, name)]
+
+    assert kept("출장비 규정 표로 정리해줘") == [3, 4]
+    assert kept("연차 규정 요약해줘") == [0, 1]
+    assert kept("휴가 규정 요약해줘") == [0, 1, 2]
+    assert kept("재택근무랑 출장비 표로 보여줘") == [3, 4, 5]
+    assert kept("이 문서 요약해줘") == kept("취업규칙 요약해줘") == list(range(6))
+    assert kept("휴가 규정 요약해줘", name="휴가규정.txt") == list(range(6))  # the document's name

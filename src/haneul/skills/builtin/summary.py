@@ -17,7 +17,15 @@ import re
 from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
-from haneul.skills.builtin.table import ARTICLE, FILE, KEY_VALUE, TABLE, says_something, score
+from haneul.skills.builtin.table import (
+    ARTICLE,
+    FILE,
+    KEY_VALUE,
+    TABLE,
+    focus,
+    says_something,
+    score,
+)
 from haneul.skills.documents_source import Sentence
 
 SUMMARY = re.compile(
@@ -110,15 +118,16 @@ async def document_summary(
     if context.documents is None:
         raise SkillArgumentError("document_summary: documents are not available here")
     doc = await context.documents.document(context.owner, document, about)
-    picked = key_sentences(doc.sentences, points)
+    part = focus(doc.sentences, about, doc.name)
+    picked = key_sentences(part, points)
     lines = []
     for i in picked:
-        s = doc.sentences[i]
+        s = part[i]
         lines.append("- " + " ".join(s.text.split()) + (f" (p.{s.page})" if s.page else ""))
     if not lines:
         text = f"**{doc.name}**에는 요약할 문장이 없습니다."
         return SkillResult(text, data=[], answer=text)
     head = f"**{doc.name}** 요약 (문서의 문장 {len(lines)}개를 그대로 옮겼습니다)"
     content = head + "\n\n" + "\n".join(lines)
-    data = [{"text": doc.sentences[i].text, "page": doc.sentences[i].page} for i in picked]
+    data = [{"text": part[i].text, "page": part[i].page} for i in picked]
     return SkillResult(content, data=data, answer=content)

@@ -14,7 +14,7 @@ from typing import Any
 
 from haneul.engine.kiwi import LOCK, kiwi
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
-from haneul.skills.builtin.documents import SENTENCE_LIKE
+from haneul.skills.builtin.documents import SENTENCE_LIKE, question_terms
 from haneul.skills.documents_source import Sentence
 
 FILE = re.compile(r"([\w가-힣().\-]+\.(?:pdf|docx|pptx|xlsx|hwpx?|html?|md|txt))", re.I)
@@ -85,6 +85,37 @@ def score(sentence: Sentence) -> int:
     return _row(sentence)[0]
 
 
+# words of a request that name no part of a document («출장비 규정 표로 정리해줘»: 출장비 does)
+_NOT_TOPIC = re.compile(
+    r"(?:규정|규칙|지침|문서|파일|내용|핵심|주요|요점|전체|전부|관련|부분|조항|항목|요약|정리|표|"
+    r"보여|만들어|알려|간추려|줄여)\S*"
+)
+
+
+_HEADING = re.compile(r"(?:^|\n)\s*(제\s*\d+\s*조\s*(?:[(（][^)）]{1,20}[)）])?)")
+
+
+def focus(sentences: list[Sentence], about: str | None, name: str) -> list[Sentence]:
+    """The sentences of the parts (articles «제5조 (출장비)», headings) the request names
+    when it names some but not all of them: «출장비 규정 표로 정리해줘» is 제5조, not the
+    whole rule book. A word of the document's own name names the whole («휴가 규정 요약해줘»
+    for 휴가규정.txt), and a request naming no part keeps every sentence."""
+    if not about:
+        return sentences
+    plain = re.sub(r"\s+", "", name)
+    terms = [t for t in question_terms(about) if not _NOT_TOPIC.fullmatch(t) and t not in plain]
+    if not terms:
+        return sentences
+    heading, kept = "", []
+    for sentence in sentences:
+        article = _HEADING.search(sentence.text)  # on its first line or after a title line
+        heading = article.group(1) if article else sentence.heading or heading
+        named = re.sub(r"^제\s*\d+\s*조\s*|[(（)）\s]", "", heading)
+        if named and any(t in named or named in t for t in terms):  # «재택근무랑», «연차»
+            kept.append(sentence)
+    return kept if 0 < len(kept) < len(sentences) else sentences
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -117,7 +148,8 @@ async def document_table(
     if context.documents is None:
         raise SkillArgumentError("document_table: documents are not available here")
     doc = await context.documents.document(context.owner, document, about)
-    candidates = [(i, *_row(s)) for i, s in enumerate(doc.sentences) if s.text.strip()]
+    part = focus(doc.sentences, about, doc.name)
+    candidates = [(i, *_row(s)) for i, s in enumerate(part) if s.text.strip()]
     # a title or heading line («하늘전자 국내 출장비 지급 기준») is no key point of its own
     # ...nor a numbering left on a line of its own («나.»)
     candidates = [c for c in candidates if c[1] > 0 or says_something(c[3])]
