@@ -43,11 +43,13 @@ def discount(text: str) -> SkillResult | None:
     price, pct = re.search(_MONEY, text), re.search(_PCT, text)
     taken = re.search(r"떼|빼|뺀|공제|차감|제외", text) and not re.search(r"부가세", text)
     if not (
-        price and pct and (taken or re.search(r"할인|세일|깎|인상|올리|오르|부가세|추가", text))
+        price
+        and pct
+        and (taken or re.search(r"할인|세일|깎|인상|올리|오르|부가세|추가|팁|봉사료", text))
     ):
         return None
     p, rate = _won(price), number(pct[1])
-    up = bool(re.search(r"인상|올리|오르|부가세|추가|포함", text)) and not re.search(
+    up = bool(re.search(r"인상|올리|오르|부가세|추가|포함|팁|봉사료", text)) and not re.search(
         r"할인|세일|깎", text
     )
     untaxed = re.search(r"부가세\s*(?:" + _PCT + r")?\s*(?:를|을)?\s*(?:빼|뺀|제외)", text)
@@ -56,7 +58,13 @@ def discount(text: str) -> SkillResult | None:
     value = p * (1 + rate / 100) if up else p * (1 - rate / 100)
     change = abs(value - p)
     verb = (
-        "올리면" if up else "빼면" if taken and not re.search(r"할인|세일|깎", text) else "할인하면"
+        "더하면"
+        if up and re.search(r"팁|봉사료", text)
+        else "올리면"
+        if up
+        else "빼면"
+        if taken and not re.search(r"할인|세일|깎", text)
+        else "할인하면"
     )
     answer = f"{_money(p)}에서 {pct[1]}% {verb} {_money(value)}입니다."
     steps = [
