@@ -86,3 +86,35 @@ def test_an_uploaded_document_is_summarised_in_its_own_sentences(
             json={"content": "이 글 좀 요약해줘: 회사는 내년부터 재택근무를 확대한다"},
         ).json()
         assert all(c["name"] != "document_summary" for c in given["skill_calls"])
+
+
+BOOK = (Path(__file__).parent / "data" / "rule_book.txt").read_text()  # 7 articles, 2 chunks
+
+
+def test_a_table_or_summary_of_named_articles_holds_those_once(
+    keyed: tuple[RunningServer, str, str],
+) -> None:
+    """«출장비 규정 표로 정리해줘» over a whole rule book tabled every article, and a sentence
+    in two overlapping chunks was a row twice."""
+    srv, key, _ = keyed
+    with srv.http(key) as http:
+        http.post("/collections", json={"name": "사규"})
+        files = [("files", ("취업규칙.txt", BOOK.encode()))]
+        assert http.post("/collections/사규/documents", files=files).json()["added"] == 1
+        cid = http.post("/conversations", json={}).json()["id"]
+
+        def call(text: str) -> dict[str, object]:
+            reply = http.post(f"/conversations/{cid}/messages", json={"content": text}).json()
+            [made] = reply["skill_calls"]
+            return dict(made)
+
+        table = call("출장비 규정 표로 정리해줘")
+        assert table["name"] == "document_table"
+        contents = [str(row["content"]) for row in table["data"]]  # type: ignore[attr-defined]
+        assert len(contents) == len(set(contents)) == 3, contents
+        assert all(("출장" in c or "식비" in c or "일비" in c) for c in contents), contents
+        summary = call("연차 규정 요약해줘")
+        assert summary["name"] == "document_summary"
+        lines = [str(row["text"]) for row in summary["data"]]  # type: ignore[attr-defined]
+        assert lines[0].startswith("제1조 (연차휴가)") and len(lines) == 4, lines
+        assert not any("여름휴가" in line or "출장" in line for line in lines)

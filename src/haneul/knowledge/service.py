@@ -196,11 +196,14 @@ class LibraryDocuments:
             what = f"'{name}'" if name else "any"
             raise NotFoundError(f"no document {what} in your collections", param="document")
         doc = max(found, key=lambda d: d.added_at)
-        sentences = []
+        sentences, seen = [], set()
         for text, page, heading in library.passages(doc.id):
             for line in filter(str.strip, text.splitlines()):  # lines end sentences too
                 for start, end in await asyncio.to_thread(korean.sentences, line):
-                    sentences.append(Sentence(line[start:end].strip(), page, heading))
+                    said = line[start:end].strip()
+                    if said not in seen:  # chunks overlap: a sentence is listed once
+                        seen.add(said)
+                        sentences.append(Sentence(said, page, heading))
         return DocumentText(doc.name, sentences)
 
 
