@@ -42,6 +42,15 @@ def test_a_korean_turn_streams_and_is_stored(keyed: tuple[RunningServer, str, st
             ("user", "안녕하세요, 오늘 기분이 좋네요"),
             ("assistant", deltas),
         ]
+        assert stored["title"] == "첫 대화"  # a title given is kept
+        untitled = http.post("/conversations", json={}).json()["id"]
+        question = "연차는  며칠이야? 올해 입사했고 3월부터 다녔는데 남은 연차가 궁금해요"
+        _stream(http, untitled, question)
+        named = http.get(f"/conversations/{untitled}").json()["title"]  # by any client
+        assert named == " ".join(question.split())[:40] and named.startswith("연차는 며칠이야?")
+        _stream(http, untitled, "그럼 여름휴가는?")
+        assert http.get(f"/conversations/{untitled}").json()["title"] == named  # the first only
+        http.delete(f"/conversations/{untitled}")
         renamed = http.patch(f"/conversations/{cid}", json={"title": "인사 나누기"})
         assert renamed.json()["title"] == "인사 나누기"
         assert [c["title"] for c in http.get("/conversations").json()["data"]] == ["인사 나누기"]

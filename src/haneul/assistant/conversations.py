@@ -67,6 +67,14 @@ def _json_or_null(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
+DEFAULT_TITLE = "새 대화"
+TITLE_CHARS = 40  # of the first question, as the title of an untitled conversation
+
+
+def _first_title(question: str) -> str:
+    return " ".join(question.split())[:TITLE_CHARS]
+
+
 def _title(title: str) -> str:
     title = " ".join(title.split())
     if len(title) > 200:
@@ -105,7 +113,7 @@ class Conversations:
             [
                 (
                     "INSERT INTO conversations VALUES (?, ?, ?, ?, ?, ?)",
-                    (cid, owner, _title(title) or "새 대화", preset, at, at),
+                    (cid, owner, _title(title) or DEFAULT_TITLE, preset, at, at),
                 )
             ]
         )
@@ -179,6 +187,16 @@ class Conversations:
                         ),
                     ),
                     ("UPDATE conversations SET updated_at = ? WHERE id = ?", (at, cid)),
+                    *(
+                        [  # an untitled conversation is named by its first question, for any client
+                            (
+                                "UPDATE conversations SET title = ? WHERE id = ? AND title = ?",
+                                (_first_title(user), cid, DEFAULT_TITLE),
+                            )
+                        ]
+                        if user is not None and seq == 0 and _first_title(user)
+                        else []
+                    ),
                 ]
             )
         return replace(answer, created_at=at)

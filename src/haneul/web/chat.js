@@ -164,9 +164,7 @@ export async function send(text = $("input").value.trim()) {
     skills: enabledSkills(),
     ...(memoryOn() ? {} : { memory: false }),
   });
-  if (ok && first && [DEFAULT_TITLE, ""].includes(conversation.title)) {
-    await nameConversation(conversation, text);
-  }
+  if (ok && first) await loadConversations(); // the server named it by its first question
 }
 
 const PHASES = { skill_call: "스킬 실행 중…", search_documents: "문서 찾는 중…", delta: "답하는 중…" };
@@ -265,15 +263,6 @@ function askToConfirm(answer, event) {
     choice.addEventListener("click", () => decide(approve));
     card.append(choice);
   }
-}
-
-async function nameConversation(conversation, text) {
-  conversation.title = text.slice(0, 40);
-  await api(`/v1/conversations/${conversation.id}`, {
-    method: "PATCH",
-    body: { title: conversation.title },
-  }).catch(() => {});
-  await loadConversations();
 }
 
 export function stop() {
