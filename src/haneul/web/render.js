@@ -104,7 +104,7 @@ function argumentList(args) {
   for (const [key, value] of Object.entries(args || {})) {
     // `about` is the user's request itself (the table and summary skills): it is right above
     if (key.startsWith("_") || key === "about") continue;
-    list.append(el("dt", "", argumentName(key)), el("dd", "", argumentValue(value)));
+    list.append(el("dt", "", argumentName(key)), el("dd", "", argumentValue(value, key)));
   }
   return list;
 }

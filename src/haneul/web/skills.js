@@ -97,15 +97,23 @@ const ARGUMENT_NAMES = {
   time: "시간",
 };
 
+// The Korean words of the choices a built-in skill's argument takes in English (the card
+// showed «중요도 normal»); tests/web/test_argument_names.py holds it to every such choice.
+const VALUE_NAMES = {
+  priority: { high: "높음", normal: "보통", low: "낮음" },
+  action: { inbox: "받은 메일 보기", summary: "요약", draft: "답장 초안" },
+};
+
 export function argumentName(key) {
   return ARGUMENT_NAMES[key] || key;
 }
 
-export function argumentValue(value) {
+export function argumentValue(value, key) {
   if (value === true) return "예";
   if (value === false) return "아니요";
   if (value === null || value === undefined) return "—";
-  if (Array.isArray(value)) return `(${value.map(argumentValue).join(", ")})`;
+  if (typeof value === "string" && VALUE_NAMES[key]?.[value]) return VALUE_NAMES[key][value];
+  if (Array.isArray(value)) return `(${value.map((v) => argumentValue(v, key)).join(", ")})`;
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
