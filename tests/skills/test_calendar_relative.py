@@ -284,3 +284,17 @@ def test_the_new_calendar_examples_take_nothing_from_other_skills(
     router: SkillRouter, utterance: str, skill: str
 ) -> None:
     assert router.route(utterance).skill == skill, utterance
+
+
+def test_what_a_substitute_holiday_is_and_the_years_own() -> None:
+    """«대체공휴일이 뭐야?» listed the year's holidays ("… 외 14일"): it gets what one is, then
+    the year's substitute holidays by name, from the holiday calendar."""
+    asked = parse("올해 대체 휴일 언제야?")
+    assert asked == {"holidays": True, "name": "대체 휴일"}
+    answer = _answer({"holidays": True, "name": "대체 휴일", "year": 2026})
+    assert answer.startswith("대체공휴일은 공휴일이 토요일·일요일이나 다른 공휴일과 겹칠 때")
+    assert answer.endswith(
+        "2026년 대체공휴일은 3월 2일(월)(삼일절), 5월 25일(월)(부처님오신날), "
+        "8월 17일(월)(광복절), 10월 5일(월)(개천절)입니다."
+    )
+    assert (parse("대체공휴일이 뭐야?") or {}).get("name") == "대체 휴일"

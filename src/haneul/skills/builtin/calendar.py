@@ -17,6 +17,13 @@ from haneul.skills.builtin.calendar_relative import days_left, relative
 
 KST = ZoneInfo("Asia/Seoul")
 WEEKDAYS = "월화수목금토일"
+SUBSTITUTE = "대체 휴일"  # in the holiday calendar's names: «삼일절 대체 휴일»
+# what a substitute holiday is (관공서의 공휴일에 관한 규정 제3조, as amended in 2023)
+SUBSTITUTE_KO = (
+    "대체공휴일은 공휴일이 토요일·일요일이나 다른 공휴일과 겹칠 때 그다음 첫 번째 평일을 "
+    "쉬는 날입니다. 설날·추석 연휴는 일요일이나 다른 공휴일과 겹칠 때만 생기고, 신정과 "
+    "현충일에는 없습니다."
+)
 _NAMED = {  # what people say -> the name in the holiday calendar
     "설날": "설날",
     "설 연휴": "설날",
@@ -32,6 +39,10 @@ _NAMED = {  # what people say -> the name in the holiday calendar
     "석가탄신일": "부처님오신날",
     "삼일절": "삼일절",
     "신정": "신정",
+    "대체공휴일": SUBSTITUTE,
+    "대체 공휴일": SUBSTITUTE,
+    "대체휴일": SUBSTITUTE,
+    "대체 휴일": SUBSTITUTE,
 }
 _RELATIVE = {"그저께": -2, "그제": -2, "어제": -1, "오늘": 0, "내일": 1, "모레": 2, "글피": 3}
 
@@ -409,6 +420,10 @@ def _holidays_answer(
         if main:
             answer += f" ({name} 당일은 {_day(main[0])})"
         return answer + "."
+    if name == SUBSTITUTE:  # «대체공휴일이 뭐야?»: what it is, then the year's
+        shown = ", ".join(f"{_day(d)}({n.replace(' ' + SUBSTITUTE, '')})" for d, n in listed)
+        year = scope.replace(f" {SUBSTITUTE}", "")
+        return f"{SUBSTITUTE_KO} {year} 대체공휴일은 {shown}입니다."
     if name and len(days) == 1:
         return f"{scope}{_topic(scope)} {_day(days[0])}입니다."
     shown = ", ".join(f"{_day(d)} {n}" for d, n in listed[:8])
