@@ -24,6 +24,9 @@ from haneul.skills.builtin.units import asks_conversion, parse
         ("하루는 몇 초야?", (1.0, "일", "초")),
         ("일주일은 몇 시간이야?", (1.0, "주", "시간")),
         ("100일은 몇 주야?", (100.0, "일", "주")),
+        # a word naming what is measured (went to the document search)
+        ("34평 아파트는 몇 제곱미터야?", (34.0, "평", "제곱미터")),
+        ("5kg 쌀은 몇 근이야?", (5.0, "kg", "근")),
     ],
 )
 def test_a_conversion_asked_in_full(utterance: str, arguments: tuple[float, str, str]) -> None:

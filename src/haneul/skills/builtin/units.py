@@ -145,10 +145,12 @@ def parse(utterance: str) -> dict[str, Any] | None:
     return {"value": float(value.replace(",", "")), "from_unit": source, "to_unit": target}
 
 
-# «3시간은 몇 분이야?», «1갤런은 몇 리터야?»: a quantity, its 은/는 and «몇» another unit, in
+# «3시간은 몇 분이야?», «1갤런은 몇 리터야?», «34평 아파트는 몇 제곱미터야?»: a quantity (and a
+# word naming what it measures, not 후/뒤/전 of a date), its 은/는 and «몇» another unit, in
 # full; the second unit ends its word (not «1시간은 몇 초과», whose 초 begins 초과)
+_MEASURED = r"(?:\s+(?!(?:후|뒤|전|동안|이내)(?:은|는|이면|면|에))[가-힣]{1,6})?"
 _ASKED = re.compile(
-    rf"(-?[\d,]+(?:\.\d+)?)\s*({_UNIT})\s*(?:은|는|이면|면)\s*몇\s*({_UNIT})"
+    rf"(-?[\d,]+(?:\.\d+)?)\s*({_UNIT}|{_ASCII}){_MEASURED}\s*(?:은|는|이면|면)\s*몇\s*({_UNIT})"
     r"(?=$|[\s?？.!,]|이야|야|이에요|예요|입니까|인가|인지|일까|이지|이|가|으로|로|쯤|정도)"
 )
 
