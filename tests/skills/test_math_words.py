@@ -64,6 +64,12 @@ PROBLEMS: list[tuple[str, float, str]] = [
     # a month's or a year's interest at a yearly rate (went to the document search)
     ("1억 대출 연 4% 이자 한 달에 얼마야?", 333333.33, "한 달 이자는 약 333,333원입니다."),
     ("3천만원을 연 3.5%로 빌리면 1년 이자는?", 1050000, "1년 이자는 1,050,000원입니다."),
+    # a rate said without 연 (went to the document search); a deposit's after 이자소득세
+    (
+        "3.5%의 이자로 1000만원 1년 예금하면 이자는?",
+        350000,
+        "1년 이자는 350,000원입니다. 이자소득세 15.4%를 떼면 296,100원입니다.",
+    ),
     # how many multiples in a range (declined as an open question)
     ("3의 배수 중 100 이하인 것의 개수는?", 33, "100 이하의 자연수 중 3의 배수는 33개입니다."),
     ("1부터 50까지 7의 배수는 몇 개야?", 7, "7의 배수는 7개입니다."),

@@ -260,22 +260,32 @@ def simple_interest(text: str) -> SkillResult | None:
     if not re.search(r"이자|이율|금리", text) or re.search(r"복리|단리", text):
         return None
     principal = re.search(_MONEY, text) or re.search(_SCALED, text)
+    # «3.5%의 이자로 1000만원 1년 예금하면»: a rate said without 연 is a yearly one too
     pct = re.search(r"연\s*(?:이율|이자율|금리|이자)?\s*(?:은|는|이|가)?\s*" + _PCT, text)
+    pct = pct or re.search(_PCT + r"\s*의?\s*(?:이자|이율|금리)", text)
+    pct = pct or re.search(r"(?:이자|이율|금리)\s*(?:은|는|이|가)?\s*" + _PCT, text)
     years = re.search(NUM + r"\s*년", text.replace(pct[0], "")) if pct else None
     if not (principal and pct) or (years and number(years[1]) != 1):
         return None  # years: the whole term's interest, `interest`'s question (복리 or 단리)
-    p, rate = _won(principal), number(pct[1]) / 100
+    said = pct[1]
+    p, rate = _won(principal), number(said) / 100
     yearly = p * rate
     monthly = bool(re.search(r"한\s*달|월\s*(?:이자|납입|상환)|매\s*(?:달|월)|달마다|월에", text))
     value = yearly / 12 if monthly else yearly
     verb = "빌리면" if re.search(r"대출|빌리|빌린|빌려", text) else "맡기면"
     when = "한 달" if monthly else "1년"
-    steps = [f"1년 이자 = {_money(p)} × {pct[1]}% = {_money(yearly)}"]
+    steps = [f"1년 이자 = {_money(p)} × {said}% = {_money(yearly)}"]
     if monthly:
         steps.append(f"한 달 이자 = {_money(yearly)} ÷ 12 = {_money(value)}")
     about = "" if float(value) == round(float(value)) else "약 "
+    taxed = ""
+    if verb == "맡기면":  # a deposit's interest is paid after 이자소득세 (소득세 14% + 지방세 1.4%)
+        after = value * number("0.846")
+        roughly = "" if float(after) == round(float(after)) else "약 "
+        taxed = f" 이자소득세 15.4%를 떼면 {roughly}{_money(after)}입니다."
+        steps.append(f"세후 = {_money(value)} × (1 − 15.4%) = {_money(after)}")
     return result(
-        f"{_money(p)}을 연 {pct[1]}%로 {verb} {when} 이자는 {about}{_money(value)}입니다.",
+        f"{_money(p)}을 연 {said}%로 {verb} {when} 이자는 {about}{_money(value)}입니다.{taxed}",
         value,
         steps,
     )
