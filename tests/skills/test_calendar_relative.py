@@ -120,6 +120,7 @@ def test_days_left_are_counted_to_the_next_christmas() -> None:
     christmas = christmas if christmas >= today else dt.date(today.year + 1, 12, 25)
     arguments = parse("크리스마스까지 며칠 남았어?")
     assert arguments == {"date": christmas.isoformat(), "count": True}
+    assert parse("How many days until Christmas?") == arguments  # went to the documents
     left = (christmas - today).days
     answer = _answer(arguments)
     assert f"{left}일 남았습니다(D-{left})" in answer or (left == 0 and "D-day" in answer)

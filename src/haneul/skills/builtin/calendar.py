@@ -39,6 +39,8 @@ _NAMED = {  # what people say -> the name in the holiday calendar
     "석가탄신일": "부처님오신날",
     "삼일절": "삼일절",
     "신정": "신정",
+    "christmas": "기독탄신일",
+    "new year's day": "신정",
     "대체공휴일": SUBSTITUTE,
     "대체 공휴일": SUBSTITUTE,
     "대체휴일": SUBSTITUTE,
@@ -105,7 +107,7 @@ def parse(utterance: str) -> dict[str, Any] | None:
             except (SkillArgumentError, ValueError):
                 pass  # not a lunar date this year: the skill says so
         return args
-    named = next((n for n in _NAMED if n in utterance), None)
+    named = next((n for n in _NAMED if n in utterance.lower()), None)
     offset = _said_year(utterance)
     upcoming = _upcoming(utterance, bool(year) or offset is not None)
     try:
@@ -145,7 +147,7 @@ def parse(utterance: str) -> dict[str, Any] | None:
     if days_left(utterance):  # «...까지 며칠 남았어?»: a count needs a day code can name
         return {**args, "count": True} if "date" in args else None
     if shifted is None and re.search(
-        r"공휴일|휴일|연휴|쉬는 날|빨간 ?날|holiday|" + "|".join(_NAMED), utterance
+        r"공휴일|휴일|연휴|쉬는 날|빨간 ?날|holiday|" + "|".join(_NAMED), utterance, re.I
     ):
         args["holidays"] = True
         if named:

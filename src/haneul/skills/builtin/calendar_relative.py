@@ -238,7 +238,7 @@ def days_left(text: str) -> bool:
     return bool(
         re.search(
             r"며칠\s*(?:남|지났|지나|째|됐|되었|걸)|몇\s*일\s*(?:남|지났|째|됐)|"
-            r"디데이|D-?day|D-\s*몇|D\+\s*몇",
+            r"디데이|D-?day|D-\s*몇|D\+\s*몇|how\s+many\s+days\s+(?:until|till|to|left|before)",
             text,
             re.IGNORECASE,
         )
