@@ -140,6 +140,8 @@ def test_a_user_without_todos_hears_so(todo_server: tuple[RunningServer, str, st
         ("할 일에 '주간 회의록 정리' 추가해 줘", {"title": "주간 회의록 정리", "due": None}),
         ("다음 주 수요일까지 경쟁사 분석을 할 일로 등록해 줘",
          {"title": "경쟁사 분석", "due": "다음 주 수요일까지"}),
+        ("다음 달 10일까지 세금 신고 해야 하는데 할 일로 넣어줘",
+         {"title": "세금 신고", "due": "다음 달 10일까지"}),  # was 12월 10일, «…해야 하는데»
         ("할 일 추가: 이번 달 말까지 3분기 실적 리뷰",
          {"title": "3분기 실적 리뷰", "due": "이번 달 말까지"}),
         ("12월 24일까지 연말 파티 준비 할 일 등록해줘",
@@ -249,6 +251,11 @@ def test_listed_todos_are_added_together_after_one_confirmation(
         ("모레 치과 예약 잊지 않게 알려줘", {"title": "치과 예약", "due": "모레"}),
         ("3시에 거래처 통화 잡아줘", {"title": "3시 거래처 통화", "due": "오늘"}),
         ("내일 엄마 생신인 거 기억해줘", {"title": "엄마 생신", "due": "내일"}),
+        # a day's obligation told (was declined): offered as a to-do, its verb as one
+        ("내일 오전에 병원 가야 해", {"title": "오전에 병원 가기", "due": "내일"}),
+        ("이번 주 금요일 팀 회식 장소 정해야 함", {"title": "팀 회식 장소 정하기",
+                                                "due": "이번 주 금요일"}),
+        ("모레 택배 받아야 해", {"title": "택배 받기", "due": "모레"}),
     ],
 )  # fmt: skip
 def test_something_on_a_day_asked_to_be_kept_is_a_todo(
@@ -261,7 +268,8 @@ def test_something_on_a_day_asked_to_be_kept_is_a_todo(
 
     assert asks_schedule(utterance) == {**arguments, "priority": "normal"}
     for text in ("회의 일정 잡아줘", "제 이름 기억해줘", "내일 회의 잡혀 있어?",
-                 "내일 오후 3시에 대회의실 예약해줘", "저는 부산에 살아요 기억해줘"):  # fmt: skip
+                 "내일 오후 3시에 대회의실 예약해줘", "저는 부산에 살아요 기억해줘",
+                 "내일 병원 가야 해?", "오늘 기분이 좋아야 해", "병원 가야 해"):  # fmt: skip
         assert asks_schedule(text) is None, text
 
 

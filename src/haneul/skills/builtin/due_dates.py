@@ -89,10 +89,13 @@ def _relative(text: str, today: dt.date) -> dt.date | None:
 
 def _periods(text: str, today: dt.date) -> dt.date | None:
     month = r"(이번|이|다음|담|다다음|지난)\s*달|(금월|익월)"
-    if m := re.search(r"(?:" + month + r")\s*(초|중순|중|말)?", text):
+    if m := re.search(r"(?:" + month + r")\s*(?:(초|중순|중|말)|(\d{1,2})\s*일)?", text):
         offset = {"이번": 0, "이": 0, "다음": 1, "담": 1, "다다음": 2, "지난": -1}.get(
             m.group(1) or "", 1 if m.group(2) == "익월" else 0
         )
+        if m.group(4):  # «다음 달 10일까지»: that day of that month (was the month's end)
+            first = _month_day(today.year, today.month + offset, 1)
+            return first.replace(day=int(m.group(4)))  # 2월 30일: ValueError, no day
         return _month_day(today.year, today.month + offset, _PART_DAY[m.group(3) or "말"])
     if m := re.search(r"(내년|올해|금년|\d{4}\s*년)?\s*([1-4])\s*분기", text):
         return _ahead(m.group(1), today, int(m.group(2)) * 3)

@@ -23,7 +23,7 @@ WEEKDAYS = "월화수목금토일"
 # `due_dates.resolve` reads that). Shared with the to-do extractor (workspace/extract.py).
 DUE_PHRASE = re.compile(
     r"\s*(?:(?:\d{4}\s*년\s*)?\d{1,2}\s*월\s*\d{1,2}\s*일|(?:이번|다음|다다음|차주|금주)\s*주\s*"
-    r"(?:[월화수목금토일]요일|말|주말)?|(?:이번|다음)\s*달\s*(?:초|중순|말)?|[1-4]\s*분기\s*(?:내|말)?|"
+    r"(?:[월화수목금토일]요일|말|주말)?|(?:이번|다음)\s*달\s*(?:초|중순|말|\d{1,2}\s*일)?|[1-4]\s*분기\s*(?:내|말)?|"
     r"(?:상|하)반기|연말|내일|모레|오늘|(?<![가-힣])[월화수목금]요일|"
     r"\d+\s*(?:일|주|주일|개월|달)\s*(?:후|뒤|이내)|"
     r"\d{1,2}\s*일(?=\s*까지))\s*(?:까지|중으로|중|안에|내로|내)?"
@@ -96,7 +96,29 @@ _KEEP = (
     rf"{_EVENT}\S{{0,2}}\s*(?:을|를)?\s*잡아|기억해\s*(?:줘|주세요|둬|두세요|줄래)|"
     r"(?:잊지\s*(?:않게|말고|않도록)|안\s*잊게)\s*(?:알려|말해|챙겨)|리마인드|알림\s*(?:설정|맞춰|해))"
 )
-_SCHEDULE = re.compile(_KEEP)
+# «내일 오전에 병원 가야 해», «금요일까지 회식 장소 정해야 함»: a day's obligation told, which
+# the assistant offers to keep (it asks first, as for every to-do)
+_MUST = r"야\s*(?:해|함|돼|됨|합니다|해요|하는데|하거든)\s*[.!~]*$"
+_SCHEDULE = re.compile(_KEEP + "|" + _MUST)
+# the verb of an obligation as a to-do's title: «가야 해» -> 가기, «정해야 함» -> 정하기, and a
+# noun before a spaced «해야» stays a noun: «세금 신고 해야 하는데» -> 세금 신고
+_CONTRACTED = dict(zip("가내사서와봐써줘둬꿔해돼켜펴", "가내사서오보쓰주두꾸하되키피", strict=True))
+
+
+def _as_todo(title: str) -> str:
+    said = re.sub(r"\s+해야\s*(?:하는데|해|함|돼|됨|합니다|해요|하거든)?\s*[.!~]*$", "", title)
+    if said != title:
+        return said
+    found = re.search(
+        r"([가-힣])(아|어)?야\s*(?:하는데|해|함|돼|됨|합니다|해요|하거든)?\s*[.!~]*$", title
+    )
+    if not found:
+        return title
+    last, ending = found.group(1), found.group(2)
+    stem = last if ending else _CONTRACTED.get(last)
+    return title[: found.start()] + stem + "기" if stem else title
+
+
 _SCHEDULE_COMMAND = re.compile(
     r"\s*(?:(?:을|를|은|는)\s*)?(?:(?:일정|스케줄|캘린더|달력)\S*\s*(?:에|으로|로)?\s*)?"
     r"(?:추가|등록|넣어|잡아|적어|올려|기억해|(?:잊지\s*(?:않게|말고|않도록)|안\s*잊게)\s*\S+|"
@@ -113,6 +135,8 @@ def asks_schedule(utterance: str) -> dict[str, Any] | None:
     text = utterance.strip()
     if not _SCHEDULE.search(text) or re.search(r"[?？]\s*$|json", text, re.I):
         return None
+    if re.search(_MUST, text) and re.search(r"기분|피곤|힘들|행복|좋아야|싫어|아파", text):
+        return None  # «오늘 기분이 좋아야 해»: a feeling, not a thing to do
     due_match = due_phrase(text)
     if due_match is None and not _CLOCK.search(text):
         return None
@@ -123,6 +147,7 @@ def asks_schedule(utterance: str) -> dict[str, Any] | None:
     title = re.sub(r"\s+", " ", title).strip(" ,.")
     title = re.sub(r"\s*(?:을|를)$", "", title) if len(title) > 3 else title
     title = re.sub(r"\s*(?:인|이라는|라는)\s*(?:거|것)$", "", title)  # «엄마 생신인 거»
+    title = _as_todo(title)
     if len(title) < 2 or _CLOCK.fullmatch(title):
         return None
     urgent = re.search(r"긴급|급한|급히|ASAP|최우선|중요", utterance, re.I)
@@ -151,7 +176,7 @@ def parse_add(utterance: str) -> dict[str, Any] | None:
         cut = (due_match.start(), due_match.end()) if due_match else (len(text), len(text))
         title = text[: cut[0]] + " " + text[cut[1] :]
         title = _LEADING.sub("", _COMMAND.sub("", title.strip()))
-    title = re.sub(r"\s+", " ", title).strip(" ,.")
+    title = _as_todo(re.sub(r"\s+", " ", title).strip(" ,."))  # «세금 신고 해야 하는데»
     title = re.sub(r"\s*(?:을|를)$", "", title) if len(title) > 3 else title
     if len(title) < 2:
         return None
