@@ -283,3 +283,52 @@ def test_the_router_takes_a_day_asked_to_be_kept_before_the_documents() -> None:
     assert route.skill == "todo_add" and route.arguments["due"] == "다음 주 화요일"
     off = router.route("내일 오후 3시에 팀 회의 잡아줘", enabled=["math"], documents=True)
     assert off.skill != "todo_add"
+
+
+@pytest.mark.slow  # starts haneul serve
+def test_a_todo_said_done_is_marked_done_after_a_yes(
+    todo_server: tuple[RunningServer, str, str],
+) -> None:
+    """«보고서 제출 완료했어» went to the document search and «오늘 할 일 다 했어» was declined:
+    the matching open to-do is marked done once the user approves, nothing before."""
+    srv, key, other = todo_server
+    with srv.http(key) as http:
+        today = _today().isoformat()
+        made = [
+            http.post("/todos", json={"title": title, "due": today}).json()["id"]
+            for title in ("분기 보고서 제출", "주간 회의록 정리")
+        ]
+        cid, events = _say(http, "분기 보고서 제출 완료했어")
+        asked = events[0]
+        assert asked["type"] == "confirmation_required" and asked["name"] == "todo_done"
+        assert asked["arguments"] == {"title": "분기 보고서 제출"}
+        assert http.get(f"/todos/{made[0]}").json()["status"] == "open"  # nothing yet
+        path = f"/conversations/{cid}/confirmations/{asked['id']}"
+        with srv.http(other) as stranger:
+            assert stranger.post(path, json={"approve": True}).status_code == 404
+        done = http.post(path, json={"approve": True}).json()
+        assert done["message"]["content"].startswith("완료로 표시했습니다: 분기 보고서 제출.")
+        assert http.get(f"/todos/{made[0]}").json()["status"] == "done"
+        assert http.get(f"/todos/{made[1]}").json()["status"] == "open"
+
+        cid, events = _say(http, "오늘 할 일 다 했어")
+        assert events[0]["arguments"] == {"when": "오늘"}
+        path = f"/conversations/{cid}/confirmations/{events[0]['id']}"
+        http.post(path, json={"approve": True})
+        assert http.get(f"/todos/{made[1]}").json()["status"] == "done"
+
+        cid, events = _say(http, "출장 정산 끝냈어")  # no such to-do: said, nothing changed
+        path = f"/conversations/{cid}/confirmations/{events[0]['id']}"
+        answer = http.post(path, json={"approve": True}).json()["message"]["content"]
+        assert answer.startswith("완료로 표시할 할 일을 찾지 못했습니다.")
+
+
+def test_what_says_a_todo_is_done() -> None:
+    from haneul.skills.builtin.todo_done import parse
+
+    assert parse("보고서 제출 완료했어") == {"title": "보고서 제출"}
+    assert parse("주간 회의록 정리 끝냈어") == {"title": "주간 회의록 정리"}
+    assert parse("메일 보냈어") == {"title": "메일"}
+    assert parse("오늘 할 일 다 했어") == {"when": "오늘"}
+    for text in ("완료 기한이 언제야?", "다 했어", "오늘 점심 먹었어", "보고서 다 했어?"):
+        assert parse(text) is None, text

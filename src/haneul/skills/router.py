@@ -30,6 +30,7 @@ import numpy as np
 from haneul.skills import Skill
 from haneul.skills.builtin.math import asks_problem
 from haneul.skills.builtin.todo import asks_schedule
+from haneul.skills.builtin.todo_done import parse as asks_done
 from haneul.skills.builtin.units import asks_conversion
 
 NO_SKILL = "none"
@@ -40,6 +41,7 @@ SEARCH = "search_documents"
 TABLE = "document_table"
 SUMMARY = "document_summary"
 TODO_ADD = "todo_add"
+TODO_DONE = "todo_done"
 EmbedTexts = Callable[[list[str]], np.ndarray]  # texts -> (n, dim) normalised rows
 
 NO_SKILL_EXAMPLES = (
@@ -331,6 +333,9 @@ class SkillRouter:
         kept = asks_schedule(utterance) if TODO_ADD in allowed & set(self.skills) else None
         if kept is not None:  # «내일 오후 3시에 팀 회의 잡아줘»: kept as a to-do, confirmed first
             return Route(TODO_ADD, kept, 1.0, {})
+        done = asks_done(utterance) if TODO_DONE in allowed & set(self.skills) else None
+        if done is not None:  # «보고서 제출 완료했어»: marked done, confirmed first
+            return Route(TODO_DONE, done, 1.0, {})
         if GENERAL_CHAT.search(utterance) or OPINION.search(utterance):
             allowed.discard(SEARCH)
         if SEARCH in allowed and SEARCH in self.skills and SEARCH_ASKED.search(utterance):

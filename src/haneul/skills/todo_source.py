@@ -1,5 +1,5 @@
-"""What the `todo_list` and `todo_add` skills may do with a user's to-dos: the `TodoSource`
-seam and the typed `TodoItem` it returns.
+"""What the `todo_list`, `todo_add` and `todo_done` skills may do with a user's to-dos: the
+`TodoSource` seam and the typed `TodoItem` it returns.
 
 The caller puts a source in the skill's `SkillContext.todos`; the server gives the workspace's
 to-do store (`haneul.workspace.todos.StoreTodos`), which also resolves Korean due-date
@@ -53,4 +53,8 @@ class TodoSource(Protocol):
 
     async def add(self, owner: str, title: str, due: dt.date | None, priority: str) -> TodoItem:
         """Save a new to-do for the owner; the stored item."""
+        ...
+
+    async def complete(self, owner: str, todo_id: str) -> TodoItem:
+        """Mark one of the owner's to-dos done; the stored item."""
         ...

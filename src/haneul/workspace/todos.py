@@ -290,6 +290,12 @@ class StoreTodos:
                 "source": {"kind": "conversation"}}  # fmt: skip
         return _item(await asyncio.to_thread(self.store.add, Viewer(owner), item))
 
+    async def complete(self, owner: str, todo_id: str) -> TodoItem:
+        done = await asyncio.to_thread(
+            self.store.update, Viewer(owner), todo_id, {"status": "done"}
+        )
+        return _item(done)
+
 
 def _item(todo: Todo) -> TodoItem:
     subtasks = tuple(s.title for s in todo.subtasks if s.status == "open")

@@ -20,6 +20,7 @@ def register_skills(register: Callable[[Any], None]) -> None:
         summary,
         table,
         todo,
+        todo_done,
         units,
     )
 
@@ -30,6 +31,7 @@ def register_skills(register: Callable[[Any], None]) -> None:
         summary.document_summary,
         todo.todo_list,
         todo.todo_add,
+        todo_done.todo_done,
         mail.mail,
     ):
         register(item)
