@@ -299,3 +299,10 @@ def test_what_a_substitute_holiday_is_and_the_years_own() -> None:
         "8월 17일(월)(광복절), 10월 5일(월)(개천절)입니다."
     )
     assert (parse("대체공휴일이 뭐야?") or {}).get("name") == "대체 휴일"
+
+
+def test_the_year_asked_is_todays() -> None:
+    """«올해 몇 년도야?» went to the document search."""
+    assert parse("올해 몇 년도야?") == {} and parse("지금 몇 년도야?") == {}
+    assert _answer({}).startswith(f"지금은 {_today().year}년 ")
+    assert parse("올해 몇 년생이 환갑이야?") is None and parse("올해 연차 며칠 남았어?") is None

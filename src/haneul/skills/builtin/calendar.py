@@ -164,6 +164,10 @@ def parse(utterance: str) -> dict[str, Any] | None:
             args["month"] = int(month.group(1))
             if upcoming and "year" not in args and args["month"] < today.month:
                 args["year"] = today.year + 1  # «5월에 쉬는 날 있어?» in December: next May
+    if not args and re.search(
+        r"(?:올해|지금|현재|금년)\s*(?:가|는|이|은)?\s*(?:몇\s*년(?!\s*생)|연도|년도)", utterance
+    ):
+        return args  # «올해 몇 년도야?»: today, whose year the answer names
     if not args and not re.search(r"며칠|몇 ?일|날짜|요일|몇 ?시|음력|date|time|day", utterance):
         return None
     if not args and not _NOW.search(utterance) and len("".join(utterance.split())) > 10:
