@@ -286,3 +286,32 @@ def test_a_statement_of_facts_is_acknowledged_by_construction(
     said = acknowledge(text, on)
     assert (said.text if said else None) == answer
     assert said is None or (said.noted and said.used == [])
+
+
+def test_a_remembered_birthday_dates_the_users_own_questions(app: AppClient) -> None:
+    """«내 생일은 5월 3일이야» was read as a calendar question, and «내 생일까지 며칠 남았어?»
+    declined: the day is remembered, recalled, and put in the question the calendar counts."""
+    import datetime as dt
+
+    from haneul.skills.builtin.calendar import KST
+
+    _forget(app)
+    cid = _new(app)
+    told = _ask(app, cid, "내 생일은 5월 3일이야")
+    assert told["skill_calls"] == [] and told["memory"][0]["content"] == "생일: 5월 3일"
+    later = _new(app)
+    assert _ask(app, later, "제 생일 기억해요?")["message"]["content"] == (
+        "기억하고 있어요. 생일은 5월 3일이에요."
+    )
+    body = _ask(app, later, "내 생일까지 며칠 남았어?")
+    [call] = body["skill_calls"]
+    today = dt.datetime.now(KST).date()
+    day = dt.date(today.year, 5, 3)
+    day = day if day >= today else dt.date(today.year + 1, 5, 3)
+    assert call["name"] == "korean_calendar"
+    assert call["arguments"] == {"date": day.isoformat(), "count": True}
+    left = (day - today).days
+    assert f"{left}일 남았습니다" in body["message"]["content"] or left == 0
+    stored = app.get(f"conversations/{later}").json()["messages"]
+    assert stored[-2]["content"] == "내 생일까지 며칠 남았어?"  # as the user typed it
+    _forget(app)

@@ -53,6 +53,7 @@ LABELS = {
     "pets": "반려동물",
     "children": "자녀",
     "marital": "결혼",
+    "birthday": "생일",
 }
 MANY = {"likes", "allergy", "pets"}  # slots that hold a list of values
 
@@ -132,6 +133,12 @@ _RULES: list[tuple[str, Mode, str, str | None]] = [
     ),
     ("children", "set", r"(?:아이|자녀|애)(?:가|는)?\s*(?P<v>(?:한|두|세|네|\d+)\s*명)", None),
     ("marital", "set", r"(?<!안\s)결혼\s*했", "기혼"),
+    (  # «제 생일은 5월 3일이에요», «내 생일 3월 15일이야»: the day, for «내 생일까지 며칠?»
+        "birthday",
+        "set",
+        rf"(?:제|내|저의|나의)\s*생일(?:은|이)?\s*(?:음력\s*)?(?P<v>\d{{1,2}}\s*월\s*\d{{1,2}}\s*일)\s*{_END}",
+        None,
+    ),
 ]
 RULES = [(slot, mode, re.compile(p), value) for slot, mode, p, value in _RULES]
 _QUESTION = re.compile(r"(?:\?|까요|나요|니|냐|어때|할까)\s*$")

@@ -75,6 +75,7 @@ _TOPICS: list[tuple[str, str, bool]] = [
     ("pets", _SUBJ + r"키우는\s*(?:반려\s*동물|애완\s*동물|동물|것|거|게)?", True),
     ("children", _SELF + r"(?:아이|자녀|애)(?:들)?", True),
     ("children", _SUBJ + r"(?:아이|자녀|애)(?:가|는)?\s*몇", False),
+    ("birthday", _SELF + r"생일", True),
 ]
 # a topic that is a whole verb phrase («어디 산다고») needs the cue anywhere in the sentence
 _PATTERNS = [

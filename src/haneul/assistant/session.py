@@ -29,6 +29,7 @@ import numpy as np
 from haneul.assistant.confirmations import Confirmations, Pending
 from haneul.assistant.conversations import Conversations
 from haneul.assistant.memory import MemoryStore, extract, unrelated_said
+from haneul.assistant.personal_days import asks_own_day
 from haneul.assistant.recall import acknowledge, recall
 from haneul.assistant.turn import Assistant, Event, Turn
 from haneul.engine import vector_memo
@@ -218,6 +219,9 @@ class AssistantService:
             memories = known.used
         else:  # (for a statement: the memories the stated fact changes)
             memories = self.memories.relevant(owner, text) if on else []
+            if on and asks_own_day(text):  # «내 생일까지 며칠?»: the remembered day, always
+                day = [m.content for m in self.memories.of(owner) if m.slot == "birthday"]
+                memories = [*memories, *(d for d in day if d not in memories)]
         unrelated = unrelated_said(text, said, memories) if known is None else []
         return Turn(
             owner=owner,

@@ -30,7 +30,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from haneul.assistant import compose, compose_json, followup, live, practice, recap, social
+from haneul.assistant import (
+    compose,
+    compose_json,
+    followup,
+    live,
+    personal_days,
+    practice,
+    recap,
+    social,
+)
 from haneul.assistant.conversations import Message
 from haneul.assistant.presets import NAMES_KO, OPEN, PRESETS
 from haneul.assistant.recall import Recall
@@ -150,6 +159,9 @@ class Assistant:
             yield {"type": "delta", "content": practised.text}
             yield await self._finish(turn, practised, [], "stop")
             return
+        own = personal_days.rewrite(turn.text, turn.memories)
+        if own is not None:  # «내 생일까지 며칠 남았어?» -> «5월 3일까지 며칠 남았어?»
+            turn = replace(turn, text=own)
         if self.use_tools:
             route = await self._tool_route(turn)
             chosen = route is not None
