@@ -85,7 +85,12 @@ def test_an_uploaded_document_is_summarised_in_its_own_sentences(
             f"/conversations/{cid}/messages",
             json={"content": "이 글 좀 요약해줘: 회사는 내년부터 재택근무를 확대한다"},
         ).json()
-        assert all(c["name"] != "document_summary" for c in given["skill_calls"])
+        [call] = given["skill_calls"]  # the text in the message, not an uploaded document
+        assert call["arguments"] == {"text": "회사는 내년부터 재택근무를 확대한다"}
+        assert given["message"]["content"] == (
+            "**붙여 주신 글** 요약 (문장 1개를 그대로 옮겼습니다)\n\n"
+            "- 회사는 내년부터 재택근무를 확대한다"
+        )
 
 
 BOOK = (Path(__file__).parent / "data" / "rule_book.txt").read_text()  # 7 articles, 2 chunks

@@ -37,8 +37,15 @@ def _context() -> SkillContext:
         # a table asked for is document_table's
         ("출장비 지급 기준을 표로 요약해 줘", None),
         # the text to summarise is in the message
-        ("이 글 좀 요약해줘: 회사는 내년부터 재택근무를 확대한다", None),
-        ("다음 내용 요약해 줘\n올해 매출은 작년보다 12% 늘었고 영업이익은 줄었다.", None),
+        # a text in the message is summarised itself, not a document
+        (
+            "이 글 좀 요약해줘: 회사는 내년부터 재택근무를 확대한다",
+            {"text": "회사는 내년부터 재택근무를 확대한다"},
+        ),
+        (
+            "다음 내용 요약해 줘\n올해 매출은 작년보다 12% 늘었고 영업이익은 줄었다.",
+            {"text": "올해 매출은 작년보다 12% 늘었고 영업이익은 줄었다."},
+        ),
         # no summary asked for
         ("휴가규정에서 병가는 며칠이야?", None),
         ("요약" + "가" * 130, None),
@@ -93,3 +100,30 @@ def test_parts_come_first_then_the_sentences_that_carry_most() -> None:
     prose[5] = Sentence("한강의 길이는 494킬로미터이다.")
     assert key_sentences(prose, 1) == [0]
     assert key_sentences(prose, 3) == [0, 5, 7]  # 1-6 and 7-11: 5 carries most, then a tie
+
+
+def test_a_pasted_text_is_summarised_in_its_own_sentences() -> None:
+    """«회의록 요약해줘: 오늘 회의에서…» searched the documents and found nothing: the text in
+    the message is summarised itself, and the router sends it there with documents or not."""
+    from haneul.skills import builtin_and_plugin_skills
+    from haneul.skills.router import SkillRouter
+    from tests.skills import e5_memo
+
+    pasted = (
+        "회사는 내년부터 재택근무를 주 3회로 늘린다. 다만 신입사원은 첫 3개월 동안 사무실에 "
+        "나와야 한다. 이는 적응을 돕기 위한 것이다. 직원들은 대체로 환영하는 분위기다. 일부 "
+        "팀장은 협업 문제를 걱정한다. 회사는 화상회의 장비를 추가로 구입할 계획이다. 예산은 "
+        "2억 원이다. 시행은 3월 1일부터다."
+    )
+    arguments = parse("이 글 요약해줘: " + pasted)
+    assert arguments == {"text": pasted}
+    result = _run(arguments, SkillContext())  # no documents needed
+    lines = [line[2:] for line in result.answer.splitlines() if line.startswith("- ")]
+    assert result.answer.startswith("**붙여 주신 글** 요약 (문장 4개를 그대로 옮겼습니다)")
+    assert len(lines) == 4 and all(line in pasted for line in lines)
+    router = SkillRouter(builtin_and_plugin_skills().values(), e5_memo.embed)
+    for documents in (True, False):
+        route = router.route("회의록 요약해줘: " + pasted, documents=documents)
+        assert route.skill == "document_summary" and route.arguments == {"text": pasted}
+    edit = router.route("이 문장 맞춤법 검사해줘: 오늘 회의는 몇시에 하나요", documents=True)
+    assert edit.skill != "search_documents"  # a text to correct is no question for them

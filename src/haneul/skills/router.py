@@ -117,6 +117,13 @@ GENERAL_CHAT = re.compile(
     r"네\s*생각|그냥\s*(?:대화|얘기|이야기|수다)"
 )
 
+# «이 문장 맞춤법 검사해줘: …», «영어로 번역해줘: …»: work on a text in the message, never a
+# question for the documents
+EDIT_GIVEN = re.compile(
+    r"(?:맞춤법|띄어쓰기|교정|고쳐|다듬|번역|영어로|한국어로|바꿔|윤문|검토)[^:：\n]{0,20}[:：\n]\s*\S.{5,}",
+    re.S,
+)
+
 # A search of the documents asked for in so many words: 문서에서 … 찾아줘, 매뉴얼에 … 나와 있어?,
 # 사내 문서 검색: … (after GENERAL_CHAT, so «문서 찾지 말고» never gets here)
 SEARCH_ASKED = re.compile(
@@ -306,6 +313,10 @@ class SkillRouter:
         """`_route`'s choice, but a search of the documents the user asked to see as a table
         («재택근무 지침의 핵심을 표로 보여줘») is the table skill's, and one asked to be
         summarised («휴가 규정 요약해줘») the summary skill's."""
+        allowed = SUMMARY in self.skills and (enabled is None or SUMMARY in enabled)
+        pasted = self.skills[SUMMARY].parse(utterance) if allowed else None
+        if pasted is not None and "text" in pasted:  # «회의록 요약해줘: 오늘 회의에서…»
+            return Route(SUMMARY, pasted, 1.0, {})
         found = self._route(utterance, enabled, documents)
         if found.skill != SEARCH:
             return found
@@ -336,7 +347,11 @@ class SkillRouter:
         done = asks_done(utterance) if TODO_DONE in allowed & set(self.skills) else None
         if done is not None:  # «보고서 제출 완료했어»: marked done, confirmed first
             return Route(TODO_DONE, done, 1.0, {})
-        if GENERAL_CHAT.search(utterance) or OPINION.search(utterance):
+        if (
+            GENERAL_CHAT.search(utterance)
+            or OPINION.search(utterance)
+            or EDIT_GIVEN.search(utterance)
+        ):
             allowed.discard(SEARCH)
         if SEARCH in allowed and SEARCH in self.skills and SEARCH_ASKED.search(utterance):
             # «매뉴얼에서 비밀번호 초기화 방법 찾아줘»: a search asked for in so many words

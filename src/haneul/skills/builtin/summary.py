@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from haneul.engine.kiwi import LOCK, kiwi
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
 from haneul.skills.builtin.table import (
     ARTICLE,
@@ -42,9 +43,12 @@ def parse(utterance: str) -> dict[str, Any] | None:
     summary of a document is asked for (a table asked for is `document_table`'s, a text in
     the message is not a document)."""
     text = utterance.strip()
+    given = GIVEN_TEXT.search(text)
+    if given and SUMMARY.search(text[: given.start()]) and not TABLE.search(text[: given.start()]):
+        return {"text": given.group(0).lstrip(":： \n")}  # «회의록 요약해줘: 오늘 회의에서…»
     if not SUMMARY.search(text) or TABLE.search(text):
         return None
-    if len(text) > LONGEST_REQUEST or GIVEN_TEXT.search(text):
+    if len(text) > LONGEST_REQUEST or given:
         return None
     found = FILE.search(text)
     return {"document": found.group(1)} if found else {"about": text}
@@ -103,18 +107,26 @@ def _spread(kept: list[int], scores: dict[int, int], points: int) -> list[int]:
     parser=parse,
 )
 async def document_summary(
-    context: SkillContext, document: str | None = None, points: int = 6, about: str | None = None
+    context: SkillContext,
+    document: str | None = None,
+    points: int = 6,
+    about: str | None = None,
+    text: str | None = None,
 ) -> SkillResult:
-    """Summarise one of the user's uploaded documents in its own sentences.
+    """Summarise one of the user's uploaded documents, or a text pasted into the message, in
+    its own sentences.
 
     Args:
         document: The document's file name (or part of it); omit for the one uploaded last.
         points: How many sentences at most (1-12).
         about: The user's request: without `document`, the document whose name it mentions
             («출장비 규정 요약해줘» for 출장비규정.txt), else the one uploaded last.
+        text: A text the user pasted («회의록 요약해줘: …»): summarised instead of a document.
     """
     if not 1 <= points <= 12:
         raise SkillArgumentError("document_summary: points is 1 to 12", param="points")
+    if text is not None:
+        return _pasted(text, points)
     if context.documents is None:
         raise SkillArgumentError("document_summary: documents are not available here")
     doc = await context.documents.document(context.owner, document, about)
@@ -130,4 +142,20 @@ async def document_summary(
     head = f"**{doc.name}** 요약 (문서의 문장 {len(lines)}개를 그대로 옮겼습니다)"
     content = head + "\n\n" + "\n".join(lines)
     data = [{"text": part[i].text, "page": part[i].page} for i in picked]
+    return SkillResult(content, data=data, answer=content)
+
+
+def _pasted(text: str, points: int) -> SkillResult:
+    """A pasted text's key sentences, as a document's are picked (at least three kept, at
+    most half of a longer text)."""
+    with LOCK:
+        found = kiwi().split_into_sents(text)
+    sentences = [Sentence(" ".join(s.text.split())) for s in found if s.text.strip()]
+    if not sentences:
+        raise SkillArgumentError("document_summary: the pasted text is empty", param="text")
+    picked = key_sentences(sentences, min(points, max(3, len(sentences) // 2)))
+    lines = [f"- {sentences[i].text}" for i in picked]
+    head = f"**붙여 주신 글** 요약 (문장 {len(lines)}개를 그대로 옮겼습니다)"
+    content = head + "\n\n" + "\n".join(lines)
+    data = [{"text": sentences[i].text, "page": None} for i in picked]
     return SkillResult(content, data=data, answer=content)
