@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from haneul.skills import SkillResult
-from haneul.skills.builtin.math_format import approx, number, result
+from haneul.skills.builtin.math_format import about, approx, number, result
 from haneul.skills.builtin.math_money import _MONEY, _PCT, _SCALED, _duration_text, _money, _won
 
 
@@ -22,9 +22,8 @@ def mean(text: str) -> SkillResult | None:
     total = sum(number(v) for v in values)
     value = total / len(values)
     said = ", ".join(values)
-    about = "" if float(value * 100) == int(value * 100) else "약 "
     return result(
-        f"{said}의 평균은 {about}{approx(value)}입니다.",
+        f"{said}의 평균은 {about(value * 100)}{approx(value)}입니다.",  # 83.75 is exact
         value,
         [
             f"합: {' + '.join(values)} = {approx(total)}",
@@ -54,10 +53,10 @@ def vat(text: str) -> SkillResult | None:
         )
     supply = total / (1 + rate / 100)
     tax = total - supply
-    about = "" if float(tax) == round(float(tax)) else "약 "
+    roughly = about(tax)
     return result(
-        f"부가세 {approx(rate)}%가 포함된 {_money(total)}의 부가세는 {about}{_money(tax)}이고, "
-        f"공급가액은 {about}{_money(supply)}입니다.",
+        f"부가세 {approx(rate)}%가 포함된 {_money(total)}의 부가세는 {roughly}{_money(tax)}이고, "
+        f"공급가액은 {roughly}{_money(supply)}입니다.",
         tax,
         [
             f"공급가액 = {_money(total)} ÷ {approx(1 + rate / 100)} = {_money(supply)}",

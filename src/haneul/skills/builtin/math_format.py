@@ -25,6 +25,11 @@ def normalise(text: str) -> str:
     return amounts_in_digits(_NATIVE_BEFORE(text))
 
 
+def about(value: Any) -> str:
+    """«약 » before a money amount or count shown rounded to a whole number, else nothing."""
+    return "" if float(value) == round(float(value)) else "약 "
+
+
 def number(text: str) -> Any:
     """'1,000' or '2.5' as an exact sympy number (2.5 → 5/2)."""
     import sympy

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillResult
-from haneul.skills.builtin.math_format import NUM, approx, josa, number, result
+from haneul.skills.builtin.math_format import NUM, about, approx, josa, number, result
 
 _PCT = NUM + r"\s*(?:%|퍼센트|프로)"
 _SCALE = {
@@ -277,15 +277,14 @@ def simple_interest(text: str) -> SkillResult | None:
     steps = [f"1년 이자 = {_money(p)} × {said}% = {_money(yearly)}"]
     if monthly:
         steps.append(f"한 달 이자 = {_money(yearly)} ÷ 12 = {_money(value)}")
-    about = "" if float(value) == round(float(value)) else "약 "
+    roughly = about(value)
     taxed = ""
     if verb == "맡기면":  # a deposit's interest is paid after 이자소득세 (소득세 14% + 지방세 1.4%)
         after = value * number("0.846")
-        roughly = "" if float(after) == round(float(after)) else "약 "
-        taxed = f" 이자소득세 15.4%를 떼면 {roughly}{_money(after)}입니다."
+        taxed = f" 이자소득세 15.4%를 떼면 {about(after)}{_money(after)}입니다."
         steps.append(f"세후 = {_money(value)} × (1 − 15.4%) = {_money(after)}")
     return result(
-        f"{_money(p)}을 연 {said}%로 {verb} {when} 이자는 {about}{_money(value)}입니다.{taxed}",
+        f"{_money(p)}을 연 {said}%로 {verb} {when} 이자는 {roughly}{_money(value)}입니다.{taxed}",
         value,
         steps,
     )
@@ -321,9 +320,9 @@ def salary(text: str) -> SkillResult | None:
         ("연봉", "시급"): f"{_money(pay)} ÷ 12 ÷ {MONTH_HOURS}시간 = {_money(value)}",
     }[(have, want)]
     hours = f" 한 달은 {MONTH_HOURS}시간으로 셈했습니다." if "시급" in (have, want) else ""
-    about = "" if float(value) == round(float(value)) else "약 "
+    roughly = about(value)
     answer = (
-        f"{have} {_money(pay)}이면 {want}은 세전 {about}{_money(value)}입니다. "
+        f"{have} {_money(pay)}이면 {want}은 세전 {roughly}{_money(value)}입니다. "
         f"세금과 4대 보험을 빼기 전 금액입니다.{hours}"
     )
     return result(answer, value, [steps])
@@ -344,8 +343,8 @@ def split(text: str) -> SkillResult | None:
     if n < 1:
         return None
     value = total / n
-    about = "" if float(value) == round(float(value)) else "약 "
-    answer = f"{_money(total)}을 {n}명이 나누면 한 명당 {about}{_money(value)}입니다."
+    roughly = about(value)
+    answer = f"{_money(total)}을 {n}명이 나누면 한 명당 {roughly}{_money(value)}입니다."
     left = int(total) - int(total) // n * n if float(total) == int(total) else 0
     if left:
         answer += f" {_money(int(total) // n)}씩 내면 {left}원이 모자랍니다."
