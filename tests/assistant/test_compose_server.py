@@ -272,6 +272,10 @@ def test_a_small_model_leaves_open_questions_to_a_larger_one(scripted: RunningSe
         assert intro[-1]["message"]["content"] == INTRODUCTION_KO
         how = _stream(http, cid, "잘 지냈어?", model="scripted-small")
         assert how[-1]["message"]["content"] == social.REPLIES["wellbeing"]
+        # an office letter is drafted from a template (it was declined), on a small model only
+        letter = _stream(http, cid, "팀장님께 연차 신청 메일 써줘", model="scripted-small")
+        assert "제목: 연차 사용 신청드립니다" in _text(letter)
+        assert letter[-1]["composed"]["reason_ko"] == "서식으로 만든 초안"
         role = http.post("/conversations", json={"preset": "interview"}).json()["id"]
         interview = _stream(http, role, "백엔드 개발자 면접 준비 중이에요", model="scripted-small")
         said = SMALL_PRESET_KO.format(preset="모의 면접", model="scripted-small")

@@ -59,11 +59,12 @@ def test_every_reason_the_system_gives_reads_in_korean() -> None:
     """«100달러는 몇 원이야?» showed «답 검사를 통과하지 못함» (the phrase for a reason made
     elsewhere) under the live-information reply: each reason the assistant itself sets has
     its own Korean words."""
-    from haneul.assistant import compose, compose_json, live, practice, recap, turn
+    from haneul.assistant import compose, compose_json, letters, live, practice, recap, turn
 
     reasons = [
         live.REASON,
         recap.REASON,
+        letters.REASON,
         practice.STEPS_REASON,
         practice.SIMILAR_REASON,
         compose.SKILL_ERROR,
@@ -78,3 +79,23 @@ def test_every_reason_the_system_gives_reads_in_korean() -> None:
     ]
     for reason in reasons:
         assert reason_ko(reason) != "답 검사를 통과하지 못함", reason
+
+
+def test_an_office_letter_is_drafted_from_a_template_with_blanks() -> None:
+    """«팀장님께 연차 신청 메일 써줘» was declined on the small model: the letter's template,
+    filled with what the request says and the remembered name, the rest left as [blanks]."""
+    from haneul.assistant.letters import draft
+
+    letter = draft("내일 반차 쓴다고 팀장님께 메일 써줘", ["이름: 김하늘"])
+    assert letter is not None
+    assert (
+        "제목: 반차 사용 신청드립니다" in letter and "팀장님, 안녕하세요.\n김하늘입니다." in letter
+    )
+    assert "내일 반차를 사용하고자 말씀드립니다.\n사유: [사유]" in letter
+    assert letter.rstrip("`\n").endswith("김하늘 드림")
+    ranged = draft("12월 24일부터 26일까지 휴가 신청 메일 써줘") or ""
+    assert "12월 24일부터 26일까지 휴가를 사용하고자" in ranged and "[이름] 드림" in ranged
+    assert "고객님, 안녕하세요." in (draft("고객께 감사 메일 작성해줘") or "")
+    assert "제목: [날짜] 회의 불참 말씀드립니다" in (draft("회의 불참 메일 써줘") or "")
+    for text in ("시 한 편 써줘", "메일 보냈어", "연차는 며칠이야?", "휴가 규정 요약해줘"):
+        assert draft(text) is None, text

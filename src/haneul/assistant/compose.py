@@ -169,6 +169,7 @@ _REASONS_KO = [
     (re.compile(r"cited documents, but none were searched"), "찾지 않은 문서를 근거로 댐"),
     (re.compile(r"live information the system does not have"), "시스템에 없는 실시간 정보"),
     (re.compile(r"a recap of this conversation's turns"), "이 대화에서 주고받은 내용"),
+    (re.compile(r"an office letter drafted from a template"), "서식으로 만든 초안"),
     (re.compile(r"the previous skill call's steps"), "앞 답의 계산 과정"),
     (
         re.compile(r"a similar problem, checked by the math skill"),

@@ -34,6 +34,7 @@ from haneul.assistant import (
     compose,
     compose_json,
     followup,
+    letters,
     live,
     personal_days,
     practice,
@@ -280,6 +281,7 @@ class Assistant:
         result: Event | None = None
         call_id = "call_" + secrets.token_hex(6)
         probe = route is None and not searched and self.small_model is not None
+        probe = probe and letters.draft(turn.text) is None  # a letter asked: not a question
         if route is not None:
             call: Event = {"type": "skill_call", "id": call_id, "name": route.skill}
             call["arguments"] = route.arguments
@@ -333,7 +335,10 @@ class Assistant:
         if self.small_model is not None:  # nothing the system knows answers it: say so
             said = compose.SMALL_MODEL_KO if turn.preset == OPEN else compose.SMALL_PRESET_KO
             reason = compose.SMALL_MODEL
-            if turn.preset == OPEN and compose.feeling(turn.text):
+            letter = letters.draft(turn.text, turn.memories)
+            if letter is not None:  # «팀장님께 연차 신청 메일 써줘»: a template, blanks to fill
+                said, reason = letter.replace("{", "{{").replace("}", "}}"), letters.REASON
+            elif turn.preset == OPEN and compose.feeling(turn.text):
                 said, reason = compose.SMALL_FEELING_KO, compose.SMALL_FEELING  # no question
             elif turn.preset == OPEN and compose.statement(turn.text):
                 said, reason = compose.SMALL_STATEMENT_KO, compose.SMALL_STATEMENT
