@@ -41,6 +41,7 @@ function conversationRow(c) {
   li.dataset.id = c.id;
   if (state.conversation?.id === c.id) li.classList.add("current");
   const open = button(title, "open");
+  open.title = title; // the whole title on hover, where the row cuts it
   open.addEventListener("click", () => openConversation(c.id).catch(report));
   if (c.match && c.match !== title) open.append(el("small", "match", c.match));
   const pin = button("고정", "pin", `${title} 고정`);
