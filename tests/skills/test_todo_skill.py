@@ -332,3 +332,17 @@ def test_what_says_a_todo_is_done() -> None:
     assert parse("오늘 할 일 다 했어") == {"when": "오늘"}
     for text in ("완료 기한이 언제야?", "다 했어", "오늘 점심 먹었어", "보고서 다 했어?"):
         assert parse(text) is None, text
+
+
+def test_a_weekday_at_an_hour_already_past_today_is_next_weeks() -> None:
+    """«월요일 오전 9시 주간회의 일정 추가» said on a Monday afternoon was today's."""
+    import re
+
+    from haneul.skills.builtin.todo import not_past
+
+    monday_4pm = dt.datetime(2026, 12, 7, 16, 0)  # a Monday
+    nine, six = re.search("오전 9시", "오전 9시"), re.search("오후 6시", "오후 6시")
+    assert not_past("월요일", nine, monday_4pm) == "다음 주 월요일"
+    assert not_past("월요일", six, monday_4pm) == "월요일"  # 18시 is still to come
+    assert not_past("화요일", nine, monday_4pm) == "화요일"
+    assert not_past("다음 주 월요일", nine, monday_4pm) == "다음 주 월요일"

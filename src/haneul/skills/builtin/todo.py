@@ -127,6 +127,20 @@ _SCHEDULE_COMMAND = re.compile(
 _CLOCK = re.compile(r"(?:오전|오후|아침|저녁|밤|낮)?\s*\d{1,2}\s*시(?:\s*\d{1,2}\s*분|\s*반)?")
 
 
+def not_past(due: str, clock: re.Match[str] | None, now: dt.datetime | None = None) -> str:
+    """«월요일 오전 9시 주간회의» said on a Monday afternoon is next Monday's: a bare weekday
+    that is today, at an hour already past (KST), is the one a week on."""
+    weekday = re.fullmatch(r"([월화수목금토일])요일", due)
+    hour = re.search(r"(\d{1,2})\s*시", clock.group(0)) if clock else None
+    if not weekday or not hour or not clock:
+        return due
+    now = now or dt.datetime.now(dt.timezone(dt.timedelta(hours=9)))
+    if WEEKDAYS.index(weekday.group(1)) != now.weekday():
+        return due
+    at = int(hour.group(1)) % 12 + (12 if re.search(r"오후|저녁|밤", clock.group(0)) else 0)
+    return f"다음 주 {due}" if at < now.hour else due
+
+
 def asks_schedule(utterance: str) -> dict[str, Any] | None:
     """The to-do of an utterance that asks for something on a day (or at a time today) to be
     kept, without the words 할 일: «내일 오후 3시에 팀 회의 잡아줘» -> title «오후 3시 팀 회의»,
@@ -141,6 +155,7 @@ def asks_schedule(utterance: str) -> dict[str, Any] | None:
     if due_match is None and not _CLOCK.search(text):
         return None
     due = due_match.group(0).strip() if due_match else "오늘"
+    due = not_past(due, _CLOCK.search(text))
     cut = (due_match.start(), due_match.end()) if due_match else (0, 0)
     title = _SCHEDULE_COMMAND.sub("", (text[: cut[0]] + " " + text[cut[1] :]).strip())
     title = re.sub(r"(\d\s*시(?:\s*\d{1,2}\s*분|\s*반)?)\s*에(?=\s)", r"\1", title)
