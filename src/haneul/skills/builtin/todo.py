@@ -215,7 +215,7 @@ def parse_list(utterance: str) -> dict[str, Any] | None:
     return {"when": found.group(0).strip() if found else "오늘"}
 
 
-def _source(context: SkillContext, name: str) -> TodoSource:
+def source_of(context: SkillContext, name: str) -> TodoSource:
     if context.todos is None:
         raise UnsupportedError(f"{name}: to-dos are not available here", param="skill")
     return context.todos
@@ -292,7 +292,7 @@ async def todo_list(context: SkillContext, when: str = "오늘") -> SkillResult:
         when: 오늘 (today's briefing), 밀린 (overdue only), 전체 (every open to-do), a day
             (내일, 금요일, 2026-12-24) or a period (이번 주, 이번 달 말).
     """
-    source = _source(context, "todo_list")
+    source = source_of(context, "todo_list")
     items = await source.open_todos(context.owner)
     label, chosen = _select(items, when.strip(), source)
     today = source.today()
@@ -365,7 +365,7 @@ async def todo_add(
         priority: high, normal or low.
         more: Other to-dos to add with the same due date and priority (팀 회의 준비).
     """
-    source = _source(context, "todo_add")
+    source = source_of(context, "todo_add")
     titles = [t.strip() for t in [title, *(more or [])]]
     if not all(titles):
         raise SkillArgumentError("todo_add: a to-do needs a title", param="arguments")

@@ -12,7 +12,7 @@ from typing import Any
 
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, skill
 from haneul.skills.builtin.documents import question_terms
-from haneul.skills.builtin.todo import _source
+from haneul.skills.builtin.todo import source_of
 from haneul.skills.todo_source import TodoItem
 
 # «…완료했어», «…끝냈어», «…다 했어», «…마쳤어», «…제출했어», «…처리 완료», «…체크해줘»
@@ -91,7 +91,7 @@ async def todo_done(
         title: Words of the to-do's title (보고서 제출).
         when: 오늘: every open to-do due today or before.
     """
-    source = _source(context, "todo_done")
+    source = source_of(context, "todo_done")
     items = await source.open_todos(context.owner)
     if when is not None:
         if when.strip() != "오늘":
