@@ -160,6 +160,6 @@ def test_the_cli_builds_the_data_and_says_what_is_missing(tmp_path: Path) -> Non
         [HANEUL, "tune", "mini-ko", "--data", str(SHARED_DATA), "--work", str(tmp_path),
          "--data-only"], capture_output=True, text=True, check=True)  # fmt: skip
     manifest = json.loads(made.stdout)
-    assert manifest["recipe"] == "v6"  # the recipe that ships is the default
+    assert manifest["recipe"] == "v8"  # the recipe that ships is the default
     assert manifest["files"]["train.jsonl"]["rows"] >= 3000
     assert (tmp_path / "train.jsonl").is_file()

@@ -225,9 +225,9 @@ def mini_ko(
     recipe: Annotated[
         str,
         typer.Option(
-            help="The data recipe: v6 (shipped since 2026-12-06), v8, v7, v5, v4, v3, v2 or v1."
+            help="The data recipe: v8 (shipped since 2026-12-07), v7, v6, v5, v4, v3, v2 or v1."
         ),
-    ] = "v6",
+    ] = "v8",
 ) -> None:
     """Rebuild haneul-mini-ko: its data recipe, one epoch of LoRA training, the GGUF adapter."""
     from haneul.studio.mini_ko.build import RECIPES, build_data, rebuild

@@ -1,13 +1,14 @@
 """Rebuild haneul-mini-ko: data recipe -> LoRA training (resumable) -> GGUF adapter, and with
 `ship` into the package, where the catalog lists it as the bundled model `haneul-mini-ko`.
-The command is `haneul tune mini-ko --data ../shared/data [--recipe v4|v5|v6|v3|v2|v1] [--ship]`.
+The command is `haneul tune mini-ko --data ../shared/data [--recipe v8|v7|v6|...|v1] [--ship]`.
 
 One epoch on an idle 2-core CPU: v1 about 40 minutes (1,677 conversations, 361k tokens), v2
 62 minutes (807 steps, 0.92M tokens), v3 about 70 (917 steps, 1.04M tokens) and v4 985 steps
 (v3 trained, not shipped; v4 shipped, then v5 (v4 with most span turns question first, not
-shipped) and v6 (nine span turns in ten question first), 985 steps each, v6 shipped since
-2026-12-06: docs/tuning.md); killed, the same command resumes from the last checkpoint
-(every 20 steps).
+shipped), v6 (nine span turns in ten question first, shipped 2026-12-06), v7 (all of them,
+not shipped) and v8 (v6 with the question bare in three span turns in ten), 985 steps each,
+v8 shipped since 2026-12-07: docs/tuning.md); killed, the same command resumes from the last
+checkpoint (every 20 steps).
 """
 
 from __future__ import annotations
