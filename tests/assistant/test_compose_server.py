@@ -192,7 +192,8 @@ def test_document_answers_cite_only_real_hits_with_their_pages(scripted: Running
 def test_leaks_and_unasked_json_never_reach_the_user(scripted: RunningServer) -> None:
     with _http(scripted) as http:
         cid = http.post("/conversations", json={}).json()["id"]
-        events = _stream(http, cid, "요즘 기분이 어때?", skills=[])
+        # (not «요즘 기분이 어때?»: asked of 하늘's wellbeing, that is a courtesy now)
+        events = _stream(http, cid, "기분 전환은 보통 어떻게 해?", skills=[])
         assert _text(events) == FALLBACK_KO == events[-1]["message"]["content"]
         assert "leaked" in events[-1]["composed"]["reason"]
         assert events[-1]["composed"]["reason_ko"] == "지시문 문구가 답에 섞임"

@@ -76,6 +76,7 @@ const ARGUMENT_NAMES = {
   code: "코드",
   request: "요청",
   about: "요청",
+  text: "붙여 준 글",
   title: "제목",
   due: "기한",
   priority: "중요도",
