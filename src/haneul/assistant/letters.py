@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from haneul.assistant.memory import remembered
+
 REASON = "an office letter drafted from a template"  # composed.reason
 
 _ASKED = re.compile(
@@ -98,7 +100,7 @@ def draft(text: str, memories: Iterable[str] = ()) -> str | None:
     to = _TO.search(text)
     when = _WHEN.search(text)
     leave = _LEAVE_WORD.search(text)
-    name = next((m.split(":", 1)[1].strip() for m in memories if m.startswith("이름:")), None)
+    name = remembered(memories, "name")
     said = re.sub(r"\s+", " ", when.group(0)) if when else "[날짜]"
     at = "까지" if "부터" in said else "" if said in ("오늘", "내일", "모레") else "에"
     fill = {"when": said, "when_at": said + at, "what": leave.group(0) if leave else "연차"}

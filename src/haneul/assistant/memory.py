@@ -190,6 +190,12 @@ def _values(memory: Memory) -> list[str]:
     return [v.strip() for v in body.split(",") if v.strip()]
 
 
+def remembered(memories: Iterable[str], slot: str) -> str | None:
+    """The value of `slot` among memories as the turn holds them («이름: 김하늘»), or None."""
+    prefix = LABELS[slot] + ":"
+    return next((m[len(prefix) :].strip() for m in memories if m.startswith(prefix)), None)
+
+
 def _content(slot: str, values: list[str]) -> str:
     return f"{LABELS[slot]}: {', '.join(values)}"
 

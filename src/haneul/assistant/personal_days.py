@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from haneul.assistant.memory import remembered
+
 _OWN_DAY = re.compile(r"(?<![가-힣])(?:제|내|저의|나의)\s*생일")
 _ASKS_DAY = re.compile(r"며칠|몇\s*일|요일|언제|디데이|D-|남았")
-BIRTHDAY = "생일"  # the memory's label (memory.LABELS["birthday"])
 
 
 def asks_own_day(text: str) -> bool:
@@ -22,7 +23,7 @@ def rewrite(text: str, memories: Iterable[str]) -> str | None:
     """`text` with «내 생일» replaced by the remembered day, or None when there is none to put."""
     if not asks_own_day(text):
         return None
-    day = next((m.split(":", 1)[1].strip() for m in memories if m.startswith(BIRTHDAY + ":")), None)
+    day = remembered(memories, "birthday")
     if not day or not re.fullmatch(r"\d{1,2}\s*월\s*\d{1,2}\s*일", day):
         return None
     return _OWN_DAY.sub(day, text, count=1)
