@@ -173,3 +173,20 @@ def test_serve_stops_cleanly_on_ctrl_c(server_factory: Callable[..., RunningServ
     srv = server_factory(default_model="smollm2-135m-instruct", parallel="1")
     srv.process.send_signal(signal.SIGINT)
     assert srv.process.wait(timeout=30) == 0
+
+
+def test_every_command_summary_is_one_paragraph() -> None:
+    """A group's command list shows a command's first paragraph as written: a summary
+    wrapped over two docstring lines showed its line break in `haneul docs --help`."""
+    import inspect
+
+    import typer
+
+    def walk(command: object, path: str) -> list[str]:
+        found = []
+        for name, sub in getattr(command, "commands", {}).items():
+            found += walk(sub, f"{path} {name}")
+        first = inspect.cleandoc(getattr(command, "help", None) or "").split("\n\n")[0]
+        return found + ([path] if "\n" in first else [])
+
+    assert walk(typer.main.get_command(app), "haneul") == []

@@ -104,6 +104,7 @@ def add(
     ] = False,
 ) -> None:
     """Index files into a collection (created if missing); unchanged files are skipped.
+
     Lexical first: each document is searchable by BM25 as soon as it is written; then the
     collection's queued chunks are embedded (resumed here after an interrupted run)."""
     library = _library()
