@@ -61,6 +61,25 @@ def token_states(enc: Any, text: str, prefix: str) -> np.ndarray:
     return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
 
 
+def cached_states(found: list[Query], cache: Path) -> dict[tuple[str, str], np.ndarray]:
+    """Token states (float16) of every candidate passage and question, keyed ("p" or "q",
+    text); encoded once and kept in `cache`."""
+    states: dict[tuple[str, str], np.ndarray] = {}
+    if cache.exists():
+        states = pickle.loads(cache.read_bytes())
+    todo = [("p", c.text) for q in found for c in q.candidates] + [("q", q.text) for q in found]
+    todo = [k for k in dict.fromkeys(todo) if k not in states]
+    if todo:
+        with tempfile.TemporaryDirectory() as tmp:
+            enc = token_encoder(Path(tmp))
+            for kind, text in todo:
+                prefix = "passage: " if kind == "p" else "query: "
+                states[(kind, text)] = token_states(enc, text, prefix).astype(np.float16)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(states))
+    return states
+
+
 def maxsim(q: Query, states: dict[tuple[str, str], np.ndarray]) -> np.ndarray:
     """Per candidate: mean and median MaxSim, then both as z-scores over the candidates."""
     qs = states[("q", q.text)].astype(np.float32)
@@ -78,19 +97,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("build/maxsim.pkl"))
     args = parser.parse_args()
     found, docs, articles, _ = gather(args.db)
-    states: dict[tuple[str, str], np.ndarray] = {}
-    if args.cache.exists():
-        states = pickle.loads(args.cache.read_bytes())
-    todo = [("p", c.text) for q in found for c in q.candidates] + [("q", q.text) for q in found]
-    todo = [k for k in dict.fromkeys(todo) if k not in states]
-    if todo:
-        with tempfile.TemporaryDirectory() as tmp:
-            enc = token_encoder(Path(tmp))
-            for kind, text in todo:
-                prefix = "passage: " if kind == "p" else "query: "
-                states[(kind, text)] = token_states(enc, text, prefix).astype(np.float16)
-        args.cache.parent.mkdir(parents=True, exist_ok=True)
-        args.cache.write_bytes(pickle.dumps(states))
+    states = cached_states(found, args.cache)
     golds = [q.place for q in found]
     near = near_places(found, docs)
     base = [shipped(q) for q in found]

@@ -237,6 +237,9 @@ def status(
 
 @app.command("list")
 def list_(
+    name: Annotated[
+        str | None, typer.Argument(help="A collection: list its documents (as -c does).")
+    ] = None,
     collection: Annotated[
         str | None, typer.Option("--collection", "-c", help="List this collection's documents.")
     ] = None,
@@ -244,6 +247,9 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines.")] = False,
 ) -> None:
     """List collections, or the documents of one collection."""
+    if name and collection and name != collection:
+        raise typer.BadParameter(f"two collections named: {name} and -c {collection}")
+    collection = collection or name
     library = _library()
     owner = _owner(library, owner)
     try:
@@ -264,7 +270,13 @@ def list_(
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
         return
-    table = Table(*(rows[0].keys() if rows else ["name"]))
+    if not rows:
+        err.print(
+            f"{collection} holds no documents" if collection
+            else "no collections yet: haneul docs add FILES -c NAME makes one"
+        )  # fmt: skip
+        return
+    table = Table(*rows[0].keys())
     for row in rows:
         table.add_row(*(str(v) for v in row.values()))
     out.print(table)
@@ -308,6 +320,10 @@ def _hit_json(hit: SearchHit) -> dict[str, Any]:
         "end": hit.citation.end,
         "snippet": hit.snippet,
         "text": hit.text,
+        "also_in": [
+            {"document_id": c.document_id, "document_name": c.document_name, "page": c.page}
+            for c in hit.also_in
+        ],
     }
 
 
@@ -383,10 +399,16 @@ def _print_hits(hits: list[SearchHit]) -> None:
         err.print("no hits")
     for rank, hit in enumerate(hits, start=1):
         where = f" p.{hit.citation.page}" if hit.citation.page else ""
-        parts = re.split(r"(</?mark>)", hit.snippet)
+        # one line a hit: a PDF's or a text file's own line breaks would break it up
+        parts = re.split(r"(</?mark>)", re.sub(r"\s+", " ", hit.snippet))
         text = "".join(
             {"<mark>": "[bold]", "</mark>": "[/bold]"}.get(p) or escape(html.unescape(p))
             for p in parts
         )
         out.print(f"[cyan]{rank}. {hit.document.name}{where}[/cyan]  score {hit.score:.3f}")
         out.print(f"   {text}", highlight=False)
+        if hit.also_in:
+            copies = ", ".join(
+                c.document_name + (f" p.{c.page}" if c.page else "") for c in hit.also_in
+            )
+            out.print(f"   [dim]같은 내용: {escape(copies)}[/dim]", highlight=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,11 +94,15 @@ class Ingestor:
         self.wait_dense = wait_dense
 
     async def ingest(self, collection_id: str, name: str, data: bytes) -> IngestResult:
-        """Index one file's bytes under `name`; never raises for a bad file."""
+        """Index one file's bytes under `name`; never raises for a bad file. The name is
+        kept in NFC: a Mac writes Korean file names decomposed (ㅎ+ㅗ+ㅣ…), which would
+        neither match the name as typed nor show as one syllable in some fonts."""
+        name = unicodedata.normalize("NFC", name)
         try:
             result = await self._ingest(collection_id, name, data)
         except HaneulError as e:
-            return IngestResult(name, "failed", reason=e.message)
+            # the result names the file already: "깨진.pdf: not a valid PDF…" → "not a valid…"
+            return IngestResult(name, "failed", reason=e.message.removeprefix(f"{name}: "))
         except Exception as e:  # a loader bug must not stop a folder of files
             log.exception("ingesting %s failed", name)
             return IngestResult(name, "failed", reason=f"{type(e).__name__}: {e}")

@@ -2,11 +2,15 @@
 score, then the best `pool` of those re-ranked by the learned ranker of `rank.py` (term
 coverage and proximity, character bigrams, the best-matching sentence's vector); an
 optional external rerank after that; a citation for every hit (document, page or slide,
-heading, character span, a snippet with the matched terms marked)."""
+heading, character span, a snippet with the matched terms marked); and copies folded: a
+hit whose shown passage an earlier hit already holds (the same text saved as PDF and DOCX, a
+report and its "_최종" copy, the overlap of two chunks) is not shown again, its document
+listed under the earlier hit's `also_in`."""
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -50,6 +54,8 @@ class SearchHit:
     highlights: list[tuple[int, int]] = field(default_factory=list)  # spans in `text`
     # e5 cosine of the query and the chunk or its closest sentence (the higher), when known
     cosine: float | None = None
+    # other documents holding the passage this hit shows (copies folded into it: `fold`)
+    also_in: list[Citation] = field(default_factory=list)
 
 
 def _lower(text: str) -> str:
@@ -196,14 +202,17 @@ def retrieve(
     pool: int = POOL,
     rerank: Rerank | None = None,
     mode: Mode = "hybrid",
+    collapse: bool = True,
 ) -> list[SearchHit]:
     """The best chunks of a collection for a query: BM25 over morphemes fused with the
     dense ranking, the best `pool` re-ranked by the learned ranker (`mode` "hybrid"), or
     either first-stage ranking alone. The query vector is not computed beside the BM25
     ranking on purpose: e5 already keeps every core busy, and measured on 2 cores the
-    overlap made both slower."""
+    overlap made both slower. With `collapse`, copies are folded (`fold`) and the list
+    filled from further down the ranking."""
     query_vector = embed_query(query) if embed_query and mode != "lexical" else None
-    keep = max(top_k, pool if mode == "hybrid" or rerank else top_k)
+    alone = 2 * top_k if collapse else top_k  # room to fill the list after folding copies
+    keep = max(top_k, pool if mode == "hybrid" or rerank else alone)
     stage = _first_stage(library, collection_id, query, query_vector, filters, depth, keep, mode)
     chunks, docs = stage.chunks, stage.docs
     fused = stage.fused
@@ -215,10 +224,50 @@ def retrieve(
         ranked = sorted(zip([c for c, _ in ranked], scores, strict=True), key=lambda x: -x[1])
     query_terms = set(stage.words)
     cosines = {c.id: _closest(c, query_vector) for c in stage.candidates}
-    return [
+    hits = [
         _hit(chunk, score, docs[chunk.doc_id], query_terms, cosines.get(chunk.id))
-        for chunk, score in ranked[:top_k]
+        for chunk, score in ranked[: top_k if not collapse else len(ranked)]
     ]
+    return (fold(hits, query_terms) if collapse else hits)[:top_k]
+
+
+def _plain(text: str) -> str:
+    """Text compared for copies: without whitespace (a PDF wraps lines where a DOCX does
+    not) and lower-cased."""
+    return re.sub(r"\s+", "", text).lower()
+
+
+def _shown(hit: SearchHit, query_terms: set[str]) -> list[str]:
+    """What a hit shows for the query, compared for copies: the sentences (or lines) of its
+    snippet's window that hold a query term, or the whole window where none does. Chunk
+    boundaries differ between copies (a PDF's page against a DOCX's heading), so the
+    window's edges and its sentences without the query's words do not count."""
+    lo, hi = window(hit.text, query_terms)
+    pieces = re.split(r"(?<=[.?!。])\s+|\n+", hit.text[lo:hi])
+    terms = [t for t in query_terms if len(t) > 1]
+    matched = [_plain(p) for p in pieces if any(t in _lower(p) for t in terms)]
+    return [p for p in matched if p] or [_plain(hit.text[lo:hi])]
+
+
+def fold(hits: list[SearchHit], query_terms: set[str]) -> list[SearchHit]:
+    """The hits without copies: a hit whose shown passage (`_shown`) an earlier hit's text
+    already holds is dropped, and its document listed in that hit's `also_in` (once per
+    document; the same document's overlapping chunk adds none). The first hit never
+    moves, so Recall@1 is the ranker's."""
+    kept: list[tuple[SearchHit, str]] = []
+    for hit in hits:
+        shown = _shown(hit, query_terms)
+        into = next(
+            (k for k, (_, text) in enumerate(kept) if all(p and p in text for p in shown)), None
+        )
+        if into is None:
+            kept.append((hit, _plain(hit.text)))
+            continue
+        first = kept[into][0]
+        known = {first.document.id} | {c.document_id for c in first.also_in}
+        if hit.document.id not in known:
+            first.also_in.append(hit.citation)
+    return [hit for hit, _ in kept]
 
 
 def _closest(c: rank.Candidate, query_vector: np.ndarray | None) -> float | None:

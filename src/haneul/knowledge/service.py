@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -223,4 +223,5 @@ def _hit(hit: SearchHit, collection: str) -> DocumentHit:
         start=c.start,
         end=c.end,
         cosine=hit.cosine,
+        also_in=[asdict(c) for c in hit.also_in],
     )

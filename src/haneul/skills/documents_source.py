@@ -32,6 +32,7 @@ class DocumentHit:
     start: int = 0  # character span of the passage in the document's text
     end: int = 0
     cosine: float | None = None  # e5 cosine of the query and the passage (or its closest sentence)
+    also_in: list[dict[str, Any]] = field(default_factory=list)  # copies' citations (search API)
 
     def card(self) -> dict[str, Any]:
         """The hit as skills report it (`SkillResult.data`), in the search API's shape."""
@@ -53,6 +54,7 @@ class DocumentHit:
             },
             "collection": self.collection,
             "cosine": self.cosine,
+            "also_in": self.also_in,
         }
 
 

@@ -17,6 +17,10 @@ from typing import Any
 from haneul.knowledge.loaders import LoadedDocument, Section, UnreadableDocumentError, sections
 
 log = logging.getLogger(__name__)
+# pypdf warns of what it repairs as it reads ("EOF marker not found", "Ignoring wrong
+# pointing object"): on a shared drive of PDFs that is a screenful of noise beside the one
+# line a file that fails gets (its reason); its errors still show
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def _metadata(reader: Any) -> tuple[str | None, str | None]:

@@ -138,4 +138,5 @@ def hit_card(hit: SearchHit) -> dict[str, Any]:
         "highlights": [list(span) for span in hit.highlights],
         "citation": asdict(hit.citation),
         "cosine": hit.cosine,
+        "also_in": [asdict(c) for c in hit.also_in],
     }

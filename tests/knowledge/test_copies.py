@@ -1,0 +1,113 @@
+"""A shared drive holds the same text many times (a report as PDF and as DOCX, its "_최종"
+copy, a Mac's decomposed file names): search shows a passage once, with the other documents
+that hold it, and fills the list from further down; a file that fails says why in one line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from haneul.knowledge.ingest import Ingestor
+from haneul.knowledge.library import Library
+from haneul.knowledge.retrieve import retrieve
+from haneul.store.db import connect
+from tests.conftest import HANEUL, haneul_env
+
+RULE = (
+    "출장비 규정: 국내 출장의 숙박비는 1박에 10만 원까지 실비로 지급한다. "
+    "식비는 하루 3만 원을 정액으로 지급한다."
+)
+# the same rule as a PDF's text layer gives it: its own line breaks, other neighbours
+RULE_WRAPPED = (
+    "2024년 개정판\n출장비 규정: 국내 출장의 숙박비는 1박에\n10만 원까지 실비로 지급한다. "
+    "식비는 하루 3만 원을\n정액으로 지급한다.\n부칙: 이 규정은 공포한 날부터 시행한다."
+)
+OTHER = (
+    "해외 출장의 숙박비는 지역별 상한액 안에서 실비로 지급하며 출장비 정산은 귀국 후 2주 안에 한다."
+)
+THIRD = (
+    "교통비는 출장 지역까지의 대중교통 요금을 실비로 지급하고 출장비 규정의 예외는 부서장이 정한다."
+)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Library:
+    return Library(connect(tmp_path / "store.db"))
+
+
+def _add(library: Library, files: dict[str, str]) -> str:
+    col = library.create_collection("key1", "공유드라이브")
+    ingestor = Ingestor(library, None)
+    for name, text in files.items():
+        assert asyncio.run(ingestor.ingest(col.id, name, text.encode())).status == "added"
+    return col.id
+
+
+def test_a_copy_is_shown_once_with_where_else_it_is(library: Library) -> None:
+    col = _add(
+        library,
+        {
+            "출장비규정.txt": RULE,
+            "출장비규정_최종.txt": RULE,
+            "출장비규정.pdf.txt": RULE_WRAPPED,
+            "해외출장.txt": OTHER,
+            "교통비.txt": THIRD,
+        },
+    )
+    query = "국내 출장 숙박비는 얼마까지 지급해?"
+    plain = retrieve(library, col, query, None, mode="lexical", top_k=5, collapse=False)
+    assert len(plain) == 5  # every copy listed on its own: what a user saw before
+    hits = retrieve(library, col, query, None, mode="lexical", top_k=3)
+    names = [h.document.name for h in hits]
+    assert names[0] == plain[0].document.name  # the first hit never moves
+    copies = {"출장비규정.txt", "출장비규정_최종.txt", "출장비규정.pdf.txt"}
+    assert names[0] in copies and not copies & set(names[1:])
+    also = {c.document_name for c in hits[0].also_in}
+    assert also == copies - {names[0]}  # the wrapped copy too: whitespace does not count
+    assert set(names[1:]) == {"해외출장.txt", "교통비.txt"}  # filled from further down
+    assert all(not h.also_in for h in hits[1:])
+
+
+def test_distinct_passages_are_all_kept(library: Library) -> None:
+    col = _add(library, {"a.txt": RULE, "b.txt": OTHER, "c.txt": THIRD})
+    hits = retrieve(library, col, "출장비 숙박비 실비", None, mode="lexical", top_k=5)
+    assert len(hits) == 3 and all(not h.also_in for h in hits)
+
+
+@pytest.mark.slow  # runs `haneul docs` (the e5 model for the query)
+def test_the_cli_shows_copies_names_in_nfc_and_one_line_failures(tmp_path: Path) -> None:
+    env = haneul_env(tmp_path / "home")
+    drive = tmp_path / "드라이브"
+    drive.mkdir()
+    (drive / "출장비규정.txt").write_text(RULE, encoding="utf-8")
+    mac = unicodedata.normalize("NFD", "출장비규정_맥.txt")  # as a Mac names it
+    (drive / mac).write_text(RULE_WRAPPED, encoding="utf-8")
+    (drive / "해외출장.txt").write_text(OTHER, encoding="utf-8")
+    (drive / "깨진.pdf").write_bytes(b"%PDF-1.4 broken")
+
+    def docs(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [HANEUL, "docs", *args], env=env, capture_output=True, text=True, timeout=300
+        )
+
+    added = docs("add", str(drive), "-c", "공유", "--lexical-only")
+    assert added.returncode == 1 and "3 added" in added.stderr and "1 failed" in added.stderr
+    assert "failed 드라이브/깨진.pdf: not a valid PDF file" in added.stderr
+    assert "EOF marker" not in added.stderr  # pypdf's own warnings stay out
+    names = {
+        json.loads(line)["name"] for line in docs("list", "공유", "--json").stdout.splitlines()
+    }
+    assert "드라이브/출장비규정_맥.txt" in names  # NFC: the name as anyone types it
+    shown = docs("search", "국내 출장 숙박비", "-c", "공유", "-k", "2")
+    assert shown.returncode == 0, shown.stderr
+    assert "같은 내용: 드라이브/" in shown.stdout
+    lines = [
+        json.loads(x)
+        for x in docs("search", "국내 출장 숙박비", "-c", "공유", "--json").stdout.splitlines()
+    ]
+    assert len(lines) == 2 and len(lines[0]["also_in"]) == 1 and lines[1]["also_in"] == []
