@@ -32,8 +32,13 @@ def test_memories_and_corrections_are_shown_again_after_a_reload(
     srv = server_factory(home, plugins=PLUGIN, default_model="scripted")
     with srv.http() as http:
         http.post("/collections", json={"name": "사보"})
-        files = [("files", ("사보.txt", NEWSLETTER.encode()))]
-        assert http.post("/collections/사보/documents", files=files).json()["added"] == 1
+        # a copy with another heading, as shared drives hold them: shown once, named as a copy
+        copy = "게시판에 다시 올린 글 (복사본)\n\n" + NEWSLETTER.split("\n\n", 1)[1]
+        files = [
+            ("files", ("사보.txt", NEWSLETTER.encode())),
+            ("files", ("사보_게시판.txt", copy.encode())),
+        ]
+        assert http.post("/collections/사보/documents", files=files).json()["added"] == 2
     ui = open_ui(srv)
     page = ui.page
     # (a bare «저 서울로 이사했어요» is acknowledged without the model: ask something too)
@@ -63,6 +68,7 @@ def test_memories_and_corrections_are_shown_again_after_a_reload(
     expect(chip).to_have_text(["[1] 사보.txt"])  # the document answer's source, as live
     chip.click()
     expect(page.locator("#passage-text")).to_contain_text("김하늘 대표")
+    expect(page.locator("#passage-collection")).to_contain_text("같은 내용: 사보_게시판.txt")
     page.keyboard.press("Escape")
     reopened = page.locator(".msg.assistant").last
     expect(reopened.locator(".extras .memories-used")).to_have_text("기억 사용: 사는 곳: 부산")

@@ -601,6 +601,8 @@ def citations(hits: list[dict[str, Any]], supported: bool) -> list[dict[str, Any
                 "snippet": _snippet(hit, text),
                 "text": text,
                 "supported": supported,
+                # other documents holding the same passage (copies the search folded)
+                "also_in": [str(a.get("document_name")) for a in hit.get("also_in") or []],
             }
         )
     return out

@@ -179,7 +179,9 @@ export function openPassage(citation) {
   note.textContent = citation.supported === false ? "가장 가까운 문단 (질문에 답하는 문단은 찾지 못했습니다)" : "";
   note.hidden = citation.supported !== false;
   $("passage-text").textContent = citation.text || citation.snippet || "";
-  $("passage-collection").textContent = citation.collection ? `컬렉션: ${citation.collection}` : "";
+  const copies = citation.also_in?.length ? `같은 내용: ${citation.also_in.join(", ")}` : "";
+  const collection = citation.collection ? `컬렉션: ${citation.collection}` : "";
+  $("passage-collection").textContent = [collection, copies].filter(Boolean).join(" · ");
   box.hidden = false;
   $("passage-close").focus();
 }
