@@ -89,6 +89,9 @@ def test_the_cli_shows_copies_names_in_nfc_and_one_line_failures(tmp_path: Path)
     (drive / mac).write_text(RULE_WRAPPED, encoding="utf-8")
     (drive / "해외출장.txt").write_text(OTHER, encoding="utf-8")
     (drive / "깨진.pdf").write_bytes(b"%PDF-1.4 broken")
+    (drive / "옛날문서.doc").write_bytes(b"\xd0\xcf\x11\xe0 a Word 97 file")
+    (drive / "묶음.zip").write_bytes(b"PK\x03\x04")
+    (drive / "묶음2.zip").write_bytes(b"PK\x03\x04")
 
     def docs(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -99,6 +102,7 @@ def test_the_cli_shows_copies_names_in_nfc_and_one_line_failures(tmp_path: Path)
     assert added.returncode == 1 and "3 added" in added.stderr and "1 failed" in added.stderr
     assert "failed 드라이브/깨진.pdf: not a valid PDF file" in added.stderr
     assert "EOF marker" not in added.stderr  # pypdf's own warnings stay out
+    assert "skipped 3 files of types not read: .zip 2, .doc 1 (read: .csv" in added.stderr
     names = {
         json.loads(line)["name"] for line in docs("list", "공유", "--json").stdout.splitlines()
     }
@@ -111,3 +115,20 @@ def test_the_cli_shows_copies_names_in_nfc_and_one_line_failures(tmp_path: Path)
         for x in docs("search", "국내 출장 숙박비", "-c", "공유", "--json").stdout.splitlines()
     ]
     assert len(lines) == 2 and len(lines[0]["also_in"]) == 1 and lines[1]["also_in"] == []
+
+
+def test_names_stored_decomposed_are_composed_on_upgrade(library: Library) -> None:
+    from haneul.store.db import MIGRATIONS, migrate
+
+    col = _add(library, {"회의록.txt": RULE, "규정.txt": OTHER, "규정 사본.txt": THIRD})
+    conn = library.conn
+    nfd = unicodedata.normalize("NFD", "회의록.txt")
+    conn.execute("UPDATE documents SET name = ? WHERE name = '회의록.txt'", (nfd,))
+    taken = unicodedata.normalize("NFD", "규정.txt")  # its composed name is another's
+    conn.execute("UPDATE documents SET name = ? WHERE name = '규정 사본.txt'", (taken,))
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")  # as the release before
+    migrate(conn)
+    names = {r[0] for r in conn.execute("SELECT name FROM documents")}
+    assert names == {"회의록.txt", "규정.txt", taken}
+    again = asyncio.run(Ingestor(library, None).ingest(col, nfd, RULE.encode()))
+    assert again.status == "unchanged" and again.name == "회의록.txt"

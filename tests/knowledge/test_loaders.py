@@ -130,6 +130,41 @@ def test_xlsx_sheets_are_pages_rows_are_lines() -> None:
     assert doc.sections[1].text == "이름\t부서\n홍길동\t인사팀"
 
 
+def _xls() -> bytes:
+    import datetime as dt
+
+    import xlwt  # writes Excel 97-2003 files (test only; xlrd reads them)
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sales = book.add_sheet("매출")
+    dates = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    for r, row in enumerate([["지점", "매출", "마감일"], ["강남점", 1200, dt.date(2024, 6, 30)]]):
+        for c, value in enumerate(row):
+            sales.write(
+                r, c, value, dates if isinstance(value, dt.date) else xlwt.Style.default_style
+            )
+    sales.write(2, 0, "서초점")
+    sales.write(2, 1, 980.5)
+    staff = book.add_sheet("직원")
+    staff.write(0, 0, "이름")
+    staff.write(1, 0, "홍길동")
+    staff.write(1, 2, "인사팀")  # a blank cell between
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xls_the_excel_97_format_reads_like_xlsx() -> None:
+    data = _xls()
+    doc = _load("실적.xls", data)
+    assert doc.kind == "xls"
+    assert [(s.page, s.heading) for s in doc.sections] == [(1, "매출"), (2, "직원")]
+    assert doc.sections[0].text == "지점\t매출\t마감일\n강남점\t1200\t2024-06-30\n서초점\t980.5"
+    assert doc.sections[1].text == "이름\n홍길동\t\t인사팀"
+    assert _load("실적", data).kind == "xls"  # no suffix: the OLE directory says Workbook
+    assert _load("실적.xls", _xlsx()).kind == "xlsx"  # an .xlsx saved as .xls is read as one
+
+
 def _pdf(pages: tuple[str, ...] = (CITY, KIMCHI)) -> bytes:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -351,6 +386,7 @@ BROKEN = [
     ("배포용.hwp", hwp_file([["x"]], flags=0x5), "distribution"),
     ("잘린.hwp", hwp_file([[CITY]])[:1000], "not a valid HWP"),
     ("엉터리.hwpx", b"PK\x03\x04garbage", "not a valid HWPX"),
+    ("엉터리.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 garbage", "not a valid XLS"),
     ("빈.txt", b"", "empty"),
     ("이진.txt", b"\x00\x01\x02binary", "binary"),
     ("폭탄.docx", _zip_of_zeros(3_000_000), "expands to more than"),

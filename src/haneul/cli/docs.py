@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +28,7 @@ from haneul.engine.manager import ModelManager
 from haneul.errors import HaneulError, NotFoundError
 from haneul.knowledge.ingest import IngestProgress, files_in
 from haneul.knowledge.library import CollectionInfo, Library
+from haneul.knowledge.loaders import supported_suffixes
 from haneul.knowledge.retrieve import SearchHit
 from haneul.knowledge.service import KnowledgeService
 from haneul.store.db import connect
@@ -114,14 +116,21 @@ def add(
     except HaneulError as exc:
         raise _fail(exc) from None
     files: list[tuple[str, Path]] = []
+    skipped: Counter[str] = Counter()
     for path in paths:
         if path.is_dir():
-            files += [(f"{path.name}/{name}", p) for name, p in files_in(path)]
+            files += [(f"{path.name}/{name}", p) for name, p in files_in(path, skipped)]
         elif path.is_file():
             files.append((path.name, path))
         else:
             err.print(f"[red]{path}: no such file or folder[/red]")
             raise typer.Exit(2)
+    if skipped:  # said first: a folder's unread files are not lost without a word
+        kinds = ", ".join(f"{suffix} {n}" for suffix, n in skipped.most_common())
+        err.print(
+            f"skipped {skipped.total()} files of types not read: {kinds}"
+            f" (read: {' '.join(supported_suffixes())})"
+        )
     progress = asyncio.run(_ingest(library, info, files, lexical_only))
     for r in progress.results:
         if r.status == "failed":

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import logging
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,9 +62,10 @@ class IngestProgress:
         self.results.append(result)
 
 
-def files_in(folder: Path) -> list[tuple[str, Path]]:
+def files_in(folder: Path, skipped: Counter[str] | None = None) -> list[tuple[str, Path]]:
     """Supported files under a folder, recursively, named by their path relative to it
-    (hidden files and folders are left out)."""
+    (hidden files and folders are left out). `skipped` counts the other files by suffix
+    (".doc", ".zip", "no suffix"), for saying what a folder held that was not read."""
     suffixes = set(supported_suffixes())
     found = []
     for path in sorted(folder.rglob("*")):
@@ -72,6 +74,8 @@ def files_in(folder: Path) -> list[tuple[str, Path]]:
             continue
         if path.suffix.lower() in suffixes:
             found.append((relative.as_posix(), path))
+        elif skipped is not None:
+            skipped[path.suffix.lower() or "no suffix"] += 1
     return found
 
 

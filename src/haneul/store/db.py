@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -395,7 +396,21 @@ MIGRATIONS: list[str] = [
     SELECT id, collection_id FROM chunks
     WHERE vector IS NOT NULL AND length(sentence_vectors) > length(vector)
     """,
+    # Document names are kept in NFC now (knowledge/ingest.py): a name written before,
+    # decomposed as a Mac writes Korean file names, is composed, so that adding the same
+    # folder again finds it unchanged (unless the composed name is already taken)
+    """
+    UPDATE documents SET name = nfc(name)
+    WHERE name != nfc(name) AND NOT EXISTS (
+        SELECT 1 FROM documents AS d
+        WHERE d.collection_id = documents.collection_id AND d.name = nfc(documents.name)
+    )
+    """,
 ]
+
+
+def _nfc(text: object) -> object:
+    return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -409,6 +424,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
+    conn.create_function("nfc", 1, _nfc, deterministic=True)  # for the migrations
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
         conn.execute("BEGIN IMMEDIATE")

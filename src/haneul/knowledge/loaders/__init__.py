@@ -123,11 +123,14 @@ def _zip_kind(data: bytes) -> str | None:
 
 
 def _sniff(data: bytes) -> str | None:
-    """The suffix a file's content says it has: PDF, an HWP 5.0 OLE file, an office zip."""
+    """The suffix a file's content says it has: PDF, an HWP 5.0 or Excel 97 OLE file, an
+    office zip."""
     if b"%PDF-" in data[:1024]:
         return ".pdf"
     if data.startswith(b"\xd0\xcf\x11\xe0") and b"HWP Document File" in data:
         return ".hwp"
+    if data.startswith(b"\xd0\xcf\x11\xe0") and "Workbook".encode("utf-16-le") in data:
+        return ".xls"  # an Excel 97-2003 workbook's stream, named in the OLE directory
     if _is_zip(data):
         return _zip_kind(data)
     return None

@@ -15,6 +15,7 @@ def register_loaders(register: Callable[[str, list[str], Any], None]) -> None:
     register("docx", [".docx"], office.load_docx)
     register("pptx", [".pptx"], office.load_pptx)
     register("xlsx", [".xlsx", ".xlsm"], office.load_xlsx)
+    register("xls", [".xls"], office.load_xls)
     register("hwp", [".hwp"], hwp.load_hwp)
     register("hwpx", [".hwpx"], hwpx.load_hwpx)
     register("html", [".html", ".htm", ".xhtml"], html.load_html)

@@ -132,3 +132,31 @@ def load_xlsx(name: str, data: bytes) -> LoadedDocument:
         )
     finally:
         book.close()
+
+
+def load_xls(name: str, data: bytes) -> LoadedDocument:
+    """Excel 97-2003 (.xls, still common on shared drives): each sheet a section, as .xlsx."""
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    try:
+        parts = []
+        for number in range(book.nsheets):
+            sheet = book.sheet_by_index(number)
+            rows = []
+            for r in range(sheet.nrows):
+                cells = []
+                for cell in sheet.row(r):
+                    value = cell.value
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        value = xlrd.xldate_as_datetime(value, book.datemode)
+                    elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+                        value = None
+                    cells.append(_cell(value))
+                if any(cells):
+                    rows.append("\t".join(cells).rstrip("\t"))
+            parts.append(Section("\n".join(rows), page=number + 1, heading=sheet.name))
+            book.unload_sheet(number)
+        return LoadedDocument(name, "xls", sections(parts))
+    finally:
+        book.release_resources()
