@@ -3,10 +3,13 @@ the embedding queue of the chosen collection, followed until the queue is empty.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import RunningServer
+from tests.web.conftest import screenshot
 
 pytestmark = pytest.mark.timeout(900)
 TEXT = "국내 출장비는 하루 5만 원이다. 해외 출장은 부서장의 승인을 받는다."
@@ -39,3 +42,37 @@ def test_the_documents_panel_shows_the_collections_embedding_queue(
         ".indexingText({lexical: 12, embedded: 5, pending: 7})"
     )
     assert text == "검색 준비: 조각 12개 · 벡터 5/12 · 대기 7"
+
+
+def test_a_folder_is_added_with_its_paths_in_batches(
+    web: tuple[RunningServer, Page], tmp_path: Path
+) -> None:
+    """«폴더 올리기»: every file under a folder, named by its path, sent 50 to a request
+    (a shared drive's folder holds thousands); hidden files left out; failures counted."""
+    _, page = web
+    folder = tmp_path / "사내자료"
+    (folder / "규정").mkdir(parents=True)
+    (folder / "규정" / "출장.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "메모").mkdir()
+    for n in range(52):  # two requests
+        (folder / "메모" / f"메모{n:02d}.txt").write_text(
+            f"{n}번 메모: 회의실 예약 확인", encoding="utf-8"
+        )
+    (folder / ".숨김.txt").write_text("보이면 안 되는 파일", encoding="utf-8")
+    (folder / "깨진.pdf").write_bytes(b"%PDF-1.4 broken")
+    page.click("#tab-docs")
+    page.fill("#new-collection", "공유폴더")
+    page.click("#create-collection")
+    expect(page.locator("#collection")).to_have_value("공유폴더")
+    screenshot(page, "folder-upload")
+    page.set_input_files("#upload-folder", folder)
+    status = page.locator("#upload-status")
+    expect(status).to_contain_text(
+        "폴더 색인 완료: 53개 추가, 0개 그대로 · 실패 1개", timeout=300_000
+    )
+    expect(status).to_contain_text("사내자료/깨진.pdf: 손상되었거나 형식이 맞지 않는 파일입니다")
+    names = page.locator("#documents li").all_inner_texts()
+    assert "사내자료/규정/출장.txt" in names and len(names) == 53
+    assert not any("숨김" in n for n in names)
+    expect(page.locator("#collection")).to_have_value("공유폴더")
+    screenshot(page, "folder-upload")

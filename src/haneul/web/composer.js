@@ -51,6 +51,8 @@ const REASONS = [
   [/too large|too big|exceeds|bytes/i, "파일이 너무 큽니다"],
   [/empty|no text/i, "글자를 찾지 못했습니다 (빈 파일이거나 스캔 이미지)"],
   [/encrypt|password/i, "암호가 걸린 파일은 읽을 수 없습니다"],
+  [/larger than/i, "파일이 너무 큽니다"],
+  [/not a valid|nests too deep|expands|no OLE container|HWP 3\.x/i, "손상되었거나 형식이 맞지 않는 파일입니다"],
 ];
 
 export function koreanReason(reason) {

@@ -56,27 +56,81 @@ async function createCollection() {
   }
 }
 
+/** The chosen collection, «내문서» made first where none is chosen. */
+async function chosenCollection() {
+  const name = $("collection").value || DEFAULT_COLLECTION;
+  if (!$("collection").value) {
+    await api("/v1/collections", { method: "POST", body: { name } }).catch((e) => {
+      if (e.status !== 409) throw e;
+    });
+  }
+  return name;
+}
+
+/** Failed files in one line: the first few by name, the rest counted by reason. */
+function failedText(failed) {
+  if (!failed.length) return "";
+  const shown = failed.slice(0, 3).map((r) => ` · ${r.name}: ${koreanReason(r.reason)}`).join("");
+  return ` · 실패 ${failed.length}개${shown}${failed.length > 3 ? ` 외 ${failed.length - 3}개` : ""}`;
+}
+
+const FOLDER_BATCH = 50; // files a request: a shared drive's folder may hold thousands
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/** A folder with its subfolders: each file named by its path («규정/인사/휴가.hwp»), sent
+ * in batches, each searchable by its words once written; the e5 vectors fill in behind
+ * (the indexing line below). Hidden files are left out, as `haneul docs add` does. */
+async function uploadFolder() {
+  const picker = $("upload-folder");
+  const path = (f) => f.webkitRelativePath || f.name;
+  const files = [...picker.files].filter((f) => !path(f).split("/").some((part) => part.startsWith(".")));
+  picker.value = "";
+  if (!files.length) return;
+  const counts = { added: 0, updated: 0, unchanged: 0 };
+  const failed = [];
+  let done = 0;
+  try {
+    const name = await chosenCollection();
+    const at = `/v1/collections/${encodeURIComponent(name)}`;
+    for (let start = 0; start < files.length; start += FOLDER_BATCH) {
+      const form = new FormData();
+      for (const file of files.slice(start, start + FOLDER_BATCH)) form.append("files", file, path(file));
+      let job = await api(`${at}/documents?wait=false`, { method: "POST", form });
+      while (job.status === "indexing") {
+        uploadStatus(`폴더 색인 중: ${done + job.done}/${files.length}개 파일`);
+        await sleep(400);
+        job = await api(`${at}/jobs/${job.id}`);
+      }
+      done += job.total;
+      for (const key of Object.keys(counts)) counts[key] += job[key] || 0;
+      failed.push(...(job.results || []).filter((r) => r.status === "failed"));
+      uploadStatus(`폴더 색인 중: ${done}/${files.length}개 파일`);
+      await loadCollections(name);
+    }
+    uploadStatus(
+      `폴더 색인 완료: ${counts.added + counts.updated}개 추가, ${counts.unchanged}개 그대로${failedText(failed)}`,
+      failed.length > 0,
+    );
+  } catch (error) {
+    uploadStatus(`폴더를 다 올리지 못했습니다 (${done}/${files.length}개 색인됨): ${korean(error)}`, true);
+  }
+}
+
 async function upload() {
   const picker = $("upload");
   const files = [...picker.files];
   picker.value = ""; // the same file can be picked again
   if (!files.length) return;
-  let name = $("collection").value;
+  let name;
   try {
-    if (!name) {
-      name = DEFAULT_COLLECTION;
-      await api("/v1/collections", { method: "POST", body: { name } }).catch((e) => {
-        if (e.status !== 409) throw e;
-      });
-    }
+    name = await chosenCollection();
     const form = new FormData();
     for (const file of files) form.append("files", file);
     uploadStatus(`${files.length}개 파일 색인 중…`);
     const result = await api(`/v1/collections/${encodeURIComponent(name)}/documents`, { method: "POST", form });
     const failed = (result.results || []).filter((r) => r.status === "failed");
     uploadStatus(
-      `색인 완료: ${result.added + result.updated}개 추가, ${result.unchanged}개 그대로` +
-        failed.map((r) => ` · ${r.name}: ${koreanReason(r.reason)}`).join(""),
+      `색인 완료: ${result.added + result.updated}개 추가, ${result.unchanged}개 그대로${failedText(failed)}`,
       failed.length > 0,
     );
     await loadCollections(name);
@@ -174,6 +228,7 @@ export function wirePanels() {
   $("create-collection").addEventListener("click", createCollection);
   $("collection").addEventListener("change", () => loadDocuments().catch(report));
   $("upload").addEventListener("change", upload);
+  $("upload-folder").addEventListener("change", uploadFolder);
   $("reload-tuning").addEventListener("click", () => loadTuning().catch(report));
   window.addEventListener("haneul:memory", () => loadMemories().catch(() => {}));
   window.addEventListener("haneul:documents", () => {
