@@ -409,8 +409,8 @@ MIGRATIONS: list[str] = [
 ]
 
 
-def _nfc(text: object) -> object:
-    return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
+def _nfc(text: str | None) -> str | None:
+    return None if text is None else unicodedata.normalize("NFC", text)
 
 
 def connect(path: Path) -> sqlite3.Connection:
