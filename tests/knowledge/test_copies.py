@@ -41,7 +41,11 @@ def library(tmp_path: Path) -> Library:
 
 
 def _add(library: Library, files: dict[str, str]) -> str:
-    col = library.create_collection("key1", "공유드라이브")
+    return _add_to(library, "공유드라이브", files)
+
+
+def _add_to(library: Library, name: str, files: dict[str, str]) -> str:
+    col = library.create_collection("key1", name)
     ingestor = Ingestor(library, None)
     for name, text in files.items():
         assert asyncio.run(ingestor.ingest(col.id, name, text.encode())).status == "added"
@@ -77,6 +81,13 @@ def test_distinct_passages_are_all_kept(library: Library) -> None:
     col = _add(library, {"a.txt": RULE, "b.txt": OTHER, "c.txt": THIRD})
     hits = retrieve(library, col, "출장비 숙박비 실비", None, mode="lexical", top_k=5)
     assert len(hits) == 3 and all(not h.also_in for h in hits)
+    # the same heading over other rules: the heading alone does not make a copy
+    col = _add_to(library, "규정집", {
+        "인사.txt": "휴가 규정\n연차 휴가는 입사 1년 후 15일이 주어지며 나머지는 수당으로 받는다.",
+        "총무.txt": "휴가 규정\n병가는 한 해 30일까지 쓸 수 있고 진단서를 내야 한다.",
+    })  # fmt: skip
+    hits = retrieve(library, col, "휴가 규정", None, mode="lexical", top_k=5)
+    assert sorted(h.document.name for h in hits) == ["인사.txt", "총무.txt"]
 
 
 @pytest.mark.slow  # runs `haneul docs` (the e5 model for the query)

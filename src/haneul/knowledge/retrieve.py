@@ -27,6 +27,7 @@ from haneul.knowledge.index import (
 from haneul.knowledge.library import DocumentFilters, DocumentInfo, Library
 
 SNIPPET_CHARS = 240
+SAME_TEXT = 40  # characters (no spaces) of matched sentences that make a hit a copy
 POOL = 20  # candidates the ranker re-orders (on KorQuAD the right one is among 20 in 99.9%)
 Mode = Literal["hybrid", "lexical", "dense"]
 EmbedQuery = Callable[[str], np.ndarray]  # query -> its normalised vector
@@ -245,8 +246,10 @@ def _shown(hit: SearchHit, query_terms: set[str]) -> list[str]:
     lo, hi = window(hit.text, query_terms)
     pieces = re.split(r"(?<=[.?!。])\s+|\n+", hit.text[lo:hi])
     terms = [t for t in query_terms if len(t) > 1]
-    matched = [_plain(p) for p in pieces if any(t in _lower(p) for t in terms)]
-    return [p for p in matched if p] or [_plain(hit.text[lo:hi])]
+    matched = [p for p in (_plain(p) for p in pieces if any(t in _lower(p) for t in terms)) if p]
+    if sum(map(len, matched)) < SAME_TEXT:  # a shared heading («휴가 규정») is no copy
+        return [_plain(hit.text[lo:hi])]
+    return matched
 
 
 def fold(hits: list[SearchHit], query_terms: set[str]) -> list[SearchHit]:
