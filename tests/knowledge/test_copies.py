@@ -8,6 +8,7 @@ import asyncio
 import json
 import subprocess
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,10 @@ def test_the_cli_shows_copies_names_in_nfc_and_one_line_failures(tmp_path: Path)
     (drive / "해외출장.txt").write_text(OTHER, encoding="utf-8")
     (drive / "깨진.pdf").write_bytes(b"%PDF-1.4 broken")
     (drive / "옛날문서.doc").write_bytes(b"\xd0\xcf\x11\xe0 a Word 97 file")
-    (drive / "묶음.zip").write_bytes(b"PK\x03\x04")
-    (drive / "묶음2.zip").write_bytes(b"PK\x03\x04")
+    (drive / "그림.gif").write_bytes(b"GIF89a")
+    (drive / "깨진.zip").write_bytes(b"PK\x03\x04")
+    with zipfile.ZipFile(drive / "묶음.zip", "w") as packed:  # its documents are read too
+        packed.writestr("식당/안내.txt", "사내 식당은 별관 지하 1층에 있다.")
 
     def docs(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -110,14 +113,16 @@ def test_the_cli_shows_copies_names_in_nfc_and_one_line_failures(tmp_path: Path)
         )
 
     added = docs("add", str(drive), "-c", "공유", "--lexical-only")
-    assert added.returncode == 1 and "3 added" in added.stderr and "1 failed" in added.stderr
+    assert added.returncode == 1 and "4 added" in added.stderr and "2 failed" in added.stderr
     assert "failed 드라이브/깨진.pdf: not a valid PDF file" in added.stderr
+    assert "failed 드라이브/깨진.zip: not a valid ZIP file" in added.stderr
     assert "EOF marker" not in added.stderr  # pypdf's own warnings stay out
-    assert "skipped 3 files of types not read: .zip 2, .doc 1 (read: .csv" in added.stderr
+    assert "skipped 2 files of types not read: .gif 1, .doc 1 (read: .csv" in added.stderr
     names = {
         json.loads(line)["name"] for line in docs("list", "공유", "--json").stdout.splitlines()
     }
     assert "드라이브/출장비규정_맥.txt" in names  # NFC: the name as anyone types it
+    assert "드라이브/묶음.zip/식당/안내.txt" in names
     shown = docs("search", "국내 출장 숙박비", "-c", "공유", "-k", "2")
     assert shown.returncode == 0, shown.stderr
     assert "같은 내용: 드라이브/" in shown.stdout

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from haneul.errors import HaneulError
+from haneul.knowledge import archive
 from haneul.knowledge.chunking import Chunk, analysed_chunks, chunk_document
 from haneul.knowledge.embed_queue import EmbedPassages, EmbedQueue
 from haneul.knowledge.index import ChunkRecord, indexed_text
@@ -63,16 +64,16 @@ class IngestProgress:
 
 
 def files_in(folder: Path, skipped: Counter[str] | None = None) -> list[tuple[str, Path]]:
-    """Supported files under a folder, recursively, named by their path relative to it
-    (hidden files and folders are left out). `skipped` counts the other files by suffix
-    (".doc", ".zip", "no suffix"), for saying what a folder held that was not read."""
+    """Supported files (and zip archives) under a folder, recursively, named by their path
+    relative to it (hidden files and folders are left out). `skipped` counts the other
+    files by suffix (".doc", "no suffix"), for saying what a folder held that was not read."""
     suffixes = set(supported_suffixes())
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts) or not path.is_file():
             continue
-        if path.suffix.lower() in suffixes:
+        if path.suffix.lower() in suffixes or archive.is_archive(path.name):
             found.append((relative.as_posix(), path))
         elif skipped is not None:
             skipped[path.suffix.lower() or "no suffix"] += 1
@@ -159,6 +160,21 @@ class Ingestor:
         ]
         return doc, records, analyzed
 
+    async def _unpack(
+        self, name: str, data: bytes
+    ) -> list[tuple[str, Callable[[], bytes]]] | IngestResult:
+        """A zip's documents, or the failed result that says why there are none."""
+        skipped: Counter[str] = Counter()
+        try:
+            inside = await asyncio.to_thread(archive.members, name, data, skipped)
+        except HaneulError as e:
+            return IngestResult(name, "failed", reason=e.message.removeprefix(f"{name}: "))
+        if not inside:
+            kinds = ", ".join(f"{suffix} {n}" for suffix, n in skipped.most_common())
+            held = f" (it holds {kinds})" if kinds else ""
+            return IngestResult(name, "failed", reason=f"the archive holds no documents{held}")
+        return inside
+
     async def ingest_many(
         self,
         collection_id: str,
@@ -182,7 +198,9 @@ class Ingestor:
         on_progress: Callable[[IngestProgress], None] | None,
     ) -> IngestProgress:
         progress = IngestProgress(total=len(items))
-        for name, read in items:
+        queue = list(reversed(items))  # popped from the end: an archive's members go next
+        while queue:
+            name, read = queue.pop()
             progress.current = name
             if on_progress:
                 on_progress(progress)
@@ -191,7 +209,15 @@ class Ingestor:
             except OSError as e:
                 result = IngestResult(name, "failed", reason=f"cannot read the file: {e.strerror}")
             else:
-                result = await self.ingest(collection_id, name, data)
+                if archive.is_archive(name):  # its documents, in its place in the order
+                    inside = await self._unpack(name, data)
+                    if isinstance(inside, list):
+                        progress.total += len(inside) - 1
+                        queue += reversed(inside)
+                        continue
+                    result = inside
+                else:
+                    result = await self.ingest(collection_id, name, data)
             progress.record(result)
         progress.current = None
         if on_progress:

@@ -27,7 +27,7 @@ from haneul.knowledge.index import (
 from haneul.knowledge.library import DocumentFilters, DocumentInfo, Library
 
 SNIPPET_CHARS = 240
-SAME_TEXT = 40  # characters (no spaces) of matched sentences that make a hit a copy
+SAME_TEXT = 15  # characters (no spaces) of matched lines making a copy: more than a heading
 POOL = 20  # candidates the ranker re-orders (on KorQuAD the right one is among 20 in 99.9%)
 Mode = Literal["hybrid", "lexical", "dense"]
 EmbedQuery = Callable[[str], np.ndarray]  # query -> its normalised vector

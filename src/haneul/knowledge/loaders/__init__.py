@@ -142,7 +142,7 @@ def _is_zip(data: bytes) -> bool:
     return zipfile.is_zipfile(io.BytesIO(data))
 
 
-def _check_zip(name: str, data: bytes) -> None:
+def check_zip(name: str, data: bytes) -> None:
     """Refuse a zip that would expand beyond reason (a zip bomb) before a library opens it:
     total size, ratio and entry count, from the directory the library itself will read.
     `zipfile` never inflates an entry beyond its declared size, so the declared sizes bound
@@ -199,7 +199,7 @@ def load_document(name: str, data: bytes) -> LoadedDocument:
     kind, load = registry[suffix]
     if not data:
         raise UnreadableDocumentError(f"{name}: the file is empty")
-    _check_zip(name, data)  # whatever the first bytes: zipfile opens what it finds
+    check_zip(name, data)  # whatever the first bytes: zipfile opens what it finds
     try:
         return _run(name, kind, load, data)
     except UnreadableDocumentError as failed:

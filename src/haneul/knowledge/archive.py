@@ -1,0 +1,67 @@
+"""Zip archives on a shared drive: the documents inside are added as if the folder had been
+unpacked, each named by the archive and its path in it («자료.zip/인사/휴가.hwp»).
+
+Korean Windows writes a zip's file names in CP949 without marking them (the UTF-8 flag is
+unset), and `zipfile` then reads them as CP437: «¦+¦º.txt» for «연차.txt». A name without
+the flag is read as UTF-8 where it decodes, else as CP949. The archive passes the same
+zip-bomb checks as an office file before a member is read (loaders.check_zip); hidden files,
+macOS's `__MACOSX` folder and members of types not read are left out (counted); an archive
+inside the archive is not opened.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from haneul.knowledge.loaders import UnreadableDocumentError, check_zip, supported_suffixes
+
+SUFFIX = ".zip"
+UTF8_FLAG = 0x800
+
+
+def is_archive(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower() == SUFFIX
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as its writer meant it (see the module's note on CP949)."""
+    if info.flag_bits & UTF8_FLAG:
+        return info.filename
+    raw = info.filename.encode("cp437")
+    for encoding in ("utf-8", "cp949"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def members(
+    name: str, data: bytes, skipped: Counter[str] | None = None
+) -> list[tuple[str, Callable[[], bytes]]]:
+    """The archive's documents as (name, read bytes) pairs, in the archive's order."""
+    check_zip(name, data)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise UnreadableDocumentError(f"{name}: not a valid ZIP file ({e})") from e
+    read_here = set(supported_suffixes())
+    found: list[tuple[str, Callable[[], bytes]]] = []
+    for info in archive.infolist():
+        path = PurePosixPath(member_name(info))
+        if info.is_dir() or any(p.startswith(".") or p == "__MACOSX" for p in path.parts):
+            continue
+        if path.suffix.lower() not in read_here:
+            if skipped is not None:
+                skipped[path.suffix.lower() or "no suffix"] += 1
+            continue
+        found.append((f"{name}/{path.as_posix()}", _reader(archive, info)))
+    return found
+
+
+def _reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], bytes]:
+    return lambda: archive.read(info)
