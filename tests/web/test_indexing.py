@@ -76,3 +76,22 @@ def test_a_folder_is_added_with_its_paths_in_batches(
     assert not any("숨김" in n for n in names)
     expect(page.locator("#collection")).to_have_value("공유폴더")
     screenshot(page, "folder-upload")
+
+
+def test_an_attached_zip_says_how_many_documents_it_held(
+    web: tuple[RunningServer, Page], tmp_path: Path
+) -> None:
+    import zipfile
+
+    _, page = web
+    good, empty = tmp_path / "규정묶음.zip", tmp_path / "그림묶음.zip"
+    with zipfile.ZipFile(good, "w") as z:
+        z.writestr("출장.txt", TEXT)
+        z.writestr("인사/휴가.txt", "연차 휴가는 입사 1년 후 15일이 주어진다.")
+    with zipfile.ZipFile(empty, "w") as z:
+        z.writestr("a.gif", b"GIF89a")
+    page.set_input_files("#attach", [str(good), str(empty)])
+    done = page.locator(".file-chip.done")
+    expect(done).to_contain_text("색인 완료 · 질문할 수 있습니다 (문서 2개)", timeout=300_000)
+    failed = "실패: 압축 파일 안에 읽을 수 있는 문서가 없습니다 (the archive holds no documents"
+    expect(page.locator(".file-chip.failed")).to_contain_text(failed)

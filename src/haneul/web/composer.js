@@ -52,6 +52,7 @@ const REASONS = [
   [/empty|no text/i, "글자를 찾지 못했습니다 (빈 파일이거나 스캔 이미지)"],
   [/encrypt|password/i, "암호가 걸린 파일은 읽을 수 없습니다"],
   [/larger than/i, "파일이 너무 큽니다"],
+  [/archive holds no documents/i, "압축 파일 안에 읽을 수 있는 문서가 없습니다"],
   [/not a valid|nests too deep|expands|no OLE container|HWP 3\.x/i, "손상되었거나 형식이 맞지 않는 파일입니다"],
 ];
 
@@ -128,11 +129,16 @@ export async function attach(files) {
       if (share >= 1) settle("uploading", "색인 중…");
     });
     for (const [i, c] of chips.entries()) {
-      const r = (result.results || []).find((x) => x.name === files[i].name) || {};
+      // a zip's documents come back as «자료.zip/…», one result each
+      const name = files[i].name;
+      const mine = (result.results || []).filter((x) => x.name === name || x.name.startsWith(`${name}/`));
+      const read = mine.filter((x) => x.status !== "failed");
+      const failed = mine.length > 0 && !read.length;
       c.progress.value = 1;
       c.item.classList.remove("uploading");
-      c.item.classList.add(r.status === "failed" ? "failed" : "done");
-      c.status.textContent = r.status === "failed" ? `실패: ${koreanReason(r.reason)}` : doneText(files[i]);
+      c.item.classList.add(failed ? "failed" : "done");
+      const inside = mine.length > 1 || (mine[0]?.name ?? name) !== name ? ` (문서 ${read.length}개)` : "";
+      c.status.textContent = failed ? `실패: ${koreanReason(mine[0].reason)}` : doneText(files[i]) + inside;
     }
   } catch (error) {
     settle("failed", `올리지 못했습니다: ${korean(error)}`);
