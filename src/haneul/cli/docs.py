@@ -170,7 +170,13 @@ async def _ingest(
 
             def show(p: IngestProgress) -> None:
                 rate = _rate(p.chunks, time.monotonic() - started) + " chunks"
-                bar.update(task, completed=p.done, rate=rate, description=_label("lexical", p))
+                bar.update(  # a zip's documents add to the total as it is opened
+                    task,
+                    total=p.total,
+                    completed=p.done,
+                    rate=rate,
+                    description=_label("lexical", p),
+                )
 
             progress = await service.ingest(
                 info, [(name, path.read_bytes) for name, path in files], show
