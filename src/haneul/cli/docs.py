@@ -26,7 +26,7 @@ from rich.table import Table
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.errors import HaneulError, NotFoundError
-from haneul.knowledge.ingest import IngestProgress, files_in
+from haneul.knowledge.ingest import IngestProgress, counted, files_in
 from haneul.knowledge.library import CollectionInfo, Library
 from haneul.knowledge.loaders import supported_suffixes
 from haneul.knowledge.retrieve import SearchHit
@@ -126,9 +126,8 @@ def add(
             err.print(f"[red]{path}: no such file or folder[/red]")
             raise typer.Exit(2)
     if skipped:  # said first: a folder's unread files are not lost without a word
-        kinds = ", ".join(f"{suffix} {n}" for suffix, n in skipped.most_common())
         err.print(
-            f"skipped {skipped.total()} files of types not read: {kinds}"
+            f"skipped {skipped.total()} files of types not read: {counted(skipped)}"
             f" (read: {' '.join(supported_suffixes())})"
         )
     progress = asyncio.run(_ingest(library, info, files, lexical_only))

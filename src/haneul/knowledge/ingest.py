@@ -80,6 +80,16 @@ def files_in(folder: Path, skipped: Counter[str] | None = None) -> list[tuple[st
     return found
 
 
+def counted(skipped: Counter[str]) -> str:
+    """«.zip 2, .doc 1»: files left unread, by suffix, most first."""
+    return ", ".join(f"{suffix} {n}" for suffix, n in skipped.most_common())
+
+
+def _failed(name: str, error: HaneulError) -> IngestResult:
+    # the result names the file already: "깨진.pdf: not a valid PDF…" → "not a valid…"
+    return IngestResult(name, "failed", reason=error.message.removeprefix(f"{name}: "))
+
+
 class Ingestor:
     """`embed` None: lexical only (nothing queued). `wait_dense`: `ingest` returns once the
     collection's queue is empty (the old embed-before-searchable contract); otherwise as
@@ -106,8 +116,7 @@ class Ingestor:
         try:
             result = await self._ingest(collection_id, name, data)
         except HaneulError as e:
-            # the result names the file already: "깨진.pdf: not a valid PDF…" → "not a valid…"
-            return IngestResult(name, "failed", reason=e.message.removeprefix(f"{name}: "))
+            return _failed(name, e)
         except Exception as e:  # a loader bug must not stop a folder of files
             log.exception("ingesting %s failed", name)
             return IngestResult(name, "failed", reason=f"{type(e).__name__}: {e}")
@@ -168,10 +177,9 @@ class Ingestor:
         try:
             inside = await asyncio.to_thread(archive.members, name, data, skipped)
         except HaneulError as e:
-            return IngestResult(name, "failed", reason=e.message.removeprefix(f"{name}: "))
+            return _failed(name, e)
         if not inside:
-            kinds = ", ".join(f"{suffix} {n}" for suffix, n in skipped.most_common())
-            held = f" (it holds {kinds})" if kinds else ""
+            held = f" (it holds {counted(skipped)})" if skipped else ""
             return IngestResult(name, "failed", reason=f"the archive holds no documents{held}")
         return inside
 
