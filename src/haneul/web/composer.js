@@ -33,7 +33,7 @@ export function wireInput() {
 
 export const DEFAULT_COLLECTION = "내문서"; // created on the first upload
 
-async function ensureCollection(name) {
+export async function ensureCollection(name) {
   const { data } = await api("/v1/collections"); // a list, not a 404 in the console
   if (data.some((c) => c.name === name)) return;
   await api("/v1/collections", {

@@ -1,7 +1,7 @@
 // The side panel's tabs: skills (skills.js), documents, memory and tuning.
 import { $, el, button } from "./state.js";
 import { api, headers, korean } from "./api.js";
-import { DEFAULT_COLLECTION, koreanReason } from "./composer.js";
+import { DEFAULT_COLLECTION, ensureCollection, koreanReason } from "./composer.js";
 import { report } from "./chat.js";
 import { showIndexing } from "./indexing.js";
 
@@ -58,16 +58,12 @@ async function createCollection() {
 
 /** The chosen collection, «내문서» made first where none is chosen. */
 async function chosenCollection() {
-  const name = $("collection").value || DEFAULT_COLLECTION;
-  if (!$("collection").value) {
-    await api("/v1/collections", { method: "POST", body: { name } }).catch((e) => {
-      if (e.status !== 409) throw e;
-    });
-  }
-  return name;
+  if ($("collection").value) return $("collection").value;
+  await ensureCollection(DEFAULT_COLLECTION);
+  return DEFAULT_COLLECTION;
 }
 
-/** Failed files in one line: the first few by name, the rest counted by reason. */
+/** Failed files in one line: the first three by name, the rest counted. */
 function failedText(failed) {
   if (!failed.length) return "";
   const shown = failed.slice(0, 3).map((r) => ` · ${r.name}: ${koreanReason(r.reason)}`).join("");
@@ -93,15 +89,17 @@ async function uploadFolder() {
     const name = await chosenCollection();
     const at = `/v1/collections/${encodeURIComponent(name)}`;
     for (let start = 0; start < files.length; start += FOLDER_BATCH) {
+      const batch = files.slice(start, start + FOLDER_BATCH);
       const form = new FormData();
-      for (const file of files.slice(start, start + FOLDER_BATCH)) form.append("files", file, path(file));
+      for (const file of batch) form.append("files", file, path(file));
       let job = await api(`${at}/documents?wait=false`, { method: "POST", form });
       while (job.status === "indexing") {
-        uploadStatus(`폴더 색인 중: ${done + job.done}/${files.length}개 파일`);
+        // a zip's documents count in the job, not here: files sent are what is counted
+        uploadStatus(`폴더 색인 중: ${done + Math.min(job.done, batch.length)}/${files.length}개 파일`);
         await sleep(400);
         job = await api(`${at}/jobs/${job.id}`);
       }
-      done += job.total;
+      done += batch.length;
       for (const key of Object.keys(counts)) counts[key] += job[key] || 0;
       failed.push(...(job.results || []).filter((r) => r.status === "failed"));
       uploadStatus(`폴더 색인 중: ${done}/${files.length}개 파일`);
