@@ -126,3 +126,35 @@ def test_a_team_collection_is_read_by_its_members_only(tmp_path: Path) -> None:
         await service.manager.close()
 
     asyncio.run(scenario())
+
+
+def test_a_passage_in_the_owners_and_a_teams_collection_is_cited_once(tmp_path: Path) -> None:
+    """A user keeps a copy of the team's rules in their own collection: the document skills
+    get the passage once, the other copy named in `also_in`, and the next passage after it."""
+    settings = Settings(home=tmp_path)
+    library = Library(connect(settings.db_path))
+    service = KnowledgeService(library, ModelManager(settings), settings.embedding_model)
+    users, teams = UserStore(library.conn), TeamStore(library.conn)
+    kim = users.create("김영업", "비밀번호-1234")
+    sales = teams.create("영업팀")
+    teams.add_member(sales.id, kim.id)
+
+    async def scenario() -> None:
+        shared = library.create_collection(sales.id, "팀규정")
+        await service.ingest(shared, [("휴가규정.txt", RULES.encode)])
+        mine = library.create_collection(kim.id, "내자료")
+        copy = "내가 받아 둔 규정 사본\n\n" + RULES
+        await service.ingest(mine, [("휴가규정_사본.txt", copy.encode)])
+        await service.embed_queued(shared)
+        await service.embed_queued(mine)
+        hits = await service.documents.search(kim.id, None, "본인 결혼 경조사 휴가", 3)
+        names = [(h.collection, h.document_name) for h in hits]
+        assert len(set(names)) == len(names) == len({h.text for h in hits})
+        top = hits[0]
+        assert "결혼" in top.text and len(top.also_in) == 1
+        other = {"휴가규정.txt", "휴가규정_사본.txt"} - {top.document_name}
+        assert top.also_in[0]["document_name"] in other
+        assert not any("결혼" in h.text for h in hits[1:])  # no second copy below it
+        await service.manager.close()
+
+    asyncio.run(scenario())

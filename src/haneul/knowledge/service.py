@@ -30,7 +30,7 @@ from haneul.knowledge import korean
 from haneul.knowledge.embed_queue import EmbedWorker
 from haneul.knowledge.ingest import Ingestor, IngestProgress
 from haneul.knowledge.library import CollectionInfo, DocumentFilters, DocumentInfo, Library
-from haneul.knowledge.retrieve import Mode, SearchHit, retrieve
+from haneul.knowledge.retrieve import Mode, SearchHit, fold, retrieve
 from haneul.skills.documents_source import DocumentHit, DocumentText, Sentence, mentioned
 from haneul.store.teams import TeamStore
 
@@ -162,14 +162,19 @@ class LibraryDocuments:
         self, owner: str, collection: str | None, query: str, top_k: int
     ) -> list[DocumentHit]:
         """Search one of the collections the owner sees (their own, then their teams'), or all
-        of them (best hits first)."""
-        found: list[DocumentHit] = []
-        for info in self._collections(owner):
-            if collection in (None, info.name):
-                hits = await self.service.search(info, query, top_k, None)
-                found += [_hit(h, info.name) for h in hits]
-        found.sort(key=lambda hit: -hit.score)
-        return found[:top_k]
+        of them (best hits first, a passage held by several collections shown once: its
+        copies in the first's `also_in`, as `retrieve` folds them within one)."""
+        found: list[tuple[SearchHit, str]] = []
+        searched = [c for c in self._collections(owner) if collection in (None, c.name)]
+        for info in searched:
+            hits = await self.service.search(info, query, top_k, None)
+            found += [(h, info.name) for h in hits]
+        found.sort(key=lambda pair: -pair[0].score)
+        if len(searched) > 1:  # the same passage in the owner's and a team's collection
+            words = set(await asyncio.to_thread(self.service.library.index.analyze, query))
+            kept = {id(h) for h in fold([h for h, _ in found], words)}
+            found = [pair for pair in found if id(pair[0]) in kept]
+        return [_hit(h, name) for h, name in found[:top_k]]
 
     def _collections(self, owner: str) -> list[CollectionInfo]:
         """The owner's collections, then those of the teams they belong to (as the search
