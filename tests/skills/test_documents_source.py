@@ -17,8 +17,8 @@ from haneul.knowledge.service import KnowledgeService
 from haneul.skills import SkillArgumentError, SkillContext, SkillResult, get_skill
 from haneul.skills.documents_source import DocumentSource, StaticDocuments
 from haneul.store.db import connect
-from haneul.store.teams import TeamStore
-from haneul.store.users import UserStore
+from haneul.store.teams import Team, TeamStore
+from haneul.store.users import User, UserStore
 
 RULES = (
     "연차 휴가는 입사 1년 후 15일이 주어진다.\n\n"
@@ -101,17 +101,23 @@ def test_the_knowledge_services_source_answers_for_its_owner(tmp_path: Path) -> 
     asyncio.run(scenario())
 
 
-def test_a_team_collection_is_read_by_its_members_only(tmp_path: Path) -> None:
-    """The assistant's document skills see what the search API shows a user: their own
-    collections, then their teams' (docs/accounts.md); a user of another team sees none."""
+def _sales_team(tmp_path: Path) -> tuple[Library, KnowledgeService, User, Team]:
+    """A store with the knowledge service, user 김영업 and the team 영업팀 he belongs to."""
     settings = Settings(home=tmp_path)
     library = Library(connect(settings.db_path))
     service = KnowledgeService(library, ModelManager(settings), settings.embedding_model)
-    users, teams = UserStore(library.conn), TeamStore(library.conn)
-    kim = users.create("김영업", "비밀번호-1234")
-    lee = users.create("이개발", "비밀번호-5678")
+    kim = UserStore(library.conn).create("김영업", "비밀번호-1234")
+    teams = TeamStore(library.conn)
     sales = teams.create("영업팀")
     teams.add_member(sales.id, kim.id)
+    return library, service, kim, sales
+
+
+def test_a_team_collection_is_read_by_its_members_only(tmp_path: Path) -> None:
+    """The assistant's document skills see what the search API shows a user: their own
+    collections, then their teams' (docs/accounts.md); a user of another team sees none."""
+    library, service, kim, sales = _sales_team(tmp_path)
+    lee = UserStore(library.conn).create("이개발", "비밀번호-5678")
 
     async def scenario() -> None:
         shared = library.create_collection(sales.id, "팀규정")
@@ -131,13 +137,7 @@ def test_a_team_collection_is_read_by_its_members_only(tmp_path: Path) -> None:
 def test_a_passage_in_the_owners_and_a_teams_collection_is_cited_once(tmp_path: Path) -> None:
     """A user keeps a copy of the team's rules in their own collection: the document skills
     get the passage once, the other copy named in `also_in`, and the next passage after it."""
-    settings = Settings(home=tmp_path)
-    library = Library(connect(settings.db_path))
-    service = KnowledgeService(library, ModelManager(settings), settings.embedding_model)
-    users, teams = UserStore(library.conn), TeamStore(library.conn)
-    kim = users.create("김영업", "비밀번호-1234")
-    sales = teams.create("영업팀")
-    teams.add_member(sales.id, kim.id)
+    library, service, kim, sales = _sales_team(tmp_path)
 
     async def scenario() -> None:
         shared = library.create_collection(sales.id, "팀규정")

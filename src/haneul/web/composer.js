@@ -48,10 +48,9 @@ const REASONS = [
   [/install tesseract/i, "그림 속 글자를 읽으려면 서버에 tesseract-ocr와 tesseract-ocr-kor를 설치해야 합니다"],
   [/not a readable image/i, "그림 파일을 읽지 못했습니다 (PNG, JPEG만 됩니다)"],
   [/unsupported|not supported|file type|extension/i, "지원하지 않는 파일 형식입니다"],
-  [/too large|too big|exceeds|bytes/i, "파일이 너무 큽니다"],
+  [/too large|too big|larger than|exceeds|bytes/i, "파일이 너무 큽니다"],
   [/empty|no text/i, "글자를 찾지 못했습니다 (빈 파일이거나 스캔 이미지)"],
   [/encrypt|password/i, "암호가 걸린 파일은 읽을 수 없습니다"],
-  [/larger than/i, "파일이 너무 큽니다"],
   [/archive holds no documents/i, "압축 파일 안에 읽을 수 있는 문서가 없습니다"],
   [/not a valid|nests too deep|expands|no OLE container|HWP 3\.x/i, "손상되었거나 형식이 맞지 않는 파일입니다"],
 ];
