@@ -175,13 +175,22 @@ def unsupported_numbers(answer: str, sources: list[str]) -> list[str]:
     return extra
 
 
+# «조선책략과 이언»: a gold that names two things, each of which the answer may write apart
+# («《조선책략》과 정관응의 《이언》»)
+_AND = re.compile(r"(?<=[가-힣A-Za-z0-9])(?:과|와|및)\s+")
+
+
 def states(answer: str, values: list[str]) -> bool:
-    """Any expected value is in the answer: as text (spaces and commas ignored) or as a
-    number within the rounding it is written with."""
+    """Any expected value is in the answer: as text (spaces and commas ignored), as each of
+    the things it joins with 과/와/및, or as a number within the rounding it is written
+    with."""
     flat = re.sub(r"[\s,]", "", answer)
     found = _numbers(answer)
     for value in values:
         if re.sub(r"[\s,]", "", value) in flat:
+            return True
+        parts = [re.sub(r"[\s,]", "", p) for p in _AND.split(value)]
+        if len(parts) > 1 and all(len(p) >= 2 and p in flat for p in parts):
             return True
         if not re.fullmatch(r"-?\d+(?:,\d{3})*(?:\.\d+)?", value.strip()):
             continue
