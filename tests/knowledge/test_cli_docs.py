@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,42 @@ def test_a_killed_ingest_leaves_whole_documents_and_resumes(
     assert resumed.returncode == 0, resumed.stderr
     assert f"{files - finished} added" in resumed.stderr
     assert f"{finished} unchanged" in resumed.stderr
+
+
+def test_a_folder_added_again_names_what_it_no_longer_holds_and_sync_removes_it(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A shared drive changes: a file deleted there stays searchable until `--sync`, and the
+    user is told which; a folder found empty (a drive not mounted) removes nothing."""
+    folder = _folder(tmp_path / "공유")
+    with zipfile.ZipFile(folder / "옛자료.zip", "w") as z:
+        z.writestr("출장.txt", "국내 출장 일비는 하루 2만 원이다.")
+    first = _docs(env, "add", str(folder), "-c", "드라이브", "--lexical-only")
+    assert first.returncode == 0 and "3 added" in first.stderr, first.stderr
+
+    (folder / "인사" / "복지.txt").unlink()
+    again = _docs(env, "add", str(folder), "-c", "드라이브", "--lexical-only")
+    assert again.returncode == 0, again.stderr
+    said = " ".join(again.stderr.split())  # rich wraps lines at 80 columns
+    assert "1 documents added from 공유/ are no longer there: 공유/인사/복지.txt" in said
+    assert "(kept; --sync removes them)" in said
+    listed = _docs(env, "list", "드라이브", "--json").stdout.splitlines()
+    assert len(listed) == 3  # kept without --sync
+
+    synced = _docs(env, "add", str(folder), "-c", "드라이브", "--lexical-only", "--sync")
+    assert synced.returncode == 0, synced.stderr
+    said = " ".join(synced.stderr.split())
+    assert "removed 1 documents no longer in 공유/: 공유/인사/복지.txt" in said
+    names = sorted(
+        json.loads(x)["name"] for x in _docs(env, "list", "드라이브", "--json").stdout.splitlines()
+    )
+    assert names == ["공유/옛자료.zip/출장.txt", "공유/인사/규정/휴가.md"]  # the zip's stays
+    gone = _docs(env, "search", "서울시청", "-c", "드라이브", "--json", "--mode", "lexical")
+    assert gone.stdout.strip() == ""
+
+    empty = tmp_path / "unmounted" / "공유"
+    empty.mkdir(parents=True)
+    unmounted = _docs(env, "add", str(empty), "-c", "드라이브", "--lexical-only", "--sync")
+    assert unmounted.returncode == 0, unmounted.stderr
+    assert "holds no documents now: nothing removed" in " ".join(unmounted.stderr.split())
+    assert len(_docs(env, "list", "드라이브", "--json").stdout.splitlines()) == 2

@@ -26,7 +26,7 @@ from rich.table import Table
 from haneul.config import Settings
 from haneul.engine.manager import ModelManager
 from haneul.errors import HaneulError, NotFoundError
-from haneul.knowledge.ingest import IngestProgress, counted, files_in
+from haneul.knowledge.ingest import IngestProgress, counted, files_in, gone_from
 from haneul.knowledge.library import CollectionInfo, Library
 from haneul.knowledge.loaders import supported_suffixes
 from haneul.knowledge.retrieve import SearchHit
@@ -104,11 +104,20 @@ def add(
             " or the next `docs add`, fills them in).",
         ),
     ] = False,
+    sync: Annotated[
+        bool,
+        typer.Option(
+            "--sync",
+            help="Also remove the documents added from these folders before whose files are"
+            " no longer there (deleted or renamed on the drive).",
+        ),
+    ] = False,
 ) -> None:
     """Index files into a collection (created if missing); unchanged files are skipped.
 
     Lexical first: each document is searchable by BM25 as soon as it is written; then the
-    collection's queued chunks are embedded (resumed here after an interrupted run)."""
+    collection's queued chunks are embedded (resumed here after an interrupted run). A
+    folder added again names the documents it no longer holds; --sync removes them."""
     library = _library()
     owner = _owner(library, owner)
     try:
@@ -117,9 +126,12 @@ def add(
         raise _fail(exc) from None
     files: list[tuple[str, Path]] = []
     skipped: Counter[str] = Counter()
+    folders: dict[str, list[str]] = {}  # a folder's name -> the names of the files it holds
     for path in paths:
         if path.is_dir():
-            files += [(f"{path.name}/{name}", p) for name, p in files_in(path, skipped)]
+            found = [(f"{path.name}/{name}", p) for name, p in files_in(path, skipped)]
+            folders[path.name] = [name for name, _ in found]
+            files += found
         elif path.is_file():
             files.append((path.name, path))
         else:
@@ -138,6 +150,7 @@ def add(
         f"{info.name}: {progress.added} added, {progress.updated} updated, "
         f"{progress.unchanged} unchanged, {progress.failed} failed"
     )
+    _gone(library, info, folders, sync)
     state = library.progress(info.id)
     err.print(
         f"{info.name}: {state.lexical} chunks searchable, {state.embedded} embedded,"
@@ -145,6 +158,35 @@ def add(
     )
     if progress.failed:
         raise typer.Exit(1)
+
+
+def _gone(
+    library: Library, info: CollectionInfo, folders: dict[str, list[str]], sync: bool
+) -> None:
+    """Say which documents of each folder are no longer in it; remove them with `sync`. A
+    folder that holds no document at all is never synced (a drive not mounted looks so)."""
+    documents = library.documents(info.id)
+    for folder, present in folders.items():
+        gone = gone_from(documents, folder, present)
+        if not gone:
+            continue
+        names = ", ".join(d.name for d in gone[:3]) + (
+            f" and {len(gone) - 3} more" if len(gone) > 3 else ""
+        )
+        if not sync:
+            err.print(
+                f"{len(gone)} documents added from {folder}/ are no longer there: {names}"
+                " (kept; --sync removes them)"
+            )
+        elif not present:
+            err.print(
+                f"[yellow]{folder}/ holds no documents now: nothing removed (is the drive"
+                f" mounted?); {len(gone)} documents added from it are kept[/yellow]"
+            )
+        else:
+            for doc in gone:
+                library.delete_document(info.id, doc.id)
+            err.print(f"removed {len(gone)} documents no longer in {folder}/: {names}")
 
 
 def _rate(count: int, seconds: float) -> str:

@@ -80,6 +80,23 @@ def files_in(folder: Path, skipped: Counter[str] | None = None) -> list[tuple[st
     return found
 
 
+def gone_from(
+    documents: Iterable[DocumentInfo], folder: str, present: Iterable[str]
+) -> list[DocumentInfo]:
+    """The documents added from `folder` (named «folder/…») whose file is no longer among
+    the folder's `present` names (as `files_in` names them, under `folder/`): deleted or
+    renamed on the drive since. A zip archive's documents («folder/자료.zip/인사/휴가.hwp»)
+    are gone with their archive."""
+    keep = {unicodedata.normalize("NFC", name) for name in present}
+    archives = tuple(name + "/" for name in keep if archive.is_archive(name))
+    prefix = unicodedata.normalize("NFC", folder) + "/"
+    return [
+        d
+        for d in documents
+        if d.name.startswith(prefix) and d.name not in keep and not d.name.startswith(archives)
+    ]
+
+
 def counted(skipped: Counter[str]) -> str:
     """«.zip 2, .doc 1»: files left unread, by suffix, most first."""
     return ", ".join(f"{suffix} {n}" for suffix, n in skipped.most_common())
