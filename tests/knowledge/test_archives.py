@@ -95,3 +95,24 @@ def test_archives_that_hold_nothing_readable_say_why(
     assert reasons["깨진.zip"] is not None and reasons["깨진.zip"].startswith("not a valid ZIP")
     assert "expands to more than" in str(reasons["폭탄.zip"])
     assert reasons["그림만.zip"] == "the archive holds no documents (it holds .gif 2)"
+
+
+def test_a_member_that_cannot_be_unpacked_fails_alone(library: Library) -> None:
+    """An encrypted member (a zip made with a password) or a damaged one is its own failure
+    with its reason; the archive's other documents are added (it used to stop the whole
+    ingest with zipfile's RuntimeError)."""
+    data = bytearray(_zip({"급여.txt": LEAVE.encode(), "식당.txt": CAFETERIA.encode()}))
+    data[6] |= archive.ENCRYPTED_FLAG  # the first member's local header...
+    data[data.find(b"PK\x01\x02") + 8] |= archive.ENCRYPTED_FLAG  # ...and its directory entry
+    damaged = bytearray(_zip({"깨진.txt": LEAVE.encode() * 20, "멀쩡.txt": CAFETERIA.encode()}))
+    damaged[40:60] = bytes(20)  # inside the first member's deflated bytes
+    col = library.create_collection("key1", "공유")
+    items = [("암호.zip", lambda: bytes(data)), ("손상.zip", lambda: bytes(damaged))]
+    done = asyncio.run(Ingestor(library, None).ingest_many(col.id, items))
+    by_name = {r.name: r for r in done.results}
+    assert by_name["암호.zip/급여.txt"].status == "failed"
+    assert "password protected in the zip" in str(by_name["암호.zip/급여.txt"].reason)
+    assert by_name["손상.zip/깨진.txt"].status == "failed"
+    assert "damaged in the zip" in str(by_name["손상.zip/깨진.txt"].reason)
+    assert by_name["암호.zip/식당.txt"].status == by_name["손상.zip/멀쩡.txt"].status == "added"
+    assert done.added == 2 and done.failed == 2

@@ -374,6 +374,7 @@ def _blank_pdf() -> bytes:
     return out.getvalue()
 
 
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BROKEN = [
     ("깨진.pdf", b"%PDF-1.7\nnot really a pdf", "not a valid PDF"),
     ("잠긴.pdf", _encrypted(_pdf(), user="비밀", owner="비밀"), "encrypted PDF"),
@@ -390,6 +391,11 @@ BROKEN = [
     ("빈.txt", b"", "empty"),
     ("이진.txt", b"\x00\x01\x02binary", "binary"),
     ("폭탄.docx", _zip_of_zeros(3_000_000), "expands to more than"),
+    # Office keeps a file saved with a password in an OLE file's EncryptedPackage stream
+    ("암호.docx", OLE + "EncryptedPackage".encode("utf-16-le") + bytes(600), "password protected"),
+    ("암호.xlsx", OLE + "EncryptedPackage".encode("utf-16-le") + bytes(600), "password protected"),
+    ("옛형식.pptx", OLE + "PowerPoint Document".encode("utf-16-le"), "Office 97-2003"),
+    ("보안.docx", b"\x00DRM-HEADER" + bytes(900), "damaged, or locked by a document-security"),
 ]
 
 

@@ -90,8 +90,13 @@ def test_an_attached_zip_says_how_many_documents_it_held(
         z.writestr("인사/휴가.txt", "연차 휴가는 입사 1년 후 15일이 주어진다.")
     with zipfile.ZipFile(empty, "w") as z:
         z.writestr("a.gif", b"GIF89a")
-    page.set_input_files("#attach", [str(good), str(empty)])
+    locked = tmp_path / "보안문서.docx"  # as a DRM program leaves a .docx: no zip inside
+    locked.write_bytes(b"\x00DRM-HEADER" + bytes(900))
+    page.set_input_files("#attach", [str(good), str(empty), str(locked)])
     done = page.locator(".file-chip.done")
     expect(done).to_contain_text("색인 완료 · 질문할 수 있습니다 (문서 2개)", timeout=300_000)
     failed = "실패: 압축 파일 안에 읽을 수 있는 문서가 없습니다 (the archive holds no documents"
-    expect(page.locator(".file-chip.failed")).to_contain_text(failed)
+    chips = page.locator(".file-chip.failed")
+    expect(chips.filter(has_text="그림묶음.zip")).to_contain_text(failed)
+    drm = "실패: 손상되었거나 사내 보안 프로그램(DRM)으로 잠긴 파일입니다"
+    expect(chips.filter(has_text="보안문서.docx")).to_contain_text(drm)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -59,9 +60,28 @@ def members(
             if skipped is not None:
                 skipped[path.suffix.lower() or "no suffix"] += 1
             continue
-        found.append((f"{name}/{path.as_posix()}", _reader(archive, info)))
+        found.append((f"{name}/{path.as_posix()}", _reader(archive, info, f"{name}/{path}")))
     return found
 
 
-def _reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], bytes]:
-    return lambda: archive.read(info)
+ENCRYPTED_FLAG = 0x1
+
+
+def _reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Callable[[], bytes]:
+    """A member's bytes; a member that cannot be read fails alone, with its reason (an
+    encrypted one, a compression `zipfile` lacks, a damaged one), and the others go on."""
+
+    def read() -> bytes:
+        if info.flag_bits & ENCRYPTED_FLAG:
+            raise UnreadableDocumentError(
+                f"{name}: password protected in the zip (unzip it with the password and add"
+                " the files)"
+            )
+        try:
+            return archive.read(info)
+        except NotImplementedError as e:  # Deflate64, LZMA in old builds, AES
+            raise UnreadableDocumentError(f"{name}: packed in a way not read ({e})") from e
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError) as e:
+            raise UnreadableDocumentError(f"{name}: damaged in the zip ({e})") from e
+
+    return read

@@ -233,6 +233,8 @@ class Ingestor:
                 data = await asyncio.to_thread(read)
             except OSError as e:
                 result = IngestResult(name, "failed", reason=f"cannot read the file: {e.strerror}")
+            except HaneulError as e:  # a zip's member that cannot be unpacked
+                result = _failed(name, e)
             else:
                 if archive.is_archive(name):  # its documents, in its place in the order
                     inside = await self._unpack(name, data)

@@ -52,7 +52,9 @@ const REASONS = [
   [/empty|no text/i, "글자를 찾지 못했습니다 (빈 파일이거나 스캔 이미지)"],
   [/encrypt|password/i, "암호가 걸린 파일은 읽을 수 없습니다"],
   [/archive holds no documents/i, "압축 파일 안에 읽을 수 있는 문서가 없습니다"],
-  [/not a valid|nests too deep|expands|no OLE container|HWP 3\.x/i, "손상되었거나 형식이 맞지 않는 파일입니다"],
+  [/DRM/, "손상되었거나 사내 보안 프로그램(DRM)으로 잠긴 파일입니다"],
+  [/Office 97-2003/, "예전 형식(97-2003)의 오피스 파일입니다. 새 형식으로 저장해 다시 올려 주세요"],
+  [/not a valid|nests too deep|expands|no OLE container|HWP 3\.x|damaged|packed in a way/i, "손상되었거나 형식이 맞지 않는 파일입니다"],
 ];
 
 export function koreanReason(reason) {

@@ -136,6 +136,32 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+# Formats that are zip containers: what one that is not a zip most likely is, said
+_ZIP_KINDS = (".docx", ".xlsx", ".pptx", ".hwpx")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _not_a_zip(name: str, kind: str, data: bytes) -> str:
+    """Why an office file that is no zip cannot be read: Office saves one with a password
+    as an OLE file holding an `EncryptedPackage` stream; other OLE files are the 97-2003
+    formats renamed; anything else is damaged or locked by a document-security (DRM)
+    program, as many Korean companies' files are."""
+    if data.startswith(_OLE) and "EncryptedPackage".encode("utf-16-le") in data:
+        return (
+            f"{name}: the {kind.upper()} file is password protected (save it without a"
+            " password and add it again)"
+        )
+    if data.startswith(_OLE):
+        return (
+            f"{name}: an Office 97-2003 file, not {kind.upper()} (save it as"
+            f" {PurePath(name).suffix.lower()} and add it again)"
+        )
+    return (
+        f"{name}: not a valid {kind.upper()} file (no zip container inside: damaged, or"
+        " locked by a document-security (DRM) program)"
+    )
+
+
 def _is_zip(data: bytes) -> bool:
     """Whether `zipfile` would open `data`, whatever its first bytes (it finds the
     archive from its end, so junk before `PK` does not stop it)."""
@@ -199,6 +225,8 @@ def load_document(name: str, data: bytes) -> LoadedDocument:
     kind, load = registry[suffix]
     if not data:
         raise UnreadableDocumentError(f"{name}: the file is empty")
+    if suffix in _ZIP_KINDS and sniffed is None and not _is_zip(data):
+        raise UnreadableDocumentError(_not_a_zip(name, kind, data))
     check_zip(name, data)  # whatever the first bytes: zipfile opens what it finds
     try:
         return _run(name, kind, load, data)
