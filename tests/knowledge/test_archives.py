@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from haneul.knowledge import archive, loaders
-from haneul.knowledge.ingest import Ingestor
+from haneul.knowledge.ingest import Ingestor, files_in
 from haneul.knowledge.library import Library
 from haneul.knowledge.retrieve import retrieve
 from haneul.store.db import connect
@@ -116,3 +117,21 @@ def test_a_member_that_cannot_be_unpacked_fails_alone(library: Library) -> None:
     assert "damaged in the zip" in str(by_name["손상.zip/깨진.txt"].reason)
     assert by_name["암호.zip/식당.txt"].status == by_name["손상.zip/멀쩡.txt"].status == "added"
     assert done.added == 2 and done.failed == 2
+
+
+def test_system_and_lock_files_are_left_out_without_a_word(tmp_path: Path) -> None:
+    """A shared drive holds Office's lock files («~$보고서.docx», written while someone has
+    the document open), Windows' Thumbs.db and desktop.ini beside its documents: none is
+    read, none fails, none is counted as a type not read, in a folder or in a zip."""
+    drive = tmp_path / "공유"
+    (drive / "보고").mkdir(parents=True)
+    (drive / "보고" / "보고서.txt").write_text(LEAVE, encoding="utf-8")
+    (drive / "보고" / "~$보고서.docx").write_bytes(b"\x0bkim.minsu" + bytes(150))
+    (drive / "보고" / "Thumbs.db").write_bytes(bytes(64))
+    (drive / "desktop.ini").write_text("[.ShellClassInfo]", encoding="utf-8")
+    (drive / "그림.gif").write_bytes(b"GIF89a")
+    skipped: Counter[str] = Counter()
+    assert [name for name, _ in files_in(drive, skipped)] == ["보고/보고서.txt"]
+    assert skipped == Counter({".gif": 1})
+    packed = _zip({"보고서.txt": LEAVE.encode(), "~$보고서.docx": bytes(162), "Thumbs.db": b"x"})
+    assert [name for name, _ in archive.members("묶음.zip", packed)] == ["묶음.zip/보고서.txt"]

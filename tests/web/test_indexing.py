@@ -59,6 +59,8 @@ def test_a_folder_is_added_with_its_paths_in_batches(
             f"{n}번 메모: 회의실 예약 확인", encoding="utf-8"
         )
     (folder / ".숨김.txt").write_text("보이면 안 되는 파일", encoding="utf-8")
+    (folder / "규정" / "~$출장.docx").write_bytes(bytes(162))  # Office's lock file: no document
+    (folder / "규정" / "Thumbs.db").write_bytes(bytes(64))
     (folder / "깨진.pdf").write_bytes(b"%PDF-1.4 broken")
     page.click("#tab-docs")
     page.fill("#new-collection", "공유폴더")
@@ -73,7 +75,7 @@ def test_a_folder_is_added_with_its_paths_in_batches(
     expect(status).to_contain_text("사내자료/깨진.pdf: 손상되었거나 형식이 맞지 않는 파일입니다")
     names = page.locator("#documents li").all_inner_texts()
     assert "사내자료/규정/출장.txt" in names and len(names) == 53
-    assert not any("숨김" in n for n in names)
+    assert not any("숨김" in n or "~$" in n or "Thumbs" in n for n in names)
     expect(page.locator("#collection")).to_have_value("공유폴더")
     screenshot(page, "folder-upload")
 

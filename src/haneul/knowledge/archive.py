@@ -4,9 +4,9 @@ unpacked, each named by the archive and its path in it («자료.zip/인사/휴�
 Korean Windows writes a zip's file names in CP949 without marking them (the UTF-8 flag is
 unset), and `zipfile` then reads them as CP437: «¦+¦º.txt» for «연차.txt». A name without
 the flag is read as UTF-8 where it decodes, else as CP949. The archive passes the same
-zip-bomb checks as an office file before a member is read (loaders.check_zip); hidden files,
-macOS's `__MACOSX` folder and members of types not read are left out (counted); an archive
-inside the archive is not opened.
+zip-bomb checks as an office file before a member is read (loaders.check_zip); hidden and
+system files (`left_out`: macOS's `__MACOSX`, Office's «~$» lock files, Thumbs.db) are left
+out, members of types not read too (counted); an archive inside the archive is not opened.
 """
 
 from __future__ import annotations
@@ -22,6 +22,18 @@ from haneul.knowledge.loaders import UnreadableDocumentError, check_zip, support
 
 SUFFIX = ".zip"
 UTF8_FLAG = 0x800
+
+
+# Files a shared drive holds beside its documents that are none: Windows' thumbnail cache and
+# folder settings, macOS's folder records, and the lock file Office writes beside a document
+# while it is open («~$보고서.docx», 162 bytes naming who has it open)
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "__macosx", ".ds_store"})
+
+
+def left_out(parts: tuple[str, ...]) -> bool:
+    """Whether a path (its parts) is a hidden or system file or folder, never a document:
+    left out of a folder and of an archive without a word (nor counted as skipped)."""
+    return any(p.startswith((".", "~$")) or p.lower() in _SYSTEM_FILES for p in parts)
 
 
 def is_archive(name: str) -> bool:
@@ -54,7 +66,7 @@ def members(
     found: list[tuple[str, Callable[[], bytes]]] = []
     for info in archive.infolist():
         path = PurePosixPath(member_name(info))
-        if info.is_dir() or any(p.startswith(".") or p == "__MACOSX" for p in path.parts):
+        if info.is_dir() or left_out(path.parts):
             continue
         if path.suffix.lower() not in read_here:
             if skipped is not None:

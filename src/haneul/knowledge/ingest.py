@@ -65,13 +65,14 @@ class IngestProgress:
 
 def files_in(folder: Path, skipped: Counter[str] | None = None) -> list[tuple[str, Path]]:
     """Supported files (and zip archives) under a folder, recursively, named by their path
-    relative to it (hidden files and folders are left out). `skipped` counts the other
-    files by suffix (".doc", "no suffix"), for saying what a folder held that was not read."""
+    relative to it (hidden and system files and folders are left out: `archive.left_out`).
+    `skipped` counts the other files by suffix (".doc", "no suffix"), for saying what a
+    folder held that was not read."""
     suffixes = set(supported_suffixes())
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+        if archive.left_out(relative.parts) or not path.is_file():
             continue
         if path.suffix.lower() in suffixes or archive.is_archive(path.name):
             found.append((relative.as_posix(), path))

@@ -73,13 +73,18 @@ function failedText(failed) {
 const FOLDER_BATCH = 50; // files a request: a shared drive's folder may hold thousands
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
+// hidden and system files, as `haneul docs add` leaves them out (knowledge/archive.left_out):
+// Office's «~$보고서.docx» lock files, Thumbs.db, desktop.ini, macOS's records
+const SYSTEM_FILES = new Set(["thumbs.db", "desktop.ini", "__macosx", ".ds_store"]);
+const leftOut = (part) => part.startsWith(".") || part.startsWith("~$") || SYSTEM_FILES.has(part.toLowerCase());
+
 /** A folder with its subfolders: each file named by its path («규정/인사/휴가.hwp»), sent
  * in batches, each searchable by its words once written; the e5 vectors fill in behind
- * (the indexing line below). Hidden files are left out, as `haneul docs add` does. */
+ * (the indexing line below). Hidden and system files are left out, as `haneul docs add` does. */
 async function uploadFolder() {
   const picker = $("upload-folder");
   const path = (f) => f.webkitRelativePath || f.name;
-  const files = [...picker.files].filter((f) => !path(f).split("/").some((part) => part.startsWith(".")));
+  const files = [...picker.files].filter((f) => !path(f).split("/").some(leftOut));
   picker.value = "";
   if (!files.length) return;
   const counts = { added: 0, updated: 0, unchanged: 0 };
