@@ -290,3 +290,25 @@ def test_a_sentence_is_quoted_with_the_article_it_stands_in() -> None:
         quote_for("일비는 얼마야?", "일비: 하루 2만 5천 원. 식비: 3만 원.")
         == "일비: 하루 2만 5천 원."
     )
+
+
+def test_a_count_in_a_period_quotes_the_sentence_that_writes_the_period() -> None:
+    """«일주일에 며칠» asks how often a week, not a date: the rule's «주 2회까지» answers it,
+    not the sentences with a time in them (17시, 10시), which a date question would take; a
+    price per day is still the rule that names what is asked (숙박비 1박, not 하루 일비)."""
+    home = (
+        "가. 대상: 수습 기간 3개월을 마친 정규직 직원은 재택근무를 신청할 수 있다. "
+        "나. 횟수: 재택근무는 주 2회까지 할 수 있다. 다. 신청: 재택근무는 전주 금요일 "
+        "17시까지 신청한다. 라. 근무 시간: 재택근무일의 핵심 근무 시간은 10시부터 "
+        "16시까지이다."
+    )
+    for question in ("재택근무는 일주일에 며칠까지 돼?", "재택근무는 일주일에 몇 번까지 가능해?"):
+        assert best_sentence(question, home) == "횟수: 재택근무는 주 2회까지 할 수 있다."
+    assert "17시" in best_sentence("재택근무 신청은 언제까지 해?", home)
+    travel = (  # bench/data/answers_docs/출장비규정.txt
+        "1. 일비: 국내 출장 시 하루 2만 5천 원의 일비를 지급한다. 당일 출장은 일비의 절반을 "
+        "지급한다.\n2. 식비: 하루 식비는 3만 원 한도에서 실비로 정산한다.\n3. 숙박비: 서울과 "
+        "광역시는 1박에 10만 원, 그 밖의 지역은 1박에 8만 원까지 실비로 지급한다.\n5. 정산: "
+        "출장을 마친 날부터 7일 이내에 영수증을 첨부하여 경비 정산 시스템에 제출한다."
+    )
+    assert best_sentence("서울 출장 숙박비는 하루에 얼마야?", travel).startswith("숙박비")

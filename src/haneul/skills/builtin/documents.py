@@ -365,11 +365,44 @@ _ASKS_COUNT = re.compile(r"몇|얼마")
 _DIGIT = re.compile(r"\d")
 
 
+# «재택근무는 일주일에 며칠까지 돼?» asks how often per week (a count, not a date) and is
+# answered by the sentence that writes the same frame with a number («주 2회까지»), not by
+# the ones with a time in them («17시까지 신청»): the question's frame, as rules write it,
+# weighs half a word more in a sentence that holds a number, in a question of how many
+# days or times (`_HOW_OFTEN`)
+_FRAMES = [
+    (
+        re.compile(r"일주일|한\s*주|매주|주당"),
+        re.compile(r"(?<![가-힣])(?:주|주당|일주일에|매주)\s*\d"),
+    ),
+    (
+        re.compile(r"한\s*달|매달|매월|월간"),
+        re.compile(r"(?<![가-힣])(?:월|한\s*달에|매달|매월)\s*\d"),
+    ),
+    (
+        re.compile(r"매년|연간|일\s*년에|1\s*년에"),
+        re.compile(r"(?<![가-힣])(?:연|1년에|매년)\s*\d"),
+    ),
+    (re.compile(r"하루|매일"), re.compile(r"(?<![가-힣])(?:하루|1일|매일)\s*\d")),
+]
+
+
+# how many days or times (not how much: «하루에 얼마» is asked of a price the rule may
+# write per night, «1박에 10만 원»)
+_HOW_OFTEN = re.compile(r"며칠|몇\s*(?:번|회|차례|일)")
+
+
+def _frame(question: str) -> re.Pattern[str] | None:
+    """How a sentence writes the period a question counts in («일주일에 며칠» → «주 2회»)."""
+    return next((written for asked, written in _FRAMES if asked.search(question)), None)
+
+
 def _answer_kind(question: str) -> re.Pattern[str] | None:
-    """What a sentence that answers `question` must hold: a date, a number, or None."""
-    if _ASKS_WHEN.search(question):
+    """What a sentence that answers `question` must hold: a date, a number, or None (a
+    count of days in a period, «일주일에 며칠», is a number, not a date)."""
+    if _ASKS_WHEN.search(question) and not (_frame(question) and "며칠" in question):
         return _DATE
-    return _DIGIT if _ASKS_COUNT.search(question) else None
+    return _DIGIT if _ASKS_COUNT.search(question) or "며칠" in question else None
 
 
 @functools.lru_cache(maxsize=256)  # a «얼마» question reads it in `supported`, then quotes it
@@ -428,6 +461,11 @@ def best_sentences(question: str, passage: str) -> list[str]:
     kind = _answer_kind(question)
     if kind is not None:  # «…평가단은 언제 만들어진 것인가?»: the sentence with its date
         scores = [s + bool(kind.search(text)) for s, text in zip(scores, sentences, strict=True)]
+        frame = _frame(question) if _HOW_OFTEN.search(question) else None
+        if frame is not None:  # «일주일에 며칠» and «주 2회»: half as much again
+            scores = [
+                s + 0.5 * bool(frame.search(t)) for s, t in zip(scores, sentences, strict=True)
+            ]
     best = max(scores)
     tied = [i for i in range(n) if best > 0 and abs(scores[i] - best) < 1e-9][:2]
     # two sentences that hold the question equally («연차휴가는 최대 며칠?»: the first year's
