@@ -178,3 +178,10 @@ def test_a_folder_added_again_names_what_it_no_longer_holds_and_sync_removes_it(
     assert unmounted.returncode == 0, unmounted.stderr
     assert "holds no documents now: nothing removed" in " ".join(unmounted.stderr.split())
     assert len(_docs(env, "list", "드라이브", "--json").stdout.splitlines()) == 2
+
+    # the folder named as «.» from inside it is the same folder (it used to add «/…» names)
+    here = subprocess.run(
+        [HANEUL, "docs", "add", ".", "-c", "드라이브", "--lexical-only"],
+        env=env, cwd=folder, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert here.returncode == 0 and "2 unchanged" in here.stderr, here.stderr

@@ -129,8 +129,9 @@ def add(
     folders: dict[str, list[str]] = {}  # a folder's name -> the names of the files it holds
     for path in paths:
         if path.is_dir():
-            found = [(f"{path.name}/{name}", p) for name, p in files_in(path, skipped)]
-            folders[path.name] = [name for name, _ in found]
+            folder = path.resolve().name  # «.» and «../자료/» are the same 자료
+            found = [(f"{folder}/{name}", p) for name, p in files_in(path, skipped)]
+            folders[folder] = [name for name, _ in found]
             files += found
         elif path.is_file():
             files.append((path.name, path))
