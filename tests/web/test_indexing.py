@@ -102,3 +102,33 @@ def test_an_attached_zip_says_how_many_documents_it_held(
     expect(chips.filter(has_text="그림묶음.zip")).to_contain_text(failed)
     drm = "실패: 손상되었거나 사내 보안 프로그램(DRM)으로 잠긴 파일입니다"
     expect(chips.filter(has_text="보안문서.docx")).to_contain_text(drm)
+
+
+def test_a_folder_uploaded_again_offers_to_remove_what_it_no_longer_holds(
+    web: tuple[RunningServer, Page], tmp_path: Path
+) -> None:
+    """A file deleted on the drive since the folder was last uploaded is named after the
+    next upload, with a button that removes it (the CLI's `docs add --sync`)."""
+    _, page = web
+    folder = tmp_path / "팀폴더"
+    folder.mkdir()
+    (folder / "출장.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "폐기.txt").write_text("이 규정은 2025년에 폐지되었다.", encoding="utf-8")
+    page.click("#tab-docs")
+    page.fill("#new-collection", "동기화")
+    page.click("#create-collection")
+    expect(page.locator("#collection")).to_have_value("동기화")
+    status = page.locator("#upload-status")
+    page.set_input_files("#upload-folder", folder)
+    expect(status).to_contain_text("폴더 색인 완료: 2개 추가", timeout=300_000)
+    expect(status.locator("button")).to_have_count(0)
+
+    (folder / "폐기.txt").unlink()
+    page.set_input_files("#upload-folder", folder)
+    expect(status).to_contain_text(
+        "이 폴더에 없는 문서 1개가 컬렉션에 남아 있습니다: 팀폴더/폐기.txt", timeout=300_000
+    )
+    expect(page.locator("#documents li")).to_have_count(2)
+    page.get_by_role("button", name="폴더에 없는 문서 1개 지우기").click()
+    expect(status).to_have_text("폴더에 없는 문서 1개를 지웠습니다")
+    expect(page.locator("#documents li")).to_have_text(["팀폴더/출장.txt"])

@@ -114,9 +114,41 @@ async function uploadFolder() {
       `폴더 색인 완료: ${counts.added + counts.updated}개 추가, ${counts.unchanged}개 그대로${failedText(failed)}`,
       failed.length > 0,
     );
+    await offerToRemoveGone(name, files.map(path));
   } catch (error) {
     uploadStatus(`폴더를 다 올리지 못했습니다 (${done}/${files.length}개 색인됨): ${korean(error)}`, true);
   }
+}
+
+/** The documents added from this folder before whose files it no longer holds (deleted or
+ * renamed on the drive), with a button that removes them: `haneul docs add --sync`'s
+ * question, asked here. A zip's documents («폴더/자료.zip/…») go with their zip. */
+async function offerToRemoveGone(collection, paths) {
+  const present = new Set(paths.map((p) => p.normalize("NFC")));
+  const top = [...present][0]?.split("/")[0];
+  if (!top) return;
+  const zips = [...present].filter((p) => p.toLowerCase().endsWith(".zip")).map((p) => `${p}/`);
+  const at = `/v1/collections/${encodeURIComponent(collection)}`;
+  const { data } = await api(`${at}/documents`);
+  const gone = data.filter(
+    (d) => d.name.startsWith(`${top}/`) && !present.has(d.name) && !zips.some((z) => d.name.startsWith(z)),
+  );
+  if (!gone.length) return;
+  const names = gone.slice(0, 3).map((d) => d.name).join(", ") + (gone.length > 3 ? ` 외 ${gone.length - 3}개` : "");
+  const status = $("upload-status");
+  status.append(el("br"), `이 폴더에 없는 문서 ${gone.length}개가 컬렉션에 남아 있습니다: ${names} `);
+  const remove = button(`${gone.length}개 지우기`, "", `폴더에 없는 문서 ${gone.length}개 지우기`);
+  remove.addEventListener("click", async () => {
+    remove.disabled = true;
+    try {
+      for (const d of gone) await api(`${at}/documents/${encodeURIComponent(d.id)}`, { method: "DELETE" });
+      uploadStatus(`폴더에 없는 문서 ${gone.length}개를 지웠습니다`);
+    } catch (error) {
+      uploadStatus(`지우지 못했습니다: ${korean(error)}`, true);
+    }
+    await loadCollections(collection);
+  });
+  status.append(remove);
 }
 
 async function upload() {
