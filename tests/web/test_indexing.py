@@ -129,6 +129,7 @@ def test_a_folder_uploaded_again_offers_to_remove_what_it_no_longer_holds(
         "이 폴더에 없는 문서 1개가 컬렉션에 남아 있습니다: 팀폴더/폐기.txt", timeout=300_000
     )
     expect(page.locator("#documents li")).to_have_count(2)
+    screenshot(page, "folder-gone")
     page.get_by_role("button", name="폴더에 없는 문서 1개 지우기").click()
     expect(status).to_have_text("폴더에 없는 문서 1개를 지웠습니다")
     expect(page.locator("#documents li")).to_have_text(["팀폴더/출장.txt"])
