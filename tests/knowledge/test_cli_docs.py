@@ -156,7 +156,7 @@ def test_a_folder_added_again_names_what_it_no_longer_holds_and_sync_removes_it(
     again = _docs(env, "add", str(folder), "-c", "드라이브", "--lexical-only")
     assert again.returncode == 0, again.stderr
     said = " ".join(again.stderr.split())  # rich wraps lines at 80 columns
-    assert "1 documents added from 공유/ are no longer there: 공유/인사/복지.txt" in said
+    assert "1 document added from 공유/ no longer there: 공유/인사/복지.txt" in said
     assert "(kept; --sync removes them)" in said
     listed = _docs(env, "list", "드라이브", "--json").stdout.splitlines()
     assert len(listed) == 3  # kept without --sync
@@ -164,7 +164,7 @@ def test_a_folder_added_again_names_what_it_no_longer_holds_and_sync_removes_it(
     synced = _docs(env, "add", str(folder), "-c", "드라이브", "--lexical-only", "--sync")
     assert synced.returncode == 0, synced.stderr
     said = " ".join(synced.stderr.split())
-    assert "removed 1 documents no longer in 공유/: 공유/인사/복지.txt" in said
+    assert "removed 1 document no longer in 공유/: 공유/인사/복지.txt" in said
     names = sorted(
         json.loads(x)["name"] for x in _docs(env, "list", "드라이브", "--json").stdout.splitlines()
     )

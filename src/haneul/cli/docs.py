@@ -174,20 +174,20 @@ def _gone(
         names = ", ".join(d.name for d in gone[:3]) + (
             f" and {len(gone) - 3} more" if len(gone) > 3 else ""
         )
+        many = f"{len(gone)} document" + ("s" if len(gone) > 1 else "")
         if not sync:
             err.print(
-                f"{len(gone)} documents added from {folder}/ are no longer there: {names}"
-                " (kept; --sync removes them)"
+                f"{many} added from {folder}/ no longer there: {names} (kept; --sync removes them)"
             )
         elif not present:
             err.print(
                 f"[yellow]{folder}/ holds no documents now: nothing removed (is the drive"
-                f" mounted?); {len(gone)} documents added from it are kept[/yellow]"
+                f" mounted?); {many} added from it kept[/yellow]"
             )
         else:
             for doc in gone:
                 library.delete_document(info.id, doc.id)
-            err.print(f"removed {len(gone)} documents no longer in {folder}/: {names}")
+            err.print(f"removed {many} no longer in {folder}/: {names}")
 
 
 def _rate(count: int, seconds: float) -> str:
