@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import pickle
 import sys
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ from bench.retrieval_features import Query, gather, near_places, shipped
 from haneul.engine.e5_gguf import E5Image, read_image, shipped_weights
 from haneul.engine.e5_onnx import Pieces, _dequant
 from research.ranker_colbert import base_logits, folds_of
+from research.ranker_maxsim import PREFIX, cached
 
 
 def _weights(image: E5Image, i: int) -> dict[str, np.ndarray]:
@@ -113,21 +113,19 @@ class Bottom:
 
 
 def bottom_states(found: list[Query], image: E5Image, layers: int, cache: Path) -> dict:
-    states: dict[tuple[str, str], np.ndarray] = {}
-    if cache.exists():
-        states = pickle.loads(cache.read_bytes())
-    todo = [("p", c.text) for q in found for c in q.candidates] + [("q", q.text) for q in found]
-    todo = [k for k in dict.fromkeys(todo) if k not in states]
-    if todo:
+    """The first `layers` layers' states of every candidate passage and question (`cached`)."""
+
+    def encode(todo: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
         bottom = Bottom(image, layers)
-        started = time.monotonic()
+        started, out = time.monotonic(), {}
         for n, (kind, text) in enumerate(todo):
-            states[(kind, text)] = bottom.states(("passage: " if kind == "p" else "query: ") + text)
+            out[(kind, text)] = bottom.states(PREFIX[kind] + text)
             if n % 500 == 0:
                 print(f"  bottom {n}/{len(todo)}, {time.monotonic() - started:.0f} s",
                       file=sys.stderr, flush=True)  # fmt: skip
-        cache.write_bytes(pickle.dumps(states))
-    return states
+        return out
+
+    return cached(found, cache, encode)
 
 
 class Top:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,23 +62,40 @@ def token_states(enc: Any, text: str, prefix: str) -> np.ndarray:
     return t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9)
 
 
-def cached_states(found: list[Query], cache: Path) -> dict[tuple[str, str], np.ndarray]:
-    """Token states (float16) of every candidate passage and question, keyed ("p" or "q",
-    text); encoded once and kept in `cache`."""
+def cached(
+    found: list[Query],
+    cache: Path,
+    encode: Callable[[list[tuple[str, str]]], dict[tuple[str, str], np.ndarray]],
+) -> dict[tuple[str, str], np.ndarray]:
+    """Per-token states of every candidate passage and question, keyed ("p" or "q", text):
+    those `cache` lacks made by `encode` (given the missing keys) and kept in `cache`."""
     states: dict[tuple[str, str], np.ndarray] = {}
     if cache.exists():
         states = pickle.loads(cache.read_bytes())
     todo = [("p", c.text) for q in found for c in q.candidates] + [("q", q.text) for q in found]
     todo = [k for k in dict.fromkeys(todo) if k not in states]
     if todo:
-        with tempfile.TemporaryDirectory() as tmp:
-            enc = token_encoder(Path(tmp))
-            for kind, text in todo:
-                prefix = "passage: " if kind == "p" else "query: "
-                states[(kind, text)] = token_states(enc, text, prefix).astype(np.float16)
+        states.update(encode(todo))
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps(states))
     return states
+
+
+def _last_layer(todo: list[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
+    with tempfile.TemporaryDirectory() as tmp:
+        enc = token_encoder(Path(tmp))
+        return {
+            (kind, text): token_states(enc, text, PREFIX[kind]).astype(np.float16)
+            for kind, text in todo
+        }
+
+
+PREFIX = {"p": "passage: ", "q": "query: "}
+
+
+def cached_states(found: list[Query], cache: Path) -> dict[tuple[str, str], np.ndarray]:
+    """e5's last-layer token states (float16, unit length), encoded once (`cached`)."""
+    return cached(found, cache, _last_layer)
 
 
 def maxsim(q: Query, states: dict[tuple[str, str], np.ndarray]) -> np.ndarray:

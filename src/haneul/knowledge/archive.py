@@ -22,6 +22,7 @@ from haneul.knowledge.loaders import UnreadableDocumentError, check_zip, support
 
 SUFFIX = ".zip"
 UTF8_FLAG = 0x800
+ENCRYPTED_FLAG = 0x1
 
 
 # Files a shared drive holds beside its documents that are none: Windows' thumbnail cache and
@@ -74,9 +75,6 @@ def members(
             continue
         found.append((f"{name}/{path.as_posix()}", _reader(archive, info, f"{name}/{path}")))
     return found
-
-
-ENCRYPTED_FLAG = 0x1
 
 
 def _reader(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Callable[[], bytes]:
